@@ -1,0 +1,124 @@
+"""An asyncio client for protocol v1, shared by the programs, the simulator, benches and tests.
+
+It keeps one websocket, matches answers to requests by id, and hands events and snapshots to
+whoever listens.  Request ids are made here (a prefix plus a counter) unless the caller gives
+one — a caller that retries after a reconnect passes the same id again and gets the first
+answer back, never a second ticket or a second call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from . import protocol as p
+
+_decode = msgspec.json.Decoder().decode
+
+
+class RequestFailed(Exception):
+    """The server answered with an error; ``code`` and ``message`` say which."""
+
+    def __init__(self, answer: dict[str, Any]) -> None:
+        super().__init__(f"{answer.get('code')}: {answer.get('message')}")
+        self.answer = answer
+        self.code: str = answer.get("code", "")
+        self.message: str = answer.get("message", "")
+
+
+class HallClient:
+    def __init__(self, url: str, *, open_timeout: float = 5.0) -> None:
+        self.url = url
+        self.open_timeout = open_timeout
+        self.ws: ClientConnection | None = None
+        self.welcome: dict[str, Any] | None = None
+        self.snapshot: dict[str, Any] | None = None
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._ids = itertools.count(1)
+        self._prefix = secrets.token_hex(4)
+        self._reader: asyncio.Task[None] | None = None
+        self._snapshot_seen = asyncio.Event()
+        self.closed = asyncio.Event()
+
+    def new_id(self) -> str:
+        return f"{self._prefix}-{next(self._ids)}"
+
+    async def connect(self) -> None:
+        self.ws = await connect(self.url, proxy=None, compression=None, open_timeout=self.open_timeout, max_size=2**22)
+        self.closed.clear()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.ws is not None
+        try:
+            async for raw in self.ws:
+                self._dispatch(_decode(raw))
+        except ConnectionClosed:
+            pass
+        finally:
+            self.closed.set()
+            for fut in self._pending.values():
+                if not fut.done():
+                    fut.set_exception(ConnectionError("the connection to the server closed"))
+            self._pending.clear()
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "snapshot":
+            self.snapshot = message
+            self._snapshot_seen.set()
+        re = message.get("re")
+        if kind in ("result", "error", "welcome") and re is not None and re in self._pending:
+            fut = self._pending.pop(re)
+            if not fut.done():
+                fut.set_result(message)
+            return
+        for listener in list(self.listeners):
+            listener(message)
+
+    async def send_raw(self, data: str | bytes) -> None:
+        assert self.ws is not None
+        await self.ws.send(data)
+
+    async def call(self, kind: str, *, request_id: str | None = None, timeout: float = 10.0, **fields: Any) -> dict[str, Any]:
+        """Send a request and return the server's answer (a result or an error), unraised."""
+        assert self.ws is not None
+        rid = request_id or self.new_id()
+        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[rid] = fut
+        await self.ws.send(p.encode({"type": kind, "id": rid, **fields}), text=True)
+        try:
+            return await asyncio.wait_for(fut, timeout)
+        finally:
+            self._pending.pop(rid, None)
+
+    async def request(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """Send a request and return its data; an error answer raises RequestFailed."""
+        answer = await self.call(kind, **fields)
+        if answer.get("type") == "error":
+            raise RequestFailed(answer)
+        return answer.get("data", {})
+
+    async def hello(self, role: str, **fields: Any) -> dict[str, Any]:
+        """Authenticate; returns the welcome (after its snapshot has arrived) or raises RequestFailed."""
+        self._snapshot_seen.clear()
+        answer = await self.call("hello", role=role, protocol=p.PROTOCOL_VERSION, **fields)
+        if answer.get("type") != "welcome":
+            raise RequestFailed(answer)
+        self.welcome = answer
+        await asyncio.wait_for(self._snapshot_seen.wait(), 10)
+        return answer
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)

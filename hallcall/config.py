@@ -1,0 +1,335 @@
+"""The hall configuration: one TOML file describing services, counters and devices.
+
+Parsing uses the standard library's ``tomllib``; shape and types are checked by msgspec so a
+mistyped key is reported with its path.  The cross-checks that only make sense for a hall
+(a counter naming an unknown service, two services sharing a prefix, an hour of 25) are ours.
+Every problem is reported as a :class:`ConfigError` naming the file, the line where it can be
+found, and what is wrong, so a hall's technician can fix it without reading code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+import zoneinfo
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+Policy = Literal["oldest", "in_order"]
+Lang = Literal["zh", "en"]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ConfigError(Exception):
+    """A hall config that cannot be used; the message says where and why."""
+
+    def __init__(self, path: str | Path, problem: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        self.problem = problem
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {problem}")
+
+
+class Names(msgspec.Struct, forbid_unknown_fields=True):
+    """A name in both of the hall's languages."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Materials(msgspec.Struct, forbid_unknown_fields=True):
+    """What a visitor must bring ("one-time notification"), one list per language."""
+
+    zh: list[str] = []
+    en: list[str] = []
+
+
+class Service(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    prefix: str
+    name: Names
+    target_wait_minutes: int = 30
+    daily_cap: int = 0  # 0 = no cap
+    issuing_hours: list[str] = []  # empty = the hall's opening hours
+    materials: Materials = msgspec.field(default_factory=Materials)
+    priority_allowed: bool = True
+    default_handle_minutes: float = 6.0  # used for estimates before today's first finish
+    zone: str = ""
+
+
+class Counter(msgspec.Struct, forbid_unknown_fields=True):
+    number: int
+    name: Names | None = None
+    services: list[str] = []  # ordered; empty = every service (a comprehensive window)
+    policy: Policy = "oldest"
+    clerks: list[str] = []  # A role; empty together with backups = any clerk may sign in
+    backups: list[str] = []  # B role: may sign in when no A clerk is there
+    zone: str = ""
+    staffed: bool = True  # expected to have a clerk during opening hours
+
+
+class Device(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    token: str
+    zone: str = ""
+
+
+class Devices(msgspec.Struct, forbid_unknown_fields=True):
+    kiosks: list[Device] = []
+    displays: list[Device] = []
+
+
+class QueueRules(msgspec.Struct, forbid_unknown_fields=True):
+    max_recalls: int = 2
+    max_putbacks: int = 1
+    putback_cooldown_seconds: int = 60
+    putback_places: int = 3  # default for "N places later"; 0 = at the end
+    priority_streak_limit: int = 3  # after this many priority calls a counter takes a normal one
+    handle_time_window: int = 20  # finished tickets averaged for estimates
+
+
+class Supervision(msgspec.Struct, forbid_unknown_fields=True):
+    wait_warn_fraction: float = 0.8
+    pause_limit_minutes: int = 20
+    unstaffed_grace_minutes: int = 5
+
+
+class Server(msgspec.Struct, forbid_unknown_fields=True):
+    synchronous: Literal["normal", "full"] = "normal"
+    max_message_bytes: int = 16384
+    queue_update_interval_ms: int = 250
+
+
+class Hall(msgspec.Struct, forbid_unknown_fields=True):
+    name: Names
+    languages: list[Lang] = msgspec.field(default_factory=lambda: ["zh", "en"])
+    timezone: str = "Asia/Shanghai"
+    rollover_hour: int = 3
+    opening_hours: list[str] = msgspec.field(default_factory=lambda: ["08:30-12:00", "13:30-17:30"])
+    open_days: list[str] = msgspec.field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    public_url: str = ""  # base address printed on tickets; empty = the server's own
+
+
+class HallConfig(msgspec.Struct, forbid_unknown_fields=True, dict=True):
+    hall: Hall
+    services: list[Service]
+    counters: list[Counter]
+    devices: Devices = msgspec.field(default_factory=Devices)
+    queue: QueueRules = msgspec.field(default_factory=QueueRules)
+    supervision: Supervision = msgspec.field(default_factory=Supervision)
+    server: Server = msgspec.field(default_factory=Server)
+
+    # Lookups built once by load(); not part of the file.
+    def service(self, service_id: str) -> Service | None:
+        return self._services.get(service_id)
+
+    def counter(self, number: int) -> Counter | None:
+        return self._counters.get(number)
+
+    @property
+    def tz(self) -> dt.tzinfo:
+        return zoneinfo.ZoneInfo(self.hall.timezone)
+
+    def counter_services(self, counter: Counter) -> list[str]:
+        """The ordered services a counter serves; a comprehensive window serves them all."""
+        return counter.services or [s.id for s in self.services]
+
+
+_HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+
+def parse_hours(span: str) -> tuple[int, int]:
+    """'08:30-12:00' → (510, 720) minutes after midnight; ValueError names the span."""
+    m = _HOURS.match(span.strip())
+    if not m:
+        raise ValueError(f"hours {span!r} are not of the form HH:MM-HH:MM")
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+        raise ValueError(f"hours {span!r} name a time that does not exist")
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if end <= start:
+        raise ValueError(f"hours {span!r} end before they start")
+    return start, end
+
+
+def _table_lines(text: str, table: str) -> list[int]:
+    """Line numbers (1-based) of each ``[[table]]`` header, to point at the nth entry."""
+    pattern = re.compile(r"^\s*\[\[\s*" + re.escape(table) + r"\s*\]\]")
+    return [i + 1 for i, line in enumerate(text.splitlines()) if pattern.match(line)]
+
+
+def _line_of_key(text: str, key: str) -> int | None:
+    pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
+    for i, line in enumerate(text.splitlines()):
+        if pattern.match(line):
+            return i + 1
+    return None
+
+
+def _line_for_path(text: str, path: str) -> int | None:
+    """Best-effort line for a msgspec error path such as ``$.counters[3].policy``."""
+    m = re.match(r"\$\.(\w+)\[(\d+)\](?:\.(\w+))?", path)
+    if m:
+        lines = _table_lines(text, m.group(1))
+        index = int(m.group(2))
+        if index < len(lines):
+            start = lines[index]
+            if m.group(3):
+                rest = text.splitlines()[start:]
+                for j, line in enumerate(rest):
+                    if line.lstrip().startswith("["):
+                        break
+                    if re.match(r"^\s*" + re.escape(m.group(3)) + r"\s*=", line):
+                        return start + j + 1
+            return start
+    m = re.match(r"\$\.\w+\.(\w+)", path)
+    if m:
+        return _line_of_key(text, m.group(1))
+    return None
+
+
+def load(path: str | Path) -> HallConfig:
+    """Read, check and return a hall config; raise ConfigError naming file, line and problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, f"cannot read the file: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, "the file is not UTF-8 text") from exc
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(path, f"TOML syntax error: {exc}", int(m.group(1)) if m else None) from exc
+    try:
+        config = msgspec.convert(raw, HallConfig)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        m = re.search(r"at `([^`]+)`", message)
+        line = _line_for_path(text, m.group(1)) if m else None
+        raise ConfigError(path, message.replace("$.", ""), line) from exc
+    _check(config, path, text)
+    config._services = {s.id: s for s in config.services}  # type: ignore[attr-defined]
+    config._counters = {c.number: c for c in config.counters}  # type: ignore[attr-defined]
+    return config
+
+
+def _check(config: HallConfig, path: Path, text: str) -> None:
+    """The checks a schema cannot express; each names the entry and its line."""
+    service_lines = _table_lines(text, "services")
+    counter_lines = _table_lines(text, "counters")
+
+    def at(lines: list[int], index: int) -> int | None:
+        return lines[index] if index < len(lines) else None
+
+    hall = config.hall
+    if not 0 <= hall.rollover_hour <= 23:
+        raise ConfigError(
+            path, f"hall.rollover_hour {hall.rollover_hour} is not an hour (0-23)", _line_of_key(text, "rollover_hour")
+        )
+    try:
+        zoneinfo.ZoneInfo(hall.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            path, f"hall.timezone {hall.timezone!r} is not a known time zone", _line_of_key(text, "timezone")
+        ) from exc
+    for span in hall.opening_hours:
+        try:
+            parse_hours(span)
+        except ValueError as exc:
+            raise ConfigError(path, f"hall.opening_hours: {exc}", _line_of_key(text, "opening_hours")) from exc
+    for day in hall.open_days:
+        if day not in WEEKDAYS:
+            raise ConfigError(
+                path, f"hall.open_days: {day!r} is not one of {', '.join(WEEKDAYS)}", _line_of_key(text, "open_days")
+            )
+    if not hall.languages:
+        raise ConfigError(path, "hall.languages is empty; name zh, en or both", _line_of_key(text, "languages"))
+    if not config.services:
+        raise ConfigError(path, "the hall has no [[services]]")
+    if not config.counters:
+        raise ConfigError(path, "the hall has no [[counters]]")
+
+    ids: dict[str, int] = {}
+    prefixes: dict[str, int] = {}
+    for i, s in enumerate(config.services):
+        line = at(service_lines, i)
+        if not re.fullmatch(r"[a-z0-9_-]{1,32}", s.id):
+            raise ConfigError(path, f"service id {s.id!r} must be 1-32 lower-case letters, digits, - or _", line)
+        if s.id in ids:
+            raise ConfigError(path, f"service id {s.id!r} is used twice (also at entry {ids[s.id] + 1})", line)
+        ids[s.id] = i
+        if not re.fullmatch(r"[A-Z]{1,2}", s.prefix):
+            raise ConfigError(path, f"service {s.id!r}: prefix {s.prefix!r} must be one or two capital letters", line)
+        if s.prefix in prefixes:
+            other = config.services[prefixes[s.prefix]].id
+            raise ConfigError(path, f"service {s.id!r}: prefix {s.prefix!r} is already used by service {other!r}", line)
+        prefixes[s.prefix] = i
+        if s.target_wait_minutes <= 0:
+            raise ConfigError(path, f"service {s.id!r}: target_wait_minutes must be above 0", line)
+        if s.daily_cap < 0 or s.daily_cap > 999:
+            raise ConfigError(path, f"service {s.id!r}: daily_cap must be 0 (no cap) to 999", line)
+        if s.default_handle_minutes <= 0:
+            raise ConfigError(path, f"service {s.id!r}: default_handle_minutes must be above 0", line)
+        for span in s.issuing_hours:
+            try:
+                parse_hours(span)
+            except ValueError as exc:
+                raise ConfigError(path, f"service {s.id!r}: issuing_hours: {exc}", line) from exc
+
+    numbers: dict[int, int] = {}
+    for i, c in enumerate(config.counters):
+        line = at(counter_lines, i)
+        if c.number <= 0:
+            raise ConfigError(path, f"counter number {c.number} must be 1 or more", line)
+        if c.number in numbers:
+            raise ConfigError(
+                path, f"counter number {c.number} is used twice (also at entry {numbers[c.number] + 1})", line
+            )
+        numbers[c.number] = i
+        for sid in c.services:
+            if sid not in ids:
+                raise ConfigError(path, f"counter {c.number} serves unknown service {sid!r}", line)
+        if len(set(c.services)) != len(c.services):
+            raise ConfigError(path, f"counter {c.number} names a service twice", line)
+
+    tokens: set[str] = set()
+    names: set[str] = set()
+    for kind, devices in (("kiosk", config.devices.kiosks), ("display", config.devices.displays)):
+        for d in devices:
+            if len(d.token) < 8:
+                raise ConfigError(
+                    path, f"{kind} {d.name!r}: token must be at least 8 characters", _line_of_key(text, "token")
+                )
+            if d.token in tokens:
+                raise ConfigError(
+                    path, f"{kind} {d.name!r}: token is used by another device", _line_of_key(text, "token")
+                )
+            if d.name in names:
+                raise ConfigError(path, f"device name {d.name!r} is used twice")
+            tokens.add(d.token)
+            names.add(d.name)
+
+    q = config.queue
+    for key in ("max_recalls", "max_putbacks", "putback_cooldown_seconds", "putback_places", "priority_streak_limit"):
+        if getattr(q, key) < 0:
+            raise ConfigError(path, f"queue.{key} must not be negative", _line_of_key(text, key))
+    if q.handle_time_window < 1:
+        raise ConfigError(path, "queue.handle_time_window must be at least 1", _line_of_key(text, "handle_time_window"))
+    sup = config.supervision
+    if not 0 < sup.wait_warn_fraction < 1:
+        raise ConfigError(
+            path, "supervision.wait_warn_fraction must be between 0 and 1", _line_of_key(text, "wait_warn_fraction")
+        )
+    if config.server.max_message_bytes < 1024 or config.server.max_message_bytes > 1048576:
+        raise ConfigError(
+            path, "server.max_message_bytes must be 1024 to 1048576", _line_of_key(text, "max_message_bytes")
+        )

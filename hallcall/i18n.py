@@ -1,0 +1,87 @@
+"""Words the programs show people, in Chinese and English.
+
+Error replies carry a stable ``code``; this catalog turns a code and its details into a
+sentence a clerk or visitor understands, in either language, so every program words the same
+refusal the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGS = ("zh", "en")
+
+ERRORS: dict[str, dict[str, str]] = {
+    "bad_json": {"zh": "消息不是有效的 JSON。", "en": "The message is not valid JSON."},
+    "bad_message": {"zh": "消息格式不正确。", "en": "The message is not in the expected form."},
+    "bad_field": {"zh": "字段 {field} 缺失或类型不对。", "en": "The field {field} is missing or of the wrong type."},
+    "unknown_type": {"zh": "未知的消息类型。", "en": "Unknown message type."},
+    "too_large": {"zh": "消息过大。", "en": "The message is too large."},
+    "protocol_version": {
+        "zh": "程序版本与服务器不匹配，请升级。",
+        "en": "This program's protocol version does not match the server; please upgrade.",
+    },
+    "hello_required": {"zh": "请先登录。", "en": "Please sign in first."},
+    "already_authenticated": {"zh": "此连接已登录。", "en": "This connection is already signed in."},
+    "auth_failed": {"zh": "用户名或密码不正确。", "en": "The name or password is not correct."},
+    "forbidden": {"zh": "此终端无权执行该操作。", "en": "This device may not do that."},
+    "internal": {"zh": "服务器内部错误，操作未执行。", "en": "Server error; nothing was changed."},
+    "storage_error": {
+        "zh": "保存失败，操作未执行，请重试。",
+        "en": "Could not save; nothing was changed. Please try again.",
+    },
+    "unknown_service": {"zh": "没有这个业务。", "en": "There is no such service."},
+    "unknown_counter": {"zh": "没有{counter}号窗口。", "en": "There is no counter {counter}."},
+    "unknown_ticket": {"zh": "今天没有{number}号。", "en": "There is no ticket {number} today."},
+    "wrong_state": {
+        "zh": "{number}号当前状态不允许此操作。",
+        "en": "Ticket {number} cannot do that in its current state.",
+    },
+    "service_closed": {"zh": "该业务现在不取号。", "en": "This service is not issuing tickets now."},
+    "daily_cap_reached": {"zh": "该业务今日号已取完。", "en": "This service has no tickets left today."},
+    "priority_not_allowed": {"zh": "该业务不设优先号。", "en": "This service takes no priority tickets."},
+    "not_signed_in": {"zh": "{counter}号窗口无人登录。", "en": "Nobody is signed in at counter {counter}."},
+    "no_current_ticket": {"zh": "当前没有正在办理的号。", "en": "There is no ticket at this counter now."},
+    "counter_busy": {
+        "zh": "请先办结或标记过号：{number}。",
+        "en": "Finish ticket {number} or mark it a no-show first.",
+    },
+    "counter_paused": {"zh": "窗口已暂停，请先恢复服务。", "en": "The counter is paused; resume it first."},
+    "not_paused": {"zh": "窗口未暂停。", "en": "The counter is not paused."},
+    "queue_empty": {"zh": "暂无等候的号。", "en": "Nobody is waiting."},
+    "not_your_service": {"zh": "本窗口不办理{number}号的业务。", "en": "This counter does not serve ticket {number}."},
+    "recall_limit": {
+        "zh": "{number}号已达重呼次数上限。",
+        "en": "Ticket {number} has been recalled the most times allowed.",
+    },
+    "putback_limit": {
+        "zh": "{number}号已达过号重排次数上限。",
+        "en": "Ticket {number} has been put back the most times allowed.",
+    },
+    "not_allowed_at_counter": {
+        "zh": "您不是{counter}号窗口的A岗或B岗人员。",
+        "en": "You are neither a clerk nor a backup of counter {counter}.",
+    },
+    "counter_occupied": {
+        "zh": "{counter}号窗口已有人登录。",
+        "en": "Someone is already signed in at counter {counter}.",
+    },
+    "clerk_busy_elsewhere": {
+        "zh": "您在{counter}号窗口还有未办结的号。",
+        "en": "You still have a ticket at counter {counter}.",
+    },
+    "session_ended": {"zh": "登录已失效，请重新登录。", "en": "Your sign-in has ended; please sign in again."},
+}
+
+
+class _Blank(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def error_text(code: str, lang: str, details: dict[str, Any] | None = None) -> str:
+    """The sentence for an error code in ``lang``; unknown codes fall back to the code itself."""
+    entry = ERRORS.get(code)
+    if entry is None:
+        return code
+    return entry.get(lang, entry["en"]).format_map(_Blank(details or {}))

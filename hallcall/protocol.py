@@ -1,0 +1,271 @@
+"""Wire protocol v1: the JSON messages clients and server exchange (docs/protocol.md).
+
+Requests are msgspec Structs tagged by ``type``; decoding checks every field's presence and
+type in one pass and reports the path of the first problem.  Each request carries a
+client-made ``id``; the server answers each id exactly once and answers a repeated id (a retry
+after a reconnect) with the first answer again.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+PROTOCOL_VERSION = 1
+
+RequestId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Number = Annotated[str, msgspec.Meta(min_length=2, max_length=8)]
+Reason = Annotated[str, msgspec.Meta(max_length=200)]
+Role = Literal["kiosk", "display", "counter", "supervisor"]
+
+
+class Request(msgspec.Struct, tag_field="type", forbid_unknown_fields=True):
+    id: RequestId
+
+
+class Hello(Request, tag="hello"):
+    """First message of every connection: who is speaking, and their credentials."""
+
+    role: Role
+    protocol: int = PROTOCOL_VERSION
+    lang: Literal["zh", "en"] | None = None
+    device: str | None = None  # kiosk, display
+    token: str | None = None  # kiosk, display
+    counter: int | None = None  # counter
+    clerk: str | None = None  # counter, supervisor
+    password: str | None = None  # counter, supervisor
+    session_token: str | None = None  # counter: resume a sign-in without the password
+    zone: str | None = None  # display: show only this zone (default: the device's zone)
+
+
+class Ping(Request, tag="ping"):
+    pass
+
+
+class Snapshot(Request, tag="snapshot"):
+    pass
+
+
+class TicketInfo(Request, tag="ticket"):
+    number: Number
+
+
+class Issue(Request, tag="issue"):
+    service: str
+    priority: Literal["normal", "green"] = "normal"
+
+
+class DeviceStatus(Request, tag="device_status"):
+    state: Literal["ok", "fault"]
+    detail: Reason = ""
+
+
+class CallNext(Request, tag="call_next"):
+    pass
+
+
+class Recall(Request, tag="recall"):
+    pass
+
+
+class Start(Request, tag="start"):
+    pass
+
+
+class Finish(Request, tag="finish"):
+    pass
+
+
+class NoShow(Request, tag="no_show"):
+    pass
+
+
+class PutBack(Request, tag="put_back"):
+    number: Number
+    places: Annotated[int, msgspec.Meta(ge=0, le=999)] | None = None
+
+
+class Transfer(Request, tag="transfer"):
+    service: str | None = None
+    to_counter: int | None = None
+    reason: Reason = ""
+
+
+class Hold(Request, tag="hold"):
+    reason: Reason = ""
+
+
+class CallBack(Request, tag="call_back"):
+    number: Number
+
+
+class CallNumber(Request, tag="call_number"):
+    number: Number
+
+
+class Cancel(Request, tag="cancel"):
+    number: Number
+    reason: Reason = ""
+
+
+class Pause(Request, tag="pause"):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class Resume(Request, tag="resume"):
+    pass
+
+
+class SignOut(Request, tag="sign_out"):
+    pass
+
+
+class ForceSignOut(Request, tag="force_sign_out"):
+    counter: int
+    reason: Reason = ""
+
+
+AnyRequest = (
+    Hello
+    | Ping
+    | Snapshot
+    | TicketInfo
+    | Issue
+    | DeviceStatus
+    | CallNext
+    | Recall
+    | Start
+    | Finish
+    | NoShow
+    | PutBack
+    | Transfer
+    | Hold
+    | CallBack
+    | CallNumber
+    | Cancel
+    | Pause
+    | Resume
+    | SignOut
+    | ForceSignOut
+)
+
+REQUEST_TYPES: dict[str, type[Request]] = {
+    cls.__struct_config__.tag: cls  # type: ignore[misc]
+    for cls in AnyRequest.__args__  # type: ignore[attr-defined]
+}
+
+_EVERYONE = {"ping", "snapshot", "ticket"}
+ROLE_REQUESTS: dict[str, set[str]] = {
+    "kiosk": _EVERYONE | {"issue", "device_status"},
+    "display": _EVERYONE | {"device_status"},
+    "counter": _EVERYONE
+    | {
+        "call_next",
+        "recall",
+        "start",
+        "finish",
+        "no_show",
+        "put_back",
+        "transfer",
+        "hold",
+        "call_back",
+        "call_number",
+        "cancel",
+        "pause",
+        "resume",
+        "sign_out",
+    },
+    "supervisor": _EVERYONE | {"put_back", "cancel", "force_sign_out"},
+}
+
+# Requests that change the queue: their answers are stored so a retried id is answered again.
+MUTATING = {
+    "issue",
+    "call_next",
+    "recall",
+    "start",
+    "finish",
+    "no_show",
+    "put_back",
+    "transfer",
+    "hold",
+    "call_back",
+    "call_number",
+    "cancel",
+    "pause",
+    "resume",
+    "sign_out",
+    "force_sign_out",
+    "device_status",
+}
+
+_decoder = msgspec.json.Decoder(AnyRequest)
+_loose = msgspec.json.Decoder()
+encode = msgspec.json.Encoder().encode
+
+
+class ProtocolError(Exception):
+    """A message that cannot be acted on; ``code`` is one of protocol.md's error codes."""
+
+    def __init__(self, code: str, message: str, request_id: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.field = field
+
+
+def decode(raw: bytes | str) -> Request:
+    """Decode one request, or raise ProtocolError naming what is wrong with it."""
+    try:
+        return _decoder.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise _explain(raw, exc) from None
+
+
+def _explain(raw: bytes | str, exc: msgspec.DecodeError) -> ProtocolError:
+    try:
+        loose: Any = _loose.decode(raw)
+    except msgspec.DecodeError:
+        return ProtocolError("bad_json", f"the message is not valid JSON: {exc}")
+    if not isinstance(loose, dict):
+        return ProtocolError("bad_message", "a message must be a JSON object")
+    request_id = loose.get("id")
+    request_id = request_id if isinstance(request_id, str) and 0 < len(request_id) <= 64 else None
+    kind = loose.get("type")
+    if not isinstance(kind, str):
+        return ProtocolError("bad_message", "the message has no string field `type`", request_id, "type")
+    if kind not in REQUEST_TYPES:
+        return ProtocolError("unknown_type", f"unknown message type {kind!r}", request_id, "type")
+    text = str(exc)
+    field = None
+    if "at `$." in text:
+        field = text.split("at `$.", 1)[1].split("`", 1)[0]
+    elif "field `" in text:
+        field = text.split("field `", 1)[1].split("`", 1)[0]
+    if request_id is None:
+        return ProtocolError("bad_field", f"{kind}: the field `id` must be a string of 1 to 64 characters", None, "id")
+    return ProtocolError("bad_field", f"{kind}: {text}", request_id, field)
+
+
+def result(request_id: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"type": "result", "re": request_id, "data": data or {}}
+
+
+def error(
+    code: str, message: str, request_id: str | None = None, *, field: str | None = None, **details: Any
+) -> dict[str, Any]:
+    from .i18n import error_text
+
+    body: dict[str, Any] = {"type": "error", "re": request_id, "code": code, "message": message}
+    body["message_zh"] = error_text(code, "zh", {"field": field, **details})
+    if field:
+        body["field"] = field
+    if details:
+        body["details"] = details
+    return body
+
+
+def event(topic: str, name: str, seq: int, data: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "event", "topic": topic, "name": name, "seq": seq, "data": data}

@@ -1,0 +1,330 @@
+"""The network front: websocket connections, sign-in, plain HTTP, timers, start and stop.
+
+One port serves both: websocket clients speak protocol v1 (docs/protocol.md), and plain HTTP
+requests (``process_request``) get ``/healthz`` and ``/metrics``.  A connection first says
+``hello``; until it has, it may do nothing else.  Every problem with a message is answered with
+an error naming it, and the connection stays up: a broken client cannot take a hall down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import time
+from collections.abc import Callable
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from hallcall import protocol as p
+from hallcall.config import HallConfig
+
+from . import auth
+from .clock import Clock
+from .domain.model import QueueError
+from .hub import Client, Hub
+from .storage import Storage
+
+log = logging.getLogger("hallcall.server")
+
+HELLO_TIMEOUT = 10.0
+FRAME_LIMIT = 1024 * 1024  # websockets closes with 1009 above this; below it we answer too_large
+
+
+class HallServer:
+    """A running hall: storage, queue and the websocket/HTTP front on one port."""
+
+    def __init__(
+        self, config: HallConfig, storage: Storage, clock: Clock | None = None, *, enforce_hours: bool = True
+    ) -> None:
+        self.config = config
+        self.storage = storage
+        self.hub = Hub(config, storage, clock or Clock(), enforce_hours=enforce_hours)
+        self.throttle = auth.Throttle()
+        self._server: Server | None = None
+        self._timers: list[asyncio.Task[None]] = []
+        self._closing: set[asyncio.Future[None]] = set()
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self, host: str = "127.0.0.1", port: int = 8765) -> int:
+        """Listen; returns the port (useful with port 0)."""
+        self._server = await serve(
+            self._connection,
+            host,
+            port,
+            process_request=self._http,
+            max_size=FRAME_LIMIT,
+            compression=None,  # a LAN gains nothing from deflate, and it costs ~100 KiB per connection
+            ping_interval=20,
+            ping_timeout=20,
+            logger=logging.getLogger("hallcall.websockets"),
+        )
+        self._timers = [
+            asyncio.create_task(self._every(1.0, self.hub.check_warnings)),
+            asyncio.create_task(self._every(self.config.server.queue_update_interval_ms / 1000, self._flush)),
+            asyncio.create_task(self._every(3600.0, self._prune)),
+        ]
+        sock = next(iter(self._server.sockets))
+        return int(sock.getsockname()[1])
+
+    async def stop(self) -> None:
+        for task in self._timers:
+            task.cancel()
+        await asyncio.gather(*self._timers, return_exceptions=True)
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _every(self, seconds: float, action: Callable[[], Any]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                result = action()
+                if asyncio.iscoroutine(result):
+                    await result
+            except Exception:
+                log.exception("periodic task %s failed", getattr(action, "__name__", action))
+
+    async def _flush(self) -> None:
+        self.hub.flush_queue()
+
+    async def _prune(self) -> None:
+        self.storage.prune_answers(time.time() - 2 * 86400)
+
+    # ------------------------------------------------------------------ HTTP on the same port
+    def _http(self, connection: ServerConnection, request: Request) -> Response | None:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return None
+        path = request.path.split("?", 1)[0]
+        if path == "/healthz":
+            body = json.dumps(self.health(), ensure_ascii=False)
+            return _respond(connection, HTTPStatus.OK, body, "application/json; charset=utf-8")
+        if path == "/metrics":
+            text = self.hub.metrics.render().decode()
+            return _respond(connection, HTTPStatus.OK, text, "text/plain; version=0.0.4; charset=utf-8")
+        return _respond(connection, HTTPStatus.NOT_FOUND, f"no page at {path}\n", "text/plain; charset=utf-8")
+
+    def health(self) -> dict[str, Any]:
+        try:
+            self.storage.conn.execute("SELECT 1").fetchone()
+            db = "ok"
+        except Exception as exc:  # a health check reports, it does not raise
+            db = f"error: {exc}"
+        return {
+            "status": "ok" if db == "ok" else "degraded",
+            "database": db,
+            "day": self.hub.state.day,
+            "uptime_s": round(time.time() - self.hub.started, 1),
+            "clients": len(self.hub.clients),
+            "protocol": p.PROTOCOL_VERSION,
+        }
+
+    # ------------------------------------------------------------------ websocket connections
+    async def _connection(self, ws: ServerConnection) -> None:
+        client: Client | None = None
+        limit = self.config.server.max_message_bytes
+        closer = asyncio.get_running_loop().call_later(HELLO_TIMEOUT, self._close_silent, ws, lambda: client)
+        try:
+            async for raw in ws:
+                started = time.perf_counter()
+                if len(raw) > limit:
+                    await _say(ws, p.error("too_large", f"the message has {len(raw)} bytes; the limit is {limit}"))
+                    continue
+                try:
+                    request = p.decode(raw)
+                except p.ProtocolError as exc:
+                    await _say(ws, p.error(exc.code, exc.message, exc.request_id, field=exc.field))
+                    continue
+                kind = request.__struct_config__.tag  # type: ignore[attr-defined]
+                if client is None:
+                    if not isinstance(request, p.Hello):
+                        await _say(ws, p.error("hello_required", "say hello first", request.id))
+                        continue
+                    client = await self._hello(ws, request)
+                    continue
+                if isinstance(request, p.Hello):
+                    await _say(
+                        ws, p.error("already_authenticated", "this connection has already said hello", request.id)
+                    )
+                    continue
+                if kind not in p.ROLE_REQUESTS[client.role]:
+                    message = f"a {client.role} may not send {kind}"
+                    await _say(ws, p.error("forbidden", message, request.id, role=client.role))
+                    continue
+                answer = await self._answer(client, request)
+                await ws.send(answer, text=True)
+                self.hub.metrics.latency.labels(kind).observe(time.perf_counter() - started)
+                if kind == "sign_out" and b'"type":"result"' in answer:
+                    self.hub.clients.discard(client)
+                    client = None
+        except ConnectionClosed:
+            pass
+        finally:
+            closer.cancel()
+            if client is not None:
+                self.hub.clients.discard(client)
+
+    def _close_silent(self, ws: ServerConnection, current: Callable[[], Client | None]) -> None:
+        if current() is None:
+            task = asyncio.ensure_future(ws.close(1008, "no hello within 10 s"))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    async def _answer(self, client: Client, request: p.Request) -> bytes:
+        try:
+            return await self.hub.handle(client, request)
+        except Exception as exc:
+            log.exception("request %s from %s failed", request.id, client.principal)
+            code = "storage_error" if "sqlite" in type(exc).__module__ or isinstance(exc, OSError) else "internal"
+            return p.encode(
+                p.error(
+                    code, f"the request could not be completed ({type(exc).__name__}); nothing was changed", request.id
+                )
+            )
+
+    # ------------------------------------------------------------------ hello and sign-in
+    async def _hello(self, ws: ServerConnection, hello: p.Hello) -> Client | None:
+        if hello.protocol != p.PROTOCOL_VERSION:
+            message = f"this server speaks protocol {p.PROTOCOL_VERSION}, not {hello.protocol}"
+            await _say(ws, p.error("protocol_version", message, hello.id))
+            return None
+        address = str(ws.remote_address[0]) if ws.remote_address else "?"
+        keys = (f"addr:{address}", f"name:{hello.role}:{hello.clerk or hello.device or ''}")
+        try:
+            client, extra = await self._authenticate(ws, hello)
+        except QueueError as exc:
+            await _say(ws, p.error(exc.code, exc.message, hello.id, **exc.details))
+            return None
+        if client is None:
+            self.throttle.failed(*keys)
+            await asyncio.sleep(self.throttle.delay(*keys))
+            await _say(ws, p.error("auth_failed", "those credentials are not valid", hello.id))
+            return None
+        self.throttle.succeeded(*keys)
+        self.hub.clients.add(client)
+        welcome = {
+            "type": "welcome",
+            "re": hello.id,
+            "role": client.role,
+            "protocol": p.PROTOCOL_VERSION,
+            "server_time": self.hub.clock.now(),
+            "name": client.name,
+            **extra,
+        }
+        await _say(ws, welcome)
+        await _say(ws, self.hub.snapshot(client))
+        return client
+
+    async def _authenticate(self, ws: ServerConnection, hello: p.Hello) -> tuple[Client | None, dict[str, Any]]:
+        lang = hello.lang or self.config.hall.languages[0]
+        if hello.role in ("kiosk", "display"):
+            devices = self.config.devices.kiosks if hello.role == "kiosk" else self.config.devices.displays
+            for d in devices:
+                if (hello.device in (None, d.name)) and hello.token and auth.same(hello.token, d.token):
+                    zone = (hello.zone if hello.zone is not None else d.zone) if hello.role == "display" else d.zone
+                    return Client(ws, hello.role, f"{hello.role}:{d.name}", lang, d.name, zone=zone), {}
+            await self._spend_hash_time()
+            return None, {}
+        name = hello.clerk or ""
+        record = self.storage.clerk(name) if name else None
+        if record is not None and not record["active"]:
+            record = None
+        if hello.role == "supervisor":
+            ok = await self._password_ok(record, hello.password)
+            if not ok or record is None or record["role"] != "supervisor":
+                return None, {}
+            return Client(ws, "supervisor", f"supervisor:{name}", lang, name), {}
+        if hello.counter is None:
+            raise QueueError("bad_field", "a counter's hello must name its counter", field="counter")
+        if self.config.counter(hello.counter) is None:
+            raise QueueError("unknown_counter", f"there is no counter {hello.counter}", counter=hello.counter)
+        session = self.hub.state.counters[hello.counter].session
+        if hello.session_token and hello.password is None:
+            if (
+                record is None
+                or session is None
+                or session.clerk != name
+                or not auth.same(session.token_hash, auth.token_hash(hello.session_token))
+            ):
+                await self._spend_hash_time()
+                return None, {}
+            token = hello.session_token
+        else:
+            if not await self._password_ok(record, hello.password):
+                return None, {}
+            token, digest = auth.new_session_token()
+            occupied = session is not None and any(
+                c.role == "counter" and c.counter == hello.counter and c.name == session.clerk for c in self.hub.clients
+            )
+            now = self.hub.clock.now()
+            changes = self.hub.state.roll(now)
+            session, more = self.hub.state.sign_in(hello.counter, name, digest, now, occupant_connected=occupied)
+            changes += more
+            await self.hub._durable(changes, lambda: self.hub._publish_changes(changes, {hello.counter or 0}))
+        number = hello.counter
+        client = Client(
+            ws,
+            "counter",
+            f"clerk:{name}",
+            lang,
+            name,
+            counter=number,
+            session_id=session.id,
+            services=frozenset(self.hub.state.counter_services[number]),
+            counters=frozenset({number}),
+        )
+        return client, {"counter": number, "session_token": token}
+
+    async def _password_ok(self, record: dict[str, Any] | None, password: str | None) -> bool:
+        stored = record["password_hash"] if record else None
+        return await asyncio.to_thread(auth.verify_password, stored, password or "")
+
+    async def _spend_hash_time(self) -> None:
+        await asyncio.to_thread(auth.verify_password, None, "")
+
+
+async def _say(ws: ServerConnection, message: dict[str, Any]) -> None:
+    await ws.send(p.encode(message), text=True)
+
+
+def _respond(connection: ServerConnection, status: HTTPStatus, body: str, content_type: str) -> Response:
+    response = connection.respond(status, body)
+    del response.headers["Content-Type"]
+    response.headers["Content-Type"] = content_type
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def database_path(config_path: str | Path, data_dir: str | Path) -> Path:
+    """One database file per hall, named after its config file."""
+    return Path(data_dir) / f"{Path(config_path).stem}.sqlite3"
+
+
+async def run(
+    config: HallConfig, storage: Storage, host: str, port: int, clock: Clock, *, enforce_hours: bool = True
+) -> None:
+    """Serve until SIGINT or SIGTERM; print the address once listening (scripts wait for it)."""
+    server = HallServer(config, storage, clock, enforce_hours=enforce_hours)
+    actual = await server.start(host, port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # Windows has no add_signal_handler: there Ctrl-C raises KeyboardInterrupt instead.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    print(f"hallcall server listening on ws://{host}:{actual}", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()
+        storage.close()
+
+
+__all__ = ["HallServer", "database_path", "run"]

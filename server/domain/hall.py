@@ -1,0 +1,610 @@
+"""The one true queue of a hall, in memory: every rule of issuing, calling and serving.
+
+No I/O and no clock of its own: every method takes ``now`` (epoch seconds) and returns the
+list of :mod:`model` changes it made, which the caller persists and publishes.  A method that
+refuses raises :class:`QueueError` before it has changed anything, so a refused request never
+leaves a half-made change behind.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from typing import Any
+
+from hallcall.config import HallConfig
+
+from . import calendar, selection
+from .estimates import HandlingTimes, capacity, estimate_seconds
+from .model import (
+    AT_COUNTER,
+    CALLED,
+    CANCELLED,
+    DONE,
+    EXPIRED,
+    GREEN,
+    HELD,
+    NO_SHOW,
+    NORMAL,
+    OPEN_STATES,
+    SERVING,
+    WAITING,
+    Change,
+    CounterState,
+    Journal,
+    PauseEnded,
+    PauseStarted,
+    QueueError,
+    Session,
+    SessionClosed,
+    SessionOpened,
+    SessionRenewed,
+    Ticket,
+    TicketSaved,
+)
+
+
+def _order(t: Ticket) -> tuple[float, int]:
+    return (t.queue_key, t.id)
+
+
+class HallState:
+    """Tickets of the current business day, counters and their sessions."""
+
+    def __init__(self, config: HallConfig, *, enforce_hours: bool = True) -> None:
+        self.config = config
+        self.enforce_hours = enforce_hours
+        self.day = ""
+        self.tickets: dict[int, Ticket] = {}  # today's tickets by id
+        self.by_number: dict[str, Ticket] = {}
+        self.waiting: selection.Queues = {s.id: {} for s in config.services}
+        self.targeted: dict[int, list[Ticket]] = {c.number: [] for c in config.counters}
+        self.counters: dict[int, CounterState] = {c.number: CounterState(c.number) for c in config.counters}
+        self.seq: dict[str, int] = {s.id: 0 for s in config.services}
+        self.issued: dict[str, int] = {s.id: 0 for s in config.services}
+        self.finished: dict[str, int] = {s.id: 0 for s in config.services}
+        self.handling = HandlingTimes(
+            config.queue.handle_time_window, {s.id: s.default_handle_minutes * 60 for s in config.services}
+        )
+        self.next_ticket_id = 1
+        self.next_session_id = 1
+        self.next_pause_id = 1
+        self.counter_services = {c.number: config.counter_services(c) for c in config.counters}
+
+    # ------------------------------------------------------------------ rebuilding from storage
+    def load(
+        self,
+        *,
+        day: str,
+        tickets: Iterable[Ticket],
+        sessions: Iterable[Session],
+        last_signout: dict[int, float],
+        next_ids: tuple[int, int, int],
+    ) -> None:
+        """Rebuild the in-memory indexes from what storage holds (the database is the truth)."""
+        self.day = day
+        self.next_ticket_id, self.next_session_id, self.next_pause_id = next_ids
+        for t in sorted(tickets, key=lambda t: t.id):
+            self._index(t)
+            self.seq[t.service] = max(self.seq.get(t.service, 0), t.seq)
+            if t.state == DONE and t.called_at is not None and t.finished_at is not None:
+                self.handling.add(t.service, t.finished_at - t.called_at)
+                if t.counter in self.counters:
+                    self.counters[t.counter].served.append(t.id)
+        for t in self.tickets.values():
+            self.issued[t.service] = self.issued.get(t.service, 0) + 1
+            if t.state == DONE:
+                self.finished[t.service] += 1
+        for s in sessions:
+            if s.counter in self.counters:
+                self.counters[s.counter].session = s
+        for number, at in last_signout.items():
+            if number in self.counters:
+                self.counters[number].last_signout_at = at
+        for t in self.tickets.values():
+            if t.state in AT_COUNTER and t.counter in self.counters:
+                self.counters[t.counter].current = t.id
+
+    def _index(self, t: Ticket) -> None:
+        self.tickets[t.id] = t
+        self.by_number[t.number] = t
+        if t.state == WAITING:
+            self._enqueue(t)
+
+    def _queue_of(self, t: Ticket) -> list[Ticket]:
+        if t.target_counter is not None:
+            return self.targeted[t.target_counter]
+        return self.waiting[t.service].setdefault(t.priority, [])
+
+    def _enqueue(self, t: Ticket) -> None:
+        bisect.insort(self._queue_of(t), t, key=_order)
+
+    def _dequeue(self, t: Ticket) -> None:
+        queue = self._queue_of(t)
+        i = bisect.bisect_left(queue, _order(t), key=_order)
+        if i < len(queue) and queue[i] is t:
+            del queue[i]
+        else:  # not where its key says: fall back to a scan rather than leave it queued
+            queue.remove(t)
+
+    # ------------------------------------------------------------------ day rollover
+    def roll(self, now: float) -> list[Change]:
+        """Start a new business day if ``now`` is past the rollover hour: expire what is open,
+        sign everyone out, restart numbering."""
+        day = calendar.business_day(self.config, now)
+        if day == self.day:
+            return []
+        changes: list[Change] = []
+        for t in self.tickets.values():
+            if t.state in OPEN_STATES:
+                t.state = EXPIRED
+                t.finished_at = now
+                changes += [TicketSaved(t), Journal(now, "expire", t, t.counter, t.clerk, "day end")]
+        for c in self.counters.values():
+            if c.session is not None:
+                changes += self._close_session(c, now, "day end")
+            c.current = None
+            c.priority_streak = 0
+            c.served.clear()
+        self.day = day
+        self.tickets.clear()
+        self.by_number.clear()
+        for queues in self.waiting.values():
+            queues.clear()
+        for targeted in self.targeted.values():
+            targeted.clear()
+        for key in self.seq:
+            self.seq[key] = self.issued[key] = self.finished[key] = 0
+        self.handling.clear()
+        return changes
+
+    # ------------------------------------------------------------------ issuing
+    def issue(
+        self, service_id: str, now: float, *, priority: int = NORMAL, channel: str = "kiosk", device: str = ""
+    ) -> tuple[Ticket, list[Change]]:
+        service = self.config.service(service_id)
+        if service is None:
+            raise QueueError("unknown_service", f"there is no service {service_id!r}", service=service_id)
+        if priority != NORMAL and not service.priority_allowed:
+            raise QueueError(
+                "priority_not_allowed", f"service {service_id!r} takes no priority tickets", service=service_id
+            )
+        if self.enforce_hours and not calendar.issuing_open(self.config, service_id, now):
+            raise QueueError("service_closed", f"service {service_id!r} is not issuing tickets now", service=service_id)
+        if service.daily_cap and self.seq[service_id] >= service.daily_cap:
+            raise QueueError(
+                "daily_cap_reached",
+                f"service {service_id!r} has issued its {service.daily_cap} tickets for today",
+                service=service_id,
+            )
+        if self.seq[service_id] >= 999:
+            raise QueueError(
+                "daily_cap_reached", f"service {service_id!r} has used all 999 numbers today", service=service_id
+            )
+        seq = self.seq[service_id] + 1
+        ticket = Ticket(
+            id=self.next_ticket_id,
+            day=self.day,
+            service=service_id,
+            seq=seq,
+            number=f"{service.prefix}{seq:03d}",
+            priority=priority,
+            state=WAITING,
+            issued_at=now,
+            queue_key=float(self.next_ticket_id),
+            channel=channel,
+            device=device,
+        )
+        self.next_ticket_id += 1
+        self.seq[service_id] = seq
+        self.issued[service_id] += 1
+        self._index(ticket)
+        detail = {"priority": priority} if priority else {}
+        return ticket, [TicketSaved(ticket, new=True), Journal(now, "issue", ticket, reason=channel, detail=detail)]
+
+    # ------------------------------------------------------------------ counters: helpers
+    def _counter(self, number: int) -> CounterState:
+        state = self.counters.get(number)
+        if state is None:
+            raise QueueError("unknown_counter", f"there is no counter {number}", counter=number)
+        return state
+
+    def _signed_in(self, number: int) -> tuple[CounterState, Session]:
+        state = self._counter(number)
+        if state.session is None:
+            raise QueueError("not_signed_in", f"nobody is signed in at counter {number}", counter=number)
+        return state, state.session
+
+    def _current(self, number: int, *states: str) -> tuple[CounterState, Session, Ticket]:
+        state, session = self._signed_in(number)
+        if state.current is None:
+            raise QueueError("no_current_ticket", f"counter {number} has no ticket at the moment", counter=number)
+        ticket = self.tickets[state.current]
+        if states and ticket.state not in states:
+            raise QueueError(
+                "wrong_state",
+                f"ticket {ticket.number} is {ticket.state}, not {' or '.join(states)}",
+                number=ticket.number,
+                state=ticket.state,
+            )
+        return state, session, ticket
+
+    def _free(self, number: int) -> tuple[CounterState, Session]:
+        state, session = self._signed_in(number)
+        if state.current is not None:
+            t = self.tickets[state.current]
+            raise QueueError(
+                "counter_busy",
+                f"counter {number} still has ticket {t.number}; finish it or mark it a no-show first",
+                number=t.number,
+            )
+        if session.paused_at is not None:
+            raise QueueError("counter_paused", f"counter {number} is paused; resume it first", counter=number)
+        return state, session
+
+    def ticket(self, number: str) -> Ticket:
+        t = self.by_number.get(number.strip().upper())
+        if t is None:
+            raise QueueError("unknown_ticket", f"there is no ticket {number!r} today", number=number)
+        return t
+
+    def _call(self, state: CounterState, session: Session, t: Ticket, now: float, action: str) -> list[Change]:
+        if t.state == WAITING:
+            self._dequeue(t)
+        t.state = CALLED
+        t.called_at = now
+        t.serving_at = None
+        t.counter = state.number
+        t.clerk = session.clerk
+        t.target_counter = None
+        state.current = t.id
+        state.priority_streak = state.priority_streak + 1 if t.priority > NORMAL else 0
+        return [TicketSaved(t), Journal(now, action, t, state.number, session.clerk)]
+
+    # ------------------------------------------------------------------ calling
+    def call_next(self, counter: int, now: float) -> tuple[Ticket, list[Change]]:
+        state, session = self._free(counter)
+        t = selection.choose(
+            services=self.counter_services[counter],
+            policy=self.config.counter(counter).policy,  # type: ignore[union-attr]
+            waiting=self.waiting,
+            targeted=self.targeted[counter],
+            streak=state.priority_streak,
+            streak_limit=self.config.queue.priority_streak_limit,
+            now=now,
+        )
+        if t is None:
+            raise QueueError("queue_empty", f"nobody is waiting for counter {counter}", counter=counter)
+        return t, self._call(state, session, t, now, "call")
+
+    def call_number(self, counter: int, number: str, now: float) -> tuple[Ticket, list[Change]]:
+        """Call a chosen waiting ticket out of order (the visitor is at the window already)."""
+        state, session = self._free(counter)
+        t = self.ticket(number)
+        if t.state != WAITING:
+            raise QueueError(
+                "wrong_state", f"ticket {t.number} is {t.state}, not waiting", number=t.number, state=t.state
+            )
+        if t.target_counter not in (None, counter) or (
+            t.target_counter is None and t.service not in self.counter_services[counter]
+        ):
+            raise QueueError("not_your_service", f"counter {counter} does not serve ticket {t.number}", number=t.number)
+        return t, self._call(state, session, t, now, "call_number")
+
+    def recall(self, counter: int, now: float) -> tuple[Ticket, list[Change]]:
+        _state, session, t = self._current(counter, CALLED)
+        if t.recalls >= self.config.queue.max_recalls:
+            raise QueueError(
+                "recall_limit",
+                f"ticket {t.number} has been recalled {t.recalls} times, the most allowed",
+                number=t.number,
+            )
+        t.recalls += 1
+        return t, [TicketSaved(t), Journal(now, "recall", t, counter, session.clerk, detail={"recalls": t.recalls})]
+
+    def start(self, counter: int, now: float) -> tuple[Ticket, list[Change]]:
+        _state, session, t = self._current(counter, CALLED)
+        t.state = SERVING
+        t.serving_at = now
+        return t, [TicketSaved(t), Journal(now, "serve", t, counter, session.clerk)]
+
+    def _release(self, state: CounterState, t: Ticket) -> None:
+        if state.current == t.id:
+            state.current = None
+
+    def finish(self, counter: int, now: float) -> tuple[Ticket, list[Change]]:
+        state, session, t = self._current(counter, CALLED, SERVING)
+        if t.serving_at is None:
+            t.serving_at = t.called_at
+        t.state = DONE
+        t.finished_at = now
+        self._release(state, t)
+        state.served.append(t.id)
+        self.finished[t.service] += 1
+        if t.called_at is not None:
+            self.handling.add(t.service, now - t.called_at)
+        return t, [TicketSaved(t), Journal(now, "finish", t, counter, session.clerk)]
+
+    def no_show(self, counter: int, now: float) -> tuple[Ticket, list[Change]]:
+        state, session, t = self._current(counter, CALLED)
+        t.state = NO_SHOW
+        t.finished_at = now
+        self._release(state, t)
+        return t, [TicketSaved(t), Journal(now, "no_show", t, counter, session.clerk)]
+
+    def put_back(
+        self,
+        number: str,
+        now: float,
+        *,
+        places: int | None = None,
+        counter: int | None = None,
+        clerk: str | None = None,
+    ) -> tuple[Ticket, list[Change]]:
+        """A no-show who turned up late goes back in the queue: ``places`` later than the head
+        (the configured default when None; 0 = at the end), after the cool-down."""
+        t = self.ticket(number)
+        if t.state != NO_SHOW:
+            raise QueueError(
+                "wrong_state",
+                f"ticket {t.number} is {t.state}; only a no-show can be put back",
+                number=t.number,
+                state=t.state,
+            )
+        if counter is not None and t.service not in self.counter_services[counter] and t.counter != counter:
+            raise QueueError("not_your_service", f"counter {counter} does not serve ticket {t.number}", number=t.number)
+        limit = self.config.queue.max_putbacks
+        if t.putbacks >= limit:
+            raise QueueError(
+                "putback_limit",
+                f"ticket {t.number} has been put back {t.putbacks} times, the most allowed",
+                number=t.number,
+            )
+        if places is None:
+            places = self.config.queue.putback_places
+        if places < 0:
+            raise QueueError("bad_field", "places must be 0 (the end) or more", field="places")
+        t.state = WAITING
+        t.putbacks += 1
+        t.finished_at = None
+        t.counter = None
+        t.eligible_at = now + self.config.queue.putback_cooldown_seconds
+        queue = self._queue_of(t)
+        if places == 0 or places >= len(queue):
+            t.queue_key = (queue[-1].queue_key + 1.0) if queue else float(self.next_ticket_id)
+        else:
+            before, after = queue[places - 1] if places else None, queue[places]
+            low = before.queue_key if before else after.queue_key - 1.0
+            t.queue_key = (low + after.queue_key) / 2
+        self._enqueue(t)
+        detail = {"places": places}
+        return t, [TicketSaved(t), Journal(now, "put_back", t, counter, clerk, detail=detail)]
+
+    def transfer(
+        self, counter: int, now: float, *, service: str | None = None, to_counter: int | None = None, reason: str = ""
+    ) -> tuple[Ticket, list[Change]]:
+        """Send the current ticket on, keeping its number and its place by original issue time."""
+        if (service is None) == (to_counter is None):
+            raise QueueError("bad_field", "name exactly one of service or to_counter", field="service")
+        if service is not None and self.config.service(service) is None:
+            raise QueueError("unknown_service", f"there is no service {service!r}", service=service)
+        if to_counter is not None:
+            self._counter(to_counter)
+            if to_counter == counter:
+                raise QueueError("bad_field", "a ticket cannot be transferred to its own counter", field="to_counter")
+        state, session, t = self._current(counter, CALLED, SERVING)
+        self._release(state, t)
+        before = t.service
+        t.state = WAITING
+        t.transfers += 1
+        t.called_at = t.serving_at = None
+        t.eligible_at = 0.0
+        t.queue_key = float(t.id)
+        if service is not None:
+            t.service = service
+        t.target_counter = to_counter
+        self._enqueue(t)
+        detail: dict[str, Any] = {"from_service": before, "to_service": t.service}
+        if to_counter is not None:
+            detail["to_counter"] = to_counter
+        return t, [TicketSaved(t), Journal(now, "transfer", t, counter, session.clerk, reason, detail)]
+
+    def hold(self, counter: int, now: float, reason: str = "") -> tuple[Ticket, list[Change]]:
+        """Set the current ticket aside (e.g. the visitor fetches a missing paper)."""
+        state, session, t = self._current(counter, CALLED, SERVING)
+        t.state = HELD
+        self._release(state, t)
+        return t, [TicketSaved(t), Journal(now, "hold", t, counter, session.clerk, reason)]
+
+    def call_back(self, counter: int, number: str, now: float) -> tuple[Ticket, list[Change]]:
+        state, session = self._free(counter)
+        t = self.ticket(number)
+        if t.state != HELD or t.counter != counter:
+            raise QueueError(
+                "wrong_state", f"ticket {t.number} is not held at counter {counter}", number=t.number, state=t.state
+            )
+        return t, self._call(state, session, t, now, "call_back")
+
+    def cancel(
+        self, number: str, now: float, *, counter: int | None = None, clerk: str | None = None, reason: str = ""
+    ) -> tuple[Ticket, list[Change]]:
+        t = self.ticket(number)
+        if t.state != WAITING:
+            raise QueueError(
+                "wrong_state",
+                f"ticket {t.number} is {t.state}; only a waiting ticket can be cancelled",
+                number=t.number,
+                state=t.state,
+            )
+        self._dequeue(t)
+        t.state = CANCELLED
+        t.finished_at = now
+        return t, [TicketSaved(t), Journal(now, "cancel", t, counter, clerk, reason)]
+
+    # ------------------------------------------------------------------ sessions and pauses
+    def may_sign_in(self, counter: int, clerk: str) -> bool:
+        conf = self.config.counter(counter)
+        assert conf is not None
+        if not conf.clerks and not conf.backups:
+            return True
+        return clerk in conf.clerks or clerk in conf.backups
+
+    def sign_in(
+        self, counter: int, clerk: str, token_hash: str, now: float, *, occupant_connected: bool = True
+    ) -> tuple[Session, list[Change]]:
+        """Open a session.  A clerk already signed in here simply resumes it; a backup (B) may take
+        a counter whose clerk is away; a session whose program is gone may be taken over."""
+        state = self._counter(counter)
+        if not self.may_sign_in(counter, clerk):
+            raise QueueError(
+                "not_allowed_at_counter",
+                f"{clerk} is neither a clerk nor a backup of counter {counter}",
+                counter=counter,
+            )
+        changes: list[Change] = []
+        if state.session is not None:
+            if state.session.clerk == clerk:
+                state.session.token_hash = token_hash
+                return state.session, [SessionRenewed(state.session)]
+            if occupant_connected:
+                raise QueueError(
+                    "counter_occupied", f"{state.session.clerk} is signed in at counter {counter}", counter=counter
+                )
+            changes += self._close_session(state, now, f"taken over by {clerk}")
+        for other in self.counters.values():
+            if other.session is not None and other.session.clerk == clerk:
+                if other.current is not None:
+                    raise QueueError(
+                        "clerk_busy_elsewhere",
+                        f"{clerk} still has a ticket at counter {other.number}; finish it there first",
+                        counter=other.number,
+                    )
+                changes += self._close_session(other, now, f"moved to counter {counter}")
+        session = Session(self.next_session_id, counter, clerk, now, token_hash)
+        self.next_session_id += 1
+        state.session = session
+        changes += [SessionOpened(session), Journal(now, "sign_in", None, counter, clerk)]
+        return session, changes
+
+    def _close_session(self, state: CounterState, now: float, reason: str) -> list[Change]:
+        session = state.session
+        assert session is not None
+        changes: list[Change] = []
+        if session.paused_at is not None:
+            changes += self._end_pause(session, now)
+        state.session = None
+        state.last_signout_at = now
+        state.priority_streak = 0
+        closed = SessionClosed(session, now, reason)
+        return [*changes, closed, Journal(now, "sign_out", None, state.number, session.clerk, reason)]
+
+    def sign_out(self, counter: int, now: float, reason: str = "") -> list[Change]:
+        state, _ = self._signed_in(counter)
+        if state.current is not None:
+            t = self.tickets[state.current]
+            raise QueueError(
+                "counter_busy", f"counter {counter} still has ticket {t.number}; finish it first", number=t.number
+            )
+        return self._close_session(state, now, reason or "signed out")
+
+    def pause(self, counter: int, reason: str, now: float) -> list[Change]:
+        _state, session = self._signed_in(counter)
+        if session.paused_at is not None:
+            raise QueueError("counter_paused", f"counter {counter} is already paused", counter=counter)
+        session.pause_reason = reason
+        session.paused_at = now
+        session.pause_id = self.next_pause_id
+        self.next_pause_id += 1
+        return [PauseStarted(session), Journal(now, "pause", None, counter, session.clerk, reason)]
+
+    def _end_pause(self, session: Session, now: float) -> list[Change]:
+        pause_id = session.pause_id
+        assert pause_id is not None
+        reason = session.pause_reason or ""
+        session.pause_reason = session.paused_at = session.pause_id = None
+        return [
+            PauseEnded(session, pause_id, now),
+            Journal(now, "resume", None, session.counter, session.clerk, reason),
+        ]
+
+    def resume(self, counter: int, now: float) -> list[Change]:
+        _state, session = self._signed_in(counter)
+        if session.paused_at is None:
+            raise QueueError("not_paused", f"counter {counter} is not paused", counter=counter)
+        return self._end_pause(session, now)
+
+    # ------------------------------------------------------------------ what the screens show
+    def waiting_count(self, service: str) -> int:
+        queued = sum(len(q) for q in self.waiting[service].values())
+        return queued + sum(1 for q in self.targeted.values() for t in q if t.service == service)
+
+    def open_counters(self) -> list[list[str]]:
+        return [
+            self.counter_services[c.number]
+            for c in self.counters.values()
+            if c.session is not None and c.session.paused_at is None
+        ]
+
+    def estimate(self, service: str, ahead: int) -> tuple[float, int]:
+        """(seconds, open counters) for a ticket of ``service`` with ``ahead`` people before it."""
+        open_sets = self.open_counters()
+        busy = {s for s in self.waiting if any(self.waiting[s].values())}
+        cap = capacity(service, open_sets, busy)
+        opened = sum(1 for services in open_sets if service in services)
+        return estimate_seconds(ahead, self.handling.mean(service), cap), opened
+
+    def ahead_of(self, t: Ticket) -> int:
+        """Tickets that will be called before ``t`` if nothing else arrives."""
+        if t.state != WAITING:
+            return 0
+        if t.target_counter is not None:
+            return sum(1 for o in self.targeted[t.target_counter] if _order(o) < _order(t))
+        ahead = 0
+        for priority, queue in self.waiting[t.service].items():
+            if priority > t.priority:
+                ahead += len(queue)
+            elif priority == t.priority:
+                ahead += bisect.bisect_left(queue, _order(t), key=_order)
+        return ahead
+
+    def service_summary(self, service: str, preview: int = 5) -> dict[str, Any]:
+        queues = self.waiting[service]
+        upcoming = sorted(
+            (t for p in sorted(queues, reverse=True) for t in queues[p][:preview]),
+            key=lambda t: (-t.priority, _order(t)),
+        )[:preview]
+        waiting = self.waiting_count(service)
+        seconds, opened = self.estimate(service, waiting)
+        return {
+            "service": service,
+            "waiting": waiting,
+            "priority_waiting": sum(len(q) for p, q in queues.items() if p > NORMAL),
+            "next": [t.number for t in upcoming],
+            "estimated_wait_s": round(seconds),
+            "counters_open": opened,
+            "issued": self.issued[service],
+            "finished": self.finished[service],
+            "cap_left": (self.config.service(service).daily_cap - self.seq[service])  # type: ignore[union-attr]
+            if self.config.service(service).daily_cap  # type: ignore[union-attr]
+            else None,
+        }
+
+    def counter_view(self, number: int) -> dict[str, Any]:
+        state = self.counters[number]
+        session = state.session
+        current = self.tickets[state.current].public() if state.current is not None else None
+        return {
+            "counter": number,
+            "clerk": session.clerk if session else None,
+            "signed_in_at": session.signed_in_at if session else None,
+            "paused": session is not None and session.paused_at is not None,
+            "pause_reason": session.pause_reason if session else None,
+            "paused_at": session.paused_at if session else None,
+            "current": current,
+            "held": [t.number for t in self.tickets.values() if t.state == HELD and t.counter == number],
+            "targeted": [t.number for t in self.targeted[number]],
+            "served_today": len(state.served),
+        }
+
+
+__all__ = ["CANCELLED", "EXPIRED", "GREEN", "HallState", "QueueError"]

@@ -1,0 +1,167 @@
+"""The queue's nouns: tickets, their states, counter sessions, and the changes an action makes.
+
+Pure data, no I/O.  The domain core mutates these objects in memory and returns a list of
+:class:`Change` records; storage turns the records into SQL and the network layer turns them
+into events, so both always agree with what the core decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Ticket states (design.md): waiting → called → serving → done; called → no_show (may be put
+# back); called/serving → held (set aside, called back later); waiting → cancelled; open at day
+# end → expired.  A transfer sends a called/serving ticket back to waiting elsewhere.
+WAITING = "waiting"
+CALLED = "called"
+SERVING = "serving"
+HELD = "held"
+DONE = "done"
+NO_SHOW = "no_show"
+CANCELLED = "cancelled"
+EXPIRED = "expired"
+
+STATES = (WAITING, CALLED, SERVING, HELD, DONE, NO_SHOW, CANCELLED, EXPIRED)
+OPEN_STATES = (WAITING, CALLED, SERVING, HELD)  # expire at day end
+AT_COUNTER = (CALLED, SERVING)  # the counter's current ticket
+
+# Priority classes, highest first.  Appointments are reserved for when booking arrives.
+NORMAL = 0
+APPOINTMENT = 1
+GREEN = 2
+PRIORITY_NAMES = {NORMAL: "normal", APPOINTMENT: "appointment", GREEN: "green"}
+PRIORITY_BY_NAME = {v: k for k, v in PRIORITY_NAMES.items()}
+
+
+class QueueError(Exception):
+    """An action the queue rules refuse; ``code`` is stable and documented in protocol.md."""
+
+    def __init__(self, code: str, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+@dataclass(slots=True)
+class Ticket:
+    id: int
+    day: str
+    service: str
+    seq: int
+    number: str
+    priority: int
+    state: str
+    issued_at: float
+    queue_key: float  # order within a queue: issue order, moved by put-back
+    eligible_at: float = 0.0  # a put-back ticket waits out its cool-down
+    called_at: float | None = None
+    serving_at: float | None = None
+    finished_at: float | None = None
+    counter: int | None = None  # the counter that has it (or last had it)
+    clerk: str | None = None
+    recalls: int = 0
+    putbacks: int = 0
+    transfers: int = 0
+    target_counter: int | None = None  # transferred to one counter in particular
+    channel: str = "kiosk"
+    device: str = ""
+
+    def public(self) -> dict[str, Any]:
+        """The ticket as it goes on the wire."""
+        return {
+            "id": self.id,
+            "number": self.number,
+            "service": self.service,
+            "priority": PRIORITY_NAMES[self.priority],
+            "state": self.state,
+            "issued_at": self.issued_at,
+            "called_at": self.called_at,
+            "serving_at": self.serving_at,
+            "finished_at": self.finished_at,
+            "counter": self.counter,
+            "clerk": self.clerk,
+            "recalls": self.recalls,
+            "putbacks": self.putbacks,
+            "transfers": self.transfers,
+            "target_counter": self.target_counter,
+        }
+
+
+@dataclass(slots=True)
+class Session:
+    """A clerk signed in at a counter; survives disconnects and server restarts."""
+
+    id: int
+    counter: int
+    clerk: str
+    signed_in_at: float
+    token_hash: str
+    pause_reason: str | None = None
+    paused_at: float | None = None
+    pause_id: int | None = None
+
+
+@dataclass(slots=True)
+class CounterState:
+    number: int
+    session: Session | None = None
+    current: int | None = None  # ticket id being called or served
+    priority_streak: int = 0
+    last_signout_at: float | None = None
+    served: list[int] = field(default_factory=list)  # today's finished ticket ids, newest last
+
+
+# Changes returned by the core.  Storage persists each; the server publishes them.
+@dataclass(slots=True)
+class TicketSaved:
+    ticket: Ticket
+    new: bool = False
+
+
+@dataclass(slots=True)
+class Journal:
+    """One append-only event: the ticket's journey, or a counter's, step by step."""
+
+    at: float
+    action: str
+    ticket: Ticket | None = None
+    counter: int | None = None
+    clerk: str | None = None
+    reason: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class SessionOpened:
+    session: Session
+
+
+@dataclass(slots=True)
+class SessionRenewed:
+    """The same clerk signed in again with the password: a new resume token."""
+
+    session: Session
+
+
+@dataclass(slots=True)
+class SessionClosed:
+    session: Session
+    at: float
+    reason: str
+
+
+@dataclass(slots=True)
+class PauseStarted:
+    session: Session
+
+
+@dataclass(slots=True)
+class PauseEnded:
+    session: Session
+    pause_id: int
+    at: float
+
+
+Change = TicketSaved | Journal | SessionOpened | SessionRenewed | SessionClosed | PauseStarted | PauseEnded

@@ -1,0 +1,435 @@
+"""The server's heart: applies requests to the queue, makes them durable, tells every screen.
+
+Every request is handled on one asyncio loop, so two counters pressing "next" at the same
+instant are simply served one after the other and can never get the same ticket.  Writes are
+group-committed: the requests handled in one turn of the loop share one SQLite transaction, and
+no reply or event leaves the server before that transaction is committed.  If a commit fails,
+the batch is rolled back, the in-memory queue is rebuilt from the database, and every request
+of the batch is answered ``storage_error``: nothing is half-done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hallcall import protocol as p
+from hallcall.config import HallConfig
+
+from .clock import Clock
+from .domain import calendar, supervision
+from .domain.hall import HallState
+from .domain.model import PRIORITY_BY_NAME, Change, Journal, QueueError, SessionClosed, Ticket
+from .metrics import Metrics
+from .storage import AnswerRow, Record, Storage, WarningCleared, WarningRaised
+from .views import Views
+
+log = logging.getLogger("hallcall.server")
+
+ANSWER_CACHE = 50_000  # recent answers kept in memory; older ones are read back from the database
+WRITE_BUFFER_LIMIT = 4 * 1024 * 1024  # a client this far behind is disconnected, not waited for
+
+
+@dataclass(eq=False)
+class Client:
+    """One authenticated connection and what it should hear about."""
+
+    ws: Any
+    role: str
+    principal: str
+    lang: str
+    name: str  # device name or clerk name
+    counter: int | None = None
+    session_id: int | None = None
+    zone: str = ""
+    services: frozenset[str] = frozenset()  # what a display or counter shows
+    counters: frozenset[int] = frozenset()
+
+
+@dataclass
+class _Batch:
+    futures: list[asyncio.Future[bytes]] = field(default_factory=list)
+    after: list[Callable[[], None]] = field(default_factory=list)
+
+
+class Hub:
+    def __init__(self, config: HallConfig, storage: Storage, clock: Clock, *, enforce_hours: bool = True) -> None:
+        self.config = config
+        self.storage = storage
+        self.clock = clock
+        self.enforce_hours = enforce_hours
+        self.state = self._rebuild()
+        self.views = Views(config)
+        self.metrics = Metrics(self)
+        self.clients: set[Client] = set()
+        self.seq = 0
+        self.recent_calls: deque[dict[str, Any]] = deque(maxlen=20)
+        self.devices: dict[str, dict[str, Any]] = {}
+        self.warnings: dict[str, dict[str, Any]] = storage.open_warnings()
+        self._answers: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._inflight: dict[tuple[str, str], asyncio.Future[bytes]] = {}
+        self._batch: _Batch | None = None
+        self._queue_dirty = True
+        self.started = time.time()
+
+    # ------------------------------------------------------------------ state from storage
+    def _rebuild(self) -> HallState:
+        """The in-memory queue, rebuilt from the database (at start, and after a failed commit)."""
+        now = self.clock.now()
+        day = calendar.business_day(self.config, now)
+        self.storage.close_stale(day, lambda at: calendar.business_day(self.config, at) == day, now)
+        state = HallState(self.config, enforce_hours=self.enforce_hours)
+        state.load(
+            day=day,
+            tickets=self.storage.load_day(day),
+            sessions=self.storage.open_sessions(),
+            last_signout=self.storage.last_signouts(),
+            next_ids=self.storage.next_ids(),
+        )
+        return state
+
+    # ------------------------------------------------------------------ group commit
+    def _write(self, changes: list[Record]) -> _Batch:
+        """Add rows to the open transaction (opening one if needed) and schedule its commit."""
+        if self._batch is None:
+            self.storage.begin()
+            self._batch = _Batch()
+            asyncio.get_running_loop().call_soon(self._commit)
+        self.storage.apply(changes, self.state.day)
+        return self._batch
+
+    def _commit(self) -> None:
+        batch, self._batch = self._batch, None
+        assert batch is not None
+        try:
+            self.storage.commit()
+        except Exception as exc:  # disk full, I/O error: undo everything this batch did
+            log.exception("commit failed; rolling back %d requests", len(batch.futures))
+            self._fail_batch(batch, exc)
+            return
+        for publish in batch.after:
+            publish()
+        for fut in batch.futures:
+            if not fut.done():
+                fut.set_result(b"")
+
+    def _fail_batch(self, batch: _Batch, exc: BaseException) -> None:
+        self.storage.rollback()
+        self.state = self._rebuild()
+        self._queue_dirty = True
+        for fut in batch.futures:
+            if not fut.done():
+                fut.set_exception(exc)
+
+    async def _durable(self, changes: list[Record], publish: Callable[[], None] | None = None) -> None:
+        """Persist ``changes`` with the current batch and wait until they are committed."""
+        try:
+            batch = self._write(changes)
+        except Exception as exc:
+            if self._batch is not None:
+                failed, self._batch = self._batch, None
+                self._fail_batch(failed, exc)
+            raise
+        fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        batch.futures.append(fut)
+        if publish is not None:
+            batch.after.append(publish)
+        await fut
+
+    # ------------------------------------------------------------------ fan-out
+    def _send(self, clients: Any, message: dict[str, Any] | bytes) -> None:
+        from websockets.asyncio.server import broadcast
+
+        data = message if isinstance(message, bytes) else p.encode(message)
+        targets = []
+        for c in clients:
+            transport = getattr(c.ws, "transport", None)
+            if transport is not None and transport.get_write_buffer_size() > WRITE_BUFFER_LIMIT:
+                log.warning("%s is not reading; disconnecting it", c.principal)
+                transport.abort()  # a close frame would only queue behind the backlog
+                continue
+            targets.append(c.ws)
+        broadcast(targets, data, text=True)
+
+    def publish(self, topic: str, name: str, data: dict[str, Any], wants: Callable[[Client], bool]) -> None:
+        self.seq += 1
+        message = p.encode(p.event(topic, name, self.seq, data))
+        self._send([c for c in self.clients if wants(c)], message)
+
+    def _publish_changes(self, changes: list[Change], counters: set[int]) -> None:
+        """Tell the screens what a committed request changed."""
+        for change in changes:
+            if isinstance(change, SessionClosed):
+                ended = [c for c in self.clients if c.session_id == change.session.id]
+                self.clients.difference_update(ended)
+                self._send(
+                    ended,
+                    p.event("session", "ended", self.seq, {"counter": change.session.counter, "reason": change.reason}),
+                )
+            if not isinstance(change, Journal):
+                continue
+            entry = self.views.journal(change)
+            self.publish("journal", change.action, entry, lambda c: c.role == "supervisor")
+            if change.action in ("call", "call_number", "call_back", "recall") and change.ticket is not None:
+                call = self.views.call(change.ticket, change.action)
+                self.recent_calls.append(call)
+                zone = call["zone"]
+                self.publish(
+                    "calls",
+                    "called",
+                    call,
+                    lambda c, z=zone: c.role != "kiosk" and (not c.zone or c.role != "display" or c.zone == z),
+                )
+        for number in counters:
+            view = self.counter_view(number)
+            zone = view["zone"]
+            self.publish(
+                "counters",
+                "counter",
+                view,
+                lambda c, z=zone: (
+                    c.role in ("counter", "supervisor") or (c.role == "display" and (not c.zone or c.zone == z))
+                ),
+            )
+        self._queue_dirty = True
+
+    def counter_view(self, number: int) -> dict[str, Any]:
+        return self.views.counter(self.state, number)
+
+    def flush_queue(self) -> None:
+        """Waiting counts and estimates, coalesced: at most one update per interval."""
+        if not self._queue_dirty or not self.clients:
+            return
+        self._queue_dirty = False
+        summaries = [self.state.service_summary(s.id) for s in self.config.services]
+        self.seq += 1
+        everyone = p.encode(p.event("queue", "queue", self.seq, {"services": summaries}))
+        by_zone: dict[str, list[Client]] = {}
+        for c in self.clients:
+            by_zone.setdefault(c.zone if c.role == "display" else "", []).append(c)
+        for zone, clients in by_zone.items():
+            if not zone:
+                self._send(clients, everyone)
+            else:
+                mine = [s for s in summaries if self.views.service_zone(s["service"]) in ("", zone)]
+                self._send(clients, p.event("queue", "queue", self.seq, {"services": mine}))
+
+    # ------------------------------------------------------------------ answers kept for retries
+    def remembered(self, principal: str, request_id: str) -> bytes | None:
+        key = (principal, request_id)
+        found = self._answers.get(key)
+        if found is None:
+            stored = self.storage.answer(principal, request_id)
+            found = stored.encode() if stored is not None else None
+        return found
+
+    def _remember(self, principal: str, request_id: str, answer: bytes) -> None:
+        self._answers[(principal, request_id)] = answer
+        if len(self._answers) > ANSWER_CACHE:
+            self._answers.popitem(last=False)
+
+    # ------------------------------------------------------------------ requests
+    async def handle(self, client: Client, request: p.Request) -> bytes:
+        """Answer one authenticated request; the answer is JSON bytes ready to send."""
+        kind = request.__struct_config__.tag  # type: ignore[attr-defined]
+        if kind not in p.MUTATING:
+            return p.encode(self._query(client, request))
+        key = (client.principal, request.id)
+        earlier = self.remembered(*key)
+        if earlier is not None:
+            return earlier
+        pending = self._inflight.get(key)
+        if pending is not None:  # the same id again while the first is still being saved
+            return await asyncio.shield(pending)
+        fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = fut
+        try:
+            answer = await self._mutate(client, request, kind)
+            fut.set_result(answer)
+            return answer
+        except BaseException as exc:
+            fut.set_exception(exc)
+            fut.exception()  # retrieved: a waiting duplicate re-raises it itself
+            raise
+        finally:
+            del self._inflight[key]
+
+    async def _mutate(self, client: Client, request: p.Request, kind: str) -> bytes:
+        now = self.clock.now()
+        changes: list[Change] = self.state.roll(now)
+        try:
+            self._check_session(client)
+            data, more, counters = self._apply(client, request, kind, now)
+            changes += more
+            answer = p.encode(p.result(request.id, data))
+        except QueueError as exc:
+            data, counters = {}, set()
+            answer = p.encode(p.error(exc.code, exc.message, request.id, **exc.details))
+        await self._durable(
+            [*changes, AnswerRow(client.principal, request.id, answer, now)],
+            lambda: self._publish_changes(changes, counters),
+        )
+        self._remember(client.principal, request.id, answer)
+        return answer
+
+    def _check_session(self, client: Client) -> None:
+        if client.role != "counter":
+            return
+        state = self.state.counters.get(client.counter or 0)
+        if state is None or state.session is None or state.session.id != client.session_id:
+            raise QueueError(
+                "session_ended", "your sign-in at this counter has ended; sign in again", counter=client.counter
+            )
+
+    def _apply(
+        self, client: Client, r: p.Request, kind: str, now: float
+    ) -> tuple[dict[str, Any], list[Change], set[int]]:
+        s = self.state
+        counter = client.counter
+        if isinstance(r, p.Issue):
+            priority = PRIORITY_BY_NAME[r.priority]
+            ticket, changes = s.issue(r.service, now, priority=priority, channel=client.role, device=client.name)
+            return self.views.issued(s, ticket), changes, set()
+        if isinstance(r, p.DeviceStatus):
+            self.devices[client.name] = {
+                "device": client.name,
+                "role": client.role,
+                "state": r.state,
+                "detail": r.detail,
+                "at": now,
+            }
+            journal = Journal(now, f"device_{r.state}", reason=r.detail, detail={"device": client.name})
+            return {}, [journal], set()
+        if isinstance(r, p.ForceSignOut):
+            changes = s.sign_out(r.counter, now, r.reason or f"signed out by supervisor {client.name}")
+            return {}, changes, {r.counter}
+        if isinstance(r, p.PutBack):
+            ticket, changes = s.put_back(r.number, now, places=r.places, counter=counter, clerk=client.name)
+            return self._ticket_answer(ticket), changes, set()
+        if isinstance(r, p.Cancel):
+            ticket, changes = s.cancel(r.number, now, counter=counter, clerk=client.name, reason=r.reason)
+            return self._ticket_answer(ticket), changes, set()
+        assert counter is not None
+        if isinstance(r, p.Pause):
+            return {}, s.pause(counter, r.reason, now), {counter}
+        if isinstance(r, p.Resume):
+            return {}, s.resume(counter, now), {counter}
+        if isinstance(r, p.SignOut):
+            return {}, s.sign_out(counter, now), {counter}
+        if isinstance(r, p.Transfer):
+            ticket, changes = s.transfer(counter, now, service=r.service, to_counter=r.to_counter, reason=r.reason)
+            return self._ticket_answer(ticket), changes, {counter} | ({r.to_counter} if r.to_counter else set())
+        if isinstance(r, p.Hold):
+            ticket, changes = s.hold(counter, now, r.reason)
+        elif isinstance(r, p.CallBack):
+            ticket, changes = s.call_back(counter, r.number, now)
+        elif isinstance(r, p.CallNumber):
+            ticket, changes = s.call_number(counter, r.number, now)
+        else:
+            action = {
+                "call_next": s.call_next,
+                "recall": s.recall,
+                "start": s.start,
+                "finish": s.finish,
+                "no_show": s.no_show,
+            }[kind]
+            ticket, changes = action(counter, now)
+        return self._ticket_answer(ticket), changes, {counter}
+
+    def _ticket_answer(self, ticket: Ticket) -> dict[str, Any]:
+        return {"ticket": self.views.ticket(self.state, ticket)}
+
+    def _query(self, client: Client, r: p.Request) -> dict[str, Any]:
+        if isinstance(r, p.Ping):
+            return p.result(r.id, {"server_time": self.clock.now()})
+        if isinstance(r, p.Snapshot):
+            self._send([client], self.snapshot(client))
+            return p.result(r.id, {"seq": self.seq})
+        if isinstance(r, p.TicketInfo):
+            try:
+                ticket = self.state.ticket(r.number)
+            except QueueError as exc:
+                return p.error(exc.code, exc.message, r.id, **exc.details)
+            data = self._ticket_answer(ticket)
+            if client.role in ("counter", "supervisor"):
+                data["journey"] = self.storage.journey(ticket.id)
+            return p.result(r.id, data)
+        raise AssertionError(f"unhandled query {r!r}")
+
+    # ------------------------------------------------------------------ snapshot
+    def snapshot(self, client: Client) -> dict[str, Any]:
+        """Everything a freshly (re)connected client needs to draw its screen from scratch."""
+        zone = client.zone if client.role == "display" else ""
+        services = [self.state.service_summary(s.id) for s in self.config.services]
+        counters = [self.counter_view(c.number) for c in self.config.counters]
+        calls = list(self.recent_calls)
+        if zone:
+            services = [x for x in services if self.views.service_zone(x["service"]) in ("", zone)]
+            counters = [x for x in counters if x["zone"] in ("", zone)]
+            calls = [x for x in calls if x["zone"] in ("", zone)]
+        body: dict[str, Any] = {
+            "type": "snapshot",
+            "seq": self.seq,
+            "server_time": self.clock.now(),
+            "day": self.state.day,
+            "hall": self.views.hall(),
+            "services": services,
+            "counters": counters,
+            "calls": calls,
+        }
+        if client.role in ("counter", "supervisor"):
+            body["warnings"] = [w for w in self.warnings.values() if self._warning_for(client, w)]
+            body["devices"] = list(self.devices.values())
+        if client.role == "counter" and client.counter is not None:
+            state = self.state.counters[client.counter]
+            body["me"] = {
+                "counter": client.counter,
+                "clerk": client.name,
+                "served": [self.state.tickets[i].public() for i in state.served[-10:]],
+            }
+        return body
+
+    # ------------------------------------------------------------------ supervision
+    def _warning_for(self, client: Client, w: dict[str, Any]) -> bool:
+        if client.role == "supervisor":
+            return True
+        if client.role != "counter":
+            return False
+        if w.get("counter") is not None:
+            return w["counter"] == client.counter
+        return w.get("service") in client.services
+
+    async def check_warnings(self) -> None:
+        """Raise new warnings and clear resolved ones; each is journaled in the database."""
+        now = self.clock.now()
+        rolled = self.state.roll(now)
+        found = supervision.current_warnings(self.state, now)
+        raised = {k: w for k, w in found.items() if k not in self.warnings or self.warnings[k]["level"] != w["level"]}
+        cleared = [k for k in self.warnings if k not in found or k in raised]
+        if not (raised or cleared or rolled):
+            for k, w in found.items():  # refresh the figures quietly
+                self.warnings[k].update(w)
+            return
+        ops: list[Record] = [*rolled, *(WarningCleared(k, now) for k in cleared)]
+        ops += [WarningRaised(k, w, now) for k, w in raised.items()]
+
+        def publish() -> None:
+            for k in cleared:
+                w = self.warnings.pop(k, None)
+                if w is not None and k not in raised:
+                    self.publish("warnings", "cleared", w, lambda c, w=w: self._warning_for(c, w))
+            for k, w in raised.items():
+                self.warnings[k] = {**w, "key": k, "raised_at": now}
+                self.publish("warnings", "raised", self.warnings[k], lambda c, w=w: self._warning_for(c, w))
+            if rolled:
+                self._publish_changes(rolled, set(self.state.counters))
+
+        await self._durable(ops, publish)
+
+
+__all__ = ["Client", "Hub"]

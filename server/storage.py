@@ -1,0 +1,392 @@
+"""SQLite storage for one hall: tickets, the event journal, sessions, pauses, clerks, answers.
+
+One server process owns the file (a lock file refuses a second one), so the in-memory queue
+and the database never disagree.  Writes are grouped: the server opens a transaction with
+:meth:`Storage.begin`, every request handled in the same turn of the event loop adds its
+rows, and one :meth:`Storage.commit` makes them durable together before any reply or event
+leaves the server.  The schema is versioned with ``PRAGMA user_version`` and migrated at start.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import filelock
+import sqlite_utils
+
+from .domain.model import (
+    OPEN_STATES,
+    Change,
+    Journal,
+    PauseEnded,
+    PauseStarted,
+    Session,
+    SessionClosed,
+    SessionOpened,
+    SessionRenewed,
+    Ticket,
+    TicketSaved,
+)
+
+
+@dataclass(slots=True)
+class AnswerRow:
+    """The answer to a mutating request, kept so a retry with the same id gets it again."""
+
+    principal: str
+    request_id: str
+    answer: bytes
+    at: float
+
+
+@dataclass(slots=True)
+class WarningRaised:
+    key: str
+    warning: dict[str, Any]
+    at: float
+
+
+@dataclass(slots=True)
+class WarningCleared:
+    key: str
+    at: float
+
+
+Record = Change | AnswerRow | WarningRaised | WarningCleared
+
+
+class StorageError(Exception):
+    """The database cannot be used (locked by another server, unreadable, too new)."""
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["tickets"].create(
+        {
+            "id": int,
+            "day": str,
+            "service": str,
+            "seq": int,
+            "number": str,
+            "priority": int,
+            "state": str,
+            "issued_at": float,
+            "queue_key": float,
+            "eligible_at": float,
+            "called_at": float,
+            "serving_at": float,
+            "finished_at": float,
+            "counter": int,
+            "clerk": str,
+            "recalls": int,
+            "putbacks": int,
+            "transfers": int,
+            "target_counter": int,
+            "channel": str,
+            "device": str,
+        },
+        pk="id",
+        not_null={"day", "service", "seq", "number", "state", "issued_at"},
+    )
+    db["tickets"].create_index(["day", "service", "seq"], unique=True)
+    db["tickets"].create_index(["day", "state"])
+    db["events"].create(
+        {
+            "id": int,
+            "at": float,
+            "day": str,
+            "ticket_id": int,
+            "number": str,
+            "counter": int,
+            "clerk": str,
+            "action": str,
+            "reason": str,
+            "detail": str,
+        },
+        pk="id",
+        not_null={"at", "action"},
+    )
+    db["events"].create_index(["ticket_id"])
+    db["events"].create_index(["day"])
+    db["clerks"].create(
+        {"name": str, "display_name": str, "password_hash": str, "role": str, "active": int, "created_at": float},
+        pk="name",
+        not_null={"password_hash", "role"},
+    )
+    db["counter_sessions"].create(
+        {
+            "id": int,
+            "counter": int,
+            "clerk": str,
+            "signed_in_at": float,
+            "signed_out_at": float,
+            "end_reason": str,
+            "token_hash": str,
+        },
+        pk="id",
+    )
+    db["counter_sessions"].create_index(["signed_out_at"])
+    db["pauses"].create(
+        {
+            "id": int,
+            "session_id": int,
+            "counter": int,
+            "clerk": str,
+            "reason": str,
+            "started_at": float,
+            "ended_at": float,
+        },
+        pk="id",
+    )
+    db["answers"].create(
+        {"principal": str, "request_id": str, "at": float, "answer": str}, pk=("principal", "request_id")
+    )
+    db["warnings"].create(
+        {"id": int, "key": str, "kind": str, "level": int, "detail": str, "raised_at": float, "cleared_at": float},
+        pk="id",
+    )
+    db["warnings"].create_index(["cleared_at"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_TICKET_COLUMNS = tuple(Ticket.__slots__)  # type: ignore[attr-defined]
+_UPSERT_TICKET = (
+    f"INSERT INTO tickets ({', '.join(_TICKET_COLUMNS)}) VALUES ({', '.join('?' for _ in _TICKET_COLUMNS)}) "
+    f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _TICKET_COLUMNS if c != 'id')}"
+)
+
+
+class Storage:
+    def __init__(self, path: str | Path, *, synchronous: str = "normal", owner: bool = True) -> None:
+        """Open (creating and migrating) a hall's database.  ``owner``: this is the server, and
+        no other server may open the file; the admin verbs open it without owning it."""
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = filelock.FileLock(str(self.path) + ".lock")
+        if owner:
+            try:
+                self._lock.acquire(timeout=0)
+            except filelock.Timeout as exc:
+                raise StorageError(f"{self.path} is in use by another hallcall server") from exc
+        try:
+            self.db = sqlite_utils.Database(self.path)
+            self.db.enable_wal()
+            self.conn = self.db.conn
+            self.conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+            self.conn.execute("PRAGMA busy_timeout = 5000")
+            self.migrate()
+        except sqlite3.DatabaseError as exc:
+            if self._lock.is_locked:
+                self._lock.release()
+            raise StorageError(f"{self.path}: {exc}") from exc
+
+    def migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                f"{self.path} has schema version {version}, newer than this hallcall's "
+                f"{SCHEMA_VERSION}; upgrade hallcall"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            with self.db.atomic():
+                MIGRATIONS[number](self.db)
+                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    def close(self) -> None:
+        self.conn.close()
+        if self._lock.is_locked:
+            self._lock.release()
+
+    # ------------------------------------------------------------------ transactions
+    def begin(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    # ------------------------------------------------------------------ writing changes
+    def apply(self, changes: list[Record], day: str) -> None:
+        """Write what the domain core changed; must run inside :meth:`begin`/:meth:`commit`."""
+        ex = self.conn.execute
+        for change in changes:
+            if isinstance(change, TicketSaved):
+                t = change.ticket
+                ex(_UPSERT_TICKET, tuple(getattr(t, c) for c in _TICKET_COLUMNS))
+            elif isinstance(change, Journal):
+                t = change.ticket
+                ex(
+                    "INSERT INTO events (at, day, ticket_id, number, counter, clerk, action, reason, detail) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        change.at,
+                        t.day if t else day,
+                        t.id if t else None,
+                        t.number if t else None,
+                        change.counter,
+                        change.clerk,
+                        change.action,
+                        change.reason,
+                        json.dumps(change.detail, ensure_ascii=False) if change.detail else None,
+                    ),
+                )
+            elif isinstance(change, SessionOpened):
+                s = change.session
+                ex(
+                    "INSERT INTO counter_sessions (id, counter, clerk, signed_in_at, token_hash) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (s.id, s.counter, s.clerk, s.signed_in_at, s.token_hash),
+                )
+            elif isinstance(change, SessionRenewed):
+                ex(
+                    "UPDATE counter_sessions SET token_hash = ? WHERE id = ?",
+                    (change.session.token_hash, change.session.id),
+                )
+            elif isinstance(change, SessionClosed):
+                ex(
+                    "UPDATE counter_sessions SET signed_out_at = ?, end_reason = ? WHERE id = ?",
+                    (change.at, change.reason, change.session.id),
+                )
+            elif isinstance(change, PauseStarted):
+                s = change.session
+                ex(
+                    "INSERT INTO pauses (id, session_id, counter, clerk, reason, started_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (s.pause_id, s.id, s.counter, s.clerk, s.pause_reason, s.paused_at),
+                )
+            elif isinstance(change, PauseEnded):
+                ex("UPDATE pauses SET ended_at = ? WHERE id = ?", (change.at, change.pause_id))
+            elif isinstance(change, AnswerRow):
+                ex(
+                    "INSERT OR REPLACE INTO answers (principal, request_id, at, answer) VALUES (?, ?, ?, ?)",
+                    (change.principal, change.request_id, change.at, change.answer.decode()),
+                )
+            elif isinstance(change, WarningRaised):
+                w = change.warning
+                ex(
+                    "INSERT INTO warnings (key, kind, level, detail, raised_at) VALUES (?, ?, ?, ?, ?)",
+                    (change.key, w["kind"], w["level"], json.dumps(w, ensure_ascii=False), change.at),
+                )
+            elif isinstance(change, WarningCleared):
+                ex("UPDATE warnings SET cleared_at = ? WHERE key = ? AND cleared_at IS NULL", (change.at, change.key))
+
+    def answer(self, principal: str, request_id: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT answer FROM answers WHERE principal = ? AND request_id = ?", (principal, request_id)
+        ).fetchone()
+        return row[0] if row else None
+
+    def prune_answers(self, before: float) -> None:
+        """Answers are kept for retries, not forever: a day is far longer than any reconnect."""
+        self.conn.execute("DELETE FROM answers WHERE at < ?", (before,))
+
+    # ------------------------------------------------------------------ reading back at start
+    def load_day(self, day: str) -> list[Ticket]:
+        """Every ticket of one business day."""
+        rows = self.conn.execute(f"SELECT {', '.join(_TICKET_COLUMNS)} FROM tickets WHERE day = ?", (day,)).fetchall()
+        return [Ticket(*row) for row in rows]
+
+    def open_sessions(self) -> list[Session]:
+        sessions = {
+            row[0]: Session(row[0], row[1], row[2], row[3], row[4] or "")
+            for row in self.conn.execute(
+                "SELECT id, counter, clerk, signed_in_at, token_hash FROM counter_sessions WHERE signed_out_at IS NULL"
+            )
+        }
+        for pause_id, session_id, reason, started in self.conn.execute(
+            "SELECT id, session_id, reason, started_at FROM pauses WHERE ended_at IS NULL"
+        ):
+            if session_id in sessions:
+                s = sessions[session_id]
+                s.pause_id, s.pause_reason, s.paused_at = pause_id, reason, started
+        return list(sessions.values())
+
+    def last_signouts(self) -> dict[int, float]:
+        rows = self.conn.execute(
+            "SELECT counter, MAX(signed_out_at) FROM counter_sessions WHERE signed_out_at IS NOT NULL GROUP BY counter"
+        )
+        return {counter: at for counter, at in rows}
+
+    def next_ids(self) -> tuple[int, int, int]:
+        def nxt(table: str) -> int:
+            return int(self.conn.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0])
+
+        return nxt("tickets"), nxt("counter_sessions"), nxt("pauses")
+
+    def open_warnings(self) -> dict[str, dict[str, Any]]:
+        """Warnings raised and not yet cleared, by key, as they were raised."""
+        rows = self.conn.execute("SELECT key, detail, raised_at FROM warnings WHERE cleared_at IS NULL")
+        return {key: {**json.loads(detail), "key": key, "raised_at": at} for key, detail, at in rows}
+
+    def close_stale(self, day: str, is_today: Callable[[float], bool], now: float) -> None:
+        """At start: what an earlier business day left open is closed as that day's end would have.
+
+        Open tickets of earlier days expire; sessions opened on an earlier day are signed out."""
+        marks = ", ".join("?" for _ in OPEN_STATES)
+        with self.db.atomic():
+            stale = self.conn.execute(
+                f"SELECT id, day, number, counter, clerk FROM tickets WHERE day < ? AND state IN ({marks})",
+                (day, *OPEN_STATES),
+            ).fetchall()
+            for tid, tday, number, counter, clerk in stale:
+                self.conn.execute("UPDATE tickets SET state = 'expired', finished_at = ? WHERE id = ?", (now, tid))
+                self.conn.execute(
+                    "INSERT INTO events (at, day, ticket_id, number, counter, clerk, action, reason) "
+                    "VALUES (?, ?, ?, ?, ?, ?, 'expire', 'day end')",
+                    (now, tday, tid, number, counter, clerk),
+                )
+            for session in self.open_sessions():
+                if not is_today(session.signed_in_at):
+                    if session.pause_id is not None:
+                        self.conn.execute("UPDATE pauses SET ended_at = ? WHERE id = ?", (now, session.pause_id))
+                    self.conn.execute(
+                        "UPDATE counter_sessions SET signed_out_at = ?, end_reason = 'day end' WHERE id = ?",
+                        (now, session.id),
+                    )
+
+    def journey(self, ticket_id: int) -> list[dict[str, Any]]:
+        """Every step of one ticket, oldest first: the supervision office's transfer card."""
+        rows = self.db.query(
+            "SELECT at, action, counter, clerk, reason, detail FROM events WHERE ticket_id = ? ORDER BY id", [ticket_id]
+        )
+        return [{**r, "detail": json.loads(r["detail"]) if r["detail"] else {}} for r in rows]
+
+    # ------------------------------------------------------------------ clerks (admin verbs)
+    def clerk(self, name: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM clerks WHERE name = ?", [name]))
+        return rows[0] if rows else None
+
+    def clerks(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT name, display_name, role, active, created_at FROM clerks ORDER BY name"))
+
+    def save_clerk(self, name: str, password_hash: str, *, role: str, display_name: str = "") -> None:
+        existing = self.clerk(name)
+        with self.db.atomic():
+            self.db["clerks"].upsert(
+                {
+                    "name": name,
+                    "display_name": display_name or (existing or {}).get("display_name") or name,
+                    "password_hash": password_hash,
+                    "role": role,
+                    "active": 1,
+                    "created_at": (existing or {}).get("created_at") or time.time(),
+                },
+                pk="name",
+            )
+
+    def set_clerk_active(self, name: str, active: bool) -> bool:
+        cursor = self.db.execute("UPDATE clerks SET active = ? WHERE name = ?", [int(active), name])
+        return cursor.rowcount > 0

@@ -1,0 +1,115 @@
+"""How the queue looks on the wire: the dictionaries events, answers and snapshots carry.
+
+Kept apart from the hub so every message that shows a ticket, a call or a counter is built in
+one place and reads the same everywhere (docs/protocol.md describes these shapes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hallcall.config import HallConfig
+
+from .domain.hall import HallState
+from .domain.model import Journal, Ticket
+
+
+class Views:
+    def __init__(self, config: HallConfig) -> None:
+        self.config = config
+        self._zones = {s.id: s.zone for s in config.services}
+        self._counter_names = {
+            c.number: {"zh": c.name.zh, "en": c.name.en}
+            if c.name
+            else {"zh": f"{c.number}号窗口", "en": f"Counter {c.number}"}
+            for c in config.counters
+        }
+
+    def service_zone(self, service: str) -> str:
+        return self._zones.get(service, "")
+
+    def hall(self) -> dict[str, Any]:
+        """The hall as configured: names, services and counters, for drawing a screen."""
+        c = self.config
+        return {
+            "name": {"zh": c.hall.name.zh, "en": c.hall.name.en},
+            "languages": list(c.hall.languages),
+            "timezone": c.hall.timezone,
+            "opening_hours": list(c.hall.opening_hours),
+            "public_url": c.hall.public_url,
+            "services": [
+                {
+                    "id": s.id,
+                    "prefix": s.prefix,
+                    "name": {"zh": s.name.zh, "en": s.name.en},
+                    "target_wait_s": s.target_wait_minutes * 60,
+                    "daily_cap": s.daily_cap,
+                    "issuing_hours": list(s.issuing_hours or c.hall.opening_hours),
+                    "materials": {"zh": list(s.materials.zh), "en": list(s.materials.en)},
+                    "priority_allowed": s.priority_allowed,
+                    "zone": s.zone,
+                }
+                for s in c.services
+            ],
+            "counters": [
+                {
+                    "number": k.number,
+                    "name": self._counter_names[k.number],
+                    "services": c.counter_services(k),
+                    "comprehensive": not k.services,
+                    "policy": k.policy,
+                    "zone": k.zone,
+                    "clerks": list(k.clerks),
+                    "backups": list(k.backups),
+                }
+                for k in c.counters
+            ],
+        }
+
+    def ticket(self, state: HallState, t: Ticket) -> dict[str, Any]:
+        data = t.public()
+        if t.state == "waiting":
+            ahead = state.ahead_of(t)
+            data["ahead"] = ahead
+            data["estimated_wait_s"] = round(state.estimate(t.service, ahead)[0])
+        return data
+
+    def issued(self, state: HallState, t: Ticket) -> dict[str, Any]:
+        ahead = state.ahead_of(t)
+        seconds, opened = state.estimate(t.service, ahead)
+        data = self.ticket(state, t)
+        data["counters_open"] = opened
+        return {"ticket": data, "ahead": ahead, "estimated_wait_s": round(seconds), "day": t.day}
+
+    def call(self, t: Ticket, action: str) -> dict[str, Any]:
+        counter = t.counter or 0
+        conf = self.config.counter(counter)
+        return {
+            "number": t.number,
+            "service": t.service,
+            "counter": counter,
+            "counter_name": self._counter_names.get(counter),
+            "zone": conf.zone if conf else "",
+            "recall": t.recalls if action == "recall" else 0,
+            "priority": t.priority > 0,
+            "at": t.called_at,
+        }
+
+    def counter(self, state: HallState, number: int) -> dict[str, Any]:
+        view = state.counter_view(number)
+        conf = self.config.counter(number)
+        view["zone"] = conf.zone if conf else ""
+        view["name"] = self._counter_names[number]
+        return view
+
+    def journal(self, j: Journal) -> dict[str, Any]:
+        return {
+            "at": j.at,
+            "action": j.action,
+            "number": j.ticket.number if j.ticket else None,
+            "service": j.ticket.service if j.ticket else None,
+            "counter": j.counter,
+            "clerk": j.clerk,
+            "reason": j.reason,
+            "detail": j.detail,
+        }

@@ -1,0 +1,188 @@
+"""Shared fixtures: a real hall server on a loopback port, and real websocket clients for it.
+
+``hall`` runs the server inside the test's event loop (fast, and the test can reach the hub and
+move a manual clock); ``server_process`` runs ``hallcall server`` as a subprocess, for the tests
+that kill it.  Both use tests/halls/test-hall.toml with clerks ann, bob, cat, dan and the
+supervisor sue, all with the password ``pass1234``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hallcall import config as hall_config
+from hallcall.client import HallClient
+from server import auth
+from server.app import HallServer, database_path
+from server.clock import Clock
+from server.storage import Storage
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_HALL = ROOT / "tests" / "halls" / "test-hall.toml"
+PASSWORD = "pass1234"
+CLERKS = ("ann", "bob", "cat", "dan")
+SUPERVISOR = "sue"
+KIOSK = {"device": "kiosk-1", "token": "kiosk-token-1"}
+DISPLAY_1F = {"device": "display-1", "token": "display-token-1"}
+DISPLAY_2F = {"device": "display-2", "token": "display-token-2"}
+
+_HASH = auth.hash_password(PASSWORD)
+
+
+class ManualClock(Clock):
+    """A clock the test moves by hand, starting at a fixed local time (a Monday 10:00)."""
+
+    def __init__(self, start: float) -> None:
+        super().__init__(start)
+        self.t = start
+
+    def now(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+MONDAY_10AM = 1795399200.0  # 2026-11-23 10:00 in Asia/Shanghai
+
+
+def seed_clerks(storage: Storage) -> None:
+    for name in CLERKS:
+        storage.save_clerk(name, _HASH, role="clerk")
+    storage.save_clerk(SUPERVISOR, _HASH, role="supervisor")
+
+
+@dataclass
+class Hall:
+    """A running in-process server and a way to open clients against it."""
+
+    server: HallServer
+    url: str
+    clock: ManualClock
+    data: Path
+    clients: list[HallClient] = field(default_factory=list)
+
+    @property
+    def hub(self) -> Any:
+        return self.server.hub
+
+    async def client(self) -> HallClient:
+        c = HallClient(self.url)
+        await c.connect()
+        self.clients.append(c)
+        return c
+
+    async def kiosk(self) -> HallClient:
+        c = await self.client()
+        await c.hello("kiosk", **KIOSK)
+        return c
+
+    async def display(self, which: dict[str, str] = DISPLAY_1F, **extra: Any) -> HallClient:
+        c = await self.client()
+        await c.hello("display", **which, **extra)
+        return c
+
+    async def counter(self, number: int, clerk: str = "cat") -> HallClient:
+        c = await self.client()
+        await c.hello("counter", counter=number, clerk=clerk, password=PASSWORD)
+        return c
+
+    async def supervisor(self) -> HallClient:
+        c = await self.client()
+        await c.hello("supervisor", clerk=SUPERVISOR, password=PASSWORD)
+        return c
+
+
+@pytest.fixture
+async def hall(tmp_path: Path) -> AsyncIterator[Hall]:
+    config = hall_config.load(TEST_HALL)
+    storage = Storage(database_path(TEST_HALL, tmp_path))
+    seed_clerks(storage)
+    clock = ManualClock(MONDAY_10AM)
+    server = HallServer(config, storage, clock)
+    port = await server.start("127.0.0.1", 0)
+    h = Hall(server, f"ws://127.0.0.1:{port}", clock, tmp_path)
+    yield h
+    for c in h.clients:
+        await c.close()
+    await server.stop()
+    storage.close()
+
+
+async def wait_for(predicate: Callable[[], Any], timeout: float = 3.0) -> Any:
+    """Poll until ``predicate()`` is truthy; fail the test with a clear message otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def collect(client: HallClient) -> list[dict[str, Any]]:
+    """Start recording the events a client receives; returns the live list."""
+    seen: list[dict[str, Any]] = []
+    client.listeners.append(seen.append)
+    return seen
+
+
+@dataclass
+class ServerProcess:
+    data: Path
+    port: int
+    proc: subprocess.Popen[str]
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+
+def start_server_process(data: Path, port: int = 0, extra: tuple[str, ...] = ()) -> ServerProcess:
+    """``hallcall server`` as a child process logging to data/server.log; returns once it listens."""
+    cmd = [sys.executable, "-m", "hallcall.cli", "server", "--config", str(TEST_HALL), "--data", str(data)]
+    cmd += ["--port", str(port), *extra]
+    log = data / "server.log"
+    with log.open("a") as out:
+        offset = out.tell()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and proc.poll() is None:
+        with log.open() as f:
+            f.seek(offset)
+            m = re.search(r"listening on ws://[\d.]+:(\d+)", f.read())
+        if m:
+            return ServerProcess(data, int(m.group(1)), proc)
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("server did not start:\n" + log.read_text()[offset:])
+
+
+@pytest.fixture
+def server_process(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """Factory: start (and restart) a server subprocess on one data folder; killed at the end."""
+    storage = Storage(database_path(TEST_HALL, tmp_path), owner=False)
+    seed_clerks(storage)
+    storage.close()
+    started: list[ServerProcess] = []
+
+    def start(port: int = 0, extra: tuple[str, ...] = ()) -> ServerProcess:
+        sp = start_server_process(tmp_path, port, extra)
+        started.append(sp)
+        return sp
+
+    yield start
+    for sp in started:
+        if sp.proc.poll() is None:
+            sp.proc.kill()
+        sp.proc.wait(5)
