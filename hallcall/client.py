@@ -88,7 +88,9 @@ class HallClient:
         assert self.ws is not None
         await self.ws.send(data)
 
-    async def call(self, kind: str, *, request_id: str | None = None, timeout: float = 10.0, **fields: Any) -> dict[str, Any]:
+    async def call(
+        self, kind: str, *, request_id: str | None = None, timeout: float = 10.0, **fields: Any
+    ) -> dict[str, Any]:
         """Send a request and return the server's answer (a result or an error), unraised."""
         assert self.ws is not None
         rid = request_id or self.new_id()

@@ -10,6 +10,7 @@ found, and what is wrong, so a hall's technician can fix it without reading code
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import tomllib
 import zoneinfo
@@ -102,7 +103,7 @@ class Supervision(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Server(msgspec.Struct, forbid_unknown_fields=True):
-    synchronous: Literal["normal", "full"] = "normal"
+    synchronous: Literal["normal", "full"] = "full"
     max_message_bytes: int = 16384
     queue_update_interval_ms: int = 250
 
@@ -145,8 +146,11 @@ class HallConfig(msgspec.Struct, forbid_unknown_fields=True, dict=True):
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
+@functools.lru_cache(maxsize=256)
 def parse_hours(span: str) -> tuple[int, int]:
-    """'08:30-12:00' → (510, 720) minutes after midnight; ValueError names the span."""
+    """'08:30-12:00' → (510, 720) minutes after midnight; ValueError names the span.
+
+    Cached: the server asks on every ticket issued, and a hall has only a few spans."""
     m = _HOURS.match(span.strip())
     if not m:
         raise ValueError(f"hours {span!r} are not of the form HH:MM-HH:MM")
@@ -165,6 +169,13 @@ def _table_lines(text: str, table: str) -> list[int]:
     return [i + 1 for i, line in enumerate(text.splitlines()) if pattern.match(line)]
 
 
+def _line_containing(text: str, needle: str) -> int | None:
+    for i, line in enumerate(text.splitlines()):
+        if needle in line:
+            return i + 1
+    return None
+
+
 def _line_of_key(text: str, key: str) -> int | None:
     pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
     for i, line in enumerate(text.splitlines()):
@@ -173,26 +184,49 @@ def _line_of_key(text: str, key: str) -> int | None:
     return None
 
 
-def _line_for_path(text: str, path: str) -> int | None:
-    """Best-effort line for a msgspec error path such as ``$.counters[3].policy``."""
-    m = re.match(r"\$\.(\w+)\[(\d+)\](?:\.(\w+))?", path)
-    if m:
-        lines = _table_lines(text, m.group(1))
-        index = int(m.group(2))
-        if index < len(lines):
-            start = lines[index]
-            if m.group(3):
-                rest = text.splitlines()[start:]
-                for j, line in enumerate(rest):
-                    if line.lstrip().startswith("["):
-                        break
-                    if re.match(r"^\s*" + re.escape(m.group(3)) + r"\s*=", line):
-                        return start + j + 1
-            return start
-    m = re.match(r"\$\.\w+\.(\w+)", path)
-    if m:
-        return _line_of_key(text, m.group(1))
+def _key_in_section(lines: list[str], start: int, key: str) -> int | None:
+    """Line of ``key =`` in the section whose header is line ``start`` (0 = before any header)."""
+    pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
+    for j in range(start, len(lines)):
+        if lines[j].lstrip().startswith("[["):
+            break
+        if re.match(r"^\s*\[\s*[\w.]+\s*\]\s*(#.*)?$", lines[j]):
+            break
+        if pattern.match(lines[j]):
+            return j + 1
     return None
+
+
+def _line_for_path(text: str, path: str | None, key: str | None = None) -> int | None:
+    """Best-effort line for a msgspec error at ``path`` (``$.counters[3].policy``, ``$.hall``),
+    optionally about ``key`` inside it (an unknown field)."""
+    lines = text.splitlines()
+    parts = re.findall(r"\.(\w+)(?:\[(\d+)\])?", path or "")
+    if key is not None:
+        parts.append((key, ""))
+    if not parts:
+        return None
+    # The deepest table that has a header of its own: [[name]] (the nth) or [name].
+    header = 0
+    dotted = ""
+    consumed = 0
+    for i, (name, index) in enumerate(parts):
+        dotted = f"{dotted}.{name}" if dotted else name
+        found = None
+        if index:
+            headers = _table_lines(text, dotted)
+            if int(index) < len(headers):
+                found = headers[int(index)]
+        else:
+            table = re.compile(r"^\s*\[\[?\s*" + re.escape(dotted) + r"\s*\]\]?\s*(#.*)?$")
+            found = next((n + 1 for n, line in enumerate(lines) if table.match(line)), None)
+        if found is None:
+            break
+        header, consumed = found, i + 1
+    if consumed == len(parts):
+        return header
+    name = parts[consumed][0]
+    return _key_in_section(lines, header, name) or (header or _line_of_key(text, name))
 
 
 def load(path: str | Path) -> HallConfig:
@@ -213,8 +247,9 @@ def load(path: str | Path) -> HallConfig:
         config = msgspec.convert(raw, HallConfig)
     except msgspec.ValidationError as exc:
         message = str(exc)
-        m = re.search(r"at `([^`]+)`", message)
-        line = _line_for_path(text, m.group(1)) if m else None
+        at = re.search(r"at `([^`]+)`", message)
+        unknown = re.search(r"unknown field `([^`]+)`", message)
+        line = _line_for_path(text, at.group(1) if at else "$", unknown.group(1) if unknown else None)
         raise ConfigError(path, message.replace("$.", ""), line) from exc
     _check(config, path, text)
     config._services = {s.id: s for s in config.services}  # type: ignore[attr-defined]
@@ -305,16 +340,13 @@ def _check(config: HallConfig, path: Path, text: str) -> None:
     names: set[str] = set()
     for kind, devices in (("kiosk", config.devices.kiosks), ("display", config.devices.displays)):
         for d in devices:
+            line = _line_containing(text, d.token) or _line_containing(text, f'"{d.name}"')
             if len(d.token) < 8:
-                raise ConfigError(
-                    path, f"{kind} {d.name!r}: token must be at least 8 characters", _line_of_key(text, "token")
-                )
+                raise ConfigError(path, f"{kind} {d.name!r}: token must be at least 8 characters", line)
             if d.token in tokens:
-                raise ConfigError(
-                    path, f"{kind} {d.name!r}: token is used by another device", _line_of_key(text, "token")
-                )
+                raise ConfigError(path, f"{kind} {d.name!r}: token is used by another device", line)
             if d.name in names:
-                raise ConfigError(path, f"device name {d.name!r} is used twice")
+                raise ConfigError(path, f"device name {d.name!r} is used twice", line)
             tokens.add(d.token)
             names.add(d.name)
 

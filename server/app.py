@@ -263,11 +263,7 @@ class HallServer:
             occupied = session is not None and any(
                 c.role == "counter" and c.counter == hello.counter and c.name == session.clerk for c in self.hub.clients
             )
-            now = self.hub.clock.now()
-            changes = self.hub.state.roll(now)
-            session, more = self.hub.state.sign_in(hello.counter, name, digest, now, occupant_connected=occupied)
-            changes += more
-            await self.hub._durable(changes, lambda: self.hub._publish_changes(changes, {hello.counter or 0}))
+            session = await self.hub.sign_in(hello.counter, name, digest, occupied=occupied)
         number = hello.counter
         client = Client(
             ws,

@@ -99,13 +99,14 @@ class Hub:
         if self._batch is None:
             self.storage.begin()
             self._batch = _Batch()
-            asyncio.get_running_loop().call_soon(self._commit)
+            asyncio.get_running_loop().call_soon(self._commit, self._batch)
         self.storage.apply(changes, self.state.day)
         return self._batch
 
-    def _commit(self) -> None:
-        batch, self._batch = self._batch, None
-        assert batch is not None
+    def _commit(self, batch: _Batch) -> None:
+        if self._batch is not batch:  # already failed and rolled back
+            return
+        self._batch = None
         try:
             self.storage.commit()
         except Exception as exc:  # disk full, I/O error: undo everything this batch did
@@ -126,7 +127,7 @@ class Hub:
             if not fut.done():
                 fut.set_exception(exc)
 
-    async def _durable(self, changes: list[Record], publish: Callable[[], None] | None = None) -> None:
+    async def durable(self, changes: list[Record], publish: Callable[[], None] | None = None) -> None:
         """Persist ``changes`` with the current batch and wait until they are committed."""
         try:
             batch = self._write(changes)
@@ -158,10 +159,11 @@ class Hub:
 
     def publish(self, topic: str, name: str, data: dict[str, Any], wants: Callable[[Client], bool]) -> None:
         self.seq += 1
-        message = p.encode(p.event(topic, name, self.seq, data))
-        self._send([c for c in self.clients if wants(c)], message)
+        targets = [c for c in self.clients if wants(c)]
+        if targets:
+            self._send(targets, p.encode(p.event(topic, name, self.seq, data)))
 
-    def _publish_changes(self, changes: list[Change], counters: set[int]) -> None:
+    def publish_changes(self, changes: list[Change], counters: set[int]) -> None:
         """Tell the screens what a committed request changed."""
         for change in changes:
             if isinstance(change, SessionClosed):
@@ -270,12 +272,27 @@ class Hub:
         except QueueError as exc:
             data, counters = {}, set()
             answer = p.encode(p.error(exc.code, exc.message, request.id, **exc.details))
-        await self._durable(
+        await self.durable(
             [*changes, AnswerRow(client.principal, request.id, answer, now)],
-            lambda: self._publish_changes(changes, counters),
+            lambda: self.publish_changes(changes, counters),
         )
         self._remember(client.principal, request.id, answer)
         return answer
+
+    async def sign_in(self, counter: int, clerk: str, token_hash: str, *, occupied: bool) -> Any:
+        """Open (or renew) a clerk's session at a counter; a day rollover found on the way is
+        saved even when the sign-in itself is refused."""
+        now = self.clock.now()
+        rolled = self.state.roll(now)
+        try:
+            session, changes = self.state.sign_in(counter, clerk, token_hash, now, occupant_connected=occupied)
+        except QueueError:
+            if rolled:
+                await self.durable(rolled, lambda: self.publish_changes(rolled, set(self.state.counters)))
+            raise
+        changes = [*rolled, *changes]
+        await self.durable(changes, lambda: self.publish_changes(changes, {counter}))
+        return session
 
     def _check_session(self, client: Client) -> None:
         if client.role != "counter":
@@ -427,9 +444,9 @@ class Hub:
                 self.warnings[k] = {**w, "key": k, "raised_at": now}
                 self.publish("warnings", "raised", self.warnings[k], lambda c, w=w: self._warning_for(c, w))
             if rolled:
-                self._publish_changes(rolled, set(self.state.counters))
+                self.publish_changes(rolled, set(self.state.counters))
 
-        await self._durable(ops, publish)
+        await self.durable(ops, publish)
 
 
 __all__ = ["Client", "Hub"]

@@ -93,7 +93,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"day", "service", "seq", "number", "state", "issued_at"},
     )
-    db["tickets"].create_index(["day", "service", "seq"], unique=True)
+    db["tickets"].create_index(["day", "number"], unique=True)
     db["tickets"].create_index(["day", "state"])
     db["events"].create(
         {
@@ -164,7 +164,7 @@ _UPSERT_TICKET = (
 
 
 class Storage:
-    def __init__(self, path: str | Path, *, synchronous: str = "normal", owner: bool = True) -> None:
+    def __init__(self, path: str | Path, *, synchronous: str = "full", owner: bool = True) -> None:
         """Open (creating and migrating) a hall's database.  ``owner``: this is the server, and
         no other server may open the file; the admin verbs open it without owning it."""
         self.path = Path(path)

@@ -84,17 +84,19 @@ class HallState:
         """Rebuild the in-memory indexes from what storage holds (the database is the truth)."""
         self.day = day
         self.next_ticket_id, self.next_session_id, self.next_pause_id = next_ids
+        by_prefix = {s.prefix: s.id for s in self.config.services}
         for t in sorted(tickets, key=lambda t: t.id):
             self._index(t)
-            self.seq[t.service] = max(self.seq.get(t.service, 0), t.seq)
-            if t.state == DONE and t.called_at is not None and t.finished_at is not None:
-                self.handling.add(t.service, t.finished_at - t.called_at)
-                if t.counter in self.counters:
-                    self.counters[t.counter].served.append(t.id)
-        for t in self.tickets.values():
-            self.issued[t.service] = self.issued.get(t.service, 0) + 1
+            issuer = by_prefix.get(t.number[:-3], t.service)  # a transfer moves a ticket, not its number
+            self.seq[issuer] = max(self.seq.get(issuer, 0), t.seq)
+            self.issued[issuer] = self.issued.get(issuer, 0) + 1
             if t.state == DONE:
                 self.finished[t.service] += 1
+        finished = [t for t in self.tickets.values() if t.state == DONE and t.called_at and t.finished_at]
+        for t in sorted(finished, key=lambda t: t.finished_at or 0.0):
+            self.handling.add(t.service, (t.finished_at or 0.0) - (t.called_at or 0.0))
+            if t.counter in self.counters:
+                self.counters[t.counter].served.append(t.id)
         for s in sessions:
             if s.counter in self.counters:
                 self.counters[s.counter].session = s
@@ -254,6 +256,7 @@ class HallState:
         t.state = CALLED
         t.called_at = now
         t.serving_at = None
+        t.recalls = 0  # the recall limit counts per call
         t.counter = state.number
         t.clerk = session.clerk
         t.target_counter = None
@@ -351,7 +354,7 @@ class HallState:
                 number=t.number,
                 state=t.state,
             )
-        if counter is not None and t.service not in self.counter_services[counter] and t.counter != counter:
+        if counter is not None and t.service not in self.counter_services.get(counter, ()) and t.counter != counter:
             raise QueueError("not_your_service", f"counter {counter} does not serve ticket {t.number}", number=t.number)
         limit = self.config.queue.max_putbacks
         if t.putbacks >= limit:
@@ -402,6 +405,8 @@ class HallState:
         t.queue_key = float(t.id)
         if service is not None:
             t.service = service
+            if not self.config.service(service).priority_allowed:  # type: ignore[union-attr]
+                t.priority = NORMAL
         t.target_counter = to_counter
         self._enqueue(t)
         detail: dict[str, Any] = {"from_service": before, "to_service": t.service}
@@ -461,25 +466,26 @@ class HallState:
                 f"{clerk} is neither a clerk nor a backup of counter {counter}",
                 counter=counter,
             )
+        if state.session is not None and state.session.clerk == clerk:
+            state.session.token_hash = token_hash
+            return state.session, [SessionRenewed(state.session)]
+        if state.session is not None and occupant_connected:
+            raise QueueError(
+                "counter_occupied", f"{state.session.clerk} is signed in at counter {counter}", counter=counter
+            )
+        elsewhere = [o for o in self.counters.values() if o.session is not None and o.session.clerk == clerk]
+        for other in elsewhere:
+            if other.current is not None:
+                raise QueueError(
+                    "clerk_busy_elsewhere",
+                    f"{clerk} still has a ticket at counter {other.number}; finish it there first",
+                    counter=other.number,
+                )
         changes: list[Change] = []
         if state.session is not None:
-            if state.session.clerk == clerk:
-                state.session.token_hash = token_hash
-                return state.session, [SessionRenewed(state.session)]
-            if occupant_connected:
-                raise QueueError(
-                    "counter_occupied", f"{state.session.clerk} is signed in at counter {counter}", counter=counter
-                )
             changes += self._close_session(state, now, f"taken over by {clerk}")
-        for other in self.counters.values():
-            if other.session is not None and other.session.clerk == clerk:
-                if other.current is not None:
-                    raise QueueError(
-                        "clerk_busy_elsewhere",
-                        f"{clerk} still has a ticket at counter {other.number}; finish it there first",
-                        counter=other.number,
-                    )
-                changes += self._close_session(other, now, f"moved to counter {counter}")
+        for other in elsewhere:
+            changes += self._close_session(other, now, f"moved to counter {counter}")
         session = Session(self.next_session_id, counter, clerk, now, token_hash)
         self.next_session_id += 1
         state.session = session
