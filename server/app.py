@@ -50,7 +50,6 @@ class HallServer:
         self.throttle = auth.Throttle()
         self._server: Server | None = None
         self._timers: list[asyncio.Task[None]] = []
-        self._closing: set[asyncio.Future[None]] = set()
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, host: str = "127.0.0.1", port: int = 8765) -> int:
@@ -96,7 +95,7 @@ class HallServer:
         self.hub.flush_queue()
 
     async def _prune(self) -> None:
-        self.storage.prune_answers(time.time() - 2 * 86400)
+        self.storage.prune_answers(self.hub.clock.now() - 2 * 86400)
 
     # ------------------------------------------------------------------ HTTP on the same port
     def _http(self, connection: ServerConnection, request: Request) -> Response | None:
@@ -104,8 +103,11 @@ class HallServer:
             return None
         path = request.path.split("?", 1)[0]
         if path == "/healthz":
-            body = json.dumps(self.health(), ensure_ascii=False)
-            return _respond(connection, HTTPStatus.OK, body, "application/json; charset=utf-8")
+            health = self.health()
+            status = HTTPStatus.OK if health["status"] == "ok" else HTTPStatus.SERVICE_UNAVAILABLE
+            return _respond(
+                connection, status, json.dumps(health, ensure_ascii=False), "application/json; charset=utf-8"
+            )
         if path == "/metrics":
             text = self.hub.metrics.render().decode()
             return _respond(connection, HTTPStatus.OK, text, "text/plain; version=0.0.4; charset=utf-8")
@@ -129,13 +131,18 @@ class HallServer:
     # ------------------------------------------------------------------ websocket connections
     async def _connection(self, ws: ServerConnection) -> None:
         client: Client | None = None
-        limit = self.config.server.max_message_bytes
-        closer = asyncio.get_running_loop().call_later(HELLO_TIMEOUT, self._close_silent, ws, lambda: client)
+        ended = False  # the connection's sign-in ended elsewhere (forced out, taken over, day end)
         try:
-            async for raw in ws:
+            while True:
+                if client is not None and client not in self.hub.clients:
+                    client, ended = None, True
+                raw = await self._receive(ws, authenticated=client is not None)
+                if raw is None:
+                    return
                 started = time.perf_counter()
-                if len(raw) > limit:
-                    await _say(ws, p.error("too_large", f"the message has {len(raw)} bytes; the limit is {limit}"))
+                if _size(raw) > self.config.server.max_message_bytes:
+                    limit = self.config.server.max_message_bytes
+                    await _say(ws, p.error("too_large", f"the message has {_size(raw)} bytes; the limit is {limit}"))
                     continue
                 try:
                     request = p.decode(raw)
@@ -144,15 +151,16 @@ class HallServer:
                     continue
                 kind = request.__struct_config__.tag  # type: ignore[attr-defined]
                 if client is None:
-                    if not isinstance(request, p.Hello):
+                    if isinstance(request, p.Hello):
+                        client = await self._hello_safely(ws, request)
+                    elif ended:
+                        await _say(ws, p.error("session_ended", "your sign-in has ended; say hello again", request.id))
+                    else:
                         await _say(ws, p.error("hello_required", "say hello first", request.id))
-                        continue
-                    client = await self._hello(ws, request)
                     continue
                 if isinstance(request, p.Hello):
-                    await _say(
-                        ws, p.error("already_authenticated", "this connection has already said hello", request.id)
-                    )
+                    message = "this connection has already said hello"
+                    await _say(ws, p.error("already_authenticated", message, request.id))
                     continue
                 if kind not in p.ROLE_REQUESTS[client.role]:
                     message = f"a {client.role} may not send {kind}"
@@ -161,21 +169,22 @@ class HallServer:
                 answer = await self._answer(client, request)
                 await ws.send(answer, text=True)
                 self.hub.metrics.latency.labels(kind).observe(time.perf_counter() - started)
-                if kind == "sign_out" and b'"type":"result"' in answer:
-                    self.hub.clients.discard(client)
-                    client = None
         except ConnectionClosed:
             pass
         finally:
-            closer.cancel()
             if client is not None:
                 self.hub.clients.discard(client)
 
-    def _close_silent(self, ws: ServerConnection, current: Callable[[], Client | None]) -> None:
-        if current() is None:
-            task = asyncio.ensure_future(ws.close(1008, "no hello within 10 s"))
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
+    async def _receive(self, ws: ServerConnection, *, authenticated: bool) -> str | bytes | None:
+        """The next message; a connection that has not said hello within 10 s is closed."""
+        if authenticated:
+            return await ws.recv()
+        try:
+            async with asyncio.timeout(HELLO_TIMEOUT):
+                return await ws.recv()
+        except TimeoutError:
+            await ws.close(1008, f"no hello within {HELLO_TIMEOUT:.0f} s")
+            return None
 
     async def _answer(self, client: Client, request: p.Request) -> bytes:
         try:
@@ -190,6 +199,17 @@ class HallServer:
             )
 
     # ------------------------------------------------------------------ hello and sign-in
+    async def _hello_safely(self, ws: ServerConnection, hello: p.Hello) -> Client | None:
+        try:
+            return await self._hello(ws, hello)
+        except ConnectionClosed:
+            raise
+        except Exception as exc:
+            log.exception("hello %s failed", hello.id)
+            message = f"signing in failed ({type(exc).__name__}); nothing was changed"
+            await _say(ws, p.error("storage_error", message, hello.id))
+            return None
+
     async def _hello(self, ws: ServerConnection, hello: p.Hello) -> Client | None:
         if hello.protocol != p.PROTOCOL_VERSION:
             message = f"this server speaks protocol {p.PROTOCOL_VERSION}, not {hello.protocol}"
@@ -284,6 +304,13 @@ class HallServer:
 
     async def _spend_hash_time(self) -> None:
         await asyncio.to_thread(auth.verify_password, None, "")
+
+
+def _size(raw: str | bytes) -> int:
+    """Size in bytes as sent (UTF-8); only encodes a text message that could be over a limit."""
+    if isinstance(raw, bytes) or raw.isascii():
+        return len(raw)
+    return len(raw.encode())
 
 
 async def _say(ws: ServerConnection, message: dict[str, Any]) -> None:

@@ -24,7 +24,17 @@ from hallcall.config import HallConfig
 from .clock import Clock
 from .domain import calendar, supervision
 from .domain.hall import HallState
-from .domain.model import PRIORITY_BY_NAME, Change, Journal, QueueError, SessionClosed, Ticket
+from .domain.model import (
+    PRIORITY_BY_NAME,
+    Change,
+    Journal,
+    PauseEnded,
+    PauseStarted,
+    QueueError,
+    SessionClosed,
+    SessionOpened,
+    Ticket,
+)
 from .metrics import Metrics
 from .storage import AnswerRow, Record, Storage, WarningCleared, WarningRaised
 from .views import Views
@@ -165,18 +175,25 @@ class Hub:
 
     def publish_changes(self, changes: list[Change], counters: set[int]) -> None:
         """Tell the screens what a committed request changed."""
+        counters = set(counters)
         for change in changes:
+            if isinstance(change, SessionOpened | SessionClosed | PauseStarted | PauseEnded):
+                counters.add(change.session.counter)
             if isinstance(change, SessionClosed):
+                # Its connections stay open but must say hello again (app.py notices).
                 ended = [c for c in self.clients if c.session_id == change.session.id]
                 self.clients.difference_update(ended)
-                self._send(
-                    ended,
-                    p.event("session", "ended", self.seq, {"counter": change.session.counter, "reason": change.reason}),
-                )
+                self.seq += 1
+                data = {"counter": change.session.counter, "reason": change.reason}
+                self._send(ended, p.event("session", "ended", self.seq, data))
             if not isinstance(change, Journal):
                 continue
             entry = self.views.journal(change)
             self.publish("journal", change.action, entry, lambda c: c.role == "supervisor")
+            if change.action.startswith("device_"):
+                status = {**change.detail, "state": change.action[7:], "detail": change.reason, "at": change.at}
+                self.devices[status["device"]] = status
+                self.publish("devices", "device", status, lambda c: c.role in ("counter", "supervisor"))
             if change.action in ("call", "call_number", "call_back", "recall") and change.ticket is not None:
                 call = self.views.call(change.ticket, change.action)
                 self.recent_calls.append(call)
@@ -185,7 +202,7 @@ class Hub:
                     "calls",
                     "called",
                     call,
-                    lambda c, z=zone: c.role != "kiosk" and (not c.zone or c.role != "display" or c.zone == z),
+                    lambda c, z=zone: c.role != "kiosk" and (c.role != "display" or not c.zone or not z or c.zone == z),
                 )
         for number in counters:
             view = self.counter_view(number)
@@ -195,7 +212,8 @@ class Hub:
                 "counter",
                 view,
                 lambda c, z=zone: (
-                    c.role in ("counter", "supervisor") or (c.role == "display" and (not c.zone or c.zone == z))
+                    c.role in ("counter", "supervisor")
+                    or (c.role == "display" and (not c.zone or not z or c.zone == z))
                 ),
             )
         self._queue_dirty = True
@@ -313,24 +331,18 @@ class Hub:
             ticket, changes = s.issue(r.service, now, priority=priority, channel=client.role, device=client.name)
             return self.views.issued(s, ticket), changes, set()
         if isinstance(r, p.DeviceStatus):
-            self.devices[client.name] = {
-                "device": client.name,
-                "role": client.role,
-                "state": r.state,
-                "detail": r.detail,
-                "at": now,
-            }
-            journal = Journal(now, f"device_{r.state}", reason=r.detail, detail={"device": client.name})
-            return {}, [journal], set()
+            detail = {"device": client.name, "role": client.role}
+            return {}, [Journal(now, f"device_{r.state}", reason=r.detail, detail=detail)], set()
         if isinstance(r, p.ForceSignOut):
-            changes = s.sign_out(r.counter, now, r.reason or f"signed out by supervisor {client.name}")
-            return {}, changes, {r.counter}
+            reason = r.reason or f"signed out by supervisor {client.name}"
+            return {}, s.sign_out(r.counter, now, reason, force=True), {r.counter}
         if isinstance(r, p.PutBack):
             ticket, changes = s.put_back(r.number, now, places=r.places, counter=counter, clerk=client.name)
             return self._ticket_answer(ticket), changes, set()
         if isinstance(r, p.Cancel):
+            target = s.ticket(r.number).target_counter
             ticket, changes = s.cancel(r.number, now, counter=counter, clerk=client.name, reason=r.reason)
-            return self._ticket_answer(ticket), changes, set()
+            return self._ticket_answer(ticket), changes, {target} if target else set()
         assert counter is not None
         if isinstance(r, p.Pause):
             return {}, s.pause(counter, r.reason, now), {counter}
@@ -383,7 +395,7 @@ class Hub:
         """Everything a freshly (re)connected client needs to draw its screen from scratch."""
         zone = client.zone if client.role == "display" else ""
         services = [self.state.service_summary(s.id) for s in self.config.services]
-        counters = [self.counter_view(c.number) for c in self.config.counters]
+        counters = [self.counter_view(c.number) for c in self.config.counters] if client.role != "kiosk" else []
         calls = list(self.recent_calls)
         if zone:
             services = [x for x in services if self.views.service_zone(x["service"]) in ("", zone)]

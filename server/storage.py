@@ -356,6 +356,11 @@ class Storage:
                         "UPDATE counter_sessions SET signed_out_at = ?, end_reason = 'day end' WHERE id = ?",
                         (now, session.id),
                     )
+                    self.conn.execute(
+                        "INSERT INTO events (at, day, counter, clerk, action, reason) "
+                        "VALUES (?, ?, ?, ?, 'sign_out', 'day end')",
+                        (now, day, session.counter, session.clerk),
+                    )
 
     def journey(self, ticket_id: int) -> list[dict[str, Any]]:
         """Every step of one ticket, oldest first: the supervision office's transfer card."""

@@ -396,23 +396,28 @@ class HallState:
             if to_counter == counter:
                 raise QueueError("bad_field", "a ticket cannot be transferred to its own counter", field="to_counter")
         state, session, t = self._current(counter, CALLED, SERVING)
-        self._release(state, t)
         before = t.service
-        t.state = WAITING
         t.transfers += 1
-        t.called_at = t.serving_at = None
-        t.eligible_at = 0.0
-        t.queue_key = float(t.id)
         if service is not None:
             t.service = service
             if not self.config.service(service).priority_allowed:  # type: ignore[union-attr]
                 t.priority = NORMAL
-        t.target_counter = to_counter
-        self._enqueue(t)
+        self._requeue(state, t, to_counter)
         detail: dict[str, Any] = {"from_service": before, "to_service": t.service}
         if to_counter is not None:
             detail["to_counter"] = to_counter
         return t, [TicketSaved(t), Journal(now, "transfer", t, counter, session.clerk, reason, detail)]
+
+    def _requeue(self, state: CounterState, t: Ticket, to_counter: int | None = None) -> None:
+        """Put a ticket that was at a counter back in the queue at its original issue place."""
+        self._release(state, t)
+        t.state = WAITING
+        t.called_at = t.serving_at = None
+        t.counter = None
+        t.eligible_at = 0.0
+        t.queue_key = float(t.id)
+        t.target_counter = to_counter
+        self._enqueue(t)
 
     def hold(self, counter: int, now: float, reason: str = "") -> tuple[Ticket, list[Change]]:
         """Set the current ticket aside (e.g. the visitor fetches a missing paper)."""
@@ -441,6 +446,12 @@ class HallState:
                 number=t.number,
                 state=t.state,
             )
+        if (
+            counter is not None
+            and t.target_counter != counter
+            and (t.target_counter is not None or t.service not in self.counter_services.get(counter, ()))
+        ):
+            raise QueueError("not_your_service", f"counter {counter} does not serve ticket {t.number}", number=t.number)
         self._dequeue(t)
         t.state = CANCELLED
         t.finished_at = now
@@ -504,14 +515,21 @@ class HallState:
         closed = SessionClosed(session, now, reason)
         return [*changes, closed, Journal(now, "sign_out", None, state.number, session.clerk, reason)]
 
-    def sign_out(self, counter: int, now: float, reason: str = "") -> list[Change]:
-        state, _ = self._signed_in(counter)
+    def sign_out(self, counter: int, now: float, reason: str = "", *, force: bool = False) -> list[Change]:
+        """End a counter's session.  A clerk must finish the current ticket first; a supervisor
+        (``force``) may sign out an abandoned counter, and its ticket goes back to the queue at
+        its original place."""
+        state, session = self._signed_in(counter)
+        changes: list[Change] = []
         if state.current is not None:
             t = self.tickets[state.current]
-            raise QueueError(
-                "counter_busy", f"counter {counter} still has ticket {t.number}; finish it first", number=t.number
-            )
-        return self._close_session(state, now, reason or "signed out")
+            if not force:
+                raise QueueError(
+                    "counter_busy", f"counter {counter} still has ticket {t.number}; finish it first", number=t.number
+                )
+            self._requeue(state, t)
+            changes += [TicketSaved(t), Journal(now, "requeue", t, counter, session.clerk, reason)]
+        return changes + self._close_session(state, now, reason or "signed out")
 
     def pause(self, counter: int, reason: str, now: float) -> list[Change]:
         _state, session = self._signed_in(counter)
