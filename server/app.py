@@ -238,6 +238,7 @@ class HallServer:
             "name": client.name,
             **extra,
         }
+        await self.hub.settled()
         await _say(ws, welcome)
         await _say(ws, self.hub.snapshot(client))
         return client

@@ -11,6 +11,7 @@ of the batch is answered ``storage_error``: nothing is half-done.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import OrderedDict, deque
@@ -152,6 +153,16 @@ class Hub:
             batch.after.append(publish)
         await fut
 
+    async def settled(self) -> None:
+        """Wait for the open batch to commit (or fail), so a read never shows unsaved state."""
+        batch = self._batch
+        if batch is None:
+            return
+        fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        batch.futures.append(fut)
+        with contextlib.suppress(Exception):
+            await fut
+
     # ------------------------------------------------------------------ fan-out
     def _send(self, clients: Any, message: dict[str, Any] | bytes) -> None:
         from websockets.asyncio.server import broadcast
@@ -258,14 +269,15 @@ class Hub:
         """Answer one authenticated request; the answer is JSON bytes ready to send."""
         kind = request.__struct_config__.tag  # type: ignore[attr-defined]
         if kind not in p.MUTATING:
+            await self.settled()
             return p.encode(self._query(client, request))
         key = (client.principal, request.id)
-        earlier = self.remembered(*key)
-        if earlier is not None:
-            return earlier
         pending = self._inflight.get(key)
         if pending is not None:  # the same id again while the first is still being saved
             return await asyncio.shield(pending)
+        earlier = self.remembered(*key)
+        if earlier is not None:
+            return earlier
         fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._inflight[key] = fut
         try:
