@@ -134,11 +134,11 @@ class HallServer:
         ended = False  # the connection's sign-in ended elsewhere (forced out, taken over, day end)
         try:
             while True:
-                if client is not None and client not in self.hub.clients:
-                    client, ended = None, True
                 raw = await self._receive(ws, authenticated=client is not None)
                 if raw is None:
                     return
+                if client is not None and client not in self.hub.clients:
+                    client, ended = None, True
                 started = time.perf_counter()
                 if _size(raw) > self.config.server.max_message_bytes:
                     limit = self.config.server.max_message_bytes
@@ -227,7 +227,7 @@ class HallServer:
             await asyncio.sleep(self.throttle.delay(*keys))
             await _say(ws, p.error("auth_failed", "those credentials are not valid", hello.id))
             return None
-        self.throttle.succeeded(*keys)
+        self.throttle.succeeded(keys[1])  # an address keeps its count: one success does not clear guessing
         self.hub.clients.add(client)
         welcome = {
             "type": "welcome",
