@@ -134,7 +134,7 @@ class HallServer:
         ended = False  # the connection's sign-in ended elsewhere (forced out, taken over, day end)
         try:
             while True:
-                raw = await self._receive(ws, authenticated=client is not None)
+                raw = await self._receive(ws, authenticated=client is not None and client in self.hub.clients)
                 if raw is None:
                     return
                 if client is not None and client not in self.hub.clients:
