@@ -156,49 +156,19 @@ REQUEST_TYPES: dict[str, type[Request]] = {
 }
 
 _EVERYONE = {"ping", "snapshot", "ticket"}
+_CLERK = {
+    "call_next", "recall", "start", "finish", "no_show", "put_back", "transfer", "hold",
+    "call_back", "call_number", "cancel", "pause", "resume", "sign_out",
+}  # fmt: skip
 ROLE_REQUESTS: dict[str, set[str]] = {
     "kiosk": _EVERYONE | {"issue", "device_status"},
     "display": _EVERYONE | {"device_status"},
-    "counter": _EVERYONE
-    | {
-        "call_next",
-        "recall",
-        "start",
-        "finish",
-        "no_show",
-        "put_back",
-        "transfer",
-        "hold",
-        "call_back",
-        "call_number",
-        "cancel",
-        "pause",
-        "resume",
-        "sign_out",
-    },
+    "counter": _EVERYONE | _CLERK,
     "supervisor": _EVERYONE | {"put_back", "cancel", "force_sign_out"},
 }
 
 # Requests that change the queue: their answers are stored so a retried id is answered again.
-MUTATING = {
-    "issue",
-    "call_next",
-    "recall",
-    "start",
-    "finish",
-    "no_show",
-    "put_back",
-    "transfer",
-    "hold",
-    "call_back",
-    "call_number",
-    "cancel",
-    "pause",
-    "resume",
-    "sign_out",
-    "force_sign_out",
-    "device_status",
-}
+MUTATING = _CLERK | {"issue", "device_status", "force_sign_out"}
 
 _decoder = msgspec.json.Decoder(AnyRequest)
 _loose = msgspec.json.Decoder()

@@ -48,6 +48,11 @@ def _order(t: Ticket) -> tuple[float, int]:
     return (t.queue_key, t.id)
 
 
+def _require(t: Ticket, state: str, message: str) -> None:
+    if t.state != state:
+        raise QueueError("wrong_state", message, number=t.number, state=t.state)
+
+
 class HallState:
     """Tickets of the current business day, counters and their sessions."""
 
@@ -284,10 +289,7 @@ class HallState:
         """Call a chosen waiting ticket out of order (the visitor is at the window already)."""
         state, session = self._free(counter)
         t = self.ticket(number)
-        if t.state != WAITING:
-            raise QueueError(
-                "wrong_state", f"ticket {t.number} is {t.state}, not waiting", number=t.number, state=t.state
-            )
+        _require(t, WAITING, f"ticket {t.number} is {t.state}, not waiting")
         if t.target_counter not in (None, counter) or (
             t.target_counter is None and t.service not in self.counter_services[counter]
         ):
@@ -347,13 +349,7 @@ class HallState:
         """A no-show who turned up late goes back in the queue: ``places`` later than the head
         (the configured default when None; 0 = at the end), after the cool-down."""
         t = self.ticket(number)
-        if t.state != NO_SHOW:
-            raise QueueError(
-                "wrong_state",
-                f"ticket {t.number} is {t.state}; only a no-show can be put back",
-                number=t.number,
-                state=t.state,
-            )
+        _require(t, NO_SHOW, f"ticket {t.number} is {t.state}; only a no-show can be put back")
         if counter is not None and t.service not in self.counter_services.get(counter, ()) and t.counter != counter:
             raise QueueError("not_your_service", f"counter {counter} does not serve ticket {t.number}", number=t.number)
         limit = self.config.queue.max_putbacks
@@ -439,13 +435,7 @@ class HallState:
         self, number: str, now: float, *, counter: int | None = None, clerk: str | None = None, reason: str = ""
     ) -> tuple[Ticket, list[Change]]:
         t = self.ticket(number)
-        if t.state != WAITING:
-            raise QueueError(
-                "wrong_state",
-                f"ticket {t.number} is {t.state}; only a waiting ticket can be cancelled",
-                number=t.number,
-                state=t.state,
-            )
+        _require(t, WAITING, f"ticket {t.number} is {t.state}; only a waiting ticket can be cancelled")
         if (
             counter is not None
             and t.target_counter != counter
