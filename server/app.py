@@ -173,7 +173,7 @@ class HallServer:
             pass
         finally:
             if client is not None:
-                self.hub.clients.discard(client)
+                self.hub.detach(client)
 
     async def _receive(self, ws: ServerConnection, *, authenticated: bool) -> str | bytes | None:
         """The next message; a connection that has not said hello within 10 s is closed."""
@@ -228,7 +228,7 @@ class HallServer:
             await _say(ws, p.error("auth_failed", "those credentials are not valid", hello.id))
             return None
         self.throttle.succeeded(keys[1])  # an address keeps its count: one success does not clear guessing
-        self.hub.clients.add(client)
+        self.hub.attach(client)
         welcome = {
             "type": "welcome",
             "re": hello.id,
@@ -282,7 +282,7 @@ class HallServer:
                 return None, {}
             token, digest = auth.new_session_token()
             occupied = session is not None and any(
-                c.role == "counter" and c.counter == hello.counter and c.name == session.clerk for c in self.hub.clients
+                c.counter == hello.counter and c.name == session.clerk for c in self.hub.by_role["counter"]
             )
             session = await self.hub.sign_in(hello.counter, name, digest, occupied=occupied)
         number = hello.counter

@@ -78,6 +78,7 @@ class Hub:
         self.views = Views(config)
         self.metrics = Metrics(self)
         self.clients: set[Client] = set()
+        self.by_role: dict[str, set[Client]] = {r: set() for r in ("kiosk", "display", "counter", "supervisor")}
         self.seq = 0
         self.recent_calls: deque[dict[str, Any]] = deque(maxlen=20)
         self.devices: dict[str, dict[str, Any]] = {}
@@ -178,55 +179,57 @@ class Hub:
             targets.append(c.ws)
         broadcast(targets, data, text=True)
 
-    def publish(self, topic: str, name: str, data: dict[str, Any], wants: Callable[[Client], bool]) -> None:
+    def attach(self, client: Client) -> None:
+        self.clients.add(client)
+        self.by_role[client.role].add(client)
+
+    def detach(self, client: Client) -> None:
+        self.clients.discard(client)
+        self.by_role[client.role].discard(client)
+
+    def publish(self, topic: str, name: str, data: dict[str, Any], targets: list[Client]) -> None:
         self.seq += 1
-        targets = [c for c in self.clients if wants(c)]
         if targets:
             self._send(targets, p.encode(p.event(topic, name, self.seq, data)))
+
+    def _watching(self, counter: int, zone: str) -> list[Client]:
+        """Who hears about one counter's calls and state: the displays of its zone (all, if the
+        counter has none), the supervisors, and the counter's own program."""
+        found = [c for c in self.by_role["display"] if not c.zone or not zone or c.zone == zone]
+        found += self.by_role["supervisor"]
+        found += [c for c in self.by_role["counter"] if c.counter == counter]
+        return found
 
     def publish_changes(self, changes: list[Change], counters: set[int]) -> None:
         """Tell the screens what a committed request changed."""
         counters = set(counters)
+        supervisors = list(self.by_role["supervisor"])
         for change in changes:
             if isinstance(change, SessionOpened | SessionClosed | PauseStarted | PauseEnded):
                 counters.add(change.session.counter)
             if isinstance(change, SessionClosed):
                 # Its connections stay open but must say hello again (app.py notices).
-                ended = [c for c in self.clients if c.session_id == change.session.id]
-                self.clients.difference_update(ended)
+                ended = [c for c in self.by_role["counter"] if c.session_id == change.session.id]
+                for c in ended:
+                    self.detach(c)
                 self.seq += 1
                 data = {"counter": change.session.counter, "reason": change.reason}
                 self._send(ended, p.event("session", "ended", self.seq, data))
             if not isinstance(change, Journal):
                 continue
-            entry = self.views.journal(change)
-            self.publish("journal", change.action, entry, lambda c: c.role == "supervisor")
+            if supervisors:
+                self.publish("journal", change.action, self.views.journal(change), supervisors)
             if change.action.startswith("device_"):
                 status = {**change.detail, "state": change.action[7:], "detail": change.reason, "at": change.at}
                 self.devices[status["device"]] = status
-                self.publish("devices", "device", status, lambda c: c.role in ("counter", "supervisor"))
+                self.publish("devices", "device", status, [*self.by_role["counter"], *supervisors])
             if change.action in ("call", "call_number", "call_back", "recall") and change.ticket is not None:
                 call = self.views.call(change.ticket, change.action)
                 self.recent_calls.append(call)
-                zone = call["zone"]
-                self.publish(
-                    "calls",
-                    "called",
-                    call,
-                    lambda c, z=zone: c.role != "kiosk" and (c.role != "display" or not c.zone or not z or c.zone == z),
-                )
+                self.publish("calls", "called", call, self._watching(call["counter"], call["zone"]))
         for number in counters:
             view = self.counter_view(number)
-            zone = view["zone"]
-            self.publish(
-                "counters",
-                "counter",
-                view,
-                lambda c, z=zone: (
-                    c.role in ("counter", "supervisor")
-                    or (c.role == "display" and (not c.zone or not z or c.zone == z))
-                ),
-            )
+            self.publish("counters", "counter", view, self._watching(number, view["zone"]))
         self._queue_dirty = True
 
     def counter_view(self, number: int) -> dict[str, Any]:
@@ -436,6 +439,9 @@ class Hub:
         return body
 
     # ------------------------------------------------------------------ supervision
+    def _warned(self, w: dict[str, Any]) -> list[Client]:
+        return [c for role in ("counter", "supervisor") for c in self.by_role[role] if self._warning_for(c, w)]
+
     def _warning_for(self, client: Client, w: dict[str, Any]) -> bool:
         if client.role == "supervisor":
             return True
@@ -463,10 +469,10 @@ class Hub:
             for k in cleared:
                 w = self.warnings.pop(k, None)
                 if w is not None and k not in raised:
-                    self.publish("warnings", "cleared", w, lambda c, w=w: self._warning_for(c, w))
+                    self.publish("warnings", "cleared", w, self._warned(w))
             for k, w in raised.items():
                 self.warnings[k] = {**w, "key": k, "raised_at": now}
-                self.publish("warnings", "raised", self.warnings[k], lambda c, w=w: self._warning_for(c, w))
+                self.publish("warnings", "raised", self.warnings[k], self._warned(w))
             if rolled:
                 self.publish_changes(rolled, set(self.state.counters))
 

@@ -70,16 +70,13 @@ class Views:
         data = t.public()
         if t.state == "waiting":
             ahead = state.ahead_of(t)
-            data["ahead"] = ahead
-            data["estimated_wait_s"] = round(state.estimate(t.service, ahead)[0])
+            seconds, opened = state.estimate(t.service, ahead)
+            data.update(ahead=ahead, estimated_wait_s=round(seconds), counters_open=opened)
         return data
 
     def issued(self, state: HallState, t: Ticket) -> dict[str, Any]:
-        ahead = state.ahead_of(t)
-        seconds, opened = state.estimate(t.service, ahead)
         data = self.ticket(state, t)
-        data["counters_open"] = opened
-        return {"ticket": data, "ahead": ahead, "estimated_wait_s": round(seconds), "day": t.day}
+        return {"ticket": data, "ahead": data["ahead"], "estimated_wait_s": data["estimated_wait_s"], "day": t.day}
 
     def call(self, t: Ticket, action: str) -> dict[str, Any]:
         counter = t.counter or 0

@@ -75,6 +75,8 @@ class HallState:
         self.next_session_id = 1
         self.next_pause_id = 1
         self.counter_services = {c.number: config.counter_services(c) for c in config.counters}
+        self._capacity_key: tuple[tuple[int, ...], frozenset[str]] | None = None
+        self._capacity_cache: dict[str, tuple[float, int]] = {}
 
     # ------------------------------------------------------------------ rebuilding from storage
     def load(
@@ -111,6 +113,8 @@ class HallState:
         for t in self.tickets.values():
             if t.state in AT_COUNTER and t.counter in self.counters:
                 self.counters[t.counter].current = t.id
+            if t.state == HELD and t.counter in self.counters:
+                self.counters[t.counter].held.append(t.id)
 
     def _index(self, t: Ticket) -> None:
         self.tickets[t.id] = t
@@ -153,6 +157,7 @@ class HallState:
             c.current = None
             c.priority_streak = 0
             c.served.clear()
+            c.held.clear()
         self.day = day
         self.tickets.clear()
         self.by_number.clear()
@@ -420,6 +425,7 @@ class HallState:
         state, session, t = self._current(counter, CALLED, SERVING)
         t.state = HELD
         self._release(state, t)
+        state.held.append(t.id)
         return t, [TicketSaved(t), Journal(now, "hold", t, counter, session.clerk, reason)]
 
     def call_back(self, counter: int, number: str, now: float) -> tuple[Ticket, list[Change]]:
@@ -429,6 +435,7 @@ class HallState:
             raise QueueError(
                 "wrong_state", f"ticket {t.number} is not held at counter {counter}", number=t.number, state=t.state
             )
+        state.held.remove(t.id)
         return t, self._call(state, session, t, now, "call_back")
 
     def cancel(
@@ -552,20 +559,27 @@ class HallState:
         queued = sum(len(q) for q in self.waiting[service].values())
         return queued + sum(1 for q in self.targeted.values() for t in q if t.service == service)
 
-    def open_counters(self) -> list[list[str]]:
-        return [
-            self.counter_services[c.number]
-            for c in self.counters.values()
-            if c.session is not None and c.session.paused_at is None
-        ]
-
     def estimate(self, service: str, ahead: int) -> tuple[float, int]:
         """(seconds, open counters) for a ticket of ``service`` with ``ahead`` people before it."""
-        open_sets = self.open_counters()
-        busy = {s for s in self.waiting if any(self.waiting[s].values())}
-        cap = capacity(service, open_sets, busy)
-        opened = sum(1 for services in open_sets if service in services)
+        cap, opened = self._capacity(service)
         return estimate_seconds(ahead, self.handling.mean(service), cap), opened
+
+    def _capacity(self, service: str) -> tuple[float, int]:
+        """The counters' share for ``service``, cached while the same counters are open and the
+        same services have people waiting (it is asked on every ticket issued)."""
+        open_numbers = tuple(
+            n for n, c in self.counters.items() if c.session is not None and c.session.paused_at is None
+        )
+        busy = frozenset(s for s, queues in self.waiting.items() if any(queues.values()))
+        key = (open_numbers, busy)
+        if key != self._capacity_key:
+            self._capacity_key, self._capacity_cache = key, {}
+        found = self._capacity_cache.get(service)
+        if found is None:
+            open_sets = [self.counter_services[n] for n in open_numbers]
+            found = (capacity(service, open_sets, busy), sum(1 for services in open_sets if service in services))
+            self._capacity_cache[service] = found
+        return found
 
     def ahead_of(self, t: Ticket) -> int:
         """Tickets that will be called before ``t`` if nothing else arrives."""
@@ -615,7 +629,7 @@ class HallState:
             "pause_reason": session.pause_reason if session else None,
             "paused_at": session.paused_at if session else None,
             "current": current,
-            "held": [t.number for t in self.tickets.values() if t.state == HELD and t.counter == number],
+            "held": [self.tickets[i].number for i in state.held],
             "targeted": [t.number for t in self.targeted[number]],
             "served_today": len(state.served),
         }

@@ -111,6 +111,7 @@ class CounterState:
     priority_streak: int = 0
     last_signout_at: float | None = None
     served: list[int] = field(default_factory=list)  # today's finished ticket ids, newest last
+    held: list[int] = field(default_factory=list)  # ticket ids set aside here, oldest first
 
 
 # Changes returned by the core.  Storage persists each; the server publishes them.
