@@ -8,8 +8,9 @@ It prints figures; it is not a pass/fail test.  One run:
    open around the clock), seeds N clerks straight into the hall's database, and starts
    ``python -m hallcall.cli server --port 0`` as a child process, reading the port from its
    "listening on ws://HOST:PORT" line;
-2. connects the clients as real websocket clients on 127.0.0.1, in separate load-generator
-   processes (the machine has 2 cores: one for the server, one for the clients):
+2. connects the clients on 127.0.0.1 with ``hallcall.client.HallClient`` (the client the
+   programs use, on the websockets library), in separate load-generator processes (the
+   machine has 2 cores: one for the server, one for the clients):
 
    * ``hall``  process: the N counters (each signed in with its own clerk) and the M displays,
    * ``kiosk`` process(es): the K kiosks,
@@ -44,10 +45,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import contextlib
 import datetime as dt
-import hashlib
 import itertools
 import math
 import multiprocessing as mp
@@ -64,14 +63,15 @@ import tempfile
 import threading
 import time
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import psutil
+
+from hallcall.client import HallClient
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-pass-1234"
@@ -80,15 +80,6 @@ TIMEZONE = "Asia/Shanghai"
 TARGET_CALL_P99_MS = 10.0
 TARGET_TICKETS_PER_S = 5000.0
 TARGET_IDLE_KIB = 20.0
-
-_decode = msgspec.json.Decoder().decode
-_encode = msgspec.json.Encoder().encode
-
-# Messages the server sends start with their type (msgspec keeps the dictionaries' key order), so
-# a client can skip the events it does not care about without decoding them.
-EVENT = b'{"type":"event"'
-CALLS = b'{"type":"event","topic":"calls"'
-SNAPSHOT = b'{"type":"snapshot"'
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,242 +308,25 @@ def summarize_stacks(path: Path, top: int = 14) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The clients' side of a connection
+# The clients: hallcall.client.HallClient, the one the programs use
 # ---------------------------------------------------------------------------------------------
-class Link:
-    """One authenticated connection: answers matched to requests by id, events to a callback.
-
-    Two ways to carry it: ``lean`` (default), a minimal RFC 6455 client on an asyncio Protocol
-    that handles each frame inside ``data_received``; and ``websockets``, the library's client.
-    A hall process holds 120 connections that all receive every call, counters update and
-    queue update: with the library, parsing those copies costs ~25 µs a frame in the load
-    generator and shows up in the latency; the lean client costs a few µs.  The server is the
-    same either way, and ``--client websockets`` is there to compare.
-    """
-
-    def __init__(self, on_event: Callable[[bytes], None] | None = None) -> None:
-        self.on_event = on_event
-        self.pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
-        self.snapshot = asyncio.Event()
-        self.prefix = secrets.token_hex(4)
-        self.ids = itertools.count(1)
-
-    @staticmethod
-    async def open(url: str, on_event: Callable[[bytes], None] | None = None, kind: str = "lean") -> Link:
-        link: Link = LeanLink(on_event) if kind == "lean" else LibraryLink(on_event)
-        await link.connect(url)
-        return link
-
-    async def connect(self, url: str) -> None:
-        raise NotImplementedError
-
-    async def send(self, data: bytes) -> None:
-        raise NotImplementedError
-
-    async def close(self) -> None:
-        raise NotImplementedError
-
-    def dispatch(self, raw: bytes) -> None:
-        if raw.startswith(EVENT):
-            if self.on_event is not None:
-                self.on_event(raw)
-            return
-        if raw.startswith(SNAPSHOT):
-            self.snapshot.set()
-            return
-        message = _decode(raw)
-        fut = self.pending.pop(message.get("re"), None)
-        if fut is not None and not fut.done():
-            fut.set_result(message)
-
-    def lost(self) -> None:
-        for fut in self.pending.values():
-            if not fut.done():
-                fut.set_exception(ConnectionError("the server closed the connection"))
-        self.pending.clear()
-
-    async def call(self, kind: str, timeout: float | None = None, **fields: Any) -> dict[str, Any]:
-        rid = f"{self.prefix}-{next(self.ids)}"
-        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.pending[rid] = fut
-        await self.send(_encode({"type": kind, "id": rid, **fields}))
-        if timeout is None:
-            return await fut
-        return await asyncio.wait_for(fut, timeout)
-
-    async def hello(self, role: str, **fields: Any) -> dict[str, Any]:
-        answer = await self.call("hello", timeout=60, role=role, protocol=1, **fields)
-        if answer.get("type") != "welcome":
-            raise RuntimeError(f"hello as {role} failed: {answer.get('code')}: {answer.get('message')}")
-        await asyncio.wait_for(self.snapshot.wait(), 30)
-        return answer
+async def signed_in(
+    url: str, role: str, listener: Callable[[dict[str, Any]], None] | None = None, **fields: Any
+) -> HallClient:
+    """A connected client that has said hello as ``role``; ``listener`` gets its events."""
+    client = HallClient(url, open_timeout=30)
+    if listener is not None:
+        client.listeners.append(listener)
+    await client.connect()
+    await client.hello(role, **fields)  # RequestFailed if the server refuses
+    return client
 
 
-class LibraryLink(Link):
-    """The websockets library's asyncio client and a reader task."""
-
-    async def connect(self, url: str) -> None:
-        from websockets.asyncio.client import connect
-
-        self.ws = await connect(url, proxy=None, compression=None, open_timeout=30, max_size=2**22)
-        self.reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        from websockets.exceptions import ConnectionClosed
-
-        try:
-            while True:
-                self.dispatch(await self.ws.recv(decode=False))
-        except ConnectionClosed:
-            pass
-        finally:
-            self.lost()
-
-    async def send(self, data: bytes) -> None:
-        await self.ws.send(data, text=True)
-
-    async def close(self) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.ws.close(), 5)
-        self.reader.cancel()
-        await asyncio.gather(self.reader, return_exceptions=True)
-
-
-_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-
-class LeanLink(Link, asyncio.Protocol):
-    """Just enough RFC 6455 for this server: masked text frames out, unmasked frames in,
-    pongs for the server's pings, a clean close.  No extensions (the server offers none)."""
-
-    transport: asyncio.Transport
-
-    def __init__(self, on_event: Callable[[bytes], None] | None = None) -> None:
-        super().__init__(on_event)
-        self.buf = bytearray()
-        self.fragments: list[bytes] | None = None
-        self.upgraded = False
-        self.closing = False
-        loop = asyncio.get_running_loop()
-        self.handshake: asyncio.Future[bytes] = loop.create_future()
-        self.closed: asyncio.Future[None] = loop.create_future()
-
-    async def connect(self, url: str) -> None:
-        m = re.fullmatch(r"ws://([^:/]+):(\d+)(/.*)?", url)
-        if not m:
-            raise ValueError(f"cannot connect to {url!r}")
-        host, port, path = m.group(1), int(m.group(2)), m.group(3) or "/"
-        loop = asyncio.get_running_loop()
-        await asyncio.wait_for(loop.create_connection(lambda: self, host, port), 30)
-        key = base64.b64encode(os.urandom(16))
-        self.transport.write(
-            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n".encode()
-            + b"Sec-WebSocket-Key: "
-            + key
-            + b"\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        )
-        head = await asyncio.wait_for(self.handshake, 30)
-        accept = base64.b64encode(hashlib.sha1(key + _GUID).digest())
-        if not head.startswith(b"HTTP/1.1 101") or accept not in head:
-            self.transport.abort()
-            raise ConnectionError(f"websocket upgrade refused: {head[:200]!r}")
-
-    # asyncio.Protocol
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.handshake.done():
-            self.handshake.set_exception(ConnectionError("closed during the upgrade"))
-        if not self.closed.done():
-            self.closed.set_result(None)
-        self.lost()
-
-    def data_received(self, data: bytes) -> None:
-        buf = self.buf
-        buf += data
-        if not self.upgraded:
-            end = buf.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            head = bytes(buf[:end])
-            del buf[: end + 4]
-            self.upgraded = True
-            self.handshake.set_result(head)
-        pos, size = 0, len(buf)
-        while size - pos >= 2:
-            b0, b1 = buf[pos], buf[pos + 1]
-            length, start = b1 & 0x7F, pos + 2
-            if length == 126:
-                if size - pos < 4:
-                    break
-                length, start = int.from_bytes(buf[pos + 2 : pos + 4], "big"), pos + 4
-            elif length == 127:
-                if size - pos < 10:
-                    break
-                length, start = int.from_bytes(buf[pos + 2 : pos + 10], "big"), pos + 10
-            if size - start < length:
-                break
-            payload = bytes(buf[start : start + length])
-            pos = start + length
-            self._frame(b0, payload)
-        if pos:
-            del buf[:pos]
-
-    def _frame(self, b0: int, payload: bytes) -> None:
-        opcode, fin = b0 & 0x0F, b0 & 0x80
-        if opcode in (1, 2):
-            if fin:
-                self.dispatch(payload)
-            else:
-                self.fragments = [payload]
-        elif opcode == 0 and self.fragments is not None:
-            self.fragments.append(payload)
-            if fin:
-                whole, self.fragments = b"".join(self.fragments), None
-                self.dispatch(whole)
-        elif opcode == 9:
-            self._write(10, payload)
-        elif opcode == 8:
-            if not self.closing:
-                self.closing = True
-                self._write(8, payload[:2])
-            self.transport.close()
-
-    def _write(self, opcode: int, payload: bytes) -> None:
-        n = len(payload)
-        if n < 126:
-            header = bytes((0x80 | opcode, 0x80 | n))
-        elif n < 65536:
-            header = bytes((0x80 | opcode, 0x80 | 126)) + n.to_bytes(2, "big")
-        else:
-            header = bytes((0x80 | opcode, 0x80 | 127)) + n.to_bytes(8, "big")
-        mask = os.urandom(4)
-        masked = (int.from_bytes(payload, "little") ^ int.from_bytes((mask * (n // 4 + 1))[:n], "little")).to_bytes(
-            n, "little"
-        )
-        self.transport.write(header + mask + masked)
-
-    async def send(self, data: bytes) -> None:
-        if self.transport.is_closing():
-            raise ConnectionError("the connection is closed")
-        self._write(1, data)
-
-    async def close(self) -> None:
-        if not self.transport.is_closing():
-            self.closing = True
-            self._write(8, (1000).to_bytes(2, "big"))
-        try:
-            await asyncio.wait_for(asyncio.shield(self.closed), 5)
-        except TimeoutError:
-            self.transport.abort()
-
-
-async def open_many(count: int, opener: Callable[[int], Any], concurrency: int) -> list[Link]:
-    """Open ``count`` links with at most ``concurrency`` hellos in flight; in index order."""
+async def open_many(count: int, opener: Callable[[int], Awaitable[HallClient]], concurrency: int) -> list[HallClient]:
+    """Open ``count`` clients with at most ``concurrency`` hellos in flight; in index order."""
     sem = asyncio.Semaphore(concurrency)
 
-    async def one(i: int) -> Link:
+    async def one(i: int) -> HallClient:
         async with sem:
             return await opener(i)
 
@@ -587,16 +361,16 @@ def _run_child(main: Callable[..., Any], conn: Connection, *args: Any) -> None:
 # ---------------------------------------------------------------------------------------------
 # The hall process: N counters and M displays (the call → display latency is timed here)
 # ---------------------------------------------------------------------------------------------
-async def hall_main(conn: Connection, url: str, hall: Hall, client: str) -> None:
+async def hall_main(conn: Connection, url: str, hall: Hall) -> None:
     m = len(hall.displays)
     arrivals: dict[str, list[float]] = {}  # number → [displays reached, first arrival, last arrival]
     waiters: dict[str, asyncio.Future[None]] = {}
 
-    def on_display_event(raw: bytes) -> None:
-        if not raw.startswith(CALLS):
+    def on_display_event(message: dict[str, Any]) -> None:
+        if message.get("topic") != "calls" or message.get("type") != "event":
             return
         now = time.perf_counter()
-        number = _decode(raw)["data"]["number"]
+        number = message["data"]["number"]
         entry = arrivals.get(number)
         if entry is None:
             arrivals[number] = entry = [0, now, now]
@@ -607,22 +381,17 @@ async def hall_main(conn: Connection, url: str, hall: Hall, client: str) -> None
             if fut is not None and not fut.done():
                 fut.set_result(None)
 
-    async def display(i: int) -> Link:
-        link = await Link.open(url, on_display_event, client)
+    async def display(i: int) -> HallClient:
         name, token = hall.displays[i]
-        await link.hello("display", device=name, token=token)
-        return link
+        return await signed_in(url, "display", on_display_event, device=name, token=token)
 
-    async def counter(i: int) -> Link:
-        link = await Link.open(url, None, client)
-        await link.hello("counter", counter=i + 1, clerk=clerk_name(i + 1), password=PASSWORD)
-        return link
+    async def counter(i: int) -> HallClient:
+        return await signed_in(url, "counter", counter=i + 1, clerk=clerk_name(i + 1), password=PASSWORD)
 
     started = time.perf_counter()
     displays = await open_many(m, display, 10)
     counters = await open_many(hall.counters, counter, 4)  # each sign-in costs an Argon2 check
-    topup = await Link.open(url, None, client)
-    await topup.hello("kiosk", device=hall.topup_kiosk[0], token=hall.topup_kiosk[1])
+    topup = await signed_in(url, "kiosk", device=hall.topup_kiosk[0], token=hall.topup_kiosk[1])
     _child_send(conn, "ready", {"pid": os.getpid(), "connect_s": time.perf_counter() - started})
 
     while True:
@@ -646,12 +415,12 @@ async def hall_main(conn: Connection, url: str, hall: Hall, client: str) -> None
         elif kind == "calls":
             _child_send(conn, "result", await run_calls(counters, m, arrivals, waiters, **params))
 
-    await asyncio.gather(*(link.close() for link in [*counters, *displays, topup]))
+    await asyncio.gather(*(client.close() for client in [*counters, *displays, topup]))
     _child_send(conn, "stopped")
 
 
 async def run_calls(
-    counters: list[Link],
+    counters: list[HallClient],
     m: int,
     arrivals: dict[str, list[float]],
     waiters: dict[str, asyncio.Future[None]],
@@ -670,12 +439,12 @@ async def run_calls(
     loop = asyncio.get_running_loop()
     deadline = time.perf_counter() + deadline_s
 
-    async def one(link: Link, previous: asyncio.Task[None] | None) -> None:
+    async def one(client: HallClient, previous: asyncio.Task[None] | None) -> None:
         if previous is not None:
             with contextlib.suppress(Exception):  # counted once, where it happened
                 await previous  # a counter calls again only after finishing its last ticket
         t0 = time.perf_counter()
-        answer = await link.call("call_next", timeout=30)
+        answer = await client.call("call_next", timeout=30)
         t1 = time.perf_counter()
         if answer.get("type") != "result":
             code = str(answer.get("code"))
@@ -695,7 +464,7 @@ async def run_calls(
             last.append(entry[2] - t0)
             first.append(entry[1] - t0)
             answered.append(t1 - t0)
-        finish = await link.call("finish", timeout=30)
+        finish = await client.call("finish", timeout=30)
         if finish.get("type") != "result":
             code = f"finish:{finish.get('code')}"
             errors[code] = errors.get(code, 0) + 1
@@ -741,14 +510,11 @@ async def kiosk_main(
     services: list[str],
     window: int,
     max_seconds: float,
-    client: str,
 ) -> None:
-    async def kiosk(i: int) -> Link:
-        link = await Link.open(url, None, client)
-        await link.hello("kiosk", device=kiosks[i][0], token=kiosks[i][1])
-        return link
+    async def kiosk(i: int) -> HallClient:
+        return await signed_in(url, "kiosk", device=kiosks[i][0], token=kiosks[i][1])
 
-    links = await open_many(len(kiosks), kiosk, 10)
+    clients = await open_many(len(kiosks), kiosk, 10)
     _child_send(conn, "ready", {"pid": os.getpid()})
     kind, _ = await _command(conn)
     if kind != "go":
@@ -759,7 +525,7 @@ async def kiosk_main(
     started = time.perf_counter()
     deadline = started + max_seconds
 
-    async def issue_many(link: Link, count: int, offset: int) -> None:
+    async def issue_many(client: HallClient, count: int, offset: int) -> None:
         nonlocal ok
         sent = itertools.count()
 
@@ -770,7 +536,8 @@ async def kiosk_main(
                 if i >= count or time.perf_counter() > deadline:
                     return
                 t0 = time.perf_counter()
-                answer = await link.call("issue", service=services[(offset + i) % len(services)])
+                service = services[(offset + i) % len(services)]
+                answer = await client.call("issue", timeout=60, service=service)
                 round_trips.append(time.perf_counter() - t0)
                 if answer.get("type") == "result":
                     ok += 1
@@ -780,7 +547,7 @@ async def kiosk_main(
 
         await asyncio.gather(*(worker() for _ in range(window)))
 
-    await asyncio.gather(*(issue_many(link, counts[i], i * 7) for i, link in enumerate(links)))
+    await asyncio.gather(*(issue_many(client, counts[i], i * 7) for i, client in enumerate(clients)))
     ended = time.perf_counter()
     _child_send(
         conn,
@@ -794,24 +561,22 @@ async def kiosk_main(
         },
     )
     await _command(conn)  # stop
-    await asyncio.gather(*(link.close() for link in links))
+    await asyncio.gather(*(client.close() for client in clients))
     _child_send(conn, "stopped")
 
 
 # ---------------------------------------------------------------------------------------------
 # The idle process: many authenticated display connections that do nothing
 # ---------------------------------------------------------------------------------------------
-async def idle_main(conn: Connection, url: str, count: int, device: tuple[str, str], client: str) -> None:
-    async def display(_i: int) -> Link:
-        link = await Link.open(url, None, client)
-        await link.hello("display", device=device[0], token=device[1])
-        return link
+async def idle_main(conn: Connection, url: str, count: int, device: tuple[str, str]) -> None:
+    async def display(_i: int) -> HallClient:
+        return await signed_in(url, "display", device=device[0], token=device[1])
 
     started = time.perf_counter()
-    links = await open_many(count, display, 50)
+    clients = await open_many(count, display, 50)
     _child_send(conn, "ready", {"pid": os.getpid(), "connect_s": time.perf_counter() - started})
     await _command(conn)  # close
-    await asyncio.gather(*(link.close() for link in links))
+    await asyncio.gather(*(client.close() for client in clients))
     _child_send(conn, "stopped")
 
 
@@ -945,6 +710,15 @@ def code_version() -> str:
     return f"commit {head or '?'}" + (" with uncommitted changes in server/ or hallcall/" if dirty else "")
 
 
+def websockets_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("websockets")
+    except PackageNotFoundError:
+        return "?"
+
+
 def busy_note(others: float) -> str:
     note = f"    other programs on the machine meanwhile: {others * 100:.0f}% of all cores"
     if others > 0.1:
@@ -983,12 +757,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--idle", type=int, default=500, help="extra idle display connections (default %(default)s)")
     ap.add_argument("--services", type=int, default=0, help="services (default: 20, or more if the tickets need it)")
-    ap.add_argument(
-        "--client",
-        choices=("lean", "websockets"),
-        default="lean",
-        help="the load generators' websocket client: a minimal one, or the websockets library (default %(default)s)",
-    )
     ap.add_argument("--kiosk-procs", type=int, default=1, help="processes the kiosks are spread over (default 1)")
     ap.add_argument("--max-seconds", type=float, default=120.0, help="time limit of the issuing phase (default 120)")
     ap.add_argument("--time-limit", type=float, default=900.0, help="the whole run is stopped after this many s")
@@ -1050,7 +818,7 @@ def main(argv: list[str] | None = None) -> int:
         report["synchronous"] = effective_synchronous(hall)
 
         # -- the hall: counters and displays ------------------------------------------------
-        hall_child = spawn(ctx, "hall", hall_main, server.url, hall, args.client)
+        hall_child = spawn(ctx, "hall", hall_main, server.url, hall)
         children.append(hall_child)
         info = hall_child.expect("ready", 300)
         print(
@@ -1063,7 +831,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.idle:
             time.sleep(1.5)
             rss_before = server.rss()
-            idle_child = spawn(ctx, "idle", idle_main, server.url, args.idle, hall.idle_display, args.client)
+            idle_child = spawn(ctx, "idle", idle_main, server.url, args.idle, hall.idle_display)
             children.append(idle_child)
             info = idle_child.expect("ready", 300)
             time.sleep(2.0)
@@ -1097,7 +865,6 @@ def main(argv: list[str] | None = None) -> int:
                     hall.services,
                     args.window,
                     args.max_seconds,
-                    args.client,
                 )
                 children.append(child)
                 kiosk_children.append(child)
@@ -1224,7 +991,8 @@ def print_summary(args: argparse.Namespace, services: int, report: dict[str, Any
         f"{args.kiosks} kiosks, {services} services; SQLite synchronous = {report.get('synchronous', '?')}"
     )
     print(
-        "load generators: separate processes from the server — 'hall' (counters + displays, times the calls), "
+        f"load generators: HallClient on websockets {websockets_version()}, in separate processes from the server — "
+        "'hall' (counters + displays, times the calls), "
         f"{args.kiosk_procs} 'kiosk' process(es), 'idle' (idle displays)"
         + (" — the server ran under cProfile: figures are slowed by it" if args.profile else "")
     )
