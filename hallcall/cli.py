@@ -185,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:  # one line per connection opened and closed is noise in a hall's log
+        logging.getLogger("hallcall.websockets").setLevel(logging.WARNING)
     return int(args.func(args) or 0)
 
 
