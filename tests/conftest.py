@@ -56,6 +56,15 @@ class ManualClock(Clock):
 MONDAY_10AM = 1795399200.0  # 2026-11-23 10:00 in Asia/Shanghai
 
 
+def config_with(tmp_path: Path, old: str, new: str) -> hall_config.HallConfig:
+    """The test hall with one piece of text replaced, loaded from a file in tmp_path."""
+    text = TEST_HALL.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path = tmp_path / "hall.toml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return hall_config.load(path)
+
+
 def seed_clerks(storage: Storage) -> None:
     for name in CLERKS:
         storage.save_clerk(name, _HASH, role="clerk")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import config_with
 
 from hallcall.config import HallConfig, load
 from server.domain import selection
@@ -61,15 +62,6 @@ def hall(config: HallConfig) -> HallState:
     assert state.roll(NOW) == []  # nothing open yet: the first day just starts
     assert state.day == TODAY
     return state
-
-
-def config_with(tmp_path: Path, old: str, new: str) -> HallConfig:
-    """The test hall with one piece of text replaced, loaded from a tmp file."""
-    text = TEST_HALL.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path = tmp_path / "hall.toml"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    return load(path)
 
 
 # ---------------------------------------------------------------------------- helpers

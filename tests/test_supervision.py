@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import config_with
 
 from hallcall.config import HallConfig, load
 from server.domain.hall import HallState
@@ -32,14 +33,6 @@ def new_state(config: HallConfig) -> HallState:
 @pytest.fixture
 def hall(config: HallConfig) -> HallState:
     return new_state(config)
-
-
-def config_with(tmp_path: Path, old: str, new: str) -> HallConfig:
-    text = TEST_HALL.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path = tmp_path / "hall.toml"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    return load(path)
 
 
 def kinds(warnings: dict[str, dict]) -> dict[str, str]:
