@@ -29,7 +29,6 @@ class Hello(Request, tag="hello"):
 
     role: Role
     protocol: int = PROTOCOL_VERSION
-    lang: Literal["zh", "en"] | None = None
     device: str | None = None  # kiosk, display
     token: str | None = None  # kiosk, display
     counter: int | None = None  # counter

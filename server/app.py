@@ -244,13 +244,12 @@ class HallServer:
         return client
 
     async def _authenticate(self, ws: ServerConnection, hello: p.Hello) -> tuple[Client | None, dict[str, Any]]:
-        lang = hello.lang or self.config.hall.languages[0]
         if hello.role in ("kiosk", "display"):
             devices = self.config.devices.kiosks if hello.role == "kiosk" else self.config.devices.displays
             for d in devices:
                 if (hello.device in (None, d.name)) and hello.token and auth.same(hello.token, d.token):
                     zone = (hello.zone if hello.zone is not None else d.zone) if hello.role == "display" else d.zone
-                    return Client(ws, hello.role, f"{hello.role}:{d.name}", lang, d.name, zone=zone), {}
+                    return Client(ws, hello.role, f"{hello.role}:{d.name}", d.name, zone=zone), {}
             await self._spend_hash_time()
             return None, {}
         name = hello.clerk or ""
@@ -261,7 +260,7 @@ class HallServer:
             ok = await self._password_ok(record, hello.password)
             if not ok or record is None or record["role"] != "supervisor":
                 return None, {}
-            return Client(ws, "supervisor", f"supervisor:{name}", lang, name), {}
+            return Client(ws, "supervisor", f"supervisor:{name}", name), {}
         if hello.counter is None:
             raise QueueError("bad_field", "a counter's hello must name its counter", field="counter")
         if self.config.counter(hello.counter) is None:
@@ -290,12 +289,10 @@ class HallServer:
             ws,
             "counter",
             f"clerk:{name}",
-            lang,
             name,
             counter=number,
             session_id=session.id,
             services=frozenset(self.hub.state.counter_services[number]),
-            counters=frozenset({number}),
         )
         return client, {"counter": number, "session_token": token}
 

@@ -53,13 +53,11 @@ class Client:
     ws: Any
     role: str
     principal: str
-    lang: str
     name: str  # device name or clerk name
     counter: int | None = None
     session_id: int | None = None
     zone: str = ""
-    services: frozenset[str] = frozenset()  # what a display or counter shows
-    counters: frozenset[int] = frozenset()
+    services: frozenset[str] = frozenset()  # a counter's services, for its warnings
 
 
 @dataclass
