@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-LANGS = ("zh", "en")
-
 ERRORS: dict[str, dict[str, str]] = {
     "bad_json": {"zh": "消息不是有效的 JSON。", "en": "The message is not valid JSON."},
     "bad_message": {"zh": "消息格式不正确。", "en": "The message is not in the expected form."},

@@ -18,14 +18,9 @@ class Clock:
         self._origin_real = time.time()
         self._origin = start if start is not None else self._origin_real
         self.speed = speed
-        self.simulated = start is not None or speed != 1.0
 
     def now(self) -> float:
         return self._origin + (time.time() - self._origin_real) * self.speed
-
-    def seconds(self, hall_seconds: float) -> float:
-        """Real seconds that ``hall_seconds`` of hall time take."""
-        return hall_seconds / self.speed
 
 
 def parse_start(text: str, tz: dt.tzinfo) -> float:

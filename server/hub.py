@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from websockets.asyncio.server import broadcast
+
 from hallcall import protocol as p
 from hallcall.config import HallConfig
 
@@ -34,7 +36,9 @@ from .domain.model import (
     QueueError,
     SessionClosed,
     SessionOpened,
+    SessionRenewed,
     Ticket,
+    TicketSaved,
 )
 from .metrics import Metrics
 from .storage import AnswerRow, Record, Storage, WarningCleared, WarningRaised
@@ -85,6 +89,7 @@ class Hub:
         self._inflight: dict[tuple[str, str], asyncio.Future[bytes]] = {}
         self._batch: _Batch | None = None
         self._queue_dirty = True
+        self._shown_day = self.state.day
         self.started = time.time()
 
     # ------------------------------------------------------------------ state from storage
@@ -164,8 +169,6 @@ class Hub:
 
     # ------------------------------------------------------------------ fan-out
     def _send(self, clients: Any, message: dict[str, Any] | bytes) -> None:
-        from websockets.asyncio.server import broadcast
-
         data = message if isinstance(message, bytes) else p.encode(message)
         targets = []
         for c in clients:
@@ -198,13 +201,15 @@ class Hub:
         found += [c for c in self.by_role["counter"] if c.counter == counter]
         return found
 
-    def publish_changes(self, changes: list[Change], counters: set[int]) -> None:
-        """Tell the screens what a committed request changed."""
-        counters = set(counters)
+    def publish_changes(self, changes: list[Change]) -> None:
+        """Tell the screens what a committed request changed.  The counters whose view changed
+        are read off the changes themselves; a new business day changes every counter."""
+        counters = _counters_touched(changes)
+        if self.state.day != self._shown_day:
+            self._shown_day = self.state.day
+            counters = set(self.state.counters)
         supervisors = list(self.by_role["supervisor"])
         for change in changes:
-            if isinstance(change, SessionOpened | SessionClosed | PauseStarted | PauseEnded):
-                counters.add(change.session.counter)
             if isinstance(change, SessionClosed):
                 # Its connections stay open but must say hello again (app.py notices).
                 ended = [c for c in self.by_role["counter"] if c.session_id == change.session.id]
@@ -297,15 +302,14 @@ class Hub:
         changes: list[Change] = self.state.roll(now)
         try:
             self._check_session(client)
-            data, more, counters = self._apply(client, request, kind, now)
+            data, more = self._apply(client, request, kind, now)
             changes += more
             answer = p.encode(p.result(request.id, data))
         except QueueError as exc:
-            data, counters = {}, set()
             answer = p.encode(p.error(exc.code, exc.message, request.id, **exc.details))
         await self.durable(
             [*changes, AnswerRow(client.principal, request.id, answer, now)],
-            lambda: self.publish_changes(changes, counters),
+            lambda: self.publish_changes(changes),
         )
         self._remember(client.principal, request.id, answer)
         return answer
@@ -319,10 +323,10 @@ class Hub:
             session, changes = self.state.sign_in(counter, clerk, token_hash, now, occupant_connected=occupied)
         except QueueError:
             if rolled:
-                await self.durable(rolled, lambda: self.publish_changes(rolled, set(self.state.counters)))
+                await self.durable(rolled, lambda: self.publish_changes(rolled))
             raise
         changes = [*rolled, *changes]
-        await self.durable(changes, lambda: self.publish_changes(changes, {counter}))
+        await self.durable(changes, lambda: self.publish_changes(changes))
         return session
 
     def _check_session(self, client: Client) -> None:
@@ -334,38 +338,35 @@ class Hub:
                 "session_ended", "your sign-in at this counter has ended; sign in again", counter=client.counter
             )
 
-    def _apply(
-        self, client: Client, r: p.Request, kind: str, now: float
-    ) -> tuple[dict[str, Any], list[Change], set[int]]:
+    def _apply(self, client: Client, r: p.Request, kind: str, now: float) -> tuple[dict[str, Any], list[Change]]:
         s = self.state
         counter = client.counter
         if isinstance(r, p.Issue):
             priority = PRIORITY_BY_NAME[r.priority]
             ticket, changes = s.issue(r.service, now, priority=priority, channel=client.role, device=client.name)
-            return self.views.issued(s, ticket), changes, set()
+            return self.views.issued(s, ticket), changes
         if isinstance(r, p.DeviceStatus):
             detail = {"device": client.name, "role": client.role}
-            return {}, [Journal(now, f"device_{r.state}", reason=r.detail, detail=detail)], set()
+            return {}, [Journal(now, f"device_{r.state}", reason=r.detail, detail=detail)]
         if isinstance(r, p.ForceSignOut):
             reason = r.reason or f"signed out by supervisor {client.name}"
-            return {}, s.sign_out(r.counter, now, reason, force=True), {r.counter}
+            return {}, s.sign_out(r.counter, now, reason, force=True)
         if isinstance(r, p.PutBack):
             ticket, changes = s.put_back(r.number, now, places=r.places, counter=counter, clerk=client.name)
-            return self._ticket_answer(ticket), changes, set()
+            return self._ticket_answer(ticket), changes
         if isinstance(r, p.Cancel):
-            target = s.ticket(r.number).target_counter
             ticket, changes = s.cancel(r.number, now, counter=counter, clerk=client.name, reason=r.reason)
-            return self._ticket_answer(ticket), changes, {target} if target else set()
+            return self._ticket_answer(ticket), changes
         assert counter is not None
         if isinstance(r, p.Pause):
-            return {}, s.pause(counter, r.reason, now), {counter}
+            return {}, s.pause(counter, r.reason, now)
         if isinstance(r, p.Resume):
-            return {}, s.resume(counter, now), {counter}
+            return {}, s.resume(counter, now)
         if isinstance(r, p.SignOut):
-            return {}, s.sign_out(counter, now), {counter}
+            return {}, s.sign_out(counter, now)
         if isinstance(r, p.Transfer):
             ticket, changes = s.transfer(counter, now, service=r.service, to_counter=r.to_counter, reason=r.reason)
-            return self._ticket_answer(ticket), changes, {counter} | ({r.to_counter} if r.to_counter else set())
+            return self._ticket_answer(ticket), changes
         if isinstance(r, p.Hold):
             ticket, changes = s.hold(counter, now, r.reason)
         elif isinstance(r, p.CallBack):
@@ -381,7 +382,7 @@ class Hub:
                 "no_show": s.no_show,
             }[kind]
             ticket, changes = action(counter, now)
-        return self._ticket_answer(ticket), changes, {counter}
+        return self._ticket_answer(ticket), changes
 
     def _ticket_answer(self, ticket: Ticket) -> dict[str, Any]:
         return {"ticket": self.views.ticket(self.state, ticket)}
@@ -472,9 +473,23 @@ class Hub:
                 self.warnings[k] = {**w, "key": k, "raised_at": now}
                 self.publish("warnings", "raised", self.warnings[k], self._warned(w))
             if rolled:
-                self.publish_changes(rolled, set(self.state.counters))
+                self.publish_changes(rolled)
 
         await self.durable(ops, publish)
+
+
+def _counters_touched(changes: list[Change]) -> set[int]:
+    """Counters whose view a list of changes altered: where a journal step happened, where a
+    session or pause began or ended, and where a ticket was sent."""
+    found: set[int] = set()
+    for change in changes:
+        if isinstance(change, SessionOpened | SessionRenewed | SessionClosed | PauseStarted | PauseEnded):
+            found.add(change.session.counter)
+        elif isinstance(change, Journal) and change.counter is not None:
+            found.add(change.counter)
+        elif isinstance(change, TicketSaved) and change.ticket.target_counter is not None:
+            found.add(change.ticket.target_counter)
+    return found
 
 
 __all__ = ["Client", "Hub"]

@@ -208,10 +208,6 @@ class Storage:
     def begin(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
 
-    @property
-    def in_transaction(self) -> bool:
-        return self.conn.in_transaction
-
     def commit(self) -> None:
         self.conn.execute("COMMIT")
 

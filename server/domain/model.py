@@ -22,7 +22,6 @@ NO_SHOW = "no_show"
 CANCELLED = "cancelled"
 EXPIRED = "expired"
 
-STATES = (WAITING, CALLED, SERVING, HELD, DONE, NO_SHOW, CANCELLED, EXPIRED)
 OPEN_STATES = (WAITING, CALLED, SERVING, HELD)  # expire at day end
 AT_COUNTER = (CALLED, SERVING)  # the counter's current ticket
 
