@@ -68,6 +68,7 @@ ERRORS: dict[str, dict[str, str]] = {
         "zh": "您在{counter}号窗口还有未办结的号。",
         "en": "You still have a ticket at counter {counter}.",
     },
+    "bad_address": {"zh": "服务器地址无效。", "en": "The server address is not valid."},
     "session_ended": {"zh": "登录已失效，请重新登录。", "en": "Your sign-in has ended; please sign in again."},
 }
 
@@ -83,3 +84,21 @@ def error_text(code: str, lang: str, details: dict[str, Any] | None = None) -> s
     if entry is None:
         return code
     return entry.get(lang, entry["en"]).format_map(_Blank(details or {}))
+
+
+class Strings:
+    """A program's own table of words: key → (Chinese, English), with ``{name}`` fields.
+
+    Each program keeps one table in its own module, so a missing translation is one place to
+    look, and a screen switches language by asking again with the other ``lang``.  An unknown
+    key raises KeyError at once rather than showing the key to a visitor."""
+
+    def __init__(self, table: dict[str, tuple[str, str]]) -> None:
+        self.table = table
+
+    def get(self, key: str, lang: str, **fields: Any) -> str:
+        zh, en = self.table[key]
+        text = zh if lang == "zh" else en
+        return text.format(**fields) if fields else text
+
+    __call__ = get

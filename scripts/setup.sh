@@ -1,9 +1,36 @@
 #!/usr/bin/env bash
 # Sets up everything hallcall needs on a fresh Debian/Ubuntu machine (or any machine with
-# Python 3.11+): a virtual environment in .venv with hallcall and its test tools installed.
+# Python 3.11+): the system packages the programs and tests use (a CJK font, the espeak-ng
+# speech engine, sox and ALSA tools for sound, the libraries Qt needs), then a virtual
+# environment in .venv with hallcall and its test tools installed.
 # Sourced by demo.sh and test.sh; safe to run again (it only installs what is missing).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# Debian packages: fonts-wqy-microhei (Chinese glyphs on screens and printed previews),
+# espeak-ng (the voice), sox + alsa-utils (measuring and playing WAVs), and the shared
+# libraries PySide6 loads even offscreen.
+APT_PACKAGES=(fonts-wqy-microhei espeak-ng sox alsa-utils libegl1 libgl1 libxkbcommon0 libfontconfig1
+  libglib2.0-0 libdbus-1-3 fontconfig)
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing system packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    echo "installing system packages (sudo): ${missing[*]}"
+    sudo apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "warning: please install these system packages: ${missing[*]}" >&2
+  fi
+fi
 
 PYTHON=${PYTHON:-python3}
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then

@@ -9,11 +9,14 @@ supervisor sue, all with the password ``pass1234``.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import os
 import re
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,8 @@ from server import auth
 from server.app import HallServer, database_path
 from server.clock import Clock
 from server.storage import Storage
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_HALL = ROOT / "tests" / "halls" / "test-hall.toml"
@@ -126,6 +131,87 @@ async def hall(tmp_path: Path) -> AsyncIterator[Hall]:
         await c.close()
     await server.stop()
     storage.close()
+
+
+class LiveHall:
+    """A real server on a loopback port, run by a thread of its own, for the GUI tests.
+
+    The GUI's link runs its own thread and the test drives Qt's event loop, so the server
+    cannot share the test's loop as in ``hall``.  ``run`` executes a coroutine on the server's
+    loop, which is how a test drives other clients (``live_hall.run(live_hall.hall.counter(2))``)
+    or reads the hub; ``restart`` stops and starts the server on the same port and data."""
+
+    def __init__(self, data: Path, config_path: Path = TEST_HALL) -> None:
+        self.data = data
+        self.config_path = config_path
+        self.clock = ManualClock(MONDAY_10AM)
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="live-hall", daemon=True)
+        self._thread.start()
+        storage = Storage(database_path(config_path, data), owner=False)
+        seed_clerks(storage)
+        storage.close()
+        self.server: HallServer | None = None
+        self.storage: Storage | None = None
+        self.hall: Hall | None = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 10.0) -> Any:
+        """Run ``coro`` on the server's loop and return its result."""
+        future: concurrent.futures.Future[Any] = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        return future.result(timeout)
+
+    def start(self) -> None:
+        async def go() -> None:
+            config = hall_config.load(self.config_path)
+            self.storage = Storage(database_path(self.config_path, self.data))
+            self.server = HallServer(config, self.storage, self.clock)
+            self.port = await self.server.start("127.0.0.1", self.port)
+            self.hall = Hall(self.server, self.url, self.clock, self.data)
+
+        self.run(go())
+
+    def stop(self) -> None:
+        """Stop the server (its clients see the connection close); the data stays."""
+
+        async def go() -> None:
+            if self.hall is not None:
+                for c in self.hall.clients:
+                    await c.close()
+            if self.server is not None:
+                await self.server.stop()
+            if self.storage is not None:
+                self.storage.close()
+            self.server = self.storage = self.hall = None
+
+        self.run(go())
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def close(self) -> None:
+        self.stop()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop.close()
+
+
+@pytest.fixture
+def live_hall(tmp_path: Path) -> Iterator[LiveHall]:
+    """A real hall server on a loopback port in a thread of its own (for Qt tests)."""
+    live = LiveHall(tmp_path)
+    yield live
+    live.close()
 
 
 async def wait_for(predicate: Callable[[], Any], timeout: float = 3.0) -> Any:

@@ -1,0 +1,295 @@
+"""The GUI programs' connection to the server: a HallClient on a worker thread, Qt signals out.
+
+Qt's own asyncio integration cannot carry websockets (dependencies.md), and a GUI must never
+wait on the network in its event loop.  So the link runs an asyncio loop in a thread of its
+own, reconnects by itself with a growing, jittered pause, and hands everything to widgets
+through one queued signal, which keeps welcome, snapshot, events and answers in the order the
+server sent them.
+
+Requests are kept until answered.  When the connection drops with a request unanswered, the
+same request is sent again with the same id after the reconnect; the server answers a
+repeated id with its first answer, so a tap is never lost and never done twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import random
+import secrets
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+from websockets.exceptions import InvalidHandshake, InvalidURI
+
+from . import protocol as p
+from .client import HallClient
+
+log = logging.getLogger("hallcall.link")
+
+# Answers to a hello that will not change by trying again with the same credentials.
+_FINAL_REFUSALS = {"auth_failed", "protocol_version", "bad_field", "forbidden", "session_ended", "bad_message"}
+
+
+class HallLink(QObject):
+    """One program's connection to the hall server, safe to use from the Qt thread."""
+
+    state_changed = Signal(str)
+    welcomed = Signal(dict)
+    snapshot_received = Signal(dict)
+    event_received = Signal(dict)
+    answered = Signal(str, dict)
+    refused = Signal(dict)
+
+    # The worker thread's single channel to the Qt thread: (what, payload), in order.
+    _deliver = Signal(str, object)
+
+    def __init__(
+        self,
+        url: str,
+        hello: dict[str, Any],
+        parent: QObject | None = None,
+        *,
+        min_backoff: float = 0.5,
+        max_backoff: float = 5.0,
+        answer_timeout: float = 10.0,
+    ) -> None:
+        super().__init__(parent)
+        self.url = url
+        self.min_backoff = min_backoff
+        self.max_backoff = max_backoff
+        self.answer_timeout = answer_timeout
+        self.state = "stopped"
+        self.welcome: dict[str, Any] | None = None
+        self.snapshot: dict[str, Any] | None = None
+        self._hello = {k: v for k, v in hello.items() if v is not None}
+        self._lock = threading.Lock()
+        self._pending: dict[str, tuple[str, dict[str, Any]]] = {}  # id → request, until answered
+        self._ids = itertools.count(1)
+        self._id_prefix = secrets.token_hex(4)  # ids unique to this program run
+        self._client: HallClient | None = None  # the live connection (worker thread only)
+        self._inflight: set[str] = set()  # ids sent on the live connection
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = False
+        self._wake: asyncio.Event | None = None
+        self._deliver.connect(self._on_deliver)
+
+    # ---- Qt thread API -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin connecting (and keep reconnecting) in the background; returns at once."""
+        if self._thread is not None and self._thread.is_alive():
+            self.retry()
+            return
+        self._stopping = False
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(ready,), name="hallcall-link", daemon=True)
+        self._thread.start()
+        ready.wait(5)
+
+    def stop(self) -> None:
+        """Close the connection and end the worker thread; safe to call twice."""
+        self._stopping = True
+        self._poke()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+        self._set_state_now("stopped")
+
+    def retry(self) -> None:
+        """Try again at once: after a refusal (with new credentials) or during a back-off pause."""
+        self._poke()
+
+    def set_hello(self, **fields: Any) -> None:
+        """Change the hello's fields for the next connection; a None value removes the field."""
+        with self._lock:
+            for key, value in fields.items():
+                if value is None:
+                    self._hello.pop(key, None)
+                else:
+                    self._hello[key] = value
+
+    def request(self, kind: str, **fields: Any) -> str:
+        """Send a request; its answer comes through ``answered`` with the id returned here."""
+        rid = f"{self._id_prefix}-{next(self._ids)}"
+        with self._lock:
+            self._pending[rid] = (kind, fields)
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._send_pending)
+        return rid
+
+    def forget(self, request_id: str) -> None:
+        """Give up on an unanswered request (it may still have reached the server)."""
+        with self._lock:
+            self._pending.pop(request_id, None)
+
+    @property
+    def connected(self) -> bool:
+        return self.state == "connected"
+
+    @Slot(str, object)
+    def _on_deliver(self, what: str, payload: Any) -> None:
+        if what == "state":
+            self._set_state_now(payload)
+        elif what == "welcome":
+            self.welcome = payload
+            self.welcomed.emit(payload)
+        elif what == "snapshot":
+            self.snapshot = payload
+            self.snapshot_received.emit(payload)
+        elif what == "event":
+            self.event_received.emit(payload)
+        elif what == "answer":
+            rid, answer = payload
+            self.answered.emit(rid, answer)
+        elif what == "refused":
+            self.refused.emit(payload)
+
+    def _set_state_now(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.state_changed.emit(state)
+
+    def _poke(self) -> None:
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(wake.set)
+
+    # ---- worker thread -------------------------------------------------------------------
+
+    def _run(self, ready: threading.Event) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        self._wake = asyncio.Event()
+        ready.set()
+        try:
+            loop.run_until_complete(self._main())
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            self._loop = None
+            loop.close()
+
+    async def _main(self) -> None:
+        assert self._wake is not None
+        backoff = self.min_backoff
+        first = True
+        while not self._stopping:
+            self._deliver.emit("state", "connecting" if first else "reconnecting")
+            first = False
+            self._wake.clear()  # a retry() from here on is not lost, even mid-connection
+            outcome = await self._session()
+            if self._stopping:
+                break
+            if outcome == "refused":
+                await self._wake.wait()  # new credentials (retry) or stop
+                backoff = self.min_backoff
+                continue
+            if outcome == "welcomed":
+                backoff = self.min_backoff
+            pause = backoff * random.uniform(0.7, 1.3)
+            backoff = min(self.max_backoff, backoff * 2)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), pause)
+
+    async def _session(self) -> str:
+        """One connection from open to close: 'refused', 'welcomed' (then lost) or 'failed'."""
+        assert self._wake is not None
+        client = HallClient(self.url, open_timeout=5.0)
+        self._inflight = set()
+        snapshot_seq = -1
+
+        def on_message(message: dict[str, Any]) -> None:
+            nonlocal snapshot_seq
+            kind = message.get("type")
+            if kind == "snapshot":
+                snapshot_seq = int(message.get("seq", 0))
+                self._deliver.emit("snapshot", message)
+            elif kind == "event" and int(message.get("seq", 0)) > snapshot_seq:
+                self._deliver.emit("event", message)
+
+        client.listeners.append(on_message)
+        try:
+            await client.connect()
+            with self._lock:
+                hello = dict(self._hello)
+            answer = await client.call("hello", timeout=self.answer_timeout, protocol=p.PROTOCOL_VERSION, **hello)
+            if answer.get("type") != "welcome":
+                code = answer.get("code", "")
+                log.warning("the server refused the hello: %s %s", code, answer.get("message"))
+                if code in _FINAL_REFUSALS:
+                    self._deliver.emit("refused", answer)
+                    self._deliver.emit("state", "refused")
+                    return "refused"
+                return "failed"  # e.g. throttled: try again after a pause
+            token = answer.get("session_token")
+            if token:
+                with self._lock:
+                    self._hello.pop("password", None)
+                    self._hello["session_token"] = token
+            self._deliver.emit("welcome", answer)
+            await asyncio.wait_for(client._snapshot_seen.wait(), self.answer_timeout)
+            self._deliver.emit("state", "connected")
+            self._client = client
+            self._send_pending()
+            while not self._stopping and not client.closed.is_set():
+                self._wake.clear()
+                closed = asyncio.ensure_future(client.closed.wait())
+                woken = asyncio.ensure_future(self._wake.wait())
+                await asyncio.wait({closed, woken}, return_when=asyncio.FIRST_COMPLETED)
+                closed.cancel()
+                woken.cancel()
+            return "welcomed"
+        except InvalidURI as exc:
+            answer = p.error("bad_address", f"not a server address: {exc}")
+            self._deliver.emit("refused", answer)
+            self._deliver.emit("state", "refused")
+            return "refused"
+        except (OSError, TimeoutError, InvalidHandshake, ConnectionError) as exc:
+            log.info("cannot reach %s: %s", self.url, exc)
+            return "failed"
+        finally:
+            self._client = None
+            with contextlib.suppress(Exception):
+                await client.close()
+
+    def _send_pending(self) -> None:
+        """Send every unanswered request not yet sent on this connection (worker thread)."""
+        client, inflight = self._client, self._inflight
+        if client is None:
+            return
+        with self._lock:
+            todo = [(rid, req) for rid, req in self._pending.items() if rid not in inflight]
+        for rid, (kind, fields) in todo:
+            inflight.add(rid)
+            task = asyncio.ensure_future(self._exchange(client, inflight, rid, kind, fields))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _exchange(
+        self, client: HallClient, inflight: set[str], rid: str, kind: str, fields: dict[str, Any]
+    ) -> None:
+        try:
+            answer = await client.call(kind, request_id=rid, timeout=self.answer_timeout, **fields)
+        except TimeoutError:
+            # A connection that does not answer in time is treated as lost: closing it makes
+            # the link reconnect and send the request again, under the same id.
+            log.warning("no answer to %s in %.0f s; reconnecting", kind, self.answer_timeout)
+            with contextlib.suppress(Exception):
+                await client.close()
+            return
+        except (ConnectionError, OSError):
+            return  # still pending: sent again after the reconnect
+        finally:
+            inflight.discard(rid)
+        with self._lock:
+            known = self._pending.pop(rid, None) is not None
+        if known:
+            self._deliver.emit("answer", (rid, answer))

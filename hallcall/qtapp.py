@@ -1,0 +1,99 @@
+"""What every hallcall window shares: the application object with a font that has Chinese
+glyphs, and the small connection badge each screen shows.
+
+A hall PC often has no CJK font configured as Qt's default, and a label then shows boxes;
+picking an installed CJK family once here keeps the three programs consistent.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+from .i18n import Strings
+from .link import HallLink
+
+# Families tried in order: Debian's small fonts-wqy-microhei first, then Noto/Source Han,
+# then what Windows and macOS ship.
+CJK_FAMILIES = (
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Microsoft YaHei",
+    "Microsoft YaHei UI",
+    "SimHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+)
+
+
+def cjk_family() -> str:
+    """The first installed font family that can show Chinese; "" when there is none."""
+    installed = set(QFontDatabase.families())
+    for family in CJK_FAMILIES:
+        if family in installed:
+            return family
+    for family in sorted(installed):
+        if QFontDatabase.WritingSystem.SimplifiedChinese in QFontDatabase.writingSystems(family):
+            return family
+    return ""
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    """The process's QApplication (created on first call) with a CJK-capable default font."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)
+    family = cjk_family()
+    if family:
+        font = QFont(family)
+        font.setPointSize(max(app.font().pointSize(), 11))
+        app.setFont(font)
+    else:
+        print("hallcall: no font with Chinese glyphs found; install fonts-wqy-microhei", file=sys.stderr)
+    return app
+
+
+_STATE_WORDS = Strings(
+    {
+        "connecting": ("正在连接…", "Connecting…"),
+        "connected": ("已连接", "Connected"),
+        "reconnecting": ("连接中断，正在重连…", "Connection lost, reconnecting…"),
+        "refused": ("登录被拒绝", "Sign-in refused"),
+        "stopped": ("已断开", "Disconnected"),
+    }
+)
+_STATE_COLOURS = {
+    "connecting": "#b8860b",
+    "connected": "#1b7f3b",
+    "reconnecting": "#c0392b",
+    "refused": "#c0392b",
+    "stopped": "#6b6b6b",
+}
+
+
+class ConnectionBadge(QLabel):
+    """A coloured dot and a word saying whether the program reaches the server."""
+
+    def __init__(self, link: HallLink, lang: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.link = link
+        self.lang = lang
+        self.setTextFormat(Qt.TextFormat.RichText)
+        link.state_changed.connect(self._show)
+        self._show(link.state)
+
+    def set_lang(self, lang: str) -> None:
+        self.lang = lang
+        self._show(self.link.state)
+
+    def _show(self, state: str) -> None:
+        colour = _STATE_COLOURS.get(state, "#6b6b6b")
+        self.setText(f'<span style="color:{colour}">●</span> {_STATE_WORDS.get(state, self.lang)}')
+        self.setProperty("state", state)
