@@ -80,6 +80,11 @@ class Device(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     token: str
     zone: str = ""
+    # A kiosk's own printer settings; None = the [kiosk] section's.
+    printer: str | None = None
+    paper_mm: Literal[58, 80] | None = None
+    encoding: Literal["gb18030", "gbk", "utf-8", "image"] | None = None
+    qr: Literal["native", "image", "none"] | None = None
 
 
 class Devices(msgspec.Struct, forbid_unknown_fields=True):
@@ -108,6 +113,61 @@ class Server(msgspec.Struct, forbid_unknown_fields=True):
     queue_update_interval_ms: int = 250
 
 
+def _names(zh: str, en: str) -> Names:
+    return Names(zh=zh, en=en)
+
+
+class Kiosk(msgspec.Struct, forbid_unknown_fields=True):
+    """Defaults for every kiosk: its printer, the ticket's footer and the guide-desk PIN."""
+
+    printer: str = ""  # "" or "none" = no printer: the ticket is shown on screen only
+    paper_mm: Literal[58, 80] = 80
+    encoding: Literal["gb18030", "gbk", "utf-8", "image"] = "gb18030"
+    qr: Literal["native", "image", "none"] = "native"
+    footer: Names = msgspec.field(
+        default_factory=lambda: _names("过号请重新取号", "A missed number needs a new ticket")
+    )
+    staff_pin: str = ""  # guide-desk PIN, 4-12 digits; "" = no guide-desk mode
+    confirm_seconds: int = 8
+    print_timeout_seconds: float = 3.0
+
+
+class Display(msgspec.Struct, forbid_unknown_fields=True):
+    notice: Names = msgspec.field(default_factory=lambda: _names("", ""))
+    recent_calls: int = 8
+    flash_seconds: int = 5
+
+
+class Announce(msgspec.Struct, forbid_unknown_fields=True):
+    """How the hall display speaks a call: chime, then the phrase in each language."""
+
+    enabled: bool = True
+    languages: list[Lang] = msgspec.field(default_factory=lambda: ["zh", "en"])
+    repeats: int = 1
+    phrase: Names = msgspec.field(
+        default_factory=lambda: _names(
+            "请{number}号到{counter}号窗口办理", "Ticket {number}, please go to counter {counter}"
+        )
+    )
+    voices: Names = msgspec.field(default_factory=lambda: _names("cmn-latn-pinyin", "en"))
+    rate: int = 150  # words per minute
+    volume: float = 1.0
+    chime: str = "chime.wav"  # a file in assets/sounds/, or an absolute path
+    speech_timeout_seconds: float = 8.0
+
+
+class CounterProgram(msgspec.Struct, forbid_unknown_fields=True):
+    auto_call: bool = False
+    pause_reasons: list[Names] = msgspec.field(
+        default_factory=lambda: [
+            _names("休息", "Break"),
+            _names("开会", "Meeting"),
+            _names("后台业务", "Back office"),
+            _names("其他", "Other"),
+        ]
+    )
+
+
 class Hall(msgspec.Struct, forbid_unknown_fields=True):
     name: Names
     languages: list[Lang] = msgspec.field(default_factory=lambda: ["zh", "en"])
@@ -126,6 +186,10 @@ class HallConfig(msgspec.Struct, forbid_unknown_fields=True, dict=True):
     queue: QueueRules = msgspec.field(default_factory=QueueRules)
     supervision: Supervision = msgspec.field(default_factory=Supervision)
     server: Server = msgspec.field(default_factory=Server)
+    kiosk: Kiosk = msgspec.field(default_factory=Kiosk)
+    display: Display = msgspec.field(default_factory=Display)
+    announce: Announce = msgspec.field(default_factory=Announce)
+    counter_program: CounterProgram = msgspec.field(default_factory=CounterProgram)
 
     # Lookups built once by load(); not part of the file.
     def service(self, service_id: str) -> Service | None:
@@ -361,7 +425,51 @@ def _check(config: HallConfig, path: Path, text: str) -> None:
         raise ConfigError(
             path, "supervision.wait_warn_fraction must be between 0 and 1", _line_of_key(text, "wait_warn_fraction")
         )
+    _check_programs(config, path, text)
     if config.server.max_message_bytes < 1024 or config.server.max_message_bytes > 1048576:
         raise ConfigError(
             path, "server.max_message_bytes must be 1024 to 1048576", _line_of_key(text, "max_message_bytes")
+        )
+
+
+def _check_programs(config: HallConfig, path: Path, text: str) -> None:
+    """The kiosk, display and announcement settings a schema cannot check."""
+    k = config.kiosk
+    if k.staff_pin and not re.fullmatch(r"\d{4,12}", k.staff_pin):
+        raise ConfigError(path, "kiosk.staff_pin must be 4 to 12 digits (or empty)", _line_of_key(text, "staff_pin"))
+    if not 2 <= k.confirm_seconds <= 120:
+        raise ConfigError(path, "kiosk.confirm_seconds must be 2 to 120", _line_of_key(text, "confirm_seconds"))
+    if not 0.2 <= k.print_timeout_seconds <= 30:
+        raise ConfigError(
+            path, "kiosk.print_timeout_seconds must be 0.2 to 30", _line_of_key(text, "print_timeout_seconds")
+        )
+    d = config.display
+    if not 1 <= d.recent_calls <= 20:
+        raise ConfigError(path, "display.recent_calls must be 1 to 20", _line_of_key(text, "recent_calls"))
+    if not 0 <= d.flash_seconds <= 60:
+        raise ConfigError(path, "display.flash_seconds must be 0 to 60", _line_of_key(text, "flash_seconds"))
+    a = config.announce
+    if not 1 <= a.repeats <= 3:
+        raise ConfigError(path, "announce.repeats must be 1 to 3", _line_of_key(text, "repeats"))
+    if not 0 <= a.volume <= 1:
+        raise ConfigError(path, "announce.volume must be 0 to 1", _line_of_key(text, "volume"))
+    if not 60 <= a.rate <= 400:
+        raise ConfigError(path, "announce.rate must be 60 to 400 words per minute", _line_of_key(text, "rate"))
+    if not 1 <= a.speech_timeout_seconds <= 60:
+        raise ConfigError(
+            path, "announce.speech_timeout_seconds must be 1 to 60", _line_of_key(text, "speech_timeout_seconds")
+        )
+    for lang in ("zh", "en"):
+        phrase = a.phrase.get(lang)
+        try:
+            phrase.format(number="A001", counter=1)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigError(
+                path,
+                f"announce.phrase.{lang} {phrase!r} may use only {{number}} and {{counter}} ({exc})",
+                _line_of_key(text, "phrase") or _line_containing(text, "[announce]"),
+            ) from exc
+    if not config.counter_program.pause_reasons:
+        raise ConfigError(
+            path, "counter_program.pause_reasons must name at least one reason", _line_of_key(text, "pause_reasons")
         )

@@ -120,6 +120,13 @@ class SignOut(Request, tag="sign_out"):
     pass
 
 
+class Notice(Request, tag="notice"):
+    """Set the hall displays' scrolling notice; both empty = back to the configured one."""
+
+    zh: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    en: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
 class ForceSignOut(Request, tag="force_sign_out"):
     counter: int
     reason: Reason = ""
@@ -147,6 +154,7 @@ AnyRequest = (
     | Resume
     | SignOut
     | ForceSignOut
+    | Notice
 )
 
 REQUEST_TYPES: dict[str, type[Request]] = {
@@ -163,11 +171,11 @@ ROLE_REQUESTS: dict[str, set[str]] = {
     "kiosk": _EVERYONE | {"issue", "device_status"},
     "display": _EVERYONE | {"device_status"},
     "counter": _EVERYONE | _CLERK,
-    "supervisor": _EVERYONE | {"put_back", "cancel", "force_sign_out"},
+    "supervisor": _EVERYONE | {"put_back", "cancel", "force_sign_out", "notice"},
 }
 
 # Requests that change the queue: their answers are stored so a retried id is answered again.
-MUTATING = _CLERK | {"issue", "device_status", "force_sign_out"}
+MUTATING = _CLERK | {"issue", "device_status", "force_sign_out", "notice"}
 
 _decoder = msgspec.json.Decoder(AnyRequest)
 _loose = msgspec.json.Decoder()

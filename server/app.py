@@ -14,6 +14,7 @@ import json
 import logging
 import signal
 import time
+import urllib.parse
 from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
@@ -26,7 +27,7 @@ from websockets.http11 import Request, Response
 from hallcall import protocol as p
 from hallcall.config import HallConfig
 
-from . import auth
+from . import auth, pages
 from .clock import Clock
 from .domain.model import QueueError
 from .hub import Client, Hub
@@ -108,6 +109,15 @@ class HallServer:
             return _respond(
                 connection, status, json.dumps(health, ensure_ascii=False), "application/json; charset=utf-8"
             )
+        page = pages.TICKET_PATH.match(path)
+        if page:
+            day, number = page.groups()
+            query = urllib.parse.parse_qs(request.path.partition("?")[2])
+            lang = (query.get("lang") or [""])[0]
+            hub = self.hub
+            stored = None if day == hub.state.day else self.storage.find_ticket(day, number)
+            status, html = pages.ticket_page(self.config, hub.views, hub.state, day, number, lang, stored)
+            return _respond(connection, HTTPStatus(status), html, "text/html; charset=utf-8")
         if path == "/metrics":
             text = self.hub.metrics.render().decode()
             return _respond(connection, HTTPStatus.OK, text, "text/plain; version=0.0.4; charset=utf-8")

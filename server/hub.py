@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from websockets.asyncio.server import broadcast
 
 from hallcall import protocol as p
@@ -84,6 +85,7 @@ class Hub:
         self.seq = 0
         self.recent_calls: deque[dict[str, Any]] = deque(maxlen=20)
         self.devices: dict[str, dict[str, Any]] = {}
+        self.notice: dict[str, str] = storage.last_notice() or msgspec.to_builtins(config.display.notice)
         self.warnings: dict[str, dict[str, Any]] = storage.open_warnings()
         self._answers: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._inflight: dict[tuple[str, str], asyncio.Future[bytes]] = {}
@@ -222,6 +224,9 @@ class Hub:
                 continue
             if supervisors:
                 self.publish("journal", change.action, self.views.journal(change), supervisors)
+            if change.action == "notice":
+                self.notice = dict(change.detail)
+                self.publish("notice", "notice", self.notice, [*self.by_role["display"], *supervisors])
             if change.action.startswith("device_"):
                 status = {**change.detail, "state": change.action[7:], "detail": change.reason, "at": change.at}
                 self.devices[status["device"]] = status
@@ -348,6 +353,11 @@ class Hub:
         if isinstance(r, p.DeviceStatus):
             detail = {"device": client.name, "role": client.role}
             return {}, [Journal(now, f"device_{r.state}", reason=r.detail, detail=detail)]
+        if isinstance(r, p.Notice):
+            text = {"zh": r.zh, "en": r.en}
+            if not (r.zh or r.en):
+                text = msgspec.to_builtins(self.config.display.notice)
+            return {"notice": text}, [Journal(now, "notice", clerk=client.name, reason=r.zh or r.en, detail=text)]
         if isinstance(r, p.ForceSignOut):
             reason = r.reason or f"signed out by supervisor {client.name}"
             return {}, s.sign_out(r.counter, now, reason, force=True)
@@ -398,7 +408,7 @@ class Hub:
                 ticket = self.state.ticket(r.number)
             except QueueError as exc:
                 return p.error(exc.code, exc.message, r.id, **exc.details)
-            data = self._ticket_answer(ticket)
+            data = self._ticket_answer(ticket) | {"day": ticket.day}
             if client.role in ("counter", "supervisor"):
                 data["journey"] = self.storage.journey(ticket.id)
             return p.result(r.id, data)
@@ -424,7 +434,12 @@ class Hub:
             "services": services,
             "counters": counters,
             "calls": calls,
+            "notice": self.notice,
         }
+        if client.role in ("kiosk", "display"):
+            body["device"] = self.views.device(client.role, client.name)
+            if client.role == "display":
+                body["device"]["zone"] = client.zone  # the hello may name another zone than the config
         if client.role in ("counter", "supervisor"):
             body["warnings"] = [w for w in self.warnings.values() if self._warning_for(client, w)]
             body["devices"] = list(self.devices.values())

@@ -295,6 +295,13 @@ class Storage:
         rows = self.conn.execute(f"SELECT {', '.join(_TICKET_COLUMNS)} FROM tickets WHERE day = ?", (day,)).fetchall()
         return [Ticket(*row) for row in rows]
 
+    def find_ticket(self, day: str, number: str) -> Ticket | None:
+        """One ticket of a given business day (for a status page opened on a later day)."""
+        row = self.conn.execute(
+            f"SELECT {', '.join(_TICKET_COLUMNS)} FROM tickets WHERE day = ? AND number = ?", (day, number)
+        ).fetchone()
+        return Ticket(*row) if row else None
+
     def open_sessions(self) -> list[Session]:
         sessions = {
             row[0]: Session(row[0], row[1], row[2], row[3], row[4] or "")
@@ -364,6 +371,11 @@ class Storage:
             "SELECT at, action, counter, clerk, reason, detail FROM events WHERE ticket_id = ? ORDER BY id", [ticket_id]
         )
         return [{**r, "detail": json.loads(r["detail"]) if r["detail"] else {}} for r in rows]
+
+    def last_notice(self) -> dict[str, str] | None:
+        """The notice a supervisor set last (the journal keeps every one), or None."""
+        row = self.conn.execute("SELECT detail FROM events WHERE action = 'notice' ORDER BY id DESC LIMIT 1").fetchone()
+        return json.loads(row[0]) if row and row[0] else None
 
     # ------------------------------------------------------------------ clerks (admin verbs)
     def clerk(self, name: str) -> dict[str, Any] | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from hallcall.config import HallConfig
 
 from .domain.hall import HallState
@@ -37,6 +39,10 @@ class Views:
             "timezone": c.hall.timezone,
             "opening_hours": list(c.hall.opening_hours),
             "public_url": c.hall.public_url,
+            "kiosk": msgspec.to_builtins(c.kiosk) | {"staff_pin": None},
+            "display": msgspec.to_builtins(c.display),
+            "announce": msgspec.to_builtins(c.announce),
+            "counter_program": msgspec.to_builtins(c.counter_program),
             "services": [
                 {
                     "id": s.id,
@@ -64,6 +70,23 @@ class Views:
                 }
                 for k in c.counters
             ],
+        }
+
+    def device(self, role: str, name: str) -> dict[str, Any]:
+        """A kiosk's or display's own settings: its config entry over the [kiosk] defaults."""
+        devices = self.config.devices.kiosks if role == "kiosk" else self.config.devices.displays
+        d = next(x for x in devices if x.name == name)
+        if role != "kiosk":
+            return {"name": d.name, "zone": d.zone}
+        k = self.config.kiosk
+        return {
+            "name": d.name,
+            "zone": d.zone,
+            "printer": k.printer if d.printer is None else d.printer,
+            "paper_mm": d.paper_mm or k.paper_mm,
+            "encoding": d.encoding or k.encoding,
+            "qr": d.qr or k.qr,
+            "staff_pin": k.staff_pin,
         }
 
     def ticket(self, state: HallState, t: Ticket) -> dict[str, Any]:

@@ -350,3 +350,30 @@ def test_cli_check_config_duplicate_prefix(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert f"{path}:{line_of(text, '[[services]]', nth=1)}" in result.stderr
     assert "prefix 'A' is already used" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("section", "problem"),
+    [
+        ('[kiosk]\nstaff_pin = "12ab"', "kiosk.staff_pin must be 4 to 12 digits"),
+        ("[kiosk]\npaper_mm = 70", "paper_mm"),
+        ('[kiosk]\nencoding = "big5"', "encoding"),
+        ("[kiosk]\nconfirm_seconds = 0", "kiosk.confirm_seconds must be 2 to 120"),
+        ("[display]\nrecent_calls = 50", "display.recent_calls must be 1 to 20"),
+        ("[announce]\nrepeats = 5", "announce.repeats must be 1 to 3"),
+        ("[announce]\nvolume = 2.0", "announce.volume must be 0 to 1"),
+        ('[announce]\nphrase = { zh = "请{ticket}号", en = "Ticket {number}" }', "may use only {number} and {counter}"),
+        ("[counter_program]\npause_reasons = []", "pause_reasons must name at least one reason"),
+    ],
+)
+def test_program_sections_are_checked(tmp_path: Path, section: str, problem: str) -> None:
+    error = refused(write(tmp_path, BASE + "\n" + section + "\n"))
+    assert problem in error.problem
+    assert error.line == line_of(BASE + "\n" + section + "\n", section.split("\n")[1].split("=")[0].strip() + " =")
+
+
+def test_program_sections_have_defaults_a_hall_can_use() -> None:
+    config = load(TEST_HALL)
+    assert config.kiosk.encoding == "gb18030" and config.kiosk.paper_mm == 80
+    assert config.announce.phrase.zh.format(number="A001", counter=3) == "请A001号到3号窗口办理"
+    assert [r.en for r in config.counter_program.pause_reasons][:3] == ["Break", "Meeting", "Back office"]
