@@ -7,7 +7,6 @@ from conftest import DISPLAY_1F, DISPLAY_2F, KIOSK, collect, config_with, wait_f
 from test_protocol_http import get
 
 
-
 async def test_kiosk_snapshot_carries_its_printer_settings_and_no_pin_in_the_hall(hall):
     kiosk = await hall.kiosk()
     device = kiosk.snapshot["device"]
