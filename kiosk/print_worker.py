@@ -1,0 +1,92 @@
+"""Printing off the Qt thread: the kiosk hands a job over and hears back by signal.
+
+A print can take seconds (a slow serial line, a printer that stopped reading), and a kiosk
+whose screen freezes while it waits looks broken to the next visitor.  One Python thread per
+kiosk prints jobs in order; its results cross back to the Qt thread through a queued signal.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+from .printer import PrinterSpec, PrintResult, TicketPrinter
+
+log = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+class PrintWorker(QObject):
+    """Prints jobs one at a time on its own thread; ``finished`` arrives on the Qt thread."""
+
+    finished = Signal(str, object)  # (ticket number, PrintResult)
+    _done = Signal(str, object)  # emitted on the worker thread, delivered queued
+
+    def __init__(
+        self, spec: PrinterSpec, *, timeout: float = 3.0, paper_mm: int = 80, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self._printer = TicketPrinter(spec, timeout=timeout, paper_mm=paper_mm)
+        self._jobs: queue.Queue[object] = queue.Queue()
+        self._done.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name=f"print-{spec.kind}", daemon=True)
+        self._thread.start()
+
+    def submit(self, number: str, job: bytes) -> None:
+        """Queue a job; returns at once.  After stop() the job is answered as not printed —
+        like every answer, later from the event loop, never from inside this call."""
+        if self._stopped:
+            self._done.emit(number, PrintResult(False, "error", "printing has stopped (kiosk shutting down)"))
+            return
+        self._jobs.put((number, job))
+
+    def stop(self, wait: float = 1.0) -> None:
+        """Stop after the current job; a print stuck on the device is told to give up, and
+        this returns within about ``wait`` seconds whatever the device does (the thread is a
+        daemon, so it cannot hold the program open).  Safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._drop_queued()
+        self._jobs.put(_STOP)
+        self._printer.abort()
+        self._thread.join(wait)
+        if self._thread.is_alive():
+            log.warning("printer %s still busy at shutdown; leaving its thread behind", self.spec)
+
+    def _drop_queued(self) -> None:
+        """Answer jobs that never reached the printer, so the screen can show their numbers."""
+        while True:
+            try:
+                number, _job = self._jobs.get_nowait()  # type: ignore[misc]
+            except queue.Empty:
+                return
+            self._done.emit(number, PrintResult(False, "error", "not printed: the kiosk is shutting down"))
+
+    def _run(self) -> None:
+        while True:
+            item = self._jobs.get()
+            if item is _STOP:
+                break
+            number, job = item  # type: ignore[misc]
+            try:
+                result = self._printer.print_job(job, name=number)
+            except Exception as exc:  # a bug must not kill the only printing thread
+                log.exception("printing %s failed", number)
+                result = PrintResult(False, "error", f"printing failed: {exc}")
+            if result.ok:
+                log.info("ticket %s: %s", number, result.detail)
+            else:
+                log.warning("ticket %s not printed: %s (%s)", number, result.detail, result.state)
+            self._done.emit(number, result)
+        self._printer.close()
+
+    @Slot(str, object)
+    def _deliver(self, number: str, result: PrintResult) -> None:
+        self.finished.emit(number, result)

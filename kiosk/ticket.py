@@ -1,0 +1,297 @@
+"""A queue ticket laid out as one complete ESC/POS print job.
+
+The layout is fixed here so that every kiosk in a hall prints the same ticket: hall name, the
+number as large as the paper allows, the service, people ahead and the estimated wait, the time,
+the materials to bring ("one-time notification"), a QR code to the ticket's status page, and the
+hall's footer.  Text goes out in the printer's own encoding; a line that encoding cannot carry
+(or every non-ASCII line, in "image" mode) is drawn as a narrow 1-bit image instead.
+
+A slow serial printer must still print a ticket in about a second, so the job has a byte budget
+(:data:`TEXT_BUDGET` / :data:`IMAGE_BUDGET`).  The materials list is the only part that can
+grow without bound; when the whole list would bust the budget, the ticket prints as many
+materials as fit and one line saying how many more there are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import qrcode
+from PIL import Image, ImageOps
+
+from hallcall.i18n import Strings
+
+from . import escpos_codes as codes
+from .escpos_text import check_encoding, draw_cell_text, encode, trim_width, wrap
+
+# Bytes a ticket may take when its text travels as text: 600 for Chinese (the issue's limit,
+# 0.6 s at 9600 baud); English spends about twice the bytes on the same words, and 960 bytes
+# still print within a second at 9600 baud.
+TEXT_BUDGET = {"zh": 600, "en": 960}
+IMAGE_BUDGET = 12 * 1024  # bytes: a ticket whose Chinese travels as images
+QR_MODES = ("native", "image", "none")
+
+WORDS = Strings(
+    {
+        "green": ("绿色通道", "Green channel"),
+        "ahead": ("前面还有 {n} 人", "{n} ahead of you"),
+        "next": ("您是下一位", "You are next"),
+        "wait": ("预计等候约 {m} 分钟", "Estimated wait: about {m} min"),
+        "issued": ("取号时间 {t}", "Issued {t}"),
+        "counter": ("办理窗口：{hint}", "Counter: {hint}"),
+        "materials": ("请备齐以下材料：", "Please bring:"),
+        "more_materials": ("另有 {n} 项材料，请咨询导办台", "{n} more item(s): please ask at the guide desk"),
+        "scan": ("扫码查看排队进度", "Scan to follow your place in the queue"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class TicketData:
+    """Everything printed on one ticket, in both languages where it is words."""
+
+    hall_name: dict[str, str]  # {"zh","en"}
+    number: str  # "S001"
+    service_name: dict[str, str]
+    ahead: int
+    estimated_wait_s: int
+    issued_at: float  # epoch seconds
+    timezone: str  # IANA, from snapshot hall.timezone
+    materials: dict[str, list[str]]  # {"zh":[…],"en":[…]}
+    status_url: str  # goes into the QR code
+    footer: dict[str, str]
+    priority: str = "normal"  # "green" prints a 绿色通道 / Green channel mark
+    counter_hint: str = ""  # optional, e.g. "5号窗口" / "Counter 5"
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    align: str = "left"
+    bold: bool = False
+    width: int = 1
+    height: int = 1
+    reverse: bool = False
+    indent: int = 0  # columns before each wrapped continuation line
+
+
+@dataclass(frozen=True)
+class _QR:
+    payload: str
+
+
+@dataclass(frozen=True)
+class _Feed:
+    lines: int
+
+
+_Block = _Line | _QR | _Feed
+
+
+def render(
+    ticket: TicketData, lang: str, *, paper_mm: int = 80, encoding: str = "gb18030", qr: str = "native"
+) -> bytes:
+    """The complete ESC/POS job for ``ticket`` in ``lang``: initialise … cut.
+
+    Raises ValueError for a paper width, encoding, QR mode or language we do not know."""
+    if lang not in ("zh", "en"):
+        raise ValueError(f"ticket language {lang!r} is not zh or en")
+    if qr not in QR_MODES:
+        raise ValueError(f"QR mode {qr!r} is not one of {', '.join(QR_MODES)}")
+    check_encoding(encoding)
+    codes.paper_dots(paper_mm)
+    materials = ticket.materials.get(lang) or ticket.materials.get(_other(lang)) or []
+    job = b""
+    # Fewer and fewer materials until the job fits; with none left it prints regardless.
+    for shown in range(len(materials), -1, -1):
+        encoder = _Encoder(paper_mm, encoding, qr)
+        job = encoder.encode(_layout(ticket, lang, paper_mm, qr, materials, shown))
+        # A job carrying images (image mode, an image QR code, or a line the encoding could
+        # not carry) gets the image budget.
+        budget = IMAGE_BUDGET if encoder.images else TEXT_BUDGET[lang]
+        if len(job) <= budget:
+            break
+    return job
+
+
+def _other(lang: str) -> str:
+    return "en" if lang == "zh" else "zh"
+
+
+def _pick(names: dict[str, str], lang: str) -> str:
+    """The name in ``lang``, else the other language's, so a half-translated config still prints."""
+    return names.get(lang) or names.get(_other(lang)) or ""
+
+
+def _layout(ticket: TicketData, lang: str, paper_mm: int, qr: str, materials: list[str], shown: int) -> list[_Block]:
+    blocks: list[_Block] = [
+        _Line(_pick(ticket.hall_name, lang), align="center", bold=True),
+        _Feed(1),
+    ]
+    if ticket.priority == "green":
+        blocks.append(_Line(f" {WORDS('green', lang)} ", align="center", width=2, height=2, reverse=True))
+    magnify = _number_magnification(ticket.number, paper_mm)
+    blocks.append(_Line(ticket.number, align="center", bold=True, width=magnify, height=magnify))
+    blocks.append(_Line(_pick(ticket.service_name, lang), align="center", bold=True, width=2, height=2))
+    if ticket.counter_hint:
+        blocks.append(_Line(WORDS("counter", lang, hint=ticket.counter_hint), align="center"))
+    blocks.append(_Feed(1))
+    blocks.append(_Line(WORDS("ahead", lang, n=ticket.ahead) if ticket.ahead > 0 else WORDS("next", lang)))
+    if ticket.estimated_wait_s > 0:
+        blocks.append(_Line(WORDS("wait", lang, m=math.ceil(ticket.estimated_wait_s / 60))))
+    blocks.append(_Line(WORDS("issued", lang, t=_local_time(ticket.issued_at, ticket.timezone))))
+    if materials:
+        blocks.append(_Line(WORDS("materials", lang), bold=True))
+        blocks += [_Line(f"{i}. {item}", indent=len(f"{i}. ")) for i, item in enumerate(materials[:shown], start=1)]
+        if shown < len(materials):
+            blocks.append(_Line(WORDS("more_materials", lang, n=len(materials) - shown)))
+    if qr != "none" and ticket.status_url:
+        blocks += [_Feed(1), _QR(ticket.status_url), _Line(WORDS("scan", lang), align="center")]
+    footer = _pick(ticket.footer, lang)
+    if footer:
+        blocks += [_Feed(1), _Line(footer, align="center", bold=True)]
+    return blocks
+
+
+def _number_magnification(number: str, paper_mm: int) -> int:
+    """As large as the paper allows, up to 6x (about 18 mm tall at 80 mm paper)."""
+    fits = codes.paper_columns(paper_mm) // max(len(number), 1)
+    return max(1, min(6, fits))
+
+
+def _local_time(epoch: float, timezone: str) -> str:
+    return dt.datetime.fromtimestamp(epoch, zoneinfo.ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+class _Encoder:
+    """Turns layout blocks into bytes, sending a style command only when the style changes."""
+
+    def __init__(self, paper_mm: int, encoding: str, qr: str) -> None:
+        self.paper_mm = paper_mm
+        self.encoding = encoding
+        self.qr = qr
+        self.style: tuple[str, bool, int, int, bool] = ("left", False, 1, 1, False)
+        self.images = 0  # raster images emitted so far
+
+    def encode(self, blocks: list[_Block]) -> bytes:
+        out = bytearray(codes.INIT)
+        if self.encoding in ("gb18030", "gbk"):
+            out += codes.CHINESE_ON
+        for block in blocks:
+            out += b"".join(self._block(block))
+        out += codes.CUT
+        return bytes(out)
+
+    def _block(self, block: _Block) -> Iterator[bytes]:
+        if isinstance(block, _Feed):
+            yield codes.feed(block.lines)
+        elif isinstance(block, _QR):
+            yield self._set_style(_Line("", align="center"))
+            yield self._qr(block.payload)
+        else:
+            yield self._set_style(block)
+            for piece in _wrap_indented(block, codes.paper_columns(self.paper_mm) // block.width):
+                encoded = encode(piece, self.encoding)
+                if encoded is not None:
+                    yield encoded + codes.LF
+                else:
+                    self.images += 1
+                    yield codes.raster(_line_image(piece, block))
+
+    def _set_style(self, line: _Line) -> bytes:
+        old_align, old_bold, old_w, old_h, old_rev = self.style
+        out = b""
+        if line.align != old_align:
+            out += codes.align(line.align)
+        if line.bold != old_bold:
+            out += codes.bold(line.bold)
+        if (line.width, line.height) != (old_w, old_h):
+            out += codes.size(line.width, line.height)
+        if line.reverse != old_rev:
+            out += codes.reverse(line.reverse)
+        self.style = (line.align, line.bold, line.width, line.height, line.reverse)
+        return out
+
+    def _qr(self, payload: str) -> bytes:
+        module_dots = 6 if self.paper_mm == 80 else 5
+        if self.qr == "native":
+            return codes.qr_native(payload, module_dots) + codes.LF
+        # 4-dot (0.5 mm) modules: still easy for a phone, and a third fewer bytes than 5.
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4, border=1)
+        code.add_data(payload)
+        code.make(fit=True)
+        self.images += 1
+        return codes.raster(code.make_image().get_image().convert("1"))
+
+
+def _wrap_indented(line: _Line, width: int) -> list[str]:
+    """Wrap ``line``; continuation lines start ``indent`` columns in (under the item's text)."""
+    first, *rest = wrap(line.text, width)
+    if not rest or not line.indent:
+        return [first, *rest]
+    remainder = line.text[len(first) :].lstrip()  # wrap() keeps the first line a prefix of the text
+    pad = " " * line.indent
+    return [first, *(pad + piece for piece in wrap(remainder, width - line.indent))]
+
+
+def _line_image(text: str, line: _Line) -> Image.Image:
+    """A line the printer cannot print as text, drawn as it would have printed it."""
+    image = draw_cell_text(text, width=line.width, height=line.height, bold=line.bold)
+    if line.reverse:
+        image = ImageOps.invert(image.convert("L")).convert("1")
+        return image
+    # A left-aligned line keeps its left edge so it lines up with the text lines around it.
+    trimmed = trim_width(image)
+    if line.align == "left":
+        return image.crop((0, 0, trimmed.width + _ink_left(image), image.height))
+    return trimmed
+
+
+def _ink_left(image: Image.Image) -> int:
+    box = ImageOps.invert(image.convert("L")).getbbox()
+    return box[0] if box else 0
+
+
+# --- from the server's answer to the ticket ------------------------------------------------
+
+
+def status_url(hall: dict[str, Any], ws_url: str, day: str, number: str) -> str:
+    """The ticket's status page: ``<base>/t/<day>/<number>``, base = the hall's public_url, or
+    the server's own address when the hall leaves it empty."""
+    base = (hall.get("public_url") or "").rstrip("/")
+    if not base:
+        parts = urlsplit(ws_url)
+        scheme = "https" if parts.scheme == "wss" else "http"
+        base = f"{scheme}://{parts.netloc}"
+    return f"{base}/t/{quote(day)}/{quote(number)}"
+
+
+def ticket_data_from_issue(snapshot: dict[str, Any], answer: dict[str, Any], ws_url: str) -> TicketData:
+    """A TicketData from the kiosk's snapshot and the data of an ``issue`` result.
+
+    ``answer`` is the result's ``data`` ({"ticket", "ahead", "estimated_wait_s", "day"}); the
+    hall name, time zone, materials and footer come from the snapshot's ``hall``."""
+    hall = snapshot["hall"]
+    t = answer["ticket"]
+    service = next((s for s in hall.get("services", []) if s["id"] == t["service"]), None)
+    materials = (service or {}).get("materials") or {}
+    footer = (hall.get("kiosk") or {}).get("footer") or {}
+    return TicketData(
+        hall_name=dict(hall["name"]),
+        number=t["number"],
+        service_name=dict(service["name"]) if service else {"zh": t["service"], "en": t["service"]},
+        ahead=int(answer.get("ahead", t.get("ahead", 0))),
+        estimated_wait_s=int(answer.get("estimated_wait_s", t.get("estimated_wait_s", 0))),
+        issued_at=float(t["issued_at"]),
+        timezone=hall.get("timezone", "Asia/Shanghai"),
+        materials={"zh": list(materials.get("zh", [])), "en": list(materials.get("en", []))},
+        status_url=status_url(hall, ws_url, answer["day"], t["number"]) if answer.get("day") else "",
+        footer=dict(footer),
+        priority=t.get("priority", "normal"),
+    )

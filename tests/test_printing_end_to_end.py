@@ -1,0 +1,42 @@
+"""From a real server's issue answer to paper and back: the ticket a kiosk prints carries the
+number the server gave, and its QR code opens that ticket's status page on the same server."""
+
+from __future__ import annotations
+
+import urllib.request
+
+from test_printing_support import READY, TcpPrinter
+
+from kiosk.printer import TicketPrinter, parse_spec
+from kiosk.ticket import render, ticket_data_from_issue
+from kiosk.virtual_printer import decode
+
+
+def test_issued_ticket_prints_and_its_qr_code_opens_the_status_page(live_hall):
+    kiosk = live_hall.run(live_hall.hall.kiosk())
+    answer = live_hall.run(kiosk.request("issue", service="social", priority="green"))
+    ticket = ticket_data_from_issue(kiosk.snapshot, answer, live_hall.url)
+    number = answer["ticket"]["number"]
+    assert ticket.number == number and ticket.priority == "green"
+    assert ticket.status_url == f"{live_hall.http_url}/t/{answer['day']}/{number}"
+
+    fake = TcpPrinter(READY)
+    printer = TicketPrinter(parse_spec(fake.spec), timeout=2)
+    try:
+        for lang, service, material in (("zh", "社保", "身份证"), ("en", "Social security", "ID card")):
+            job = render(ticket, lang)
+            before = len(fake.job_bytes())
+            result = printer.print_job(job)
+            assert result.ok and result.state == "ok"
+            assert fake.wait_for(lambda got, j=job: got.endswith(j))
+            decoded = decode(fake.job_bytes()[before:])  # what reached the printer, read back
+            assert number in [line.text for line in decoded.lines]
+            assert service in decoded.text and material in decoded.text
+            assert decoded.qr_payloads == [ticket.status_url]
+    finally:
+        fake.close()
+
+    with urllib.request.urlopen(decoded.qr_payloads[0], timeout=5) as page:
+        assert page.status == 200
+        assert number in page.read().decode("utf-8")
+    live_hall.run(kiosk.close())

@@ -1,0 +1,260 @@
+"""The ticket layout: render() to ESC/POS bytes, decoded back by the virtual printer, must say
+what the visitor needs, in Chinese or English, in every encoding, within the byte budgets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from pathlib import Path
+
+import pytest
+
+from hallcall.config import load
+from kiosk.escpos_codes import paper_columns, paper_dots
+from kiosk.escpos_text import columns, draw_cell_text, trim_width, wrap
+from kiosk.ticket import IMAGE_BUDGET, TEXT_BUDGET, TicketData, render, status_url, ticket_data_from_issue
+from kiosk.virtual_printer import decode
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = load(ROOT / "assets" / "demo-hall.toml")
+ISSUED = dt.datetime(2026, 11, 23, 10, 5, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")).timestamp()
+FOOTER = {"zh": DEMO.kiosk.footer.zh, "en": DEMO.kiosk.footer.en}  # the demo hall's, with its "·"
+
+
+def demo_ticket(service_id: str = "social", **changes: object) -> TicketData:
+    service = DEMO.service(service_id)
+    assert service is not None
+    fields: dict[str, object] = {
+        "hall_name": {"zh": DEMO.hall.name.zh, "en": DEMO.hall.name.en},
+        "number": f"{service.prefix}012",
+        "service_name": {"zh": service.name.zh, "en": service.name.en},
+        "ahead": 11,
+        "estimated_wait_s": 1500,
+        "issued_at": ISSUED,
+        "timezone": "Asia/Shanghai",
+        "materials": {"zh": list(service.materials.zh), "en": list(service.materials.en)},
+        "status_url": f"http://192.168.100.200:8765/t/2026-11-23/{service.prefix}012",
+        "footer": FOOTER,
+    }
+    fields.update(changes)
+    return TicketData(**fields)  # type: ignore[arg-type]
+
+
+def unwrapped(text: str, joint: str = "") -> str:
+    """Decoded text with line breaks and wrap indents removed, to find wrapped phrases
+    (``joint`` " " for English, where a break replaced a space)."""
+    return joint.join(part.strip() for part in text.splitlines())
+
+
+SERVICES = [s.id for s in DEMO.services]
+
+
+@pytest.mark.parametrize("service_id", SERVICES)
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-8"])
+def test_chinese_ticket_reads_back_exactly(service_id, encoding):
+    ticket = demo_ticket(service_id)
+    job = render(ticket, "zh", encoding=encoding)
+    decoded = decode(job, encoding="gb18030" if encoding == "gbk" else None)
+    text = decoded.text
+    assert decoded.lines[0].text == DEMO.hall.name.zh
+    assert ticket.number in [line.text for line in decoded.lines]
+    assert ticket.service_name["zh"] in text
+    assert "前面还有 11 人" in text and "预计等候约 25 分钟" in text
+    assert "取号时间 2026-11-23 10:05" in text
+    for item in ticket.materials["zh"]:  # the demo hall's lists all fit
+        assert item in unwrapped(text)
+    assert DEMO.kiosk.footer.zh in text
+    assert decoded.qr_payloads == [ticket.status_url]
+    assert decoded.cuts == 1
+    assert decoded.images == []  # every line travelled as text
+    assert "?" not in text and b"?" not in job
+    assert len(job) <= TEXT_BUDGET["zh"] == 600
+
+
+@pytest.mark.parametrize("service_id", SERVICES)
+def test_english_ticket(service_id):
+    ticket = demo_ticket(service_id)
+    job = render(ticket, "en", paper_mm=80)
+    decoded = decode(job)
+    text = decoded.text
+    assert decoded.lines[0].text == DEMO.hall.name.en
+    assert ticket.number in text
+    assert ticket.service_name["en"] in unwrapped(text, " ")
+    for item in ticket.materials["en"]:
+        assert item in unwrapped(text, " ")
+    assert "11 ahead of you" in text and "Estimated wait: about 25 min" in text
+    assert "Issued 2026-11-23 10:05" in text
+    assert DEMO.kiosk.footer.en in unwrapped(text, " ")
+    assert decoded.qr_payloads == [ticket.status_url]
+    assert decoded.images == []  # the footer's "·" travels as GB18030 text
+    assert len(job) <= TEXT_BUDGET["en"]
+
+
+def test_english_materials_wrap_with_a_hanging_indent():
+    decoded = decode(render(demo_ticket("realestate"), "en", paper_mm=58))
+    lines = [line.text for line in decoded.lines]
+    first = lines.index(next(line for line in lines if line.startswith("1. ")))
+    assert lines[first + 1].startswith("   ") and not lines[first + 1].startswith("    ")
+
+
+@pytest.mark.parametrize("paper", [58, 80])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_lines_fit_the_paper(paper, lang):
+    decoded = decode(render(demo_ticket("realestate"), lang, paper_mm=paper))
+    for line in decoded.lines:
+        assert columns(line.text) * line.style.width <= paper_columns(paper), line
+    number = next(line for line in decoded.lines if line.text == "R012")
+    assert number.style.width >= 4 and number.style.height == number.style.width
+
+
+@pytest.mark.parametrize("service_id", SERVICES)
+@pytest.mark.parametrize("qr", ["native", "image"])
+def test_image_mode_ticket_stays_within_budget(service_id, qr):
+    ticket = demo_ticket(service_id, priority="green")
+    job = render(ticket, "zh", encoding="image", qr=qr)
+    decoded = decode(job)
+    assert len(job) <= IMAGE_BUDGET == 12 * 1024
+    assert all(line.text.isascii() for line in decoded.lines)  # every Chinese line is an image
+    assert ticket.number in decoded.text and "2026-11-23" not in decoded.text
+    assert all(image.image.width <= paper_dots(80) for image in decoded.images)
+    assert decoded.qr_payloads == ([ticket.status_url] if qr == "native" else [])
+    assert len(decoded.images) >= 8 + (1 if qr == "image" else 0)
+
+
+def test_image_mode_images_are_the_lines_drawn_as_the_printer_would():
+    ticket = demo_ticket("social")
+    decoded = decode(render(ticket, "zh", encoding="image"))
+    expected = trim_width(draw_cell_text("社会保障", width=2, height=2, bold=True))
+    service_image = next(i.image for i in decoded.images if i.image.height == 48)
+    assert service_image.crop((0, 0, expected.width, expected.height)).tobytes() == expected.tobytes()
+    # Widths are trimmed to the ink (plus padding to a whole byte), not the paper.
+    assert service_image.width < expected.width + 8
+
+
+def test_image_mode_with_native_qr_in_all_demo_services_keeps_every_material():
+    for service in DEMO.services:
+        full = render(demo_ticket(service.id), "zh", encoding="image")
+        decoded = decode(full)
+        assert "另有" not in decoded.text
+        # one image per material line at least, plus the header
+        assert len(decoded.images) >= len(service.materials.zh) + 1
+
+
+def test_gbk_draws_what_gbk_cannot_encode_instead_of_question_marks():
+    ticket = demo_ticket("social", service_name={"zh": "㐀字测试", "en": "Test"})
+    gbk_job = render(ticket, "zh", encoding="gbk")
+    decoded = decode(gbk_job, encoding="gb18030")
+    assert "?" not in decoded.text
+    assert "㐀字测试" not in decoded.text
+    assert len(decoded.images) == 1 and decoded.images[0].image.height == 48
+    assert "1. 居民身份证原件及复印件" in decoded.text  # an image line switches to the image budget
+    # GB18030 carries the same character as text.
+    assert "㐀字测试" in decode(render(ticket, "zh", encoding="gb18030")).text
+
+
+def test_chinese_punctuation_never_becomes_question_marks():
+    ticket = demo_ticket("social", footer={"zh": "请保管好本票——过号作废；谢谢！", "en": "x"})
+    for encoding in ("gb18030", "gbk", "utf-8"):
+        job = render(ticket, "zh", encoding=encoding)
+        assert "请保管好本票——过号作废；谢谢！" in decode(job, "gb18030" if encoding == "gbk" else None).text
+
+
+def test_green_channel_mark_only_on_priority_tickets():
+    green = decode(render(demo_ticket(priority="green"), "zh"))
+    mark = next(line for line in green.lines if "绿色通道" in line.text)
+    assert mark.style.reverse
+    assert "绿色通道" not in decode(render(demo_ticket(), "zh")).text
+    assert "Green channel" in decode(render(demo_ticket(priority="green"), "en")).text
+
+
+def test_next_in_line_and_no_estimate():
+    text = decode(render(demo_ticket(ahead=0, estimated_wait_s=0), "zh")).text
+    assert "您是下一位" in text and "预计等候" not in text
+    assert "You are next" in decode(render(demo_ticket(ahead=0, estimated_wait_s=0), "en")).text
+
+
+def test_counter_hint_and_missing_qr_and_footer():
+    ticket = demo_ticket(counter_hint="5号窗口", status_url="", footer={})
+    decoded = decode(render(ticket, "zh"))
+    assert "办理窗口：5号窗口" in decoded.text
+    assert decoded.qr_payloads == []
+    assert "过号" not in decoded.text
+    assert decode(render(demo_ticket(), "zh", qr="none")).qr_payloads == []
+
+
+def test_a_long_materials_list_is_cut_to_the_budget_with_a_note():
+    many = [f"第{i}项材料：居民身份证原件及复印件（加盖公章）" for i in range(1, 21)]
+    ticket = demo_ticket(materials={"zh": many, "en": []})
+    job = render(ticket, "zh")
+    text = unwrapped(decode(job).text)
+    assert len(job) <= 600
+    shown = [i for i in range(1, 21) if f"第{i}项材料" in text]
+    assert shown == list(range(1, len(shown) + 1)) and 0 < len(shown) < 20
+    assert f"另有 {20 - len(shown)} 项材料，请咨询导办台" in text
+
+
+def test_half_translated_names_fall_back_to_the_other_language():
+    ticket = demo_ticket(service_name={"zh": "社会保障", "en": ""}, materials={"zh": ["身份证"], "en": []})
+    text = decode(render(ticket, "en")).text
+    assert "社会保障" in text and "1. 身份证" in text
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"lang": "fr"}, "fr"),
+        ({"encoding": "latin-1"}, "latin-1"),
+        ({"paper_mm": 60}, "60"),
+        ({"qr": "big"}, "big"),
+    ],
+)
+def test_bad_settings_are_named(kwargs, words):
+    args = {"lang": "zh", **kwargs}
+    lang = args.pop("lang")
+    with pytest.raises(ValueError, match=words):
+        render(demo_ticket(), lang, **args)
+
+
+def test_wrap_keeps_closing_punctuation_off_the_line_start():
+    lines = wrap("一二三四五六七八九十，后面", 20)
+    assert lines == ["一二三四五六七八九", "十，后面"]
+    assert wrap("Take a number please", 10) == ["Take a", "number", "please"]
+    assert wrap("abcdefghijklmnop", 6) == ["abcdef", "ghijkl", "mnop"]
+
+
+def test_status_url_uses_public_url_or_the_servers_address():
+    assert status_url({"public_url": ""}, "ws://10.0.0.5:8765", "2026-11-23", "S001") == (
+        "http://10.0.0.5:8765/t/2026-11-23/S001"
+    )
+    assert status_url({"public_url": "https://hall.example.gov.cn/"}, "ws://x:1", "2026-11-23", "GA012") == (
+        "https://hall.example.gov.cn/t/2026-11-23/GA012"
+    )
+    assert status_url({}, "wss://hall:443", "d", "A1").startswith("https://hall:443/")
+
+
+def test_ticket_data_from_an_issue_answer():
+    hall = {
+        "name": {"zh": "青岚区政务服务中心", "en": "Qinglan"},
+        "timezone": "Asia/Shanghai",
+        "public_url": "",
+        "services": [
+            {
+                "id": "social",
+                "name": {"zh": "社会保障", "en": "Social Security"},
+                "materials": {"zh": ["a"], "en": ["b"]},
+            }
+        ],
+        "kiosk": {"footer": FOOTER},
+    }
+    answer = {
+        "ticket": {"number": "S003", "service": "social", "priority": "green", "issued_at": ISSUED},
+        "ahead": 2,
+        "estimated_wait_s": 600,
+        "day": "2026-11-23",
+    }
+    data = ticket_data_from_issue({"hall": hall}, answer, "ws://127.0.0.1:9000")
+    assert data.number == "S003" and data.priority == "green"
+    assert data.service_name == {"zh": "社会保障", "en": "Social Security"}
+    assert (data.ahead, data.estimated_wait_s) == (2, 600)
+    assert data.status_url == "http://127.0.0.1:9000/t/2026-11-23/S003"
+    assert data.materials == {"zh": ["a"], "en": ["b"]} and data.footer == FOOTER
