@@ -430,7 +430,7 @@ class Hub:
             "seq": self.seq,
             "server_time": self.clock.now(),
             "day": self.state.day,
-            "hall": self.views.hall(),
+            "hall": self.views.hall() | {"hours_enforced": self.enforce_hours},
             "services": services,
             "counters": counters,
             "calls": calls,

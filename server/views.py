@@ -38,6 +38,7 @@ class Views:
             "languages": list(c.hall.languages),
             "timezone": c.hall.timezone,
             "opening_hours": list(c.hall.opening_hours),
+            "open_days": list(c.hall.open_days),
             "public_url": c.hall.public_url,
             "kiosk": msgspec.to_builtins(c.kiosk) | {"staff_pin": None},
             "display": msgspec.to_builtins(c.display),

@@ -1,0 +1,495 @@
+"""The kiosk window: screens, the server link and the printer, wired together.
+
+Everything slow happens elsewhere: the link talks to the server from its own thread, the
+print worker talks to the printer from its own, and this window only reacts to their signals.
+A ticket is shown the moment the server answers; the printer's outcome arrives later and can
+only turn the confirmation into the on-screen fallback, never take the number away.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QApplication, QLayout, QStackedWidget, QVBoxLayout, QWidget
+
+from hallcall.i18n import error_text
+from hallcall.link import HallLink
+
+from .confirm_screen import ConfirmScreen, ShownTicket
+from .guide_desk import GuideDesk, PinPad
+from .header import Header
+from .print_worker import PrintWorker
+from .printer import PrinterSpecError, PrintResult, parse_spec
+from .service_state import State, hall_time, statuses
+from .start_screen import StartScreen
+from .style import SHEET
+from .text import T, both
+from .ticket import TicketData, render, ticket_data_from_issue
+
+log = logging.getLogger("hallcall.kiosk")
+
+MESSAGE_SECONDS = 6
+GUIDE_IDLE_SECONDS = 60.0
+# A visitor will not stand in front of a kiosk much longer than this for a ticket; after it
+# the request is dropped (not sent again on a reconnect) and the visitor is told to tap again.
+ISSUE_TIMEOUT_MS = 15_000
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A request this window waits for, and what to do with its answer."""
+
+    kind: str  # "issue" | "reprint"
+    lang: str  # the language at tap time: the confirmation and the ticket use it
+    from_desk: bool
+    service: str = ""
+
+
+class KioskWindow(QWidget):
+    """The whole kiosk program on one window (full screen in a hall, windowed for testing)."""
+
+    issued = Signal(dict)  # the data of every successful issue answer (for benches and tests)
+    print_done = Signal(str, object)  # (number, PrintResult) after the window has handled it
+
+    def __init__(
+        self,
+        link: HallLink,
+        *,
+        printer: str | None = None,
+        lang: str | None = None,
+        guide_idle_seconds: float = GUIDE_IDLE_SECONDS,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("kiosk")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(SHEET)
+        self.setWindowTitle("hallcall kiosk")
+        self.link = link
+        self.printer_override = printer
+        self.lang = lang or "zh"
+        self._lang_given = lang is not None  # else the hall's first language, once known
+        self.hall: dict[str, Any] = {}
+        self.device: dict[str, Any] = {}
+        self.summaries: dict[str, dict[str, Any]] = {}
+        self.refused: dict[str, State] = {}  # service → what the server said when it refused
+        self.pending: dict[str, Pending] = {}  # request id → what it was for
+        self.issue_timeout_ms = ISSUE_TIMEOUT_MS
+        self.issuing: str | None = None  # the request id of the ticket being issued
+        self.printing: dict[str, Pending] = {}  # ticket number → the job's purpose
+        self.worker: PrintWorker | None = None
+        self.printer_spec: str | None = None
+        self.printer_problem: str = ""  # a printer setting that cannot work, for staff
+        self.reported: tuple[str, str] | None = None  # last device_status sent (state, detail)
+        self._clock_offset = 0.0  # server clock minus ours: the hall's time, not this PC's
+        self._minute = -1
+        self._desk_open = False
+        self._desk_return = False
+        self._message: tuple[dict[str, str], str] | None = None
+
+        self.header = Header(link, self.lang)
+        self.start_screen = StartScreen()
+        self.confirm = ConfirmScreen()
+        self.pin_pad = PinPad()
+        self.desk = GuideDesk()
+        self.stack = QStackedWidget()
+        for screen in (self.start_screen, self.confirm, self.pin_pad, self.desk):
+            self.stack.addWidget(screen)
+        column = QVBoxLayout(self)
+        # The screen's size rules, not the widgets' wishes: the header re-lays itself for a
+        # portrait screen only after it has been given the narrow width (see resizeEvent).
+        column.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.header)
+        column.addWidget(self.stack, 1)
+
+        self.header.lang_toggled.connect(self.toggle_lang)
+        self.start_screen.service_tapped.connect(self.issue)
+        self.start_screen.staff_tapped.connect(self.open_pin_pad)
+        self.confirm.done.connect(self._confirm_done)
+        self.pin_pad.accepted.connect(self._open_desk)
+        self.pin_pad.cancelled.connect(self.close_desk)
+        self.desk.issue_requested.connect(lambda sid, prio: self.issue(sid, prio, from_desk=True))
+        self.desk.reprint_requested.connect(self.reprint)
+        self.desk.exit_requested.connect(self.close_desk)
+
+        link.state_changed.connect(self._on_state)
+        link.snapshot_received.connect(self._on_snapshot)
+        link.event_received.connect(self._on_event)
+        link.answered.connect(self._on_answer)
+        link.refused.connect(self._on_refused)
+
+        self._clock = QTimer(self, interval=1000)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+        self._message_timer = QTimer(self, singleShot=True, interval=MESSAGE_SECONDS * 1000)
+        self._message_timer.timeout.connect(lambda: self._set_message(None))
+        self._idle = QTimer(self, singleShot=True, interval=int(guide_idle_seconds * 1000))
+        self._idle.timeout.connect(self.close_desk)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)  # touches land on child widgets; see them all
+
+        self.set_lang(self.lang)
+        self._on_state(link.state)
+        if link.snapshot is not None:
+            self._on_snapshot(link.snapshot)
+
+    # ------------------------------------------------------------------ language
+    def toggle_lang(self) -> None:
+        self.set_lang("en" if self.lang == "zh" else "zh")
+
+    def set_lang(self, lang: str) -> None:
+        self.lang = lang
+        for part in (self.header, self.start_screen, self.confirm, self.pin_pad, self.desk):
+            part.set_lang(lang)
+        self._tick()
+
+    # ------------------------------------------------------------------ server
+    def _on_state(self, state: str) -> None:
+        self._enable_issuing()
+        self._show_banner()
+
+    def _enable_issuing(self) -> None:
+        """Service buttons work only while connected and no ticket is on its way."""
+        enabled = self.link.connected and self.issuing is None
+        self.start_screen.set_online(enabled)
+        self.desk.set_online(enabled)
+
+    def _on_refused(self, answer: dict[str, Any]) -> None:
+        log.error("the server refused this kiosk: %s", answer.get("message"))
+        self.start_screen.set_staff_line(
+            {"zh": answer.get("message_zh") or answer.get("message", ""), "en": answer.get("message", "")}
+        )
+
+    def _on_snapshot(self, snap: dict[str, Any]) -> None:
+        self.hall = snap.get("hall", {})
+        self.device = snap.get("device") or {}
+        self.summaries = {s["service"]: s for s in snap.get("services", [])}
+        self.refused.clear()
+        self._clock_offset = float(snap.get("server_time", time.time())) - time.time()
+        if not self._lang_given:
+            self._lang_given = True  # a visitor's choice is not undone by a reconnect
+            self.set_lang((self.hall.get("languages") or ["zh"])[0])
+        self.header.set_hall_name(self.hall.get("name", {}))
+        pin = str(self.device.get("staff_pin") or "")
+        self.pin_pad.set_pin(pin)
+        self.start_screen.set_staff_button_visible(bool(pin))
+        if not pin and self._desk_open:
+            self.close_desk()
+        self._setup_printer()
+        self._refresh_services()
+        self._tick()
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        if event.get("topic") == "queue":
+            for summary in event.get("data", {}).get("services", []):
+                self.summaries[summary["service"]] = summary
+            self._refresh_services()
+
+    def _refresh_services(self) -> None:
+        if not self.hall:
+            return
+        now = hall_time(self.hall, time.time() + self._clock_offset)
+        shown = statuses(self.hall, self.summaries, now, self.refused)
+        self.start_screen.set_services(shown)
+        self.desk.set_services(shown)
+
+    def _tick(self) -> None:
+        """Once a second: the clock; once a minute: which services are open now."""
+        if not self.hall:
+            return
+        now = hall_time(self.hall, time.time() + self._clock_offset)
+        self.header.set_time(now)
+        if now.minute != self._minute:
+            self._minute = now.minute
+            self.refused.clear()  # let the visitor try again; the server is the judge
+            self._refresh_services()
+
+    # ------------------------------------------------------------------ issuing
+    def service_button(self, service_id: str) -> QWidget:
+        """The start screen's button for a service: click it to issue as a visitor would."""
+        return self.start_screen.service_button(service_id)
+
+    def issue(self, service_id: str, priority: str = "normal", from_desk: bool = False) -> None:
+        """Ask the server for a ticket; a second tap while one is on its way is ignored."""
+        if self.issuing is not None or not self.link.connected:
+            return
+        fields: dict[str, Any] = {"service": service_id}
+        if priority != "normal":
+            fields["priority"] = priority
+        rid = self.link.request("issue", **fields)
+        self.issuing = rid
+        self.pending[rid] = Pending("issue", self.lang, from_desk, service=service_id)
+        self._enable_issuing()
+        self._set_message((both("issuing"), "info"), seconds=0)
+        QTimer.singleShot(self.issue_timeout_ms, lambda: self._issue_timed_out(rid))
+
+    def _issue_timed_out(self, rid: str) -> None:
+        """The server has not answered a tap in time (it went away mid-request): give up on it,
+        so a ticket is never printed long after the visitor has left."""
+        if self.issuing != rid:
+            return
+        log.warning("no answer to an issue request in %d ms; dropped", self.issue_timeout_ms)
+        self.link.forget(rid)
+        job = self.pending.pop(rid)
+        self.issuing = None
+        self._enable_issuing()
+        if job.from_desk:
+            self.desk.set_status(both("issue_timed_out"))
+        else:
+            self._set_message((both("issue_timed_out"), "error"))
+
+    def reprint(self, number: str) -> None:
+        if not self.link.connected:
+            return
+        rid = self.link.request("ticket", number=number)
+        self.pending[rid] = Pending("reprint", self.lang, True)
+        self.desk.set_status(both("reprinting", number=number))
+
+    def _on_answer(self, rid: str, answer: dict[str, Any]) -> None:
+        job = self.pending.pop(rid, None)
+        if job is None:
+            return  # a device_status report, or a request this window gave up on
+        if job.kind == "issue":
+            self.issuing = None
+            self._enable_issuing()
+            self._set_message(None)
+        if answer.get("type") == "error":
+            self._refusal(job, answer)
+        elif job.kind == "issue":
+            self._issued(job, answer.get("data", {}))
+        else:
+            self._reprint_answer(job, answer.get("data", {}))
+
+    def _refusal(self, job: Pending, answer: dict[str, Any]) -> None:
+        code = answer.get("code", "")
+        message = {
+            "zh": answer.get("message_zh") or error_text(code, "zh", answer.get("details")),
+            "en": error_text(code, "en", answer.get("details")),
+        }
+        log.info("%s refused: %s %s", job.kind, code, answer.get("message"))
+        if code == "service_closed":
+            self.refused[job.service] = "closed"
+        elif code == "daily_cap_reached":
+            self.refused[job.service] = "full"
+        self._refresh_services()
+        if job.from_desk:
+            self.desk.set_status({lang: T("request_failed", lang, message=message[lang]) for lang in message})
+        else:
+            self._set_message((message, "error"))
+
+    def _issued(self, job: Pending, data: dict[str, Any]) -> None:
+        self.issued.emit(data)
+        ticket = self._ticket_data(data)
+        if job.from_desk:
+            self.desk.set_status(
+                {
+                    lang: T("issued_for", lang, number=ticket.number, service=ticket.service_name[lang])
+                    for lang in ("zh", "en")
+                }
+            )
+        shown = ShownTicket(
+            number=ticket.number,
+            service=ticket.service_name,
+            ahead=ticket.ahead,
+            estimated_wait_s=ticket.estimated_wait_s,
+            status_url=ticket.status_url,
+            materials=ticket.materials,
+            priority=ticket.priority,
+        )
+        state = "printing" if self.worker is not None else "fault" if self.printer_problem else "none"
+        self._desk_return = job.from_desk
+        self.confirm.show_ticket(shown, job.lang, state, int(self._kiosk_setting("confirm_seconds", 8)))
+        self.stack.setCurrentWidget(self.confirm)
+        self._print(ticket, job)
+
+    def _reprint_answer(self, job: Pending, data: dict[str, Any]) -> None:
+        ticket = self._ticket_data(data)
+        if self.worker is None:
+            if self.printer_problem:
+                self.desk.set_status(both("reprint_failed", number=ticket.number, detail=self.printer_problem))
+            else:
+                self.desk.set_status(both("no_printer_staff"))
+            return
+        self._print(ticket, job)
+
+    def _ticket_data(self, data: dict[str, Any]) -> TicketData:
+        """The printable ticket for an issue or ticket answer (a reprint has no top-level figures)."""
+        snapshot = {"hall": self.hall}
+        day = data.get("day") or (self.link.snapshot or {}).get("day", "")
+        return ticket_data_from_issue(snapshot, {**data, "day": day}, self.link.url)
+
+    def _confirm_done(self) -> None:
+        self.confirm.stop()
+        if self._desk_return and self._desk_open:
+            self.stack.setCurrentWidget(self.desk)
+        else:
+            self.stack.setCurrentWidget(self.start_screen)
+
+    # ------------------------------------------------------------------ printing
+    def _kiosk_setting(self, key: str, default: Any) -> Any:
+        """A printer or screen setting: the kiosk's own entry, then the hall's [kiosk], then ours."""
+        if self.device.get(key) not in (None, ""):
+            return self.device[key]
+        return (self.hall.get("kiosk") or {}).get(key, default)
+
+    def _setup_printer(self) -> None:
+        """(Re)start the print worker when the printer setting is new; a bad one is shown to staff."""
+        spec = self.printer_override if self.printer_override is not None else str(self.device.get("printer") or "")
+        spec = spec.strip()
+        if spec == self.printer_spec:
+            return
+        self.printer_spec = spec
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+        self.printer_problem = ""
+        try:
+            parsed = parse_spec(spec)
+        except PrinterSpecError as exc:
+            self.printer_problem = str(exc)
+            log.error("%s; tickets are shown on screen only", exc)
+            self._report("fault", str(exc))
+            self._show_staff_line()
+            return
+        if parsed.kind != "none":
+            self.worker = PrintWorker(
+                parsed,
+                timeout=float(self._kiosk_setting("print_timeout_seconds", 3.0)),
+                paper_mm=int(self._kiosk_setting("paper_mm", 80)),
+            )
+            self.worker.finished.connect(self._on_printed)
+        self._show_staff_line()
+
+    def _print(self, ticket: TicketData, job: Pending) -> None:
+        """Lay the ticket out and hand it to the print worker; the outcome comes to _on_printed."""
+        if self.worker is None:
+            return
+        self.printing[ticket.number] = job
+        try:
+            data = render(
+                ticket,
+                job.lang,
+                paper_mm=int(self._kiosk_setting("paper_mm", 80)),
+                encoding=str(self._kiosk_setting("encoding", "gb18030")),
+                qr=str(self._kiosk_setting("qr", "native")),
+            )
+        except ValueError as exc:  # a layout setting the printer layer does not know
+            self._on_printed(ticket.number, PrintResult(False, "error", f"cannot lay out the ticket: {exc}"))
+            return
+        self.worker.submit(ticket.number, data)
+
+    def _on_printed(self, number: str, result: PrintResult) -> None:
+        job = self.printing.pop(number, None)
+        # Printed, but worth a word to staff (paper running low); "unknown" is the normal case
+        # of a printer that never reports its status.
+        note = "" if result.state in ("ok", "unknown") else result.detail
+        if result.ok:
+            self._report("ok", note)
+            self._show_staff_line(note=note)
+        else:
+            self._report("fault", result.detail or result.state)
+            self._show_staff_line(result.detail or result.state)
+        if self.confirm.ticket is not None and self.confirm.ticket.number == number:
+            self.confirm.set_print_state("printed" if result.ok else "fault")
+        if job is not None and job.kind == "reprint":
+            key = "reprinted" if result.ok else "reprint_failed"
+            self.desk.set_status(both(key, number=number, detail=result.detail or result.state))
+        self.print_done.emit(number, result)
+
+    def _report(self, state: str, detail: str) -> None:
+        """Tell the server about the printer when that changes (it shows counters and supervisors)."""
+        detail = detail[:200]
+        if self.reported == (state, detail):
+            return
+        self.reported = (state, detail)
+        self.link.request("device_status", state=state, detail=detail)
+
+    def _show_staff_line(self, fault: str = "", note: str = "") -> None:
+        if self.printer_problem:
+            self.start_screen.set_staff_line(both("printer_config", detail=self.printer_problem))
+        elif fault:
+            self.start_screen.set_staff_line(both("printer_fault_staff", detail=fault))
+        elif note:
+            self.start_screen.set_staff_line(both("printer_note", detail=note))
+        else:
+            self.start_screen.set_staff_line(None)
+
+    # ------------------------------------------------------------------ messages
+    def _set_message(self, message: tuple[dict[str, str], str] | None, seconds: int = MESSAGE_SECONDS) -> None:
+        """A passing message (a refusal, "issuing…"); the connection state outranks it."""
+        self._message = message
+        self._message_timer.stop()
+        if message is not None and seconds:
+            self._message_timer.start(seconds * 1000)
+        self._show_banner()
+
+    def _show_banner(self) -> None:
+        state = self.link.state
+        if state == "refused":
+            self.start_screen.set_banner(both("refused"), "error")
+        elif state == "connecting" and self.link.snapshot is None:
+            self.start_screen.set_banner(both("connecting"), "info")
+        elif state != "connected":
+            self.start_screen.set_banner(both("offline"), "warn")
+        elif self._message is not None:
+            self.start_screen.set_banner(*self._message)
+        else:
+            self.start_screen.set_banner(None)
+
+    # ------------------------------------------------------------------ guide desk
+    def open_pin_pad(self) -> None:
+        if not self.device.get("staff_pin"):
+            return
+        self.pin_pad.reset()
+        self.stack.setCurrentWidget(self.pin_pad)
+        self.pin_pad.setFocus()
+        self._idle.start()
+
+    def _open_desk(self) -> None:
+        self._desk_open = True
+        self.desk.reset()
+        self.stack.setCurrentWidget(self.desk)
+        self._idle.start()
+
+    def close_desk(self) -> None:
+        """Back to the visitor screen; the PIN is asked again next time."""
+        self._desk_open = False
+        self._idle.stop()
+        self.pin_pad.reset()
+        self.desk.reset()
+        if self.stack.currentWidget() in (self.pin_pad, self.desk):
+            self.stack.setCurrentWidget(self.start_screen)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Any touch or key while the staff screens are up keeps them open another minute."""
+        if self._idle.isActive() and event.type() in (
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.TouchBegin,
+            QEvent.Type.KeyPress,
+        ):
+            self._idle.start()
+        return False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.header.set_portrait(self.height() > self.width())
+
+    # ------------------------------------------------------------------ shutdown
+    def shutdown(self) -> None:
+        """Stop the timers and the print worker (the caller stops the link it made)."""
+        self._clock.stop()
+        self._idle.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None

@@ -1,0 +1,93 @@
+"""``hallcall kiosk`` and ``hallcall ticket-preview``: arguments and start-up.
+
+Qt is imported only inside ``run``, so that ``hallcall server`` (which builds every
+sub-command's parser) starts on a machine without a display or without PySide6 at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import signal
+from typing import Any
+from urllib.parse import urlsplit
+
+log = logging.getLogger("hallcall.kiosk")
+
+
+def _server_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a server address like ws://HOST:PORT")
+    return text
+
+
+def _size(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"(\d{3,5})x(\d{3,5})", text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a window size like 1920x1080")
+    return int(m.group(1)), int(m.group(2))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server", required=True, type=_server_url, help="the hall server, ws://HOST:PORT")
+    parser.add_argument("--token", required=True, help="this kiosk's device token from the hall config")
+    parser.add_argument("--device", help="this kiosk's device name (optional: the token alone picks it)")
+    parser.add_argument(
+        "--printer",
+        help="printer spec overriding the hall config's, e.g. serial:/dev/ttyUSB0:9600, network:10.0.0.7, "
+        "virtual:DIR, or none (on-screen tickets only)",
+    )
+    parser.add_argument("--lang", choices=("zh", "en"), help="starting language (default: the hall's first)")
+    parser.add_argument("--windowed", action="store_true", help="a window instead of full screen (for testing)")
+    parser.add_argument(
+        "--size", type=_size, default=(1920, 1080), help="window size with --windowed, e.g. 1080x1920 (portrait)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the kiosk until its window is closed, Ctrl-C or SIGTERM; returns the exit code."""
+    from PySide6.QtCore import QTimer
+
+    from hallcall.link import HallLink
+    from hallcall.qtapp import make_app
+
+    from .app import KioskWindow
+
+    app = make_app()
+    hello: dict[str, Any] = {"role": "kiosk", "token": args.token, "device": args.device}
+    link = HallLink(args.server, hello)
+    window = KioskWindow(link, printer=args.printer, lang=args.lang)
+    # Python runs signal handlers only between bytecodes; an idle timer gives it the chance.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.quit())
+    wakeup = QTimer(interval=250)
+    wakeup.timeout.connect(lambda: None)
+    wakeup.start()
+    if args.windowed:
+        window.resize(*args.size)
+        window.show()
+    else:
+        window.showFullScreen()
+    link.start()
+    log.info("kiosk started: server %s", args.server)
+    try:
+        return app.exec()
+    finally:
+        wakeup.stop()
+        window.shutdown()
+        link.stop()
+
+
+def add_preview_arguments(parser: argparse.ArgumentParser) -> None:
+    """``hallcall ticket-preview``: see kiosk/preview.py."""
+    from .preview import add_arguments as add
+
+    add(parser)
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    from .preview import run as run_it
+
+    return run_it(args)

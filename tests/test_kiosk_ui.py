@@ -1,0 +1,233 @@
+"""The kiosk program against a real server: a tap issues and prints a ticket; buttons follow
+the queue; closed and used-up services cannot be pressed; a lost server disables issuing
+until it is back."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import LiveHall
+from test_kiosk_ui_support import (
+    hall_config,
+    issue,
+    open_kiosk,
+    other_kiosk,
+    server_ticket,
+    tap,
+    tap_service,
+    wait_printed,
+)
+
+from hallcall.link import HallLink
+from kiosk.app import KioskWindow
+from kiosk.virtual_printer import decode
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.mark.parametrize(
+    ("lang", "service_name", "hall_name", "ahead_word"),
+    [("zh", "社保", "测试大厅", "您是下一位"), ("en", "Social security", "Test Hall", "You are next")],
+)
+def test_a_tap_issues_shows_and_prints_the_ticket(
+    request: pytest.FixtureRequest,
+    qtbot: Any,
+    live_hall: LiveHall,
+    lang: str,
+    service_name: str,
+    hall_name: str,
+    ahead_word: str,
+) -> None:
+    kiosk = open_kiosk(request, lang=lang)
+    tap_service(qtbot, kiosk, "social")
+    window = kiosk.window
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.confirm, timeout=5000)
+    assert window.confirm.number.text() == "A001"
+    assert window.confirm.service.text() == service_name
+    assert window.confirm.materials.text() == ("• 身份证" if lang == "zh" else "• ID card")
+
+    result = wait_printed(qtbot, kiosk, "A001")
+    assert result.ok, result.detail
+    assert window.confirm.print_state == "printed"
+    assert not window.confirm.qr.isVisible()
+    ticket = decode((kiosk.printed / "A001.bin").read_bytes())
+    lines = [line.text.strip() for line in ticket.lines]
+    assert "A001" in lines
+    assert service_name in lines
+    assert hall_name in lines
+    assert ahead_word in lines
+    day = server_ticket(live_hall, "A001")
+    assert day["service"] == "social" and day["state"] == "waiting"
+    assert ticket.qr_payloads == [f"{live_hall.http_url}/t/2026-11-23/A001"]
+
+    tap(qtbot, window.confirm)
+    assert window.stack.currentWidget() is window.start_screen
+
+
+def test_the_confirmation_goes_back_by_itself(request: pytest.FixtureRequest, qtbot: Any, tmp_path: Path) -> None:
+    kiosk = open_kiosk(request, config=hall_config(tmp_path, append="[kiosk]\nconfirm_seconds = 2\n"))
+    window = kiosk.window
+    tap_service(qtbot, kiosk, "consult")
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.confirm, timeout=5000)
+    wait_printed(qtbot, kiosk, "C001")
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.start_screen, timeout=4000)
+    assert window.confirm.ticket is None
+
+
+def test_a_double_tap_issues_one_ticket(request: pytest.FixtureRequest, qtbot: Any, live_hall: LiveHall) -> None:
+    kiosk = open_kiosk(request)
+    button = kiosk.window.service_button("social")
+    tap(qtbot, button)
+    tap(qtbot, button)
+    kiosk.window.issue("social")  # even a tap that reached the window directly
+    qtbot.waitUntil(lambda: kiosk.window.confirm.ticket is not None, timeout=5000)
+    wait_printed(qtbot, kiosk, "A001")
+    client = other_kiosk(live_hall)
+    assert live_hall.run(client.call("ticket", number="A002"))["code"] == "unknown_ticket"
+    assert sorted(p.name for p in kiosk.printed.glob("*.bin")) == ["A001.bin"]
+
+
+def test_waiting_counts_follow_the_queue(request: pytest.FixtureRequest, qtbot: Any, live_hall: LiveHall) -> None:
+    kiosk = open_kiosk(request, lang="en")
+    info = kiosk.window.service_button("tax").info
+    assert info.text().startswith("0 waiting")
+    client = other_kiosk(live_hall)
+    for _ in range(3):
+        issue(live_hall, client, "tax")
+    qtbot.waitUntil(lambda: info.text().startswith("3 waiting"), timeout=5000)
+    assert "min" in info.text()
+
+
+def test_closed_and_used_up_services_cannot_be_pressed(
+    request: pytest.FixtureRequest, qtbot: Any, tmp_path: Path
+) -> None:
+    config = hall_config(
+        tmp_path, replace={"priority_allowed = false": 'priority_allowed = false\nissuing_hours = ["07:00-08:00"]'}
+    )
+    kiosk = open_kiosk(request, config=config, lang="zh")
+    window, hall = kiosk.window, kiosk.hall
+    consult, tax = window.service_button("consult"), window.service_button("tax")
+    assert not consult.isEnabled()
+    assert consult.info.text() == "现在不取号"
+    client = other_kiosk(hall)
+    for _ in range(5):  # the test hall's daily cap for tax
+        issue(hall, client, "tax")
+    qtbot.waitUntil(lambda: not tax.isEnabled(), timeout=5000)
+    assert tax.info.text() == "今日号已发完"
+    tap(qtbot, tax)
+    tap(qtbot, consult)
+    assert window.issuing is None and window.stack.currentWidget() is window.start_screen
+
+    # The server is the judge: had the kiosk offered the button, its refusal is shown.
+    window.issue("consult")
+    qtbot.waitUntil(lambda: window.start_screen.banner.isVisible() and window.issuing is None, timeout=5000)
+    assert window.start_screen.banner.text() == "该业务现在不取号。"
+    assert window.stack.currentWidget() is window.start_screen
+    window.set_lang("en")
+    assert window.start_screen.banner.text() == "This service is not issuing tickets now."
+    assert tax.info.text() == "No more numbers today"
+
+
+def test_a_lost_server_disables_issuing_until_it_is_back(
+    request: pytest.FixtureRequest, qtbot: Any, live_hall: LiveHall
+) -> None:
+    kiosk = open_kiosk(request, lang="en")
+    window = kiosk.window
+    button = window.service_button("social")
+    assert button.isEnabled() and not window.start_screen.banner.isVisible()
+    live_hall.stop()
+    qtbot.waitUntil(lambda: not button.isEnabled(), timeout=5000)
+    assert window.start_screen.banner.isVisible()
+    assert window.start_screen.banner.text().startswith("Cannot reach the server")
+    assert "reconnecting" in window.header.badge.text()
+    tap(qtbot, button)
+    assert window.issuing is None
+
+    live_hall.start()
+    qtbot.waitUntil(lambda: button.isEnabled(), timeout=8000)
+    assert not window.start_screen.banner.isVisible()
+    tap(qtbot, button)
+    qtbot.waitUntil(lambda: window.confirm.ticket is not None, timeout=5000)
+    assert window.confirm.number.text() == "A001"
+
+
+def test_the_language_switch_is_one_tap_away(request: pytest.FixtureRequest, qtbot: Any) -> None:
+    kiosk = open_kiosk(request, lang="zh")
+    window = kiosk.window
+    assert window.start_screen.prompt.text() == "请选择业务取号"
+    assert window.header.lang_button.text() == "English"
+    tap(qtbot, window.header.lang_button)
+    assert window.start_screen.prompt.text() == "Please choose a service"
+    assert window.service_button("social").name.text() == "Social security"
+    assert window.header.lang_button.text() == "中文"
+    assert window.header.hall_name.text() == "Test Hall"
+    # The ticket is issued and printed in the language chosen at the tap.
+    tap_service(qtbot, kiosk, "social")
+    qtbot.waitUntil(lambda: window.confirm.ticket is not None, timeout=5000)
+    assert window.confirm.your_number.text() == "Your number"
+    wait_printed(qtbot, kiosk, "A001")
+    lines = [line.text.strip() for line in decode((kiosk.printed / "A001.bin").read_bytes()).lines]
+    assert "Social security" in lines
+
+
+def test_the_hall_chooses_the_first_language(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    config = hall_config(tmp_path, replace={'languages = ["zh", "en"]': 'languages = ["en", "zh"]'})
+    kiosk = open_kiosk(request, lang=None, config=config)
+    assert kiosk.window.start_screen.prompt.text() == "Please choose a service"
+    assert kiosk.window.header.lang_button.text() == "中文"
+
+
+def test_no_staff_corner_without_a_staff_pin(request: pytest.FixtureRequest) -> None:
+    kiosk = open_kiosk(request)
+    assert not kiosk.window.start_screen.staff_button.isVisible()
+    kiosk.window.open_pin_pad()
+    assert kiosk.window.stack.currentWidget() is kiosk.window.start_screen
+
+
+def test_the_hall_config_chooses_the_printer_and_the_ticket_layout(
+    request: pytest.FixtureRequest, qtbot: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "from-config"
+    settings = f'[kiosk]\nprinter = "virtual:{folder}"\npaper_mm = 58\nencoding = "image"\nqr = "none"\n'
+    kiosk = open_kiosk(request, printer=None, lang="zh", config=hall_config(tmp_path, append=settings))
+    tap_service(qtbot, kiosk, "social")
+    assert wait_printed(qtbot, kiosk, "A001").ok
+    ticket = decode((folder / "A001.bin").read_bytes())
+    assert ticket.qr_payloads == []  # qr = "none"
+    assert ticket.images and max(image.image.width for image in ticket.images) <= 384  # 58 mm paper
+    assert "A001" in [line.text.strip() for line in ticket.lines]  # ASCII stays text
+
+
+def test_a_kiosk_the_server_does_not_know_says_so(request: pytest.FixtureRequest, qtbot: Any) -> None:
+    live_hall = request.getfixturevalue("live_hall")
+    link = HallLink(live_hall.url, {"role": "kiosk", "token": "not-a-kiosk-token"})
+    window = KioskWindow(link, printer="none", lang="en")
+    qtbot.addWidget(window)
+    request.addfinalizer(link.stop)
+    request.addfinalizer(window.shutdown)
+    link.start()
+    qtbot.waitUntil(lambda: link.state == "refused", timeout=8000)
+    assert window.start_screen.banner.text() == "This kiosk may not issue tickets; please call staff"
+    assert window.start_screen.staff_line.text() != ""
+    assert window.start_screen.buttons == {}
+
+
+def test_a_tap_the_server_does_not_answer_in_time_is_dropped_with_a_message(
+    request: pytest.FixtureRequest, qtbot: Any, live_hall: LiveHall
+) -> None:
+    kiosk = open_kiosk(request, lang="en")
+    window = kiosk.window
+    window.issue_timeout_ms = 300
+    # The server's event loop is stuck for a moment: the request is sent but not answered.
+    live_hall._loop.call_soon_threadsafe(time.sleep, 1.5)
+    tap_service(qtbot, kiosk, "social")
+    qtbot.waitUntil(lambda: window.issuing is None, timeout=3000)
+    assert window.start_screen.banner.text().startswith("No ticket could be issued")
+    assert window.service_button("social").isEnabled()
+    # The late answer (the server did issue A001) does not pop up a ticket for nobody.
+    qtbot.wait(2000)
+    assert window.stack.currentWidget() is window.start_screen
+    assert window.confirm.ticket is None
