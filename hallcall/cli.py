@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import importlib
 import logging
 import sys
 from pathlib import Path
@@ -176,7 +177,28 @@ def build_parser() -> argparse.ArgumentParser:
     seed = admin_verbs.add_parser("seed-clerks", help="add every clerk the config names, with one starting password")
     seed.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     admin.set_defaults(func=cmd_admin)
+
+    # The programs parse their own options; their modules import Qt only when they run.
+    for verb, module, add, run, text in PROGRAMS:
+        program = verbs.add_parser(verb, help=text)
+        target = importlib.import_module(module)
+        getattr(target, add)(program)
+        program.set_defaults(func=getattr(target, run))
     return parser
+
+
+PROGRAMS = (
+    ("kiosk", "kiosk.cli", "add_arguments", "run", "run a touch kiosk that issues and prints tickets"),
+    ("counter", "counter.cli", "add_arguments", "run", "run the clerk's counter program"),
+    ("display", "display.cli", "add_arguments", "run", "run a hall display with voice announcements"),
+    (
+        "ticket-preview",
+        "kiosk.cli",
+        "add_preview_arguments",
+        "run_preview",
+        "print a sample ticket to files (bytes, text, PNG) for layout work",
+    ),
+)
 
 
 def main(argv: list[str] | None = None) -> int:

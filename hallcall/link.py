@@ -32,6 +32,9 @@ log = logging.getLogger("hallcall.link")
 
 # Answers to a hello that will not change by trying again with the same credentials.
 _FINAL_REFUSALS = {"auth_failed", "protocol_version", "bad_field", "forbidden", "session_ended", "bad_message"}
+# A counter's sign-in rules (queue-rules.md section 8) refuse a person, not a moment: the clerk
+# must be told at once (and may pick another counter), not kept waiting on silent retries.
+_FINAL_REFUSALS |= {"unknown_counter", "not_allowed_at_counter", "counter_occupied", "clerk_busy_elsewhere"}
 
 
 class HallLink(QObject):
@@ -205,9 +208,15 @@ class HallLink(QObject):
         client = HallClient(self.url, open_timeout=5.0)
         self._inflight = set()
         snapshot_seq = -1
+        # The snapshot follows the welcome on the wire, but the client's reader hands it over
+        # before the hello's answer resumes us: hold it back so the welcome goes first.
+        early: list[dict[str, Any]] | None = []
 
         def on_message(message: dict[str, Any]) -> None:
             nonlocal snapshot_seq
+            if early is not None:
+                early.append(message)
+                return
             kind = message.get("type")
             if kind == "snapshot":
                 snapshot_seq = int(message.get("seq", 0))
@@ -235,6 +244,9 @@ class HallLink(QObject):
                     self._hello.pop("password", None)
                     self._hello["session_token"] = token
             self._deliver.emit("welcome", answer)
+            held, early = early or [], None
+            for message in held:
+                on_message(message)
             await asyncio.wait_for(client._snapshot_seen.wait(), self.answer_timeout)
             self._deliver.emit("state", "connected")
             self._client = client

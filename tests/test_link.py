@@ -133,3 +133,15 @@ def test_stop_is_prompt_while_the_server_is_unreachable(links: Any, qtbot: Any) 
     qtbot.waitUntil(lambda: link.state == "reconnecting", timeout=5000)
     link.stop()
     assert link.state == "stopped"
+
+
+def test_the_welcome_comes_before_the_snapshot(live_hall: LiveHall, links: Any, qtbot: Any) -> None:
+    link = links(live_hall.url, {"role": "counter", "counter": 1, "clerk": "ann", "password": PASSWORD})
+    order: list[str] = []
+    link.welcomed.connect(lambda message: order.append("welcome"))
+    link.snapshot_received.connect(lambda message: order.append("snapshot"))
+    link.state_changed.connect(lambda state: order.append(state))
+    link.start()
+    qtbot.waitUntil(lambda: "connected" in order, timeout=5000)
+    assert order == ["connecting", "welcome", "snapshot", "connected"]
+    assert link.welcome is not None and link.snapshot is not None

@@ -1,0 +1,392 @@
+"""The counter program: sign-in, the clerk's actions, and what the server says back.
+
+``CounterProgram`` owns the link to the server, the state rebuilt from its messages, and the
+two windows (full and compact).  Every clerk's action becomes one request with its own id;
+the link keeps it through a lost connection and sends it again under the same id, so the
+server does it exactly once.  While an action waits for its answer, or the server cannot be
+reached, the buttons and keys are off, which is how a double press or a press into the void
+cannot become a second call.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QDialog
+
+from hallcall.i18n import error_text
+from hallcall.link import HallLink
+from hallcall.qtapp import ConnectionBadge
+
+from .actions import ACTIONS, BY_NAME, allowed
+from .compact_bar import CompactBar
+from .dialogs import NumberDialog, PauseDialog, TransferDialog
+from .main_window import MainWindow
+from .state import CounterState
+from .text import T, name_of, refusal_text, session_end_text
+
+LANG_KEY = "L"
+COMPACT_KEY = "M"
+
+
+class CounterProgram(QObject):
+    """One counter's program: build it, ``show()`` it, ``close()`` it on exit."""
+
+    def __init__(
+        self,
+        url: str,
+        counter: int,
+        *,
+        lang: str | None = None,
+        clerk: str = "",
+        compact: bool = False,
+        link_options: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.url = url
+        self.number = counter
+        self.lang = lang or "zh"
+        self.lang_chosen = lang is not None  # else the hall's first language, once known
+        self.want_compact = compact
+        self.link_options = link_options or {}
+        self.state = CounterState(counter)
+        self.link: HallLink | None = None
+        self.badge: ConnectionBadge | None = None
+        self.signed_in = False
+        self.auto_call_set = False
+        self.pending: dict[str, str] = {}  # request id -> action, until answered
+        self.dialog: QDialog | None = None
+        self.compact = False
+        self.closed = False
+
+        self.window = MainWindow(counter, self.lang, clerk)
+        self.screen = self.window.screen
+        self.sign_in = self.window.sign_in
+        self.bar = CompactBar()
+        self.window.closing.connect(self.close)
+
+        self.qactions: dict[str, QAction] = {}
+        for action in ACTIONS:
+            qa = self._shortcut(action.key, partial(self.do, action.name))
+            self.qactions[action.name] = qa
+            self.screen.buttons[action.name].clicked.connect(qa.trigger)
+            if action.name in self.bar.buttons:
+                self.bar.buttons[action.name].clicked.connect(qa.trigger)
+        self.lang_action = self._shortcut(LANG_KEY, self.toggle_lang)
+        self.compact_action = self._shortcut(COMPACT_KEY, lambda: self.set_compact(not self.compact))
+        self.sign_in.submitted.connect(self.submit_sign_in)
+        self.sign_in.lang_toggled.connect(self.toggle_lang)
+        self.screen.lang_button.clicked.connect(self.toggle_lang)
+        self.screen.compact_button.clicked.connect(self.compact_action.trigger)
+        self.bar.expand.clicked.connect(self.compact_action.trigger)
+
+        self.clock = QTimer(self)
+        self.clock.setInterval(1000)
+        self.clock.timeout.connect(self._tick)
+        self.clock.start()
+        self._refresh()
+
+    def _shortcut(self, key: str, slot: Any) -> QAction:
+        """A single-key action live in both windows (not in dialogs, not in text fields)."""
+        qa = QAction(self)
+        qa.setShortcut(QKeySequence(key))
+        qa.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        qa.triggered.connect(slot)
+        self.window.addAction(qa)
+        self.bar.addAction(qa)
+        return qa
+
+    # -- life cycle -----------------------------------------------------------------------
+    def show(self) -> None:
+        self.window.show()
+        self.window.activateWindow()
+
+    def close(self) -> None:
+        """Stop the link and close both windows; safe to call twice."""
+        if self.closed:
+            return
+        self.closed = True
+        self.clock.stop()
+        if self.link is not None:
+            self.link.blockSignals(True)
+            self.link.stop()
+            self.link = None
+        self.bar.close()
+        self.window.close()
+
+    # -- sign-in and sessions -------------------------------------------------------------
+    def submit_sign_in(self, clerk: str, password: str) -> None:
+        self.sign_in.set_waiting(True)
+        if self.link is None:
+            hello = {"role": "counter", "counter": self.number, "clerk": clerk, "password": password}
+            self.link = HallLink(self.url, hello, self, **self.link_options)
+            self.link.state_changed.connect(self._on_link_state)
+            self.link.welcomed.connect(self._on_welcome)
+            self.link.snapshot_received.connect(self._on_snapshot)
+            self.link.event_received.connect(self._on_event)
+            self.link.answered.connect(self._on_answer)
+            self.link.refused.connect(self._on_refused)
+            self.badge = ConnectionBadge(self.link, self.lang)
+            self.badge.setStyleSheet("font-size: 20px;")
+            self.sign_in.status_row.addWidget(self.badge)
+            self.link.start()
+        else:  # the last try was refused, or the server is not reachable yet: try these now
+            self.link.set_hello(clerk=clerk, password=password, session_token=None)
+            self.link.retry()
+
+    def _on_welcome(self, welcome: dict[str, Any]) -> None:
+        self.signed_in = True
+        self.state.clerk = str(welcome.get("name", ""))
+
+    def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
+        if not self.signed_in:
+            return
+        first = not self.window.signed_in_page and not self.compact
+        self.state.apply_snapshot(snapshot)
+        if not self.lang_chosen:
+            self.lang_chosen = True
+            self._set_lang((self.state.hall.get("languages") or ["zh"])[0])
+        if not self.auto_call_set:  # the hall's default once; after that it is the clerk's switch
+            self.auto_call_set = True
+            self.screen.auto_call.setChecked(bool(self.state.counter_program()["auto_call"]))
+        if first:
+            self.sign_in.reset()
+            self._status("", "info")
+            if self.badge is not None:
+                self.screen.badge_slot.addWidget(self.badge)
+            self.window.show_screen()
+            if self.want_compact:
+                self.set_compact(True)
+        self._refresh()
+
+    def _on_refused(self, answer: dict[str, Any]) -> None:
+        if self.signed_in:  # the session ended while we were away (its token opens nothing now)
+            self._session_over(error_text("session_ended", self.lang))
+            return
+        self.sign_in.reset(refusal_text(answer, self.lang))
+
+    def _session_over(self, message: str, *, error: bool = True) -> None:
+        """Back to the sign-in page with the reason; the old connection is closed."""
+        self.signed_in = False
+        self.pending.clear()
+        if self.dialog is not None:
+            self.dialog.reject()
+        old, self.link = self.link, None
+        if old is not None:
+            old.blockSignals(True)  # nothing more from the old session reaches the screen
+            QTimer.singleShot(0, partial(_retire, old))
+        if self.badge is not None:
+            self.badge.setParent(None)
+            self.badge.deleteLater()
+            self.badge = None
+        self.state = CounterState(self.number)
+        self.set_compact(False)
+        self.window.show_sign_in()
+        self.sign_in.reset(message, error=error)
+        self._refresh()
+
+    def _on_link_state(self, link_state: str) -> None:
+        if not self.signed_in and link_state == "reconnecting":
+            self.sign_in.set_waiting(False)  # not reachable: let the clerk correct and retry
+        self._refresh()
+
+    # -- the server's messages ------------------------------------------------------------
+    def _on_event(self, event: dict[str, Any]) -> None:
+        if event.get("topic") == "session" and event.get("name") == "ended":
+            reason = str((event.get("data") or {}).get("reason", ""))
+            if reason == "signed out":  # the clerk's own sign-out
+                self._session_over(T("signed_out", self.lang), error=False)
+            else:
+                self._session_over(T("session_ended", self.lang, reason=session_end_text(reason, self.lang)))
+            return
+        if self.state.apply_event(event):
+            self._refresh()
+
+    def _on_answer(self, rid: str, answer: dict[str, Any]) -> None:
+        kind = self.pending.pop(rid, None)
+        if kind is None:
+            return
+        data = answer.get("data") or {}
+        if answer.get("type") == "error":
+            if answer.get("code") == "session_ended":
+                self._session_over(error_text("session_ended", self.lang))
+                return
+            self._status(refusal_text(answer, self.lang), "error")
+        else:
+            self.state.apply_result(kind, data)
+            number = (data.get("ticket") or {}).get("number", "")
+            done = "done_called" if kind in ("call_next", "call_number", "call_back") else f"done_{kind}"
+            self._status(T(done, self.lang, number=number), "info")
+            if kind == "finish" and self.screen.auto_call.isChecked() and not self.state.paused:
+                self.send("call_next")
+        self._refresh()
+
+    # -- actions --------------------------------------------------------------------------
+    def connected(self) -> bool:
+        return self.signed_in and self.link is not None and self.link.state == "connected"
+
+    def can(self, name: str) -> bool:
+        return allowed(BY_NAME[name], self.state, connected=self.connected(), busy=bool(self.pending))
+
+    def do(self, name: str) -> None:
+        """A button or key: send at once, or ask first for what the request needs."""
+        if not self.can(name):
+            return
+        if name == "pause" and self.state.paused:
+            self.send("resume")
+            return
+        ask = {
+            "put_back": self._ask_put_back,
+            "transfer": self._ask_transfer,
+            "call_back": self._ask_call_back,
+            "call_number": self._ask_call_number,
+            "cancel": self._ask_cancel,
+            "pause": self._ask_pause,
+        }.get(name)
+        if ask is not None:
+            ask()
+        else:
+            self.send(name)
+
+    def send(self, kind: str, **fields: Any) -> str:
+        assert self.link is not None
+        rid = self.link.request(kind, **fields)
+        self.pending[rid] = kind
+        self._status(T("sending", self.lang, action=T(kind, self.lang)), "info")
+        self._refresh()
+        return rid
+
+    def _open(self, dialog: QDialog, kind: str) -> None:
+        """Show a choice dialog; when accepted, send ``kind`` with what was chosen."""
+        self.dialog = dialog
+
+        def accepted() -> None:
+            if self.connected():
+                self.send(kind, **dialog.fields())  # type: ignore[attr-defined]
+
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(lambda _: self._dialog_closed(dialog))
+        dialog.open()
+
+    def _dialog_closed(self, dialog: QDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()
+
+    def _parent(self) -> Any:
+        return self.bar if self.compact else self.window
+
+    def _ask_put_back(self) -> None:
+        mine = list(reversed(self.state.no_shows))
+        picks = [("pick_no_show", mine)]
+        prefill = mine[0] if mine else ""
+        self._open(
+            NumberDialog(T("put_back", self.lang), self.lang, picks, prefill=prefill, parent=self._parent()), "put_back"
+        )
+
+    def _ask_call_back(self) -> None:
+        held = self.state.held
+        dialog = NumberDialog(
+            T("call_back", self.lang),
+            self.lang,
+            [("pick_held", held)],
+            prefill=held[0] if held else "",
+            parent=self._parent(),
+        )
+        self._open(dialog, "call_back")
+
+    def _ask_call_number(self) -> None:
+        picks = [("pick_next", self.state.next_numbers())]
+        self._open(NumberDialog(T("call_number", self.lang), self.lang, picks, parent=self._parent()), "call_number")
+
+    def _ask_cancel(self) -> None:
+        picks = [("pick_next", self.state.next_numbers())]
+        dialog = NumberDialog(T("cancel", self.lang), self.lang, picks, with_reason=True, parent=self._parent())
+        self._open(dialog, "cancel")
+
+    def _ask_transfer(self) -> None:
+        cur = self.state.current or {}
+        services = [s for s in self.state.hall.get("services", []) if s.get("id") != cur.get("service")]
+        counters = [c for c in self.state.hall.get("counters", []) if c.get("number") != self.number]
+        self._open(TransferDialog(T("transfer", self.lang), self.lang, services, counters, self._parent()), "transfer")
+
+    def _ask_pause(self) -> None:
+        reasons = self.state.counter_program()["pause_reasons"]
+        record_lang = (self.state.hall.get("languages") or ["zh"])[0]
+        self._open(PauseDialog(T("pause", self.lang), self.lang, reasons, record_lang, self._parent()), "pause")
+
+    # -- language, compact mode, drawing --------------------------------------------------
+    def toggle_lang(self) -> None:
+        self._set_lang("en" if self.lang == "zh" else "zh")
+
+    def _set_lang(self, lang: str) -> None:
+        self.lang = lang
+        self.sign_in.set_lang(lang)
+        if self.badge is not None:
+            self.badge.set_lang(lang)
+        self._refresh()
+
+    def set_compact(self, on: bool) -> None:
+        if on and not self.signed_in:
+            return
+        self.compact = on
+        if on:
+            screen = QGuiApplication.primaryScreen().availableGeometry()
+            width = min(screen.width(), max(self.bar.sizeHint().width(), screen.width() // 2))
+            self.bar.setGeometry(screen.x() + (screen.width() - width) // 2, screen.y(), width, self.bar.height())
+            self.window.hide()
+            self.bar.show()
+            self.bar.activateWindow()
+        else:
+            self.bar.hide()
+            self.window.show()
+            self.window.activateWindow()
+        self._refresh()
+
+    def _refresh(self) -> None:
+        lang = self.lang
+        connected = self.connected()
+        busy = bool(self.pending)
+        for action in ACTIONS:
+            on = allowed(action, self.state, connected=connected, busy=busy)
+            self.qactions[action.name].setEnabled(on)
+            word = "resume" if action.name == "pause" and self.state.paused else action.name
+            label = T("key_hint", lang, text=T(word, lang), shortcut=action.key)
+            for button in (self.screen.buttons[action.name], self.bar.buttons.get(action.name)):
+                if button is not None:
+                    button.setText(label)
+                    button.setEnabled(on)
+        self.screen.compact_button.setText(T("key_hint", lang, text=T("compact", lang), shortcut=COMPACT_KEY))
+        link_state = self.link.state if self.link is not None else "stopped"
+        if self.signed_in and not connected:
+            text = T("waiting_answer", lang, action=T(next(iter(self.pending.values())), lang)) if busy else ""
+            self._status(T("offline", lang) + (" " + text if text else ""), "offline")
+        elif self.screen.status.property("kind") == "offline":
+            self._status("", "info")
+        if self.state.loaded:
+            self.screen.refresh(self.state, lang)
+            self.bar.refresh(self.state, lang, link_state)
+        if self.signed_in:
+            title = name_of(self.state.counter_config().get("name"), lang, "") or T("title", lang, counter=self.number)
+        else:
+            title = T("sign_in_title", lang, counter=self.number)
+        self.window.setWindowTitle(title)
+        self.bar.setWindowTitle(title)
+
+    def _status(self, text: str, kind: str) -> None:
+        """The status line of both windows: what was done, what was refused, or that we are offline."""
+        self.screen.set_status(text, kind)
+        self.bar.set_status(text, kind)
+
+    def _tick(self) -> None:
+        if self.state.loaded and self.signed_in:
+            self.screen.tick(self.state, self.lang)
+
+
+def _retire(link: HallLink) -> None:
+    """Close a finished session's link (outside the slot its own signal called)."""
+    link.stop()
+    link.deleteLater()

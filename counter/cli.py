@@ -1,0 +1,61 @@
+"""``hallcall counter``: the arguments and the run loop of the clerk's program.
+
+No Qt import at module level: ``hallcall server`` builds the same parser, and must start on a
+machine without a screen or without PySide6's libraries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+
+log = logging.getLogger("hallcall.counter")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server", required=True, help="the hall server, e.g. ws://192.168.1.10:8765")
+    parser.add_argument("--counter", required=True, type=int, help="this counter's number (窗口号)")
+    parser.add_argument(
+        "--lang", choices=("zh", "en"), default=None, help="screen language (default: the hall's first language)"
+    )
+    parser.add_argument("--clerk", default="", help="fill in this clerk name on the sign-in page")
+    parser.add_argument("--compact", action="store_true", help="start as a thin always-on-top bar")
+
+
+def check(args: argparse.Namespace) -> str:
+    """What is wrong with the arguments, in one sentence, or ""."""
+    if not str(args.server).startswith(("ws://", "wss://")):
+        return f"--server must be a websocket address like ws://HOST:PORT, not {args.server!r}"
+    if args.counter < 1:
+        return f"--counter must be a counter number (1 or more), not {args.counter}"
+    return ""
+
+
+def run(args: argparse.Namespace) -> int:
+    problem = check(args)
+    if problem:
+        print(f"hallcall counter: {problem}", file=sys.stderr)
+        return 2
+    from PySide6.QtCore import QTimer
+
+    from hallcall.qtapp import make_app
+
+    from .app import CounterProgram
+
+    app = make_app()
+    program = CounterProgram(args.server, args.counter, lang=args.lang, clerk=args.clerk, compact=args.compact)
+    program.show()
+    # Ctrl-C: Python sees the signal only when it runs, so a timer hands it control now and then;
+    # the quit is queued, so a Ctrl-C that comes before the event loop starts still ends it.
+    signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, app.quit))
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
+    QTimer.singleShot(0, lambda: log.info("counter %d: program open, server %s", args.counter, args.server))
+    try:
+        return int(app.exec())
+    finally:
+        wake.stop()
+        program.close()

@@ -1,0 +1,227 @@
+"""The small choices some actions need: which number, where to transfer, why to pause.
+
+Each is a window-modal dialog opened with ``open()`` (never ``exec()``), so the program keeps
+receiving calls and events while the clerk chooses.  A number can be typed or picked from
+the lists the clerk would otherwise read off the screen; typing into the field never fires
+the counter's single-key actions, because those belong to the main window.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from PySide6.QtCore import QRegularExpression, Qt
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .text import T, name_of
+
+NUMBER_RE = re.compile(r"^[A-Z]{1,2}\d{3}$")
+DIALOG_STYLE = """
+QLabel { font-size: 19px; }
+QPushButton { min-height: 48px; padding: 4px 14px; font-size: 20px; }
+QPushButton:checked { background: #0b4f8a; color: white; font-weight: bold; }
+QLineEdit { min-height: 44px; font-size: 24px; }
+QListWidget { font-size: 20px; }
+QListWidget::item { min-height: 44px; padding-left: 6px; }
+QLabel#error { color: #b00020; }
+"""
+
+
+class _Base(QDialog):
+    """Title, body, an error line and OK/Cancel: what every choice dialog shares."""
+
+    def __init__(self, title: str, lang: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.lang = lang
+        self.setWindowTitle(title)
+        self.setStyleSheet(DIALOG_STYLE)
+        self.setMinimumWidth(480)
+        self.body = QVBoxLayout()
+        self.error = QLabel("")
+        self.error.setObjectName("error")
+        self.ok_button = QPushButton(T("ok", lang))
+        self.ok_button.setDefault(True)
+        self.cancel_button = QPushButton(T("cancel_dialog", lang))
+        self.ok_button.clicked.connect(self._try_accept)
+        self.cancel_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.ok_button)
+        outer = QVBoxLayout(self)
+        heading = QLabel(title)
+        heading.setStyleSheet("font-size: 24px; font-weight: bold;")
+        outer.addWidget(heading)
+        outer.addLayout(self.body)
+        outer.addWidget(self.error)
+        outer.addLayout(buttons)
+
+    def _try_accept(self) -> None:
+        problem = self.problem()
+        if problem:
+            self.error.setText(T(problem, self.lang))
+            return
+        self.accept()
+
+    def problem(self) -> str:
+        """The text key of what is missing or wrong, or "" when the choice can be sent."""
+        return ""
+
+    def fields(self) -> dict[str, Any]:
+        """The request fields the clerk chose."""
+        raise NotImplementedError
+
+
+class NumberDialog(_Base):
+    """A ticket number: typed (A012, a012) or picked from lists such as held or waiting."""
+
+    def __init__(
+        self,
+        title: str,
+        lang: str,
+        picks: list[tuple[str, list[str]]],
+        *,
+        prefill: str = "",
+        with_reason: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(title, lang, parent)
+        self.number = QLineEdit(prefill)
+        self.number.setPlaceholderText(T("number_hint", lang))
+        self.number.setValidator(QRegularExpressionValidator(QRegularExpression(r"[A-Za-z]{1,2}[0-9]{0,3}")))
+        self.number.textEdited.connect(lambda text: self.number.setText(text.upper()))
+        self.body.addWidget(QLabel(T("number", lang)))
+        self.body.addWidget(self.number)
+        self.pick_buttons: dict[str, QPushButton] = {}
+        for label, numbers in picks:
+            self.body.addWidget(QLabel(T(label, lang)))
+            row = QGridLayout()
+            for i, n in enumerate(numbers[:12]):
+                button = QPushButton(n)
+                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                button.clicked.connect(lambda _=False, n=n: self.number.setText(n))
+                self.pick_buttons.setdefault(n, button)
+                row.addWidget(button, i // 6, i % 6)
+            if not numbers:
+                row.addWidget(QLabel(T("pick_none", lang)), 0, 0)
+            self.body.addLayout(row)
+        self.reason: QLineEdit | None = None
+        if with_reason:
+            self.reason = QLineEdit()
+            self.reason.setMaxLength(200)
+            self.body.addWidget(QLabel(T("reason", lang)))
+            self.body.addWidget(self.reason)
+        self.number.setFocus()
+
+    def problem(self) -> str:
+        return "" if NUMBER_RE.match(self.number.text().strip().upper()) else "bad_number"
+
+    def fields(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"number": self.number.text().strip().upper()}
+        if self.reason is not None:
+            out["reason"] = self.reason.text().strip()
+        return out
+
+
+class TransferDialog(_Base):
+    """Where the current ticket goes: one service's queue, or one other counter, and why."""
+
+    def __init__(
+        self, title: str, lang: str, services: list[dict[str, Any]], counters: list[dict[str, Any]], parent: QWidget
+    ) -> None:
+        super().__init__(title, lang, parent)
+        self.services = QListWidget()
+        self.counters = QListWidget()
+        for s in services:
+            item = QListWidgetItem(f"{s.get('prefix', '')}  {name_of(s.get('name'), lang, s['id'])}")
+            item.setData(Qt.ItemDataRole.UserRole, s["id"])
+            self.services.addItem(item)
+        for c in counters:
+            item = QListWidgetItem(name_of(c.get("name"), lang, str(c["number"])))
+            item.setData(Qt.ItemDataRole.UserRole, c["number"])
+            self.counters.addItem(item)
+        # Choosing in one list clears the other: a transfer names exactly one target.
+        self.services.itemClicked.connect(lambda _: self.counters.clearSelection())
+        self.counters.itemClicked.connect(lambda _: self.services.clearSelection())
+        lists = QGridLayout()
+        lists.addWidget(QLabel(T("to_service", lang)), 0, 0)
+        lists.addWidget(QLabel(T("to_counter", lang)), 0, 1)
+        lists.addWidget(self.services, 1, 0)
+        lists.addWidget(self.counters, 1, 1)
+        self.body.addLayout(lists)
+        self.reason = QLineEdit()
+        self.reason.setMaxLength(200)
+        self.body.addWidget(QLabel(T("reason", lang)))
+        self.body.addWidget(self.reason)
+        self.resize(640, 480)
+
+    def problem(self) -> str:
+        return "" if self.services.selectedItems() or self.counters.selectedItems() else "pick_target"
+
+    def fields(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"reason": self.reason.text().strip()}
+        chosen = self.services.selectedItems()
+        if chosen:
+            out["service"] = chosen[0].data(Qt.ItemDataRole.UserRole)
+        else:
+            out["to_counter"] = self.counters.selectedItems()[0].data(Qt.ItemDataRole.UserRole)
+        return out
+
+
+class PauseDialog(_Base):
+    """Why the counter pauses: one of the hall's reasons, or words of the clerk's own."""
+
+    def __init__(self, title: str, lang: str, reasons: list[dict[str, str]], record_lang: str, parent: QWidget) -> None:
+        super().__init__(title, lang, parent)
+        self.record_lang = record_lang
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.reason_buttons: list[QPushButton] = []
+        grid = QGridLayout()
+        for i, reason in enumerate(reasons):
+            button = QPushButton(name_of(reason, lang))
+            button.setCheckable(True)
+            button.setProperty("reason", name_of(reason, record_lang))
+            self.group.addButton(button)
+            self.reason_buttons.append(button)
+            grid.addWidget(button, i // 2, i % 2)
+        self.body.addWidget(QLabel(T("pick_reason", lang)))
+        self.body.addLayout(grid)
+        self.own = QLineEdit()
+        self.own.setMaxLength(200)
+        self.own.textEdited.connect(lambda _: self._uncheck())
+        self.body.addWidget(QLabel(T("own_reason", lang)))
+        self.body.addWidget(self.own)
+
+    def _uncheck(self) -> None:
+        checked = self.group.checkedButton()
+        if checked is not None:
+            self.group.setExclusive(False)
+            checked.setChecked(False)
+            self.group.setExclusive(True)
+
+    def problem(self) -> str:
+        return "" if self.reason_text() else "reason_needed"
+
+    def reason_text(self) -> str:
+        """Typed words win; else the chosen button's reason, in the hall's first language."""
+        own = self.own.text().strip()
+        checked = self.group.checkedButton()
+        return own or (str(checked.property("reason")) if checked is not None else "")
+
+    def fields(self) -> dict[str, Any]:
+        return {"reason": self.reason_text()}

@@ -1,0 +1,360 @@
+"""The clerk's full window: sign-in page, then the counter screen.
+
+The screen is drawn from a CounterState each time something changes (and once a second for
+the running times); it holds no state of its own beyond its widgets, so what it shows after
+a reconnect is exactly what the server's snapshot says.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .actions import ACTIONS
+from .sign_in import SignInPage
+from .state import CounterState
+from .text import T, duration, name_of
+
+SCREEN_STYLE = """
+QWidget#screen { background: #f4f6f8; }
+QFrame[panel="true"] { background: white; border: 1px solid #d0d5db; border-radius: 8px; }
+QLabel { font-size: 20px; color: #1d2733; }
+QLabel#header { font-size: 28px; font-weight: bold; }
+QLabel#paused { font-size: 22px; color: white; background: #c77700; border-radius: 6px; padding: 2px 10px; }
+QLabel#heading { font-size: 18px; color: #5a6572; font-weight: bold; }
+QLabel#number { font-size: 120px; font-weight: bold; color: #0b4f8a; }
+QLabel#number[state="serving"] { color: #1b7f3b; }
+QLabel#number[state=""] { color: #9aa4ae; }
+QLabel#ticketState { font-size: 26px; font-weight: bold; }
+QLabel#marks { font-size: 22px; color: #b3261e; font-weight: bold; }
+QLabel#warnings { font-size: 19px; }
+QLabel#status { font-size: 20px; padding: 4px 8px; border-radius: 4px; }
+QLabel#status[kind="error"] { background: #fde7e9; color: #8c1020; }
+QLabel#status[kind="offline"] { background: #fff1d6; color: #7a4b00; }
+QLabel#status[kind="info"] { background: #e6f1e8; color: #1b5e20; }
+QPushButton { font-size: 21px; min-height: 62px; padding: 2px 8px; border-radius: 6px;
+              background: #e3e8ee; border: 1px solid #b9c2cc; }
+QPushButton:disabled { color: #a3abb4; background: #eef1f4; border-color: #dde2e7; }
+QPushButton[main="true"] { background: #0b4f8a; color: white; font-weight: bold; border-color: #083b68; }
+QPushButton[main="true"]:disabled { background: #eef1f4; color: #a3abb4; border-color: #dde2e7; font-weight: normal; }
+QCheckBox { font-size: 20px; }
+"""
+
+
+def _panel() -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setProperty("panel", True)
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(14, 10, 14, 10)
+    return frame, layout
+
+
+def _heading(layout: QVBoxLayout) -> QLabel:
+    label = QLabel()
+    label.setObjectName("heading")
+    layout.addWidget(label)
+    return label
+
+
+def _repolish(widget: QWidget) -> None:
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+class CounterScreen(QWidget):
+    """Current ticket, my queue, warnings, recently served, and a button per action."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("screen")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(SCREEN_STYLE)
+
+        self.header = QLabel()
+        self.header.setObjectName("header")
+        self.served_today = QLabel()
+        self.paused = QLabel()
+        self.paused.setObjectName("paused")
+        self.badge_slot = QHBoxLayout()
+        self.lang_button = QPushButton()
+        self.compact_button = QPushButton()
+        for b in (self.lang_button, self.compact_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setStyleSheet("min-height: 40px; font-size: 18px;")
+        top = QHBoxLayout()
+        top.addWidget(self.header)
+        top.addSpacing(16)
+        top.addWidget(self.paused)
+        top.addStretch(1)
+        top.addWidget(self.served_today)
+        top.addSpacing(16)
+        top.addLayout(self.badge_slot)
+        top.addWidget(self.lang_button)
+        top.addWidget(self.compact_button)
+
+        current, cl = _panel()
+        self.current_heading = _heading(cl)
+        self.number = QLabel()
+        self.number.setObjectName("number")
+        self.service = QLabel()
+        self.service.setStyleSheet("font-size: 28px;")
+        self.marks = QLabel()
+        self.marks.setObjectName("marks")
+        self.ticket_state = QLabel()
+        self.ticket_state.setObjectName("ticketState")
+        self.times = QLabel()
+        self.times.setStyleSheet("font-size: 24px;")
+        for w in (self.number, self.service, self.marks, self.ticket_state, self.times):
+            cl.addWidget(w)
+        cl.addStretch(1)
+
+        queue, ql = _panel()
+        self.queue_heading = _heading(ql)
+        self.queue = QLabel()
+        self.queue.setTextFormat(Qt.TextFormat.RichText)
+        self.queue.setWordWrap(True)
+        self.queue.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        ql.addWidget(self.queue, 1)
+
+        warn, wl = _panel()
+        self.warnings_heading = _heading(wl)
+        self.warnings = QLabel()
+        self.warnings.setObjectName("warnings")
+        self.warnings.setTextFormat(Qt.TextFormat.RichText)
+        self.warnings.setWordWrap(True)
+        self.warnings.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        wl.addWidget(self.warnings, 1)
+
+        served, sl = _panel()
+        self.served_heading = _heading(sl)
+        self.served = QLabel()
+        self.served.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        sl.addWidget(self.served, 1)
+
+        middle = QGridLayout()
+        middle.addWidget(current, 0, 0, 2, 1)
+        middle.addWidget(queue, 0, 1)
+        middle.addWidget(warn, 1, 1)
+        middle.addWidget(served, 0, 2, 2, 1)
+        middle.setColumnStretch(0, 5)
+        middle.setColumnStretch(1, 5)
+        middle.setColumnStretch(2, 3)
+
+        self.buttons: dict[str, QPushButton] = {}
+        grid = QGridLayout()
+        per_row = 7
+        for i, action in enumerate(ACTIONS):
+            button = QPushButton()
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys go to the window's shortcuts
+            button.setProperty("main", action.main)
+            self.buttons[action.name] = button
+            grid.addWidget(button, i // per_row, i % per_row)
+        self.auto_call = QCheckBox()
+        self.auto_call.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+        self.status = QLabel()
+        self.status.setObjectName("status")
+        self.status.setWordWrap(True)
+
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.auto_call)
+
+        outer = QVBoxLayout(self)
+        outer.addLayout(top)
+        outer.addLayout(middle, 1)
+        outer.addLayout(grid)
+        outer.addLayout(bottom)
+
+    # -- drawing ---------------------------------------------------------------------------
+    def refresh(self, state: CounterState, lang: str) -> None:
+        """Redraw everything from the state (cheap: a few labels)."""
+        now = state.server_now()
+        self.header.setText(T("counter_clerk", lang, counter=state.number, clerk=state.clerk or "—"))
+        self.served_today.setText(T("served_today", lang, n=state.view.get("served_today", 0)))
+        self._draw_pause(state, lang, now)
+        self.current_heading.setText(T("current", lang))
+        self.queue_heading.setText(T("queue", lang) + " · " + T("queue_total", lang, n=state.waiting_total()))
+        self.warnings_heading.setText(T("warnings", lang))
+        self.served_heading.setText(T("served", lang))
+        self.lang_button.setText(T("other_lang", lang))
+        self.auto_call.setText(T("auto_call", lang))
+        self._draw_current(state, lang, now)
+        self.queue.setText(queue_html(state, lang))
+        self.warnings.setText(warnings_html(state, lang, now))
+        self.served.setText(served_text(state, lang))
+
+    def tick(self, state: CounterState, lang: str) -> None:
+        """The once-a-second part: running times and the pause badge."""
+        now = state.server_now()
+        self._draw_current(state, lang, now)
+        self.warnings.setText(warnings_html(state, lang, now))
+        self._draw_pause(state, lang, now)
+
+    def _draw_pause(self, state: CounterState, lang: str, now: float) -> None:
+        self.paused.setVisible(state.paused)
+        if state.paused:
+            since = now - float(state.view.get("paused_at") or now)
+            reason = pause_reason_text(state, str(state.view.get("pause_reason") or ""), lang)
+            self.paused.setText(T("paused_badge", lang, reason=reason, minutes=duration(since, lang)))
+
+    def _draw_current(self, state: CounterState, lang: str, now: float) -> None:
+        cur = state.current
+        self.number.setProperty("state", state.current_state)
+        _repolish(self.number)
+        if not cur:
+            self.number.setText(T("no_current", lang))
+            self.service.setText("")
+            self.marks.setText("")
+            self.ticket_state.setText(T("idle_hint", lang) if not state.paused else "")
+            self.times.setText("")
+            return
+        self.number.setText(cur["number"])
+        self.service.setText(service_name(state, cur.get("service", ""), lang))
+        self.marks.setText("  ".join(ticket_marks(cur, lang)))
+        self.ticket_state.setText(T("state_" + cur["state"], lang) if cur["state"] in ("called", "serving") else "")
+        called = float(cur.get("called_at") or now)
+        lines = [T("waited", lang, t=duration(called - float(cur.get("issued_at") or called), lang))]
+        if cur["state"] == "serving" and cur.get("serving_at"):
+            lines.append(T("serving_for", lang, t=duration(now - float(cur["serving_at"]), lang)))
+        else:
+            lines.append(T("called_for", lang, t=duration(now - called, lang)))
+        if cur.get("recalls"):
+            lines.append(T("recalls", lang, n=cur["recalls"]))
+        self.times.setText("\n".join(lines))
+
+    def set_status(self, text: str, kind: str) -> None:
+        self.status.setText(text)
+        self.status.setProperty("kind", kind)
+        self.status.setVisible(bool(text))
+        _repolish(self.status)
+
+
+def service_name(state: CounterState, service_id: str, lang: str) -> str:
+    return name_of(state.service_config(service_id).get("name"), lang, service_id)
+
+
+def pause_reason_text(state: CounterState, reason: str, lang: str) -> str:
+    """A configured reason is shown in the screen's language, whichever language was stored."""
+    for option in state.counter_program()["pause_reasons"]:
+        if reason in (option.get("zh"), option.get("en")):
+            return name_of(option, lang, reason)
+    return reason
+
+
+def ticket_marks(ticket: dict[str, Any], lang: str) -> list[str]:
+    marks = []
+    if ticket.get("priority", "normal") != "normal":
+        marks.append("★ " + T("mark_priority", lang))
+    if ticket.get("transfers"):
+        marks.append("⇄ " + T("mark_transfer", lang))
+    if ticket.get("putbacks"):
+        marks.append("↺ " + T("mark_putback", lang))
+    return marks
+
+
+def queue_html(state: CounterState, lang: str) -> str:
+    priority = state.priority_numbers()
+    rows = []
+    for summary in state.my_queue():
+        name = escape(service_name(state, summary["service"], lang))
+        nxt = " ".join(
+            f'<b style="color:#b3261e">★{escape(n)}</b>' if n in priority else escape(n)
+            for n in summary.get("next", [])[:5]
+        )
+        count = T("queue_line", lang, name=name, n=summary.get("waiting", 0))
+        rows.append(f'<p style="margin:2px 0"><b>{count}</b>&nbsp;&nbsp;<span style="color:#34495e">{nxt}</span></p>')
+    if state.targeted:
+        rows.append(f"<p><b>⇄ {escape(T('targeted', lang, numbers=' '.join(state.targeted)))}</b></p>")
+    if state.held:
+        rows.append(f"<p><b>‖ {escape(T('held', lang, numbers=' '.join(state.held)))}</b></p>")
+    if not rows or (state.waiting_total() == 0 and not state.held):
+        rows.append(f'<p style="color:#7b8794">{escape(T("queue_empty_line", lang))}</p>')
+    return "".join(rows)
+
+
+def warnings_html(state: CounterState, lang: str, now: float) -> str:
+    lines: list[tuple[str, str]] = []  # (colour, text)
+    for w in sorted(state.warnings.values(), key=lambda w: (-int(w.get("level", 1)), w.get("raised_at", 0))):
+        grown = max(0.0, now - float(w.get("raised_at", now)))
+        if w["kind"] == "wait":
+            text = T(
+                f"warn_wait_{2 if w.get('level') == 2 else 1}",
+                lang,
+                number=w.get("number", ""),
+                service=service_name(state, w.get("service", ""), lang),
+                waited=duration(float(w.get("waited_s", 0)) + grown, lang),
+                target=duration(float(w.get("target_s", 0)), lang),
+            )
+        elif w["kind"] == "pause_long":
+            reason = pause_reason_text(state, str(w.get("reason", "")), lang)
+            text = T("warn_pause", lang, paused=duration(float(w.get("paused_s", 0)) + grown, lang), reason=reason)
+        elif w["kind"] == "unstaffed":
+            text = T("warn_unstaffed", lang, counter=w.get("counter", ""))
+        else:
+            text = w["kind"]
+        lines.append(("#b3261e" if w.get("level") == 2 else "#b35c00", text))
+    for d in state.fault_devices():
+        lines.append(("#6a3d9a", T("warn_device", lang, device=d.get("device", ""), detail=d.get("detail", ""))))
+    if not lines:
+        return f'<span style="color:#7b8794">{escape(T("no_warnings", lang))}</span>'
+    return "".join(f'<p style="margin:2px 0; color:{c}">⚠ {escape(t)}</p>' for c, t in lines)
+
+
+def served_text(state: CounterState, lang: str) -> str:
+    zone = ZoneInfo(state.hall.get("timezone") or "UTC")
+    rows = []
+    for t in reversed(state.served):
+        at = t.get("finished_at")
+        clock = datetime.fromtimestamp(float(at), zone).strftime("%H:%M") if at else ""
+        rows.append(
+            T("served_line", lang, number=t["number"], service=service_name(state, t["service"], lang), time=clock)
+        )
+    return "\n".join(rows) if rows else "—"
+
+
+class MainWindow(QMainWindow):
+    """Sign-in page and counter screen on one stack: the window never changes under the clerk."""
+
+    closing = Signal()  # the clerk closed the window: the program ends
+
+    def __init__(self, counter: int, lang: str, clerk: str = "") -> None:
+        super().__init__()
+        self.sign_in = SignInPage(counter, lang, clerk)
+        self.screen = CounterScreen()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.sign_in)
+        self.pages.addWidget(self.screen)
+        self.setCentralWidget(self.pages)
+        self.resize(1366, 800)
+
+    def show_sign_in(self) -> None:
+        self.pages.setCurrentWidget(self.sign_in)
+
+    def show_screen(self) -> None:
+        self.pages.setCurrentWidget(self.screen)
+
+    @property
+    def signed_in_page(self) -> bool:
+        return self.pages.currentWidget() is self.screen
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.closing.emit()
+        super().closeEvent(event)

@@ -1,0 +1,181 @@
+"""Every word the counter program shows, in Chinese and English.
+
+One table, so a clerk who switches language sees the whole screen switch, and a missing
+translation is a KeyError in the tests rather than a blank button in a hall.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hallcall.i18n import Strings, error_text
+
+T = Strings(
+    {
+        # window and sign-in
+        "title": ("{counter}号窗口 · 叫号", "Counter {counter} · Calling"),
+        "sign_in_title": ("{counter}号窗口 登录", "Sign in at counter {counter}"),
+        "clerk_name": ("工号 / 姓名", "Clerk name"),
+        "password": ("密码", "Password"),
+        "sign_in": ("登录", "Sign in"),
+        "signing_in": ("正在登录…", "Signing in…"),
+        "need_name_password": ("请输入工号和密码。", "Enter your name and password."),
+        "session_ended": ("您已退出登录：{reason}", "You were signed out: {reason}"),
+        "signed_out": ("已退出登录。", "Signed out."),
+        "end_day": ("营业日结束", "the business day ended"),
+        "end_taken_over": ("{name} 已接替本窗口", "{name} took over this counter"),
+        "end_moved": ("您已在{counter}号窗口登录", "you signed in at counter {counter}"),
+        "end_supervisor": ("主管 {name} 已将您退出", "supervisor {name} signed you out"),
+        "other_lang": ("English", "中文"),
+        # header
+        "counter_clerk": ("{counter}号窗口 · {clerk}", "Counter {counter} · {clerk}"),
+        "served_today": ("今日已办 {n}", "{n} served today"),
+        "paused_badge": ("暂停中：{reason} · {minutes}", "Paused: {reason} · {minutes}"),
+        # current ticket
+        "current": ("当前号", "Current ticket"),
+        "no_current": ("—", "—"),
+        "idle_hint": ("按 N 叫下一位", "Press N to call the next visitor"),
+        "state_called": ("已呼叫，等候到窗口", "Called, on the way"),
+        "state_serving": ("办理中", "Being served"),
+        "waited": ("已等候 {t}", "Waited {t}"),
+        "called_for": ("呼叫后 {t}", "Called {t} ago"),
+        "serving_for": ("已办理 {t}", "Served for {t}"),
+        "recalls": ("重呼 {n} 次", "Recalled {n}×"),
+        "mark_priority": ("优先", "Priority"),
+        "mark_transfer": ("转入", "Transferred"),
+        "mark_putback": ("过号重排", "Put back"),
+        # queue
+        "queue": ("我的队列", "My queue"),
+        "queue_total": ("共 {n} 人等候", "{n} waiting"),
+        "queue_line": ("{name}：{n} 人", "{name}: {n}"),
+        "queue_empty_line": ("暂无等候", "Nobody waiting"),
+        "targeted": ("转给本窗口：{numbers}", "Sent to this counter: {numbers}"),
+        "held": ("暂挂：{numbers}", "Held: {numbers}"),
+        # warnings
+        "warnings": ("提醒", "Warnings"),
+        "no_warnings": ("无", "None"),
+        "warn_wait_1": (
+            "{number}号（{service}）已等候 {waited}，接近时限 {target}",
+            "{number} ({service}) has waited {waited}, near the {target} target",
+        ),
+        "warn_wait_2": (
+            "{number}号（{service}）已等候 {waited}，超过时限 {target}",
+            "{number} ({service}) has waited {waited}, over the {target} target",
+        ),
+        "warn_pause": ("本窗口暂停已 {paused}（{reason}）", "This counter has been paused for {paused} ({reason})"),
+        "warn_unstaffed": ("{counter}号窗口无人值守", "Counter {counter} is unstaffed"),
+        "warn_device": ("设备 {device} 故障：{detail}", "Device {device} fault: {detail}"),
+        # served list
+        "served": ("最近办结", "Recently served"),
+        "served_line": ("{number} {service} {time}", "{number} {service} {time}"),
+        # actions (buttons)
+        "call_next": ("叫号", "Call next"),
+        "recall": ("重呼", "Recall"),
+        "start": ("开始办理", "Start"),
+        "finish": ("办结", "Finish"),
+        "no_show": ("过号", "No-show"),
+        "put_back": ("过号重排", "Put back"),
+        "transfer": ("转移", "Transfer"),
+        "hold": ("暂挂", "Hold"),
+        "call_back": ("回呼暂挂", "Call back"),
+        "call_number": ("指定叫号", "Call a number"),
+        "cancel": ("取消号", "Cancel a ticket"),
+        "pause": ("暂停", "Pause"),
+        "resume": ("恢复服务", "Resume"),
+        "sign_out": ("退出", "Sign out"),
+        "compact": ("小窗模式", "Compact"),
+        "expand": ("完整窗口", "Full window"),
+        "auto_call": ("办结后自动叫号", "Auto-call after finish"),
+        "key_hint": ("{text}  [{shortcut}]", "{text}  [{shortcut}]"),
+        # status line
+        "offline": (
+            "与服务器的连接中断，操作暂不可用；恢复后自动继续。",
+            "No connection to the server: actions are off until it is back.",
+        ),
+        "sending": ("正在发送：{action}…", "Sending: {action}…"),
+        "waiting_answer": ("连接恢复后将重发：{action}", "Will resend after reconnecting: {action}"),
+        "done_called": ("已呼叫 {number}", "Called {number}"),
+        "done_recall": ("已重呼 {number}", "Recalled {number}"),
+        "done_start": ("{number} 开始办理", "Serving {number}"),
+        "done_finish": ("{number} 已办结", "{number} finished"),
+        "done_no_show": ("{number} 已过号", "{number} marked a no-show"),
+        "done_put_back": ("{number} 已重新排队", "{number} is back in the queue"),
+        "done_transfer": ("{number} 已转移", "{number} transferred"),
+        "done_hold": ("{number} 已暂挂", "{number} held"),
+        "done_cancel": ("{number} 已取消", "{number} cancelled"),
+        "done_pause": ("已暂停服务", "Counter paused"),
+        "done_resume": ("已恢复服务", "Counter resumed"),
+        "auto_empty": ("自动叫号：暂无等候的号。", "Auto-call: nobody is waiting."),
+        # dialogs
+        "ok": ("确定", "OK"),
+        "cancel_dialog": ("取消", "Cancel"),
+        "number": ("号码", "Number"),
+        "number_hint": ("输入号码，如 A012", "Type a number, e.g. A012"),
+        "pick_held": ("暂挂的号", "Held"),
+        "pick_next": ("等候中的号", "Waiting"),
+        "pick_no_show": ("本窗口过号", "My no-shows"),
+        "pick_none": ("（无）", "(none)"),
+        "reason": ("原因（可不填）", "Reason (optional)"),
+        "own_reason": ("或填写原因", "Or type a reason"),
+        "to_service": ("转到业务", "To a service"),
+        "to_counter": ("转到窗口", "To a counter"),
+        "pick_reason": ("选择暂停原因", "Choose why you pause"),
+        "bad_number": ("号码格式不对，应如 A012。", "Not a ticket number; it looks like A012."),
+        "pick_target": ("请选择一个业务或窗口。", "Choose a service or a counter."),
+        "reason_needed": ("请填写原因。", "Please give a reason."),
+    }
+)
+
+
+def refusal_text(answer: dict[str, Any], lang: str) -> str:
+    """The server's refusal in the clerk's language.
+
+    The server words every refusal in Chinese itself (``message_zh``); the English sentence is
+    built from the shared catalogue by code, because the server's ``message`` is meant for logs
+    and may read like one."""
+    if lang == "zh" and answer.get("message_zh"):
+        return str(answer["message_zh"])
+    details = dict(answer.get("details") or {})
+    if "field" in answer:
+        details.setdefault("field", answer["field"])
+    code = str(answer.get("code", ""))
+    text = error_text(code, lang, details)
+    return text if text != code else str(answer.get("message") or code)
+
+
+_SESSION_ENDS = (
+    (re.compile(r"^day end$"), "end_day"),
+    (re.compile(r"^taken over by (?P<name>.+)$"), "end_taken_over"),
+    (re.compile(r"^moved to counter (?P<counter>\d+)$"), "end_moved"),
+    (re.compile(r"^signed out by supervisor (?P<name>.+)$"), "end_supervisor"),
+)
+
+
+def session_end_text(reason: str, lang: str) -> str:
+    """Why a session ended, in the clerk's language.
+
+    The server states its own reasons in fixed English phrases (protocol 5.5); a supervisor's
+    own words are shown as written."""
+    for pattern, key in _SESSION_ENDS:
+        m = pattern.match(reason)
+        if m:
+            return T(key, lang, **m.groupdict())
+    return reason
+
+
+def duration(seconds: float, lang: str) -> str:
+    """A wait or service time as a clerk reads it at a glance: 45 s, 12:05, 1:02:30."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s} 秒" if lang == "zh" else f"{s} s"
+    h, rest = divmod(s, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def name_of(names: dict[str, str] | None, lang: str, fallback: str = "") -> str:
+    """A configured {zh, en} name in ``lang``, falling back to the other language."""
+    if not names:
+        return fallback
+    return names.get(lang) or names.get("en") or names.get("zh") or fallback

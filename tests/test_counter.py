@@ -1,0 +1,344 @@
+"""The counter program against a real server: sign-in, every action by button and by key,
+buttons that follow the state, refusals in words, auto-call, warnings, a forced sign-out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import LiveHall, config_with
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from test_counter_support import issue, journey, open_program, press, settle, shoot, sign_in
+
+from counter.actions import ACTIONS
+from counter.app import CounterProgram
+from counter.dialogs import NumberDialog, PauseDialog, TransferDialog
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def actions_in(live_hall: LiveHall, number: str) -> list[str]:
+    return [step["action"] for step in journey(live_hall, number)]
+
+
+def enabled(program: CounterProgram) -> set[str]:
+    return {a.name for a in ACTIONS if program.screen.buttons[a.name].isEnabled()}
+
+
+# -- sign-in ---------------------------------------------------------------------------------
+
+
+def test_wrong_password_says_so_plainly_and_the_right_one_then_signs_in(live_hall: LiveHall, qtbot: Any) -> None:
+    program = open_program(live_hall, qtbot, 1)
+    page = program.sign_in
+    page.name.setText("cat")
+    page.password.setText("not-the-password")
+    qtbot.mouseClick(page.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.message.text() == "The name or password is not correct.", timeout=8000)
+    assert not program.window.signed_in_page
+    assert page.password.text() == "" and page.button.isEnabled()
+    sign_in(qtbot, program, "cat")
+    assert program.screen.header.text() == "Counter 1 · cat"
+
+
+def test_a_wrong_clerk_name_gets_the_same_words_in_chinese(live_hall: LiveHall, qtbot: Any) -> None:
+    program = open_program(live_hall, qtbot, 1, lang="zh")
+    program.sign_in.name.setText("nobody")
+    program.sign_in.password.setText("pass1234")
+    qtbot.keyClick(program.sign_in.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: program.sign_in.message.text() == "用户名或密码不正确。", timeout=8000)
+
+
+def test_a_backup_clerk_signs_in_at_the_counter_they_back_up_and_others_are_told_why_not(
+    live_hall: LiveHall, qtbot: Any
+) -> None:
+    outsider = open_program(live_hall, qtbot, 4)
+    outsider.sign_in.name.setText("cat")
+    outsider.sign_in.password.setText("pass1234")
+    qtbot.mouseClick(outsider.sign_in.button, Qt.MouseButton.LeftButton)
+    expected = "You are neither a clerk nor a backup of counter 4."
+    qtbot.waitUntil(lambda: outsider.sign_in.message.text() == expected, timeout=8000)
+    backup = open_program(live_hall, qtbot, 4)
+    sign_in(qtbot, backup, "bob")
+    assert backup.state.clerk == "bob"
+
+
+def test_empty_fields_are_caught_before_anything_is_sent(live_hall: LiveHall, qtbot: Any) -> None:
+    program = open_program(live_hall, qtbot, 1)
+    qtbot.mouseClick(program.sign_in.button, Qt.MouseButton.LeftButton)
+    assert program.sign_in.message.text() == "Enter your name and password."
+    assert program.link is None
+
+
+# -- every action ------------------------------------------------------------------------------
+
+
+def accept(qtbot: Any, program: CounterProgram, via: str, choose: Any = None) -> None:
+    """Finish the open dialog: pick with the mouse and click OK, or type and press Enter."""
+    qtbot.waitUntil(lambda: program.dialog is not None and program.dialog.isVisible(), timeout=3000)
+    dialog = program.dialog
+    if choose is not None:
+        choose(dialog)
+    if via == "button":
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    else:
+        dialog.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=2000)
+        qtbot.keyClick(dialog.focusWidget() or dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: program.dialog is None, timeout=3000)
+
+
+def number_choice(qtbot: Any, number: str, via: str) -> Any:
+    """Pick the number from the dialog's lists (mouse), or type it in lower case (keyboard)."""
+
+    def choose(dialog: NumberDialog) -> None:
+        if via == "button":
+            dialog.pick_buttons[number].click()
+        else:
+            dialog.number.clear()
+            qtbot.keyClicks(dialog.number, number.lower())
+        assert dialog.number.text() == number
+
+    return choose
+
+
+@pytest.mark.parametrize("via", ["button", "key"])
+def test_every_action(live_hall: LiveHall, qtbot: Any, via: str) -> None:
+    issue(live_hall, "social", 5)  # A001..A005
+    issue(live_hall, "consult", 1)  # C001
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+
+    def act(name: str, choose: Any = None, dialog: bool = False) -> None:
+        press(qtbot, program, name, via)
+        if dialog:
+            accept(qtbot, program, via, choose)
+        settle(qtbot, program)
+        assert program.screen.status.property("kind") == "info", program.screen.status.text()
+
+    act("call_next")
+    assert program.state.current["number"] == "A001"
+    act("recall")
+    assert program.state.current["recalls"] == 1
+    act("start")
+    assert program.state.current_state == "serving"
+    act("finish")
+    assert program.state.current is None and program.state.served[-1]["number"] == "A001"
+    assert "A001" in program.screen.served.text()
+
+    act("call_next")
+    act("no_show")
+    assert program.state.no_shows == ["A002"]
+    act("put_back", lambda d: d.number.text() == "A002" or pytest.fail("the last no-show is offered"), dialog=True)
+
+    act("call_next")  # A003: A002 is in its put-back cool-down
+    assert program.state.current["number"] == "A003"
+
+    def to_counter_3(d: TransferDialog) -> None:
+        item = next(d.counters.item(i) for i in range(d.counters.count()) if d.counters.item(i).data(256) == 3)
+        d.counters.setCurrentItem(item)
+        d.reason.setText("needs the consultation desk")
+        shoot(d, f"counter-transfer-dialog-{via}")
+
+    act("transfer", to_counter_3, dialog=True)
+    act("call_next")
+    assert program.state.current["number"] == "A004"
+    act("hold")
+    assert program.state.held == ["A004"]
+    act("call_back", number_choice(qtbot, "A004", via), dialog=True)
+    assert program.state.current["number"] == "A004"
+    act("finish")
+    act("call_number", number_choice(qtbot, "C001", via), dialog=True)
+    assert program.state.current["number"] == "C001"
+    act("finish")
+    act("cancel", number_choice(qtbot, "A005", via), dialog=True)
+
+    def meeting(d: PauseDialog) -> None:
+        next(b for b in d.reason_buttons if b.text() == "Meeting").click()
+        shoot(d, f"counter-pause-dialog-{via}")
+
+    act("pause", meeting, dialog=True)
+    assert program.state.paused and program.state.view["pause_reason"] == "开会"
+    assert "Paused: Meeting" in program.screen.paused.text()
+    assert not program.can("call_next")
+    act("pause")  # the same key resumes
+    assert not program.state.paused
+    press(qtbot, program, "sign_out", via)
+    qtbot.waitUntil(lambda: not program.window.signed_in_page, timeout=5000)
+    assert program.sign_in.message.text() == "Signed out."
+    assert program.sign_in.message.property("kind") == "info"  # not an error: the clerk chose it
+
+    # The journal shows each step once: nothing lost, nothing done twice.
+    assert actions_in(live_hall, "A001") == ["issue", "call", "recall", "serve", "finish"]
+    assert actions_in(live_hall, "A002") == ["issue", "call", "no_show", "put_back"]
+    assert actions_in(live_hall, "A003") == ["issue", "call", "transfer"]
+    assert journey(live_hall, "A003")[-1]["detail"]["to_counter"] == 3
+    assert journey(live_hall, "A003")[-1]["reason"] == "needs the consultation desk"
+    assert actions_in(live_hall, "A004") == ["issue", "call", "hold", "call_back", "finish"]
+    assert actions_in(live_hall, "C001") == ["issue", "call_number", "finish"]
+    assert actions_in(live_hall, "A005") == ["issue", "cancel"]
+
+
+def test_buttons_follow_the_counters_state(live_hall: LiveHall, qtbot: Any) -> None:
+    issue(live_hall, "social", 1)
+    program = open_program(live_hall, qtbot, 1)
+    assert enabled(program) == set()  # not signed in
+    sign_in(qtbot, program)
+    idle = {"call_next", "call_number", "put_back", "cancel", "pause", "sign_out"}
+    assert enabled(program) == idle
+    press(qtbot, program, "call_next", "button")
+    settle(qtbot, program)
+    qtbot.waitUntil(lambda: not program.state.next_numbers(), timeout=3000)  # the queue event follows
+    assert enabled(program) == {"recall", "start", "finish", "no_show", "put_back", "transfer", "hold", "pause"}
+    press(qtbot, program, "start", "button")
+    settle(qtbot, program)
+    assert enabled(program) == {"finish", "put_back", "transfer", "hold", "pause"}
+    press(qtbot, program, "hold", "button")
+    settle(qtbot, program)
+    assert enabled(program) == {"call_next", "call_number", "call_back", "put_back", "pause", "sign_out"}
+    program.link.request("pause", reason="meeting")  # as if from elsewhere: the screen follows the server
+    qtbot.waitUntil(lambda: program.state.paused, timeout=5000)
+    assert enabled(program) == {"put_back", "pause", "sign_out"}
+    assert program.screen.buttons["pause"].text() == "Resume  [P]"
+
+
+def test_a_disabled_action_does_nothing_on_its_key(live_hall: LiveHall, qtbot: Any) -> None:
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+    program.window.activateWindow()
+    qtbot.keyClick(program.window, "F")  # finish, with no ticket at the counter
+    qtbot.wait(100)
+    assert not program.pending
+    assert program.screen.status.text() == ""
+
+
+def test_refusals_are_shown_in_the_clerks_language(live_hall: LiveHall, qtbot: Any) -> None:
+    issue(live_hall, "social", 1)
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+    press(qtbot, program, "call_next", "key")
+    settle(qtbot, program)
+    for _ in range(2):  # max_recalls = 2
+        press(qtbot, program, "recall", "key")
+        settle(qtbot, program)
+    press(qtbot, program, "recall", "key")
+    settle(qtbot, program)
+    assert program.screen.status.text() == "Ticket A001 has been recalled the most times allowed."
+    assert program.screen.status.property("kind") == "error"
+    qtbot.keyClick(program.window, "l")  # the other language, one key away
+    assert program.lang == "zh"
+    press(qtbot, program, "recall", "key")
+    settle(qtbot, program)
+    assert program.screen.status.text() == "A001号已达重呼次数上限。"
+    assert program.screen.buttons["call_next"].text() == "叫号  [N]"
+
+
+def test_nobody_waiting_is_said_in_words(live_hall: LiveHall, qtbot: Any) -> None:
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+    press(qtbot, program, "call_next", "button")
+    settle(qtbot, program)
+    assert program.screen.status.text() == "Nobody is waiting."
+
+
+def test_typing_a_number_never_fires_an_action(live_hall: LiveHall, qtbot: Any) -> None:
+    issue(live_hall, "consult", 1)
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+    press(qtbot, program, "call_number", "key")
+    qtbot.waitUntil(lambda: program.dialog is not None, timeout=3000)
+    dialog = program.dialog
+    dialog.activateWindow()
+    qtbot.keyClicks(dialog.number, "c001")  # C is call back, and N would call the next
+    assert dialog.number.text() == "C001"
+    assert not program.pending
+    qtbot.keyClick(dialog.number, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: program.dialog is None, timeout=3000)
+    assert not program.pending and program.state.current is None
+
+
+def test_a_number_that_is_not_one_is_refused_in_the_dialog(live_hall: LiveHall, qtbot: Any) -> None:
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+    press(qtbot, program, "call_number", "button")
+    qtbot.waitUntil(lambda: program.dialog is not None, timeout=3000)
+    program.dialog.number.setText("A1")
+    qtbot.mouseClick(program.dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert program.dialog.isVisible()
+    assert program.dialog.error.text() == "Not a ticket number; it looks like A012."
+    assert not program.pending
+
+
+def test_auto_call_calls_the_next_ticket_after_finish(live_hall: LiveHall, qtbot: Any) -> None:
+    issue(live_hall, "social", 2)
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+    assert not program.screen.auto_call.isChecked()  # the hall's default
+    program.screen.auto_call.setChecked(True)
+    press(qtbot, program, "call_next", "key")
+    settle(qtbot, program)
+    press(qtbot, program, "finish", "key")
+    qtbot.waitUntil(lambda: (program.state.current or {}).get("number") == "A002", timeout=5000)
+    settle(qtbot, program)
+    assert actions_in(live_hall, "A002") == ["issue", "call"]
+
+
+def test_warnings_and_device_faults_concern_this_counter(live_hall: LiveHall, qtbot: Any) -> None:
+    issue(live_hall, "social", 1)
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+    live_hall.clock.advance(9 * 60)  # 90 % of social's 10-minute target wait
+    qtbot.waitUntil(lambda: "A001" in program.screen.warnings.text(), timeout=5000)
+    assert "near the 10:00 target" in program.screen.warnings.text()
+    k = live_hall.run(live_hall.hall.kiosk())
+    live_hall.run(k.request("device_status", state="fault", detail="out of paper"))
+    qtbot.waitUntil(lambda: "kiosk-1 fault: out of paper" in program.screen.warnings.text(), timeout=5000)
+
+
+def test_a_forced_sign_out_returns_to_sign_in_with_the_reason(live_hall: LiveHall, qtbot: Any) -> None:
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+    sup = live_hall.run(live_hall.hall.supervisor())
+    live_hall.run(sup.request("force_sign_out", counter=1, reason="called back to the department"))
+    qtbot.waitUntil(lambda: not program.window.signed_in_page, timeout=5000)
+    assert program.sign_in.message.text() == "You were signed out: called back to the department"
+    assert program.link is None
+    sign_in(qtbot, program)  # and signing in again works
+
+
+def test_signing_in_elsewhere_ends_this_session_with_the_reason_in_chinese(live_hall: LiveHall, qtbot: Any) -> None:
+    program = open_program(live_hall, qtbot, 1, lang="zh")
+    sign_in(qtbot, program, "cat")
+    live_hall.run(live_hall.hall.counter(2, "cat"))  # cat moves to counter 2
+    qtbot.waitUntil(lambda: not program.window.signed_in_page, timeout=5000)
+    assert program.sign_in.message.text() == "您已退出登录：您已在2号窗口登录"
+
+
+def test_the_halls_counter_program_settings_apply(tmp_path: Path, qtbot: Any) -> None:
+    section = '[counter_program]\nauto_call = true\npause_reasons = [{ zh = "午休", en = "Lunch" }]\n\n[server]'
+    config_with(tmp_path, "[server]", section)
+    live = LiveHall(tmp_path, tmp_path / "hall.toml")
+    try:
+        program = open_program(live, qtbot, 1)
+        sign_in(qtbot, program)
+        assert program.screen.auto_call.isChecked()
+        press(qtbot, program, "pause", "button")
+        qtbot.waitUntil(lambda: program.dialog is not None, timeout=3000)
+        assert [b.text() for b in program.dialog.reason_buttons] == ["Lunch"]
+        program.dialog.reject()
+    finally:
+        live.close()
+
+
+def test_a_counter_in_use_is_not_taken_and_the_second_clerk_is_told(live_hall: LiveHall, qtbot: Any) -> None:
+    first = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, first, "cat")
+    second = open_program(live_hall, qtbot, 1)
+    second.sign_in.name.setText("dan")
+    second.sign_in.password.setText("pass1234")
+    qtbot.mouseClick(second.sign_in.button, Qt.MouseButton.LeftButton)
+    expected = "Someone is already signed in at counter 1."
+    qtbot.waitUntil(lambda: second.sign_in.message.text() == expected, timeout=8000)
+    assert first.connected() and first.window.signed_in_page

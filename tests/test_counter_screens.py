@@ -1,0 +1,177 @@
+"""What the clerk sees: a busy morning drawn in both languages, normal and compact, saved as
+screenshots (build/screenshots/counter-*.png); the compact bar's shape and its buttons; the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from conftest import ROOT, LiveHall
+from PySide6.QtCore import Qt
+from test_counter_support import issue, open_program, press, settle, shoot, sign_in
+
+from counter import cli
+from counter.app import CounterProgram
+from counter.compact_bar import BAR_HEIGHT
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def busy_morning(live_hall: LiveHall, qtbot: Any, lang: str) -> CounterProgram:
+    """Counter 1 after some work: a priority ticket served, one held, one sent here by counter 3
+    and being served, tickets over their target wait, and a kiosk out of paper."""
+    issue(live_hall, "social", 4)  # A001-A004
+    issue(live_hall, "social", 1, priority="green")  # A005
+    issue(live_hall, "tax", 2)  # B001-B002
+    issue(live_hall, "consult", 1)  # C001
+    program = open_program(live_hall, qtbot, 1, lang=lang)
+    sign_in(qtbot, program)
+    for name in ("call_next", "start", "finish", "call_next", "finish", "call_next", "hold"):
+        press(qtbot, program, name, "button")
+        settle(qtbot, program)
+    other = live_hall.run(live_hall.hall.counter(3, "dan"))
+    live_hall.run(other.request("call_next"))
+    live_hall.run(other.request("transfer", to_counter=1, reason="needs a social security check"))
+    live_hall.clock.advance(9 * 60)
+    press(qtbot, program, "call_next", "button")
+    settle(qtbot, program)
+    press(qtbot, program, "start", "button")
+    settle(qtbot, program)
+    live_hall.clock.advance(4 * 60 + 12)
+    kiosk = live_hall.run(live_hall.hall.kiosk())
+    live_hall.run(kiosk.request("device_status", state="fault", detail="out of paper"))
+    program.link.request("snapshot")  # a fresh snapshot also sets the clock to the server's
+    qtbot.waitUntil(lambda: "A003" in program.screen.warnings.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "A004" in program.screen.warnings.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "kiosk-1" in program.screen.warnings.text(), timeout=5000)
+    program._tick()
+    return program
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_screens_in_both_languages(live_hall: LiveHall, qtbot: Any, lang: str) -> None:
+    program = busy_morning(live_hall, qtbot, lang)
+    screen = program.screen
+    assert screen.number.text() == "C001"
+    if lang == "zh":
+        assert screen.ticket_state.text() == "办理中"
+        assert "已办理 4:12" in screen.times.text()
+        assert "转入" in screen.marks.text()
+        assert "暂挂：A002" in screen.queue.text()
+        assert "设备 kiosk-1 故障：out of paper" in screen.warnings.text()
+        assert screen.buttons["call_next"].text() == "叫号  [N]"
+    else:
+        assert screen.ticket_state.text() == "Being served"
+        assert "Served for 4:12" in screen.times.text()
+        assert "Transferred" in screen.marks.text()
+        assert "Held: A002" in screen.queue.text()
+        assert "A004 (Social security) has waited" in screen.warnings.text()
+    assert "A005" in screen.served.text() and "A001" in screen.served.text()
+    shoot(program.window, f"counter-{lang}")
+
+    qtbot.keyClick(program.window, "m")  # compact mode
+    qtbot.waitUntil(lambda: program.bar.isVisible() and not program.window.isVisible(), timeout=3000)
+    assert program.bar.height() <= BAR_HEIGHT + 4
+    assert program.bar.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    assert program.bar.number.text() == "C001"
+    assert set(program.bar.buttons) == {"call_next", "recall", "finish", "no_show"}
+    shoot(program.bar, f"counter-compact-{lang}")
+
+
+def test_sign_in_screens(live_hall: LiveHall, qtbot: Any) -> None:
+    for lang in ("zh", "en"):
+        program = open_program(live_hall, qtbot, 4, lang=lang, clerk="ann")
+        program.sign_in.password.setText("wrong")
+        qtbot.keyClick(program.sign_in.password, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda p=program: p.sign_in.message.text() != p.sign_in.button.text(), timeout=8000)
+        qtbot.waitUntil(lambda p=program: p.link is not None and p.link.state == "refused", timeout=8000)
+        shoot(program.window, f"counter-sign-in-{lang}")
+
+
+def test_compact_bar_works_the_counter_and_goes_back(live_hall: LiveHall, qtbot: Any) -> None:
+    issue(live_hall, "social", 2)
+    program = open_program(live_hall, qtbot, 1, compact=True)
+    sign_in_from_compact = program.want_compact
+    assert sign_in_from_compact and program.window.isVisible()  # sign-in happens in the window
+    program.sign_in.name.setText("cat")
+    program.sign_in.password.setText("pass1234")
+    qtbot.mouseClick(program.sign_in.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: program.compact and program.bar.isVisible() and program.connected(), timeout=8000)
+    press(qtbot, program, "call_next", "button")  # the bar's own button
+    settle(qtbot, program)
+    assert program.bar.number.text() == "A001"
+    press(qtbot, program, "no_show", "key")  # a key on the bar
+    settle(qtbot, program)
+    assert program.bar.number.text() == "—"
+    press(qtbot, program, "call_next", "button")  # A002, and then nobody is left
+    settle(qtbot, program)
+    press(qtbot, program, "finish", "button")
+    settle(qtbot, program)
+    press(qtbot, program, "call_next", "button")
+    settle(qtbot, program)
+    assert program.bar.status.text() == "Nobody is waiting."
+    assert program.bar.status.property("kind") == "error"
+    shoot(program.bar, "counter-compact-refusal-en")
+    qtbot.mouseClick(program.bar.expand, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: program.window.isVisible() and not program.bar.isVisible(), timeout=3000)
+    assert program.state.no_shows == ["A001"]
+
+
+def test_cli_arguments_and_their_mistakes() -> None:
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = parser.parse_args(["--server", "ws://10.0.0.5:8765", "--counter", "3", "--lang", "en", "--compact"])
+    assert (args.server, args.counter, args.lang, args.compact, args.clerk) == ("ws://10.0.0.5:8765", 3, "en", True, "")
+    assert cli.check(args) == ""
+    bad = parser.parse_args(["--server", "10.0.0.5:8765", "--counter", "3"])
+    assert cli.check(bad) == "--server must be a websocket address like ws://HOST:PORT, not '10.0.0.5:8765'"
+    assert cli.run(bad) == 2
+    zero = parser.parse_args(["--server", "ws://h:1", "--counter", "0"])
+    assert "--counter must be a counter number" in cli.check(zero)
+
+
+def test_the_cli_module_does_not_load_qt() -> None:
+    code = "import sys, counter.cli; print('PySide6' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_closing_the_window_stops_the_link(live_hall: LiveHall, qtbot: Any) -> None:
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+    link = program.link
+    program.window.close()
+    assert program.link is None and link.state == "stopped"
+    assert link._thread is None  # joined
+
+
+def test_hallcall_counter_ends_cleanly_on_ctrl_c(live_hall: LiveHall) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "hallcall.cli",
+        "counter",
+        "--server",
+        live_hall.url,
+        "--counter",
+        "1",
+        "--clerk",
+        "cat",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    seen = ""
+    while "program open" not in seen:  # Qt is up and Ctrl-C is handled from here on
+        line = proc.stdout.readline()
+        assert line, f"the program ended early: {seen}"
+        seen += line
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=10)
+    assert proc.returncode == 0, out
+    assert "Traceback" not in out
