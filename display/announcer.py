@@ -1,0 +1,358 @@
+"""The announcement queue: chime, then the phrase in each language, one call at a time.
+
+Calls are queued and announced strictly in order by one thread, so two announcements never
+overlap and a burst of calls loses none.  Speech is made by a separate process
+(display/speech_worker.py) watched by a timeout: an engine that hangs is killed, the display
+says "chime only" and tries a fresh engine again later.  Nothing here touches Qt; the display
+hears about problems through the ``on_status`` callback (called from the announcer thread).
+
+For the best latency the speech for a call is requested first, then the chime plays while the
+worker synthesises, and the speech plays as soon as the chime is over.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import logging
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .phrases import DEFAULT_PHRASES, phrases_for_call
+from .playback import Player
+
+log = logging.getLogger("hallcall.display.announcer")
+
+SOUNDS = Path(__file__).resolve().parent.parent / "assets" / "sounds"
+WORKER_COMMAND = [sys.executable, "-m", "display.speech_worker"]
+DEFAULT_VOICES = {"zh": "cmn-latn-pinyin", "en": "en"}
+RETRY_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class AnnounceSettings:
+    """The hall's ``[announce]`` section, as the snapshot's ``hall.announce`` carries it."""
+
+    enabled: bool = True
+    languages: tuple[str, ...] = ("zh", "en")
+    repeats: int = 1
+    phrases: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PHRASES))
+    voices: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_VOICES))
+    rate: int = 150
+    volume: float = 1.0
+    chime: Path = SOUNDS / "chime.wav"
+    speech_timeout: float = 8.0
+
+    @classmethod
+    def from_hall(cls, section: Mapping[str, Any] | None) -> AnnounceSettings:
+        """Settings from ``hall.announce``; missing keys keep the defaults of the config docs."""
+        s = dict(section or {})
+        base = cls()
+        chime = Path(str(s.get("chime") or base.chime.name))
+        return cls(
+            enabled=bool(s.get("enabled", base.enabled)),
+            languages=tuple(s.get("languages", base.languages)),
+            repeats=max(1, min(3, int(s.get("repeats", base.repeats)))),
+            phrases={**base.phrases, **(s.get("phrase") or {})},
+            voices={**base.voices, **(s.get("voices") or {})},
+            rate=int(s.get("rate", base.rate)),
+            volume=max(0.0, min(1.0, float(s.get("volume", base.volume)))),
+            chime=chime if chime.is_absolute() else SOUNDS / chime,
+            speech_timeout=float(s.get("speech_timeout_seconds", base.speech_timeout)),
+        )
+
+
+@dataclass
+class Announced:
+    """When one call was queued, when its chime started, when each language's WAV was ready and
+    when its speech started (time.monotonic()); the latency bench and the tests read these."""
+
+    number: str
+    counter: int
+    queued: float
+    chime: float | None = None
+    ready: dict[str, float] = field(default_factory=dict)
+    speech: dict[str, float] = field(default_factory=dict)
+
+
+class SpeechUnavailable(Exception):
+    """The speech process is missing, broken or too slow; the reason is the message."""
+
+
+class SpeechProcess:
+    """One running speech worker and the replies it has sent (read by a thread of its own)."""
+
+    def __init__(self, command: list[str], timeout: float) -> None:
+        self._ids = 0
+        self._replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        try:
+            self.proc = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                bufsize=1,
+            )
+        except OSError as exc:
+            raise SpeechUnavailable(f"cannot start the speech process: {exc}") from exc
+        threading.Thread(target=self._read, name="speech-replies", daemon=True).start()
+        ready = self._next(time.monotonic() + timeout)
+        if not ready.get("ready"):
+            self.kill()
+            raise SpeechUnavailable(f"no speech engine: {ready.get('error', 'unknown error')}")
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            try:
+                reply = json.loads(line)
+                reply["received"] = time.monotonic()  # when synthesis ended, for the bench
+                self._replies.put(reply)
+            except json.JSONDecodeError:
+                log.warning("speech process wrote something that is not JSON: %r", line[:200])
+        self._replies.put(None)
+
+    def _next(self, deadline: float) -> dict[str, Any]:
+        try:
+            reply = self._replies.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            self.kill()
+            raise SpeechUnavailable("the speech engine did not answer in time (killed)") from None
+        if reply is None:
+            self.kill()
+            raise SpeechUnavailable(f"the speech process ended (exit code {self.proc.returncode})")
+        return reply
+
+    def submit(self, text: str, voice: str, rate: int, volume: float, path: Path) -> int:
+        """Ask for one utterance; the answer is collected with ``result``."""
+        self._ids += 1
+        request = {"id": self._ids, "text": text, "voice": voice, "rate": rate, "volume": volume, "path": str(path)}
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps(request, ensure_ascii=False) + "\n")
+            self.proc.stdin.flush()
+        except OSError as exc:
+            self.kill()
+            raise SpeechUnavailable(f"the speech process is gone: {exc}") from exc
+        return self._ids
+
+    def result(self, request_id: int, deadline: float) -> tuple[str | None, float]:
+        """Wait for a request's answer: (None when the WAV is written, else the engine's error;
+        when the answer came).  Raises SpeechUnavailable when there is none by ``deadline``.
+        """
+        while True:
+            reply = self._next(deadline)
+            if reply.get("id") == request_id:
+                return (None if reply.get("ok") else str(reply.get("error"))), float(reply["received"])
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(5)
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            with contextlib.suppress(OSError):
+                if pipe is not None:
+                    pipe.close()
+
+
+class Announcer:
+    """Announces calls one after another in a thread of its own.
+
+    ``on_status(problems)`` is called (from the announcer thread) whenever the set of problems
+    changes: ``{"speech": reason}`` while speech is unavailable (chime only), ``{"sound":
+    reason}`` while the player cannot make a sound; ``{}`` when all is well.
+    """
+
+    def __init__(
+        self,
+        player: Player,
+        settings: AnnounceSettings | None = None,
+        *,
+        worker_command: list[str] | None = None,
+        on_status: Callable[[dict[str, str]], None] | None = None,
+        retry_seconds: float = RETRY_SECONDS,
+    ) -> None:
+        self.player = player
+        self.settings = settings or AnnounceSettings()
+        self.worker_command = worker_command or WORKER_COMMAND
+        self.on_status = on_status
+        self.retry_seconds = retry_seconds
+        self.done: collections.deque[Announced] = collections.deque(maxlen=200)
+        self._queue: queue.Queue[Announced | None] = queue.Queue()
+        self._speech: SpeechProcess | None = None
+        self._retry_at = 0.0
+        self._problems: dict[str, str] = {}
+        self._tmp = Path(tempfile.mkdtemp(prefix="hallcall-speech-"))
+        self._reported: dict[str, str] | None = None
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="announcer", daemon=True)
+        self._unfinished = 0
+        self._idle = threading.Condition()
+
+    @property
+    def problems(self) -> dict[str, str]:
+        return dict(self._problems)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def configure(self, settings: AnnounceSettings) -> None:
+        """New settings (from a fresh snapshot); they apply from the next announcement on."""
+        self.settings = settings
+
+    def announce(self, number: str, counter: int) -> None:
+        """Queue a call; returns at once (safe from any thread)."""
+        with self._idle:
+            self._unfinished += 1
+        self._queue.put(Announced(number, counter, time.monotonic()))
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until every queued call has been announced (tests, bench, clean exit)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._unfinished == 0, timeout)
+
+    def stop(self) -> None:
+        """Drop what is queued, end the speech process, and wait for the sound playing now."""
+        self._stopping = True
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+        self._queue.put(None)
+        speech = self._speech
+        if speech is not None:
+            speech.kill()  # a synthesis in progress ends at once
+        if self._thread.is_alive():
+            self._thread.join(30)
+        if self._speech is not None:  # one started while we were stopping
+            self._speech.kill()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    # --- the announcer thread -------------------------------------------------------------
+
+    def _run(self) -> None:
+        self._ensure_speech()
+        self._report()
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            try:
+                self._announce(item)
+            except Exception:  # one bad call (a broken phrase, a vanished file) must not end the queue
+                log.exception("announcing %s failed", item.number)
+            self.done.append(item)
+            self._report()
+            with self._idle:
+                self._unfinished -= 1
+                self._idle.notify_all()
+
+    def _ensure_speech(self) -> SpeechProcess | None:
+        """The running speech process, starting one unless the last failure is too recent."""
+        if self._speech is not None and self._speech.alive():
+            return self._speech
+        if self._speech is not None:
+            self._drop_speech("the speech process ended")
+            return None
+        if time.monotonic() < self._retry_at:
+            return None
+        try:
+            self._speech = SpeechProcess(self.worker_command, self.settings.speech_timeout)
+        except SpeechUnavailable as exc:
+            self._drop_speech(str(exc))
+            return None
+        if self._problems.pop("speech", None) is not None:
+            log.info("speech is available again")
+        return self._speech
+
+    def _drop_speech(self, reason: str) -> None:
+        if self._stopping:
+            return
+        if self._speech is not None:
+            self._speech.kill()
+        self._speech = None
+        self._retry_at = time.monotonic() + self.retry_seconds
+        if self._problems.get("speech") != reason:
+            log.warning("speech unavailable, chime only: %s (next try in %.0f s)", reason, self.retry_seconds)
+        self._problems["speech"] = reason
+        self._report()
+
+    def _announce(self, item: Announced) -> None:
+        s = self.settings
+        if not s.enabled:
+            return
+        texts = phrases_for_call(item.number, item.counter, list(s.languages), s.phrases)
+        speech = self._ensure_speech() if texts else None
+        pending: list[tuple[str, Path, int]] = []
+        if speech is not None:
+            try:
+                for lang, text in texts:
+                    path = self._tmp / f"{item.number}-{lang}-{time.monotonic_ns()}.wav"
+                    pending.append((lang, path, speech.submit(text, s.voices.get(lang, lang), s.rate, s.volume, path)))
+            except SpeechUnavailable as exc:
+                self._drop_speech(str(exc))
+                pending = []
+        item.chime = time.monotonic()
+        self._play(s.chime, "chime")
+        if not pending or self._speech is None:
+            return
+        deadline = time.monotonic() + s.speech_timeout
+        ready: list[tuple[str, Path]] = []
+        errors: list[str] = []
+        try:
+            for lang, path, request_id in pending:
+                error, received = self._speech.result(request_id, deadline)
+                if error is None:
+                    item.ready[lang] = received
+                    ready.append((lang, path))
+                else:
+                    errors.append(f"{lang}: {error}")
+        except SpeechUnavailable as exc:
+            self._drop_speech(str(exc))
+        else:
+            # The engine runs but cannot say everything (e.g. a voice that is not installed):
+            # the other languages are spoken, and the screen says what is missing.
+            if errors:
+                reason = "; ".join(errors)
+                if self._problems.get("speech") != reason:
+                    log.warning("speech incomplete: %s", reason)
+                self._problems["speech"] = reason
+            else:
+                self._problems.pop("speech", None)
+        for _ in range(s.repeats):
+            for lang, path in ready:
+                item.speech.setdefault(lang, time.monotonic())
+                self._play(path, f"speech:{lang}")
+        for _, path, _ in pending:
+            path.unlink(missing_ok=True)
+
+    def _play(self, path: Path, kind: str) -> None:
+        if self._stopping:
+            return
+        self.player.play(path, kind)
+        silent = getattr(self.player, "silent_reason", None)
+        if silent:
+            self._problems["sound"] = silent
+        else:
+            self._problems.pop("sound", None)
+
+    def _report(self) -> None:
+        current = dict(self._problems)
+        if current != self._reported and not self._stopping:
+            self._reported = current
+            if self.on_status is not None:
+                self.on_status(current)

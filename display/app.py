@@ -1,0 +1,131 @@
+"""The hall display program: the link to the server, the board, the screen and the announcer.
+
+Everything arrives through HallLink's queued signals on the Qt thread; the announcer works in
+its own thread and speech in its own process, so neither the network nor a hung speech engine
+can freeze the screen.  A reconnect brings a fresh snapshot and the screen is redrawn from it;
+calls made while the link was down are still announced.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from hallcall.link import HallLink
+from hallcall.qtapp import ConnectionBadge, cjk_family
+
+from .announcer import Announcer, AnnounceSettings
+from .board import Board, Call
+from .playback import Player, ProcessPlayer
+from .screen import DisplayScreen
+
+log = logging.getLogger("hallcall.display")
+
+
+class DisplayApp(QObject):
+    """One hall display: build it, ``start()`` it, show ``screen``; ``stop()`` on exit."""
+
+    # The announcer's problems, carried from its thread to the Qt thread.
+    problems_changed = Signal(dict)
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        zone: str | None = None,
+        lang: str | None = None,
+        portrait: bool | None = None,
+        voice: bool = True,
+        player: Player | None = None,
+        worker_command: list[str] | None = None,
+    ) -> None:
+        super().__init__()
+        hello: dict[str, Any] = {"role": "display", "token": token}
+        if zone is not None:
+            hello["zone"] = zone
+        self.link = HallLink(url, hello, self)
+        self.board = Board()
+        self.lang_chosen = lang is not None
+        self.screen = DisplayScreen(lang or "zh", cjk_family(), portrait)
+        self.badge = ConnectionBadge(self.link, self.screen.lang)
+        self.screen.add_badge(self.badge)
+        self.screen.lang_changed.connect(self.badge.set_lang)
+        self.announcer: Announcer | None = None
+        if voice:
+            self.announcer = Announcer(
+                player or ProcessPlayer(), worker_command=worker_command, on_status=self.problems_changed.emit
+            )
+        self._fault_reported = False
+        self._stopped = False
+        self.problems_changed.connect(self._on_problems)
+        self.link.welcomed.connect(self._on_welcome)
+        self.link.snapshot_received.connect(self._on_snapshot)
+        self.link.event_received.connect(self._on_event)
+        self.link.refused.connect(self._on_refused)
+
+    def start(self) -> None:
+        if self.announcer is not None:
+            self.announcer.start()
+        self.link.start()
+
+    def stop(self) -> None:
+        """Close the link, the announcer and the screen (safe twice).
+
+        The screen is deleted through Qt (deleteLater) rather than left to Python's garbage
+        collector, which would free its widgets in no particular order, at any later moment.
+        """
+        if self._stopped:
+            return
+        self._stopped = True
+        self.link.stop()
+        if self.announcer is not None:
+            self.announcer.stop()
+        self.screen.close()
+        self.screen.deleteLater()
+
+    @Slot(dict)
+    def _on_welcome(self, welcome: dict[str, Any]) -> None:
+        log.info("signed in as display %s", welcome.get("name"))
+
+    @Slot(dict)
+    def _on_refused(self, answer: dict[str, Any]) -> None:
+        log.error("the server refused this display: %s (%s)", answer.get("message"), answer.get("code"))
+
+    @Slot(dict)
+    def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
+        missed = self.board.load(snapshot)
+        hall = self.board.hall
+        if not self.lang_chosen and hall.get("languages"):
+            self.lang_chosen = True
+            self.screen.set_lang(hall["languages"][0])
+            self.badge.set_lang(self.screen.lang)
+        self.screen.set_clock(float(snapshot.get("server_time", 0.0)), str(hall.get("timezone", "")))
+        if self.announcer is not None:
+            self.announcer.configure(AnnounceSettings.from_hall(self.board.section("announce")))
+        self.screen.show_board(self.board)
+        for call in missed:
+            self._called(call)
+
+    @Slot(dict)
+    def _on_event(self, event: dict[str, Any]) -> None:
+        call = self.board.apply(event)
+        self.screen.show_board(self.board)
+        if call is not None:
+            self._called(call)
+
+    def _called(self, call: Call) -> None:
+        self.screen.flash(call)
+        if self.announcer is not None:
+            self.announcer.announce(call.number, call.counter)
+
+    @Slot(dict)
+    def _on_problems(self, problems: dict[str, str]) -> None:
+        """Show sound problems on screen and tell the server, so supervisors see them too."""
+        self.screen.set_problems(problems)
+        if problems or self._fault_reported:
+            detail = "; ".join(f"{k}: {v}" for k, v in sorted(problems.items()))[:200]
+            self.link.request("device_status", state="fault" if problems else "ok", detail=detail)
+            self._fault_reported = bool(problems)

@@ -1,0 +1,66 @@
+"""What the announcer says for a call, as text a speech engine reads right.
+
+A ticket number is read character by character ("A001" is "A, zero, zero, one", never "A one"),
+because a visitor compares it with the paper in their hand.  The counter number is read as a
+number ("counter 12", "12号窗口"), as it is painted on the sign above the window.
+
+espeak-ng's Mandarin voice ``cmn-latn-pinyin`` reads "A001" as one number ("A 零零一" run
+together); written as "A 零 零 一" with spaces it reads every digit as its own syllable.  The
+English voice needs commas between the characters to pause between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+ZH_DIGITS = "零一二三四五六七八九"
+EN_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+DEFAULT_PHRASES = {
+    "zh": "请{number}号到{counter}号窗口办理",
+    "en": "Ticket {number}, please go to counter {counter}",
+}
+
+
+def spell_number(number: str, lang: str) -> str:
+    """The ticket number with its characters read one by one in ``lang``."""
+    chars = [c for c in number.strip().upper() if not c.isspace()]
+    if lang == "zh":
+        return " ".join(ZH_DIGITS[int(c)] if c.isdigit() else c for c in chars)
+    return ", ".join(EN_DIGITS[int(c)] if c.isdigit() else c for c in chars)
+
+
+def phrase(template: str, number: str, counter: int, lang: str) -> str:
+    """Fill a configured phrase (with ``{number}`` and ``{counter}``) for speaking in ``lang``.
+
+    Raises ValueError naming the template when it has a placeholder other than those two, so a
+    typo in the hall config shows up as a clear message in the log instead of a silent call.
+    """
+    try:
+        return template.format(number=spell_number(number, lang), counter=counter)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(f"announce phrase {template!r} ({lang}) cannot be filled: {exc!r}") from exc
+
+
+def phrases_for_call(
+    number: str, counter: int, languages: list[str], templates: Mapping[str, str] | None
+) -> list[tuple[str, str]]:
+    """(language, text) for each configured language, in the configured order.
+
+    A language without a template of its own uses the built-in one; a language that has
+    neither is skipped rather than spoken in the wrong tongue.
+    """
+    out = []
+    for lang in languages:
+        template = (templates or {}).get(lang) or DEFAULT_PHRASES.get(lang)
+        if template:
+            out.append((lang, phrase(template, number, counter, lang)))
+    return out
+
+
+def caption(template: str, number: str, counter: int) -> str:
+    """The phrase as written on screen (the number as printed, not spelt out)."""
+    try:
+        return template.format(number=number, counter=counter)
+    except (KeyError, IndexError, ValueError):
+        return f"{number} → {counter}"

@@ -1,0 +1,502 @@
+"""The hall screen: what a visitor sees from across the hall, in landscape or portrait.
+
+Everything is sized for a 1080p TV read from 10 m: ticket numbers about 100 px tall (≈ 6 cm on
+a 55" set), nothing under 26 px, and text/background pairs with a contrast of at least 7:1
+(WCAG AAA; ``colour_pairs`` lists them for the test).  Sizes scale with the window, so a 4K set
+or a small test window keep the same proportions.  Landscape puts three columns side by side
+(now calling | recent calls | waiting); portrait stacks "now calling" above the other two.
+
+Both languages are on screen at once: each heading and name in the primary language (``lang``,
+larger) with the other one beside or under it.  Tapping the screen swaps them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import zoneinfo
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QMouseEvent, QResizeEvent
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from . import phrases
+from .board import Board, Call
+from .text import MONTHS_EN, WEEKDAYS, T, other
+from .widgets import FitLabel, Marquee, pixel_font
+
+# The palette (every text colour is used only on the backgrounds named with it).
+BACKGROUND = "#0a1020"
+PANEL = "#131c33"
+WHITE = "#ffffff"
+SOFT = "#c9d3e6"  # second-language lines
+YELLOW = "#ffd84d"  # ticket numbers, the newest call
+BLACK = "#000000"
+GREEN = "#7cf2a8"  # waiting counts
+TITLE = "#9fd3ff"  # panel headings
+WARN_BG = "#ffb020"
+NOTICE_BG = "#1f2b4a"
+
+NOW_ROWS = 8
+RECENT_ROWS = 10
+WAITING_ROWS = 12
+FLASH_HALF_PERIOD_MS = 500
+# Ticket numbers in a face with a true bold: Qt does not embolden large CJK-font glyphs, and a
+# thin "A001" is hard to read from the back of the hall.  Falls back to the CJK family.
+NUMBER_FAMILY = "DejaVu Sans"
+PROBLEM_WORDS = {"speech": "speech_off", "sound": "sound_off"}  # announcer problem → text key
+
+
+@dataclass(frozen=True)
+class ColourPair:
+    use: str
+    text: str
+    background: str
+
+
+def colour_pairs() -> list[ColourPair]:
+    """Every text colour on every background it is drawn on (tested for contrast ≥ 7:1)."""
+    texts = (("text", WHITE), ("second language", SOFT), ("number", YELLOW), ("heading", TITLE), ("count", GREEN))
+    pairs = [
+        ColourPair(f"{name} on {bg_name}", fg, bg)
+        for bg_name, bg in (("background", BACKGROUND), ("panel", PANEL))
+        for name, fg in texts
+    ]
+    pairs += [
+        ColourPair("flashing call", BLACK, YELLOW),
+        ColourPair("warning", BLACK, WARN_BG),
+        ColourPair("notice", WHITE, NOTICE_BG),
+    ]
+    return pairs
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    hi, lo = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+class Panel(QFrame):
+    """A rounded panel with a two-language heading and as many rows as fit in its height.
+
+    The panels share what is left of the screen after the header, the caption and the notice;
+    rows that do not fit are hidden instead of pushing the window past the TV's edge.
+    """
+
+    resized = Signal()
+
+    def __init__(self, screen: DisplayScreen, key: str) -> None:
+        super().__init__()
+        self.key = key
+        self.setObjectName("panel")
+        # The panel takes the height the screen gives it, never what its rows would like.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.box = QVBoxLayout(self)
+        heading = QHBoxLayout()
+        self.title = screen.label(TITLE, 44, bold=True)
+        self.subtitle = screen.label(TITLE, 30, align=Qt.AlignmentFlag.AlignRight)
+        heading.addWidget(self.title, 3)
+        heading.addWidget(self.subtitle, 2)
+        self.box.addLayout(heading)
+        self.rows: list[QWidget] = []
+
+    def add_row(self, row: QWidget) -> None:
+        self.rows.append(row)
+        self.box.addWidget(row)
+        row.hide()
+
+    def capacity(self) -> int:
+        """How many rows fit under the heading at the panel's present height (at least one)."""
+        if not self.rows:
+            return 0
+        margins = self.box.contentsMargins()
+        spacing = max(0, self.box.spacing())
+        room = self.height() - margins.top() - margins.bottom() - self.title.height() - spacing
+        return max(1, min(len(self.rows), room // (self.rows[0].sizeHint().height() + spacing)))
+
+    def show_rows(self, count: int) -> int:
+        """Show the first ``count`` rows (as many as fit); returns how many are shown."""
+        shown = min(count, self.capacity())
+        for i, row in enumerate(self.rows):
+            row.setVisible(i < shown)
+        return shown
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.resized.emit()
+
+    def set_lang(self, lang: str) -> None:
+        self.title.setText(T(self.key, lang))
+        self.subtitle.setText(T(self.key, other(lang)))
+
+
+class CallRow(QFrame):
+    """One line of "now calling": the number large, the counter's name in both languages."""
+
+    def __init__(self, screen: DisplayScreen) -> None:
+        super().__init__()
+        self.setObjectName("callRow")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(12, 0, 12, 0)
+        self.number = screen.label(YELLOW, 88, bold=True, number=True)
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        self.name = screen.label(WHITE, 52, bold=True)
+        self.name2 = screen.label(SOFT, 30)
+        names.addStretch(1)
+        names.addWidget(self.name)
+        names.addWidget(self.name2)
+        names.addStretch(1)
+        row.addWidget(self.number, 6)
+        row.addLayout(names, 8)
+        self.call: Call | None = None
+        self.hot = False
+
+    def show_call(self, call: Call, lang: str) -> None:
+        self.call = call
+        self.number.setText(call.number)
+        self.name.setText(call.counter_name.get(lang) or T("counter_short", lang, n=call.counter))
+        self.name2.setText(call.counter_name.get(other(lang)) or T("counter_short", other(lang), n=call.counter))
+
+    def set_hot(self, hot: bool) -> None:
+        if hot == self.hot:
+            return
+        self.hot = hot
+        self.setStyleSheet(f"QFrame#callRow {{ background: {YELLOW}; border-radius: 10px; }}" if hot else "")
+        for label, cold in ((self.number, YELLOW), (self.name, WHITE), (self.name2, SOFT)):
+            label.set_colour(BLACK if hot else cold)
+
+
+class DisplayScreen(QWidget):
+    """The whole hall screen; ``show_board`` draws it, ``flash`` highlights the newest call."""
+
+    lang_changed = Signal(str)
+
+    def __init__(self, lang: str = "zh", family: str = "", portrait: bool | None = None) -> None:
+        super().__init__()
+        self.setObjectName("hallScreen")
+        self.lang = lang
+        self.family = family
+        self.forced_portrait = portrait
+        self.portrait = bool(portrait)
+        self.unit = 1.0
+        self.board = Board()
+        self.recent_limit = 8
+        self.flash_seconds = 5.0
+        self.clock_offset = 0.0
+        self.tz: dt.tzinfo | None = None
+        self.problems: dict[str, str] = {}
+        self._sized: list[tuple[QWidget, float, bool, bool]] = []
+        self._flash_until = 0.0
+        self._flash_on = False
+        self.setStyleSheet(
+            f"QWidget#hallScreen {{ background: {BACKGROUND}; }}"
+            f"QFrame#panel, QFrame#caption {{ background: {PANEL}; border-radius: 14px; }}"
+            f"QFrame#warning {{ background: {WARN_BG}; border-radius: 10px; }}"
+            f"QLabel#badge {{ color: {WHITE}; }}"
+        )
+        self._build()
+        self._flash_timer = QTimer(self)
+        self._flash_timer.setInterval(FLASH_HALF_PERIOD_MS)
+        self._flash_timer.timeout.connect(self._blink)
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(1000)
+        self._clock_timer.timeout.connect(self._tick)
+        self._clock_timer.start()
+        self._relayout()
+        self._tick()
+        self.set_lang(lang)
+
+    # --- building ---------------------------------------------------------------------------
+
+    def label(
+        self,
+        colour: str,
+        px: float,
+        bold: bool = False,
+        align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft,
+        number: bool = False,
+    ) -> FitLabel:
+        """A text line whose size follows the window (``px`` at 1080p); ``number``: a ticket number."""
+        label = FitLabel(colour, align)
+        self.sized(label, px, bold, number)
+        return label
+
+    def sized(self, widget: QWidget, px: float, bold: bool = False, number: bool = False) -> None:
+        self._sized.append((widget, px, bold, number))
+        widget.setFont(self._font(px, bold, number))
+
+    def _font(self, px: float, bold: bool, number: bool) -> QFont:
+        return pixel_font(self.family, px * self.unit, bold, NUMBER_FAMILY if number else "")
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        self.outer = outer
+        # Header: hall name (both languages), date, clock, connection.
+        header = QHBoxLayout()
+        self.header = header
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        self.hall_name = self.label(WHITE, 58, bold=True)
+        self.hall_name2 = self.label(SOFT, 30)
+        names.addWidget(self.hall_name)
+        names.addWidget(self.hall_name2)
+        header.addLayout(names, 5)
+        when = QVBoxLayout()
+        when.setSpacing(0)
+        self.clock = self.label(WHITE, 64, bold=True, align=Qt.AlignmentFlag.AlignRight)
+        self.date = self.label(SOFT, 30, align=Qt.AlignmentFlag.AlignRight)
+        when.addWidget(self.clock)
+        when.addWidget(self.date)
+        header.addLayout(when, 3)
+        self.badge_slot = QVBoxLayout()
+        header.addLayout(self.badge_slot, 0)
+        outer.addLayout(header)
+        # Caption: the newest call written out, for visitors who cannot hear it.
+        self.caption = QFrame()
+        self.caption.setObjectName("caption")
+        cap = QVBoxLayout(self.caption)
+        self.caption1 = self.label(YELLOW, 76, bold=True, align=Qt.AlignmentFlag.AlignCenter)
+        self.caption2 = self.label(WHITE, 44, align=Qt.AlignmentFlag.AlignCenter)
+        cap.addWidget(self.caption1)
+        cap.addWidget(self.caption2)
+        outer.addWidget(self.caption)
+        # Body: three panels, arranged by _relayout.
+        self.body = QGridLayout()
+        outer.addLayout(self.body, 1)
+        self.rows = [CallRow(self) for _ in range(NOW_ROWS)]
+        self.recent_rows = []
+        self.waiting_rows = []
+        self.now_panel = Panel(self, "now_calling")
+        self.recent_panel = Panel(self, "recent")
+        self.waiting_panel = Panel(self, "waiting")
+        for panel in (self.now_panel, self.recent_panel, self.waiting_panel):
+            panel.resized.connect(self._refit)
+        for row in self.rows:
+            self.now_panel.add_row(row)
+        self.no_calls = self.label(SOFT, 44, align=Qt.AlignmentFlag.AlignCenter)
+        self.now_panel.box.addWidget(self.no_calls)
+        self.now_panel.box.addStretch(1)
+        for _ in range(RECENT_ROWS):
+            row, line = self._row()
+            number = self.label(YELLOW, 46, bold=True, number=True)
+            where = self.label(WHITE, 40)
+            line.addWidget(number, 4)
+            line.addWidget(where, 6)
+            self.recent_panel.add_row(row)
+            self.recent_rows.append((number, where))
+        self.recent_panel.box.addStretch(1)
+        for _ in range(WAITING_ROWS):
+            row, line = self._row()
+            names = QVBoxLayout()
+            names.setSpacing(0)
+            name = self.label(WHITE, 40, bold=True)
+            name2 = self.label(SOFT, 26)
+            names.addWidget(name)
+            names.addWidget(name2)
+            count = self.label(GREEN, 52, bold=True, align=Qt.AlignmentFlag.AlignRight)
+            line.addLayout(names, 7)
+            line.addWidget(count, 3)
+            self.waiting_panel.add_row(row)
+            self.waiting_rows.append((name, name2, count))
+        self.waiting_panel.box.addStretch(1)
+        # Warnings (speech or sound unavailable), hidden while all is well.
+        self.warning = QFrame()
+        self.warning.setObjectName("warning")
+        warn = QVBoxLayout(self.warning)
+        self.warning_text = self.label(BLACK, 34, bold=True, align=Qt.AlignmentFlag.AlignCenter)
+        warn.addWidget(self.warning_text)
+        self.warning.hide()
+        outer.addWidget(self.warning)
+        # Notice line.
+        self.marquee = Marquee(WHITE, NOTICE_BG)
+        self.sized(self.marquee, 44)
+        outer.addWidget(self.marquee)
+
+    @staticmethod
+    def _row() -> tuple[QWidget, QHBoxLayout]:
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        return row, line
+
+    def add_badge(self, badge: QLabel) -> None:
+        """Put the link's connection badge in the header (the app makes it; it needs the link)."""
+        badge.setObjectName("badge")
+        self.sized(badge, 28)
+        self.badge_slot.addWidget(badge, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
+
+    def _relayout(self) -> None:
+        """Arrange the panels for the window's shape and scale every font to its size."""
+        w, h = max(self.width(), 1), max(self.height(), 1)
+        portrait = self.forced_portrait if self.forced_portrait is not None else h > w
+        unit = min(w / 1080, h / 1920) if portrait else min(w / 1920, h / 1080)
+        if portrait != self.portrait or not self.body.count():
+            self.portrait = portrait
+            for panel in (self.now_panel, self.recent_panel, self.waiting_panel):
+                self.body.removeWidget(panel)
+            for i in range(3):
+                self.body.setColumnStretch(i, 0)
+                self.body.setRowStretch(i, 0)
+            self.header.setStretch(0, 7 if portrait else 5)  # a long hall name needs the width
+            if portrait:
+                self.body.addWidget(self.now_panel, 0, 0, 1, 2)
+                self.body.addWidget(self.recent_panel, 1, 0)
+                self.body.addWidget(self.waiting_panel, 1, 1)
+                self.body.setRowStretch(0, 13)
+                self.body.setRowStretch(1, 8)
+                self.body.setColumnStretch(0, 1)
+                self.body.setColumnStretch(1, 1)
+            else:
+                self.body.addWidget(self.now_panel, 0, 0)
+                self.body.addWidget(self.recent_panel, 0, 1)
+                self.body.addWidget(self.waiting_panel, 0, 2)
+                for column, stretch in enumerate((9, 5, 6)):
+                    self.body.setColumnStretch(column, stretch)
+        if abs(unit - self.unit) > 0.01:
+            self.unit = unit
+            for widget, px, bold, number in self._sized:
+                widget.setFont(self._font(px, bold, number))
+            self.marquee.set_speed(120 * unit)
+            margin = round(18 * unit)
+            self.outer.setContentsMargins(margin, margin, margin, margin)
+            self.outer.setSpacing(margin)
+            self.body.setSpacing(margin)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._relayout()
+
+    def _refit(self) -> None:
+        """A panel changed size: show as many rows as now fit."""
+        self.show_board(self.board)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """A tap swaps the primary language (a visitor who reads the other one)."""
+        self.set_lang(other(self.lang))
+        self.lang_changed.emit(self.lang)
+
+    # --- drawing ----------------------------------------------------------------------------
+
+    def set_lang(self, lang: str) -> None:
+        self.lang = lang
+        for panel in (self.now_panel, self.recent_panel, self.waiting_panel):
+            panel.set_lang(lang)
+        self.show_board(self.board)
+        self._tick()
+
+    def set_clock(self, server_time: float, timezone: str) -> None:
+        """Follow the server's clock (the hall's time) in the hall's time zone."""
+        self.clock_offset = server_time - time.time()
+        try:
+            self.tz = zoneinfo.ZoneInfo(timezone) if timezone else None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            self.tz = None
+        self._tick()
+
+    def _tick(self) -> None:
+        now = dt.datetime.fromtimestamp(time.time() + self.clock_offset, self.tz)
+        self.clock.setText(now.strftime("%H:%M"))
+        weekday = now.weekday()
+        self.date.setText(
+            T(
+                "date",
+                self.lang,
+                y=now.year,
+                m=now.month,
+                d=now.day,
+                month=MONTHS_EN[now.month - 1],
+                weekday=WEEKDAYS[self.lang][weekday],
+            )
+        )
+
+    def show_board(self, board: Board) -> None:
+        """Redraw everything from the board (a snapshot or an event changed it)."""
+        self.board = board
+        lang, lang2 = self.lang, other(self.lang)
+        display = board.section("display")
+        self.recent_limit = max(1, min(RECENT_ROWS, int(display.get("recent_calls", 8))))
+        self.flash_seconds = float(display.get("flash_seconds", 5))
+        name = board.hall.get("name") or {}
+        self.hall_name.setText(name.get(lang, ""))
+        self.hall_name2.setText(name.get(lang2, ""))
+        self._show_caption(board.newest())
+        current = board.in_progress()
+        current = current[: self.now_panel.show_rows(len(current))]
+        newest = board.newest()
+        for row, call in zip(self.rows, current, strict=False):
+            row.show_call(call, lang)
+            row.set_hot(self._flash_on and newest is not None and call.number == newest.number)
+        self.no_calls.setVisible(not current)
+        self.no_calls.setText(f"{T('no_calls', lang)}  {T('no_calls', lang2)}")
+        recent = board.recent(self.recent_limit)
+        recent = recent[: self.recent_panel.show_rows(len(recent))]
+        for (number, where), call in zip(self.recent_rows, recent, strict=False):
+            number.setText(call.number)
+            tail = f"  ({T('recall', lang)})" if call.recall else ""
+            where.setText(T("counter_short", lang, n=call.counter) + tail)
+        waiting = board.waiting()
+        waiting = waiting[: self.waiting_panel.show_rows(len(waiting))]
+        for (name1, name2, count), line in zip(self.waiting_rows, waiting, strict=False):
+            prefix = f"{line.prefix} " if line.prefix else ""
+            name1.setText(prefix + line.name.get(lang, line.service))
+            name2.setText(line.name.get(lang2, ""))
+            count.setText(T("people", lang, n=line.waiting))
+        notice = board.notice
+        self.marquee.setText("        ".join(t for t in (notice.get(lang, ""), notice.get(lang2, "")) if t))
+        self.marquee.setVisible(bool(self.marquee.text()))
+        self._show_problems()
+
+    def _show_caption(self, call: Call | None) -> None:
+        if call is None:
+            self.caption1.setText(T("no_calls", self.lang))
+            self.caption2.setText(T("no_calls", other(self.lang)))
+            return
+        templates = {**phrases.DEFAULT_PHRASES, **(self.board.section("announce").get("phrase") or {})}
+        self.caption1.setText(phrases.caption(templates.get(self.lang, ""), call.number, call.counter))
+        self.caption2.setText(phrases.caption(templates.get(other(self.lang), ""), call.number, call.counter))
+
+    def flash(self, call: Call) -> None:
+        """Highlight the newest call (caption and its row) for the hall's flash_seconds."""
+        self._flash_until = time.monotonic() + self.flash_seconds
+        self._flash_on = True
+        self._paint_flash()
+        self._flash_timer.start()
+
+    def flashing(self) -> bool:
+        return self._flash_timer.isActive()
+
+    def _blink(self) -> None:
+        if time.monotonic() >= self._flash_until:
+            self._flash_timer.stop()
+            self._flash_on = False
+        else:
+            self._flash_on = not self._flash_on
+        self._paint_flash()
+
+    def _paint_flash(self) -> None:
+        hot = self._flash_on
+        self.caption.setStyleSheet(f"QFrame#caption {{ background: {YELLOW}; }}" if hot else "")
+        self.caption1.set_colour(BLACK if hot else YELLOW)
+        self.caption2.set_colour(BLACK if hot else WHITE)
+        newest = self.board.newest()
+        for row in self.rows:
+            row.set_hot(hot and row.call is not None and newest is not None and row.call.number == newest.number)
+
+    def set_problems(self, problems: dict[str, str]) -> None:
+        """Show what is wrong with the sound (the details are in the log)."""
+        self.problems = dict(problems)
+        self._show_problems()
+
+    def _show_problems(self) -> None:
+        keys = [key for problem, key in PROBLEM_WORDS.items() if problem in self.problems]
+        lines = [f"{T(k, self.lang)}  ·  {T(k, other(self.lang))}" for k in keys]
+        self.warning_text.setText("    ".join(lines))
+        self.warning.setVisible(bool(lines))

@@ -1,0 +1,31 @@
+"""Every word the hall display shows, in Chinese and English."""
+
+from __future__ import annotations
+
+from hallcall.i18n import Strings
+
+T = Strings(
+    {
+        "now_calling": ("正在呼叫", "Now calling"),
+        "recent": ("最近呼叫", "Recent calls"),
+        "waiting": ("等候人数", "Waiting"),
+        "people": ("{n}人", "{n}"),
+        "no_calls": ("暂无呼叫", "No calls yet"),
+        "recall": ("重呼", "again"),
+        "counter_short": ("{n}号窗口", "Counter {n}"),
+        "speech_off": ("语音播报暂不可用，仅播放提示音", "Voice announcements unavailable: chime only"),
+        "sound_off": ("无法播放声音", "No sound output"),
+        "date": ("{y}年{m}月{d}日 {weekday}", "{weekday} {d} {month} {y}"),
+    }
+)
+
+WEEKDAYS = {
+    "zh": ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def other(lang: str) -> str:
+    """The second language of the screen: the display always shows Chinese and English."""
+    return "en" if lang == "zh" else "zh"

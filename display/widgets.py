@@ -1,0 +1,167 @@
+"""Two small widgets the hall screen is built from: a label that fits its text, and a marquee.
+
+A hall TV shows names whose length nobody controls (a counter called "Counter 12 · Real Estate
+Registration").  A clipped name is worse than a slightly smaller one, so ``FitLabel`` shrinks
+its font to fit and elides only below half its size.  ``Marquee`` scrolls one line at ~30 fps,
+repainting itself alone: the rest of the window is redrawn only when its data changes.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+
+def pixel_font(family: str, px: float, bold: bool = False, latin: str = "") -> QFont:
+    """A font ``px`` pixels tall; ``latin`` first (if installed) for letters and digits."""
+    font = QFont(family) if family else QFont()
+    if latin:
+        font.setFamilies([latin, *([family] if family else [])])
+    font.setPixelSize(max(8, round(px)))
+    font.setBold(bold)
+    return font
+
+
+class FitLabel(QWidget):
+    """One line of text in one colour, shrunk to fit the width (never below half size)."""
+
+    def __init__(self, colour: str, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft, parent=None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self.colour = QColor(colour)
+        self.align = align | Qt.AlignmentFlag.AlignVCenter
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        if text != self._text:
+            self._text = text
+            self.update()
+
+    def set_colour(self, colour: str) -> None:
+        if QColor(colour) != self.colour:
+            self.colour = QColor(colour)
+            self.update()
+
+    def setFont(self, font: QFont) -> None:
+        super().setFont(font)
+        self.setFixedHeight(round(QFontMetricsF(font).height()))
+
+    def sizeHint(self) -> QSize:
+        return QSize(round(QFontMetricsF(self.font()).horizontalAdvance(self._text)), self.height())
+
+    def fitted_font(self) -> QFont:
+        """The font the text is drawn in: the label's own, or smaller so that it fits."""
+        font = QFont(self.font())
+        width = QFontMetricsF(font).horizontalAdvance(self._text)
+        if width > self.width() > 0:
+            font.setPixelSize(max(8, int(font.pixelSize() * max(0.5, self.width() / width))))
+        return font
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self._text:
+            return
+        painter = QPainter(self)
+        font = self.fitted_font()
+        painter.setFont(font)
+        painter.setPen(self.colour)
+        text = QFontMetricsF(font).elidedText(self._text, Qt.TextElideMode.ElideRight, self.width())
+        painter.drawText(QRectF(self.rect()), int(self.align), text)
+
+
+class Marquee(QWidget):
+    """A notice line that scrolls right to left when it is wider than the screen."""
+
+    FRAME_MS = 33  # ~30 fps: smooth enough at a distance, a small fraction of a core
+    GAP = 3.0  # space between the end of the text and its next start, in font heights
+
+    def __init__(self, colour: str, background: str, parent=None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self.colour = QColor(colour)
+        self.background = QColor(background)
+        self.speed = 120.0  # px per second at 1080p; set_speed scales it
+        self.offset = 0.0
+        self._last = time.monotonic()
+        self.timer = QTimer(self)
+        self.timer.setInterval(self.FRAME_MS)
+        self.timer.timeout.connect(self._step)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.frames = 0  # painted frames, for the CPU test
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        if text != self._text:
+            self._text = text
+            self.offset = 0.0
+            self._update_timer()
+            self.update()
+
+    def setFont(self, font: QFont) -> None:
+        super().setFont(font)
+        self.setFixedHeight(round(QFontMetricsF(font).height() * 1.4))
+        self._update_timer()
+
+    def set_speed(self, px_per_second: float) -> None:
+        self.speed = px_per_second
+
+    def scrolling(self) -> bool:
+        return self.timer.isActive()
+
+    def _text_width(self) -> float:
+        return QFontMetricsF(self.font()).horizontalAdvance(self._text)
+
+    def _update_timer(self) -> None:
+        """Scroll only when the text does not fit; a still line costs nothing."""
+        needed = bool(self._text) and self._text_width() > self.width() and self.isVisible()
+        if needed and not self.timer.isActive():
+            self._last = time.monotonic()
+            self.timer.start()
+        elif not needed and self.timer.isActive():
+            self.timer.stop()
+            self.offset = 0.0
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._update_timer()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._update_timer()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.timer.stop()
+
+    def _step(self) -> None:
+        now = time.monotonic()
+        period = self._text_width() + self.GAP * QFontMetricsF(self.font()).height()
+        self.offset = (self.offset + self.speed * (now - self._last)) % max(period, 1.0)
+        self._last = now
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self.frames += 1
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.background)
+        if not self._text:
+            return
+        painter.setFont(self.font())
+        painter.setPen(self.colour)
+        rect = QRectF(self.rect())
+        if not self.timer.isActive():
+            painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), self._text)
+            return
+        period = self._text_width() + self.GAP * QFontMetricsF(self.font()).height()
+        x = -self.offset
+        while x < rect.width():
+            painter.drawText(QRectF(x, 0, period, rect.height()), int(Qt.AlignmentFlag.AlignVCenter), self._text)
+            x += period

@@ -1,0 +1,300 @@
+"""The hall display against a real server: calls appear, zones filter, reconnects redraw.
+
+Real server (``live_hall``), real link, real widgets offscreen, real speech synthesis; only the
+sound card is replaced by a recording player.  Screenshots go to build/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import DISPLAY_1F, DISPLAY_2F, ROOT, TEST_HALL, LiveHall
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QWidget
+
+from display.app import DisplayApp
+from display.playback import RecordingPlayer
+from display.screen import DisplayScreen, colour_pairs, contrast_ratio
+
+pytestmark = pytest.mark.timeout(60)
+
+SHOTS = ROOT / "build" / "screenshots"
+
+
+@pytest.fixture
+def displays(qtbot: Any) -> Iterator[Callable[..., DisplayApp]]:
+    made: list[DisplayApp] = []
+
+    def make(url: str, token: str = DISPLAY_1F["token"], size: tuple[int, int] = (1920, 1080), **kw: Any) -> DisplayApp:
+        kw.setdefault("player", RecordingPlayer())
+        app = DisplayApp(url, token, **kw)
+        made.append(app)
+        app.link.min_backoff, app.link.max_backoff = 0.05, 0.3
+        app.screen.resize(*size)
+        app.screen.show()
+        app.start()
+        qtbot.waitUntil(lambda: app.link.state == "connected", timeout=5000)
+        return app
+
+    yield make
+    for app in made:
+        app.stop()
+
+
+def issue(live_hall: LiveHall, service: str, count: int = 1) -> list[str]:
+    kiosk = live_hall.run(live_hall.hall.kiosk())
+    return [live_hall.run(kiosk.request("issue", service=service))["ticket"]["number"] for _ in range(count)]
+
+
+def call_next(live_hall: LiveHall, counter: int, clerk: str = "cat") -> str:
+    client = live_hall.run(live_hall.hall.counter(counter, clerk))
+    return live_hall.run(client.request("call_next"))["ticket"]["number"]
+
+
+def recall(live_hall: LiveHall, counter: int, clerk: str = "cat") -> None:
+    client = live_hall.run(live_hall.hall.counter(counter, clerk))
+    live_hall.run(client.request("recall"))
+
+
+def shown_calls(screen: DisplayScreen) -> list[tuple[str, str]]:
+    """The "now calling" rows as (number, counter name) pairs, top to bottom."""
+    return [(row.number.text(), row.name.text()) for row in screen.rows if not row.isHidden()]
+
+
+def waiting_lines(screen: DisplayScreen) -> list[tuple[str, str]]:
+    return [(name.text(), count.text()) for name, _, count in screen.waiting_rows if name.isVisibleTo(screen)]
+
+
+def recent_numbers(screen: DisplayScreen) -> list[str]:
+    return [number.text() for number, _ in screen.recent_rows if number.isVisibleTo(screen)]
+
+
+def save(screen: DisplayScreen, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"display-{name}.png"
+    assert screen.grab().save(str(path)), path
+    return path
+
+
+def test_a_counters_call_appears_flashes_and_is_announced(live_hall: LiveHall, displays: Any, qtbot: Any) -> None:
+    player = RecordingPlayer()
+    app = displays(live_hall.url, player=player)
+    screen = app.screen
+    assert screen.hall_name.text() == "测试大厅" and screen.hall_name2.text() == "Test Hall"
+    assert shown_calls(screen) == []
+    issue(live_hall, "social", 3)
+    qtbot.waitUntil(lambda: ("A 社保", "3人") in waiting_lines(screen), timeout=3000)
+    number = call_next(live_hall, 1)
+    assert number == "A001"
+    qtbot.waitUntil(lambda: shown_calls(screen) == [("A001", "1号窗口")], timeout=3000)
+    assert screen.caption1.text() == "请A001号到1号窗口办理"
+    assert screen.caption2.text() == "Ticket A001, please go to counter 1"
+    assert screen.flashing()
+    assert recent_numbers(screen) == ["A001"]
+    qtbot.waitUntil(lambda: ("A 社保", "2人") in waiting_lines(screen), timeout=3000)
+    played = player.wait_for(3, timeout=10)
+    assert [p.kind for p in played] == ["chime", "speech:zh", "speech:en"]
+    # A recall is shown and announced again.
+    live_hall.clock.advance(60)
+    recall(live_hall, 1)
+    qtbot.waitUntil(lambda: screen.recent_rows[0][1].text() == "1号窗口  (重呼)", timeout=3000)
+    assert shown_calls(screen) == [("A001", "1号窗口")]
+    assert screen.flashing()
+    played = player.wait_for(6, timeout=10)
+    assert [p.kind for p in played[3:]] == ["chime", "speech:zh", "speech:en"]
+
+
+def test_screenshots_landscape_and_portrait_in_both_languages(live_hall: LiveHall, displays: Any, qtbot: Any) -> None:
+    issue(live_hall, "social", 6)
+    issue(live_hall, "consult", 2)
+    for counter, clerk in ((1, "cat"), (3, "dan"), (4, "ann")):
+        live_hall.clock.advance(40)
+        call_next(live_hall, counter, clerk)
+    for lang, (w, h) in (("zh", (1920, 1080)), ("en", (1920, 1080)), ("zh", (1080, 1920)), ("en", (1080, 1920))):
+        app = displays(live_hall.url, size=(w, h), lang=lang, voice=False)
+        screen = app.screen
+        qtbot.waitUntil(lambda screen=screen: len(shown_calls(screen)) == 3, timeout=3000)
+        screen.board.notice = {
+            "zh": "请保管好随身物品，过号请重新取号。",
+            "en": "Please keep your belongings with you.",
+        }
+        screen.show_board(screen.board)
+        screen.flash(screen.board.newest())
+        shape = "landscape" if w > h else "portrait"
+        assert screen.portrait == (shape == "portrait")
+        qtbot.wait(50)
+        path = save(screen, f"{shape}-{lang}")
+        assert path.stat().st_size > 20_000  # a drawn screen, not a blank one
+        app.stop()
+    # The newest call (A002 at counter 4) is on top, and it is what the caption says.
+    assert shown_calls(screen)[0] == ("A002", "Counter 4")
+    assert screen.caption1.text() == "Ticket A002, please go to counter 4"
+
+
+def test_zone_filter_hides_other_floors(live_hall: LiveHall, displays: Any, qtbot: Any) -> None:
+    first = displays(live_hall.url, token=DISPLAY_1F["token"], voice=False)
+    second = displays(live_hall.url, token=DISPLAY_2F["token"], voice=False)
+    overridden = displays(live_hall.url, token=DISPLAY_1F["token"], zone="2F", voice=False)
+    issue(live_hall, "social")
+    issue(live_hall, "tax")
+    assert call_next(live_hall, 2, "cat") == "B001"  # counter 2 is on 2F and serves tax first
+    qtbot.waitUntil(lambda: shown_calls(second.screen) == [("B001", "2号窗口")], timeout=3000)
+    qtbot.waitUntil(lambda: shown_calls(overridden.screen) == [("B001", "2号窗口")], timeout=3000)
+    assert call_next(live_hall, 1, "dan") == "A001"  # counter 1 is on 1F
+    qtbot.waitUntil(lambda: shown_calls(first.screen) == [("A001", "1号窗口")], timeout=3000)
+    assert shown_calls(second.screen) == [("B001", "2号窗口")]
+    assert recent_numbers(first.screen) == ["A001"]
+    assert [name for name, _ in waiting_lines(first.screen)] == ["A 社保", "C 咨询"]
+    assert [name for name, _ in waiting_lines(second.screen)] == ["B 税务"]
+    assert [name for name, _ in waiting_lines(overridden.screen)] == ["B 税务"]
+
+
+def test_reconnects_after_a_server_restart_and_redraws(live_hall: LiveHall, displays: Any, qtbot: Any) -> None:
+    app = displays(live_hall.url, voice=False)
+    states: list[str] = []
+    app.link.state_changed.connect(states.append)
+    issue(live_hall, "social", 2)
+    call_next(live_hall, 1, "cat")
+    qtbot.waitUntil(lambda: shown_calls(app.screen) == [("A001", "1号窗口")], timeout=3000)
+    live_hall.stop()
+    qtbot.waitUntil(lambda: app.link.state == "reconnecting", timeout=5000)
+    assert "重连" in app.badge.text()
+    live_hall.start()
+    qtbot.waitUntil(lambda: app.link.state == "connected", timeout=8000)
+    # The counter still has A001 (stored); the in-memory call list started empty again.
+    assert shown_calls(app.screen) == [("A001", "1号窗口")]
+    assert ("A 社保", "1人") in waiting_lines(app.screen)
+    assert call_next(live_hall, 4, "ann") == "A002"
+    qtbot.waitUntil(lambda: [n for n, _ in shown_calls(app.screen)] == ["A002", "A001"], timeout=3000)
+    assert "reconnecting" in states and states[-1] == "connected"
+
+
+def test_every_text_colour_has_a_contrast_of_at_least_7_to_1() -> None:
+    pairs = colour_pairs()
+    assert len(pairs) >= 10
+    low = [(p.use, round(contrast_ratio(p.text, p.background), 2)) for p in pairs]
+    assert all(ratio >= 7.0 for _, ratio in low), low
+    assert round(contrast_ratio("#ffffff", "#000000"), 1) == 21.0  # the formula itself
+    assert round(contrast_ratio("#777777", "#ffffff"), 2) == 4.48
+
+
+def test_a_supervisors_notice_scrolls_without_repainting_the_screen(
+    live_hall: LiveHall, displays: Any, qtbot: Any
+) -> None:
+    app = displays(live_hall.url, voice=False)
+    marquee = app.screen.marquee
+    assert marquee.isHidden()  # the test hall configures no notice
+    supervisor = live_hall.run(live_hall.hall.supervisor())
+    long_zh = "今天下午三点至四点系统维护，社保业务暂停办理，请提前取号。" * 2
+    live_hall.run(supervisor.request("notice", zh=long_zh, en="System maintenance from 3 to 4 pm."))
+    qtbot.waitUntil(lambda: marquee.text().startswith(long_zh), timeout=3000)
+    assert marquee.isVisible() and marquee.scrolling()
+    painted = PaintCounter(app.screen.hall_name)
+    frames, offset = marquee.frames, marquee.offset
+    qtbot.wait(1000)
+    assert 5 <= marquee.frames - frames <= 45  # ~30 frames a second, no more (fewer on a busy machine)
+    assert marquee.offset != offset
+    assert painted.count <= 2  # the rest of the window is not redrawn by the marquee
+    live_hall.run(supervisor.request("notice", zh="欢迎", en="Welcome"))
+    qtbot.waitUntil(lambda: marquee.text() == "欢迎        Welcome", timeout=3000)
+    assert not marquee.scrolling()  # a line that fits stands still and costs nothing
+
+
+class PaintCounter(QObject):
+    """Counts the paint events a widget receives."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+def test_a_hung_speech_engine_never_freezes_the_screen(tmp_path: Path, qtbot: Any, displays: Any) -> None:
+    config = tmp_path / "hall.toml"
+    config.write_text(TEST_HALL.read_text(encoding="utf-8") + "\n[announce]\nspeech_timeout_seconds = 4.0\n")
+    hang = tmp_path / "hang.py"
+    hang.write_text(
+        'import json, sys, time\nprint(json.dumps({"ready": True}), flush=True)\n'
+        "sys.stdin.readline()\ntime.sleep(3600)\n"
+    )
+    live = LiveHall(tmp_path, config)
+    app: DisplayApp | None = None
+    try:
+        player = RecordingPlayer()
+        app = displays(live.url, player=player, worker_command=[sys.executable, str(hang)])
+        issue(live, "social", 2)
+        call_next(live, 1, "cat")
+        qtbot.waitUntil(lambda: [n for n, _ in shown_calls(app.screen)] == ["A001"], timeout=3000)
+        # The announcer now waits on the hung engine (4 s); the screen takes the next call meanwhile.
+        live.clock.advance(30)
+        call_next(live, 4, "ann")
+        qtbot.waitUntil(lambda: [n for n, _ in shown_calls(app.screen)] == ["A002", "A001"], timeout=3000)
+        assert app.announcer is not None and not app.announcer.wait_idle(0)  # still stuck on A001
+        assert not app.screen.warning.isVisible()
+        qtbot.waitUntil(lambda: app.screen.warning.isVisible(), timeout=10000)
+        assert "仅播放提示音" in app.screen.warning_text.text()
+        assert "chime only" in app.screen.warning_text.text()
+        assert app.announcer is not None and app.announcer.wait_idle(5)
+        assert [p.kind for p in player.played] == ["chime", "chime"]
+        # The fault reached the server, so supervisors see it in their device list.
+        supervisor = live.run(live.hall.supervisor())
+        devices = {d["device"]: d for d in supervisor.snapshot["devices"]}
+        assert devices["display-1"]["state"] == "fault"
+        assert "did not answer" in devices["display-1"]["detail"]
+        save(app.screen, "speech-warning")
+    finally:
+        if app is not None:
+            app.stop()  # before its server goes away
+        live.close()
+
+
+def test_hallcall_display_runs_signs_in_and_stops_on_sigterm(server_process: Any, tmp_path: Path) -> None:
+    server = server_process()
+    log = tmp_path / "display.log"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    command = [sys.executable, "-m", "hallcall.cli", "display", "--server", server.url]
+    command += ["--token", DISPLAY_2F["token"], "--windowed", "--portrait", "--lang", "en"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 20
+        while "signed in as display display-2" not in log.read_text() and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.1)
+        assert "signed in as display display-2" in log.read_text()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+
+
+def test_portrait_can_be_forced_on_a_landscape_window(qtbot: Any) -> None:
+    screen = DisplayScreen("zh", portrait=True)
+    qtbot.addWidget(screen)
+    screen.resize(960, 540)
+    screen.show()
+    qtbot.waitUntil(lambda: screen.now_panel.width() > 0)
+    assert screen.portrait
+    # "Now calling" spans the width above the other two panels.
+    assert screen.now_panel.geometry().bottom() < screen.recent_panel.geometry().top()
+    assert screen.recent_panel.geometry().top() == screen.waiting_panel.geometry().top()
+    screen.forced_portrait = None
+    screen.resize(961, 540)
+    qtbot.waitUntil(lambda: not screen.portrait)
+    # Side by side again, once the layout has run.
+    qtbot.waitUntil(lambda: screen.now_panel.geometry().top() == screen.recent_panel.geometry().top())
