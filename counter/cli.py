@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 
 log = logging.getLogger("hallcall.counter")
@@ -40,19 +39,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from PySide6.QtCore import QTimer
 
-    from hallcall.qtapp import make_app
+    from hallcall.qtapp import make_app, quit_on_signals
 
     from .app import CounterProgram
 
     app = make_app()
     program = CounterProgram(args.server, args.counter, lang=args.lang, clerk=args.clerk, compact=args.compact)
     program.show()
-    # Ctrl-C: Python sees the signal only when it runs, so a timer hands it control now and then;
-    # the quit is queued, so a Ctrl-C that comes before the event loop starts still ends it.
-    signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, app.quit))
-    wake = QTimer()
-    wake.timeout.connect(lambda: None)
-    wake.start(200)
+    wake = quit_on_signals(app)
     QTimer.singleShot(0, lambda: log.info("counter %d: program open, server %s", args.counter, args.server))
     try:
         return int(app.exec())

@@ -7,6 +7,7 @@ whichever it was), and the password field is cleared so the next try starts clea
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from .text import T
@@ -76,7 +77,12 @@ class SignInPage(QWidget):
         outer.addLayout(centre)
         outer.addStretch(2)
         self.set_lang(lang)
-        (self.password if clerk else self.name).setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Put the cursor where the clerk types next (the password when the name is known);
+        done on show, since focus given to a widget not yet on screen can be lost."""
+        super().showEvent(event)
+        (self.password if self.name.text() else self.name).setFocus()
 
     def set_lang(self, lang: str) -> None:
         self.lang = lang

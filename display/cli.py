@@ -6,7 +6,6 @@ Imports nothing from Qt at module level, so ``hallcall server`` starts on machin
 from __future__ import annotations
 
 import argparse
-import signal
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,9 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtCore import Qt
 
-    from hallcall.qtapp import make_app
+    from hallcall.qtapp import make_app, quit_on_signals, show_full_screen
 
     from .app import DisplayApp
 
@@ -46,12 +45,11 @@ def run(args: argparse.Namespace) -> int:
         screen.show()
     else:
         screen.setCursor(Qt.CursorShape.BlankCursor)
-        screen.showFullScreen()
+        show_full_screen(screen)
     app.aboutToQuit.connect(display.stop)
-    signal.signal(signal.SIGINT, lambda *_: app.quit())
-    signal.signal(signal.SIGTERM, lambda *_: app.quit())
-    wake = QTimer()  # lets Python see Ctrl+C while Qt's loop runs
-    wake.start(300)
-    wake.timeout.connect(lambda: None)
+    wake = quit_on_signals(app)
     display.start()
-    return int(app.exec())
+    try:
+        return int(app.exec())
+    finally:
+        wake.stop()

@@ -7,9 +7,10 @@ picking an installed CJK family once here keeps the three programs consistent.
 
 from __future__ import annotations
 
+import signal
 import sys
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
@@ -58,6 +59,30 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     else:
         print("hallcall: no font with Chinese glyphs found; install fonts-wqy-microhei", file=sys.stderr)
     return app
+
+
+def show_full_screen(window: QWidget) -> None:
+    """Full screen on the window's screen, with or without a window manager.
+
+    A kiosk PC often runs X with no window manager, and then Qt's full-screen request (a hint
+    to the window manager) leaves the window at its own small size; giving it the screen's
+    geometry first makes it cover the screen either way."""
+    screen = window.screen() or QApplication.primaryScreen()
+    if screen is not None:
+        window.setGeometry(screen.geometry())
+    window.showFullScreen()
+
+
+def quit_on_signals(app: QApplication) -> QTimer:
+    """Make Ctrl-C and SIGTERM end the Qt event loop cleanly (the caller's ``finally`` then
+    stops links and workers).  Python runs signal handlers only between bytecodes, so the
+    returned timer hands it control a few times a second; keep a reference to it."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: QTimer.singleShot(0, app.quit))
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
+    return wake
 
 
 _STATE_WORDS = Strings(

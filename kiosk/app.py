@@ -27,7 +27,7 @@ from .print_worker import PrintWorker
 from .printer import PrinterSpecError, PrintResult, parse_spec
 from .service_state import State, hall_time, statuses
 from .start_screen import StartScreen
-from .style import SHEET
+from .style import screen_scale, sheet
 from .text import T, both
 from .ticket import TicketData, render, ticket_data_from_issue
 
@@ -68,7 +68,8 @@ class KioskWindow(QWidget):
         super().__init__(parent)
         self.setObjectName("kiosk")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(SHEET)
+        self.scale = 1.0
+        self.setStyleSheet(sheet(self.scale))
         self.setWindowTitle("hallcall kiosk")
         self.link = link
         self.printer_override = printer
@@ -481,6 +482,10 @@ class KioskWindow(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.header.set_portrait(self.height() > self.width())
+        scale = screen_scale(self.width(), self.height())
+        if abs(scale - self.scale) > 0.02:
+            self.scale = scale
+            self.setStyleSheet(sheet(scale))
 
     # ------------------------------------------------------------------ shutdown
     def shutdown(self) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import logging
 import re
-import signal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,10 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the kiosk until its window is closed, Ctrl-C or SIGTERM; returns the exit code."""
-    from PySide6.QtCore import QTimer
 
     from hallcall.link import HallLink
-    from hallcall.qtapp import make_app
+    from hallcall.qtapp import make_app, quit_on_signals, show_full_screen
 
     from .app import KioskWindow
 
@@ -59,17 +57,12 @@ def run(args: argparse.Namespace) -> int:
     hello: dict[str, Any] = {"role": "kiosk", "token": args.token, "device": args.device}
     link = HallLink(args.server, hello)
     window = KioskWindow(link, printer=args.printer, lang=args.lang)
-    # Python runs signal handlers only between bytecodes; an idle timer gives it the chance.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: app.quit())
-    wakeup = QTimer(interval=250)
-    wakeup.timeout.connect(lambda: None)
-    wakeup.start()
+    wakeup = quit_on_signals(app)
     if args.windowed:
         window.resize(*args.size)
         window.show()
     else:
-        window.showFullScreen()
+        show_full_screen(window)
     link.start()
     log.info("kiosk started: server %s", args.server)
     try:

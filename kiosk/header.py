@@ -31,9 +31,7 @@ class Header(QWidget):
         self.hall_name.setWordWrap(True)
         self.clock = QLabel(objectName="clock")
         self.badge = ConnectionBadge(link, lang)
-        self.badge.setStyleSheet(
-            "background: white; color: #101418; font-size: 26px; border-radius: 10px; padding: 8px 14px;"
-        )
+        self.badge.setObjectName("badge")
         self.lang_button = QPushButton(objectName="langButton")
         self.lang_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.lang_button.clicked.connect(self.lang_toggled)

@@ -1,10 +1,14 @@
-"""The kiosk's look: one style sheet, sized for a 1080p touch screen read from a few metres.
+"""The kiosk's look: one style sheet, drawn for a 1080p touch screen read from a few metres.
 
-Sizes are pixels because a kiosk screen's size is known and fixed; contrast is high (white on
-deep blue, black on light grey) and every touch target is at least 80 px tall.
+Sizes are written in pixels for 1920×1080 (or 1080×1920 upright) and scaled to the screen the
+kiosk really has, so a 1024×768 or 1280×1024 kiosk gets the same layout smaller instead of
+labels piled on each other. Contrast is high (white on deep blue, black on light grey) and at
+1080p every touch target is at least 80 px tall.
 """
 
 from __future__ import annotations
+
+import re
 
 BLUE = "#0b3d91"
 BLUE_PRESSED = "#072a66"
@@ -20,6 +24,7 @@ QWidget#kiosk, QScrollArea#deskServices > QWidget > QWidget {{ background: {GREY
 QWidget#header {{ background: {BLUE}; }}
 QLabel#hallName {{ color: white; font-size: 40px; font-weight: bold; }}
 QLabel#clock {{ color: white; font-size: 40px; font-weight: bold; }}
+QLabel#badge {{ background: white; color: {INK}; font-size: 26px; border-radius: 10px; padding: 8px 14px; }}
 QPushButton#langButton {{
     background: white; color: {BLUE}; font-size: 32px; font-weight: bold;
     border-radius: 12px; min-height: 80px; min-width: 180px; padding: 0 20px;
@@ -77,6 +82,22 @@ QLineEdit#numberEntry {{ font-size: 48px; font-weight: bold; min-height: 90px; p
     border: 2px solid {GREY_OFF}; border-radius: 10px; background: white; }}
 QLabel#deskStatus {{ font-size: 32px; font-weight: bold; color: {BLUE}; }}
 """
+
+
+_PIXELS = re.compile(r"(\d+)px")
+
+
+def sheet(scale: float = 1.0) -> str:
+    """The style sheet with every pixel size multiplied by ``scale`` (1.0 = 1080p)."""
+    if scale == 1.0:
+        return SHEET
+    return _PIXELS.sub(lambda m: f"{max(1, round(int(m.group(1)) * scale))}px", SHEET)
+
+
+def screen_scale(width: int, height: int) -> float:
+    """How much smaller (or larger) than the 1080p design a window of this size is."""
+    base_w, base_h = (1080, 1920) if height > width else (1920, 1080)
+    return max(0.4, min(1.6, width / base_w, height / base_h))
 
 
 def restyle(widget: object) -> None:

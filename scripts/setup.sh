@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # Debian packages: fonts-wqy-microhei (Chinese glyphs on screens and printed previews),
 # espeak-ng (the voice), sox + alsa-utils (measuring and playing WAVs), and the shared
 # libraries PySide6 loads even offscreen.
-APT_PACKAGES=(fonts-wqy-microhei espeak-ng sox alsa-utils libegl1 libgl1 libxkbcommon0 libfontconfig1
+APT_PACKAGES=(fonts-wqy-microhei fonts-dejavu-core espeak-ng sox alsa-utils libegl1 libgl1 libxkbcommon0 libfontconfig1
   libglib2.0-0 libdbus-1-3 fontconfig)
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -33,14 +33,16 @@ async def _issue(url: str, services: list[str]) -> None:
     await client.close()
 
 
-def check_legible(window: Any, size: tuple[int, int]) -> None:
+def check_legible(window: Any, size: tuple[int, int], scale: float = 1.0) -> None:
+    """Fits the screen, nothing cut off, and (at 1080p, scale 1) type and targets big enough;
+    a smaller kiosk screen gets the same layout scaled down by ``scale``."""
     assert (window.width(), window.height()) == size, "the screens do not fit the screen"
     assert clipped_labels(window) == []
     for button in window.start_screen.buttons.values():
         if button.isVisible():
-            assert button.height() >= 80 and button.width() >= 80
-            assert button.name.font().pixelSize() >= 28
-    assert window.header.lang_button.height() >= 80
+            assert button.height() >= 80 * scale and button.width() >= 80 * scale
+            assert button.name.font().pixelSize() >= int(28 * scale)
+    assert window.header.lang_button.height() >= int(80 * scale)
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)], ids=["landscape", "portrait"])
@@ -69,3 +71,25 @@ def test_screens_are_legible_in_both_languages(
         check_legible(window, size)
         shoot(window, f"kiosk-confirm-{lang}-{name}")
         tap(qtbot, window.confirm)
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 1024)], ids=["1024x768", "1280x1024"])
+def test_older_kiosk_screens_get_the_layout_scaled_down(
+    request: pytest.FixtureRequest, qtbot: Any, size: tuple[int, int]
+) -> None:
+    kiosk = open_kiosk(request, config=DEMO_HALL, token=DEMO_KIOSK, lang="zh")
+    window = kiosk.window
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.service_button("social").isEnabled(), timeout=5000)
+    assert window.scale == pytest.approx(size[0] / 1920, abs=0.01)
+    name = f"{size[0]}x{size[1]}"
+    for lang in ("zh", "en"):
+        window.set_lang(lang)
+        qtbot.wait(50)
+        check_legible(window, size, window.scale)
+        assert window.header.height() < size[1] / 8, "the header must not eat the screen"
+        shoot(window, f"kiosk-start-{lang}-{name}")
+    tap_service(qtbot, kiosk, "social")
+    qtbot.waitUntil(lambda: window.confirm.number.text() == "S001", timeout=5000)
+    check_legible(window, size, window.scale)
+    shoot(window, f"kiosk-confirm-{name}")
