@@ -8,6 +8,7 @@ only turn the confirmation into the on-screen fallback, never take the number aw
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -370,22 +371,20 @@ class KioskWindow(QWidget):
         self._show_staff_line()
 
     def _print(self, ticket: TicketData, job: Pending) -> None:
-        """Lay the ticket out and hand it to the print worker; the outcome comes to _on_printed."""
+        """Hand the ticket to the print worker, which lays it out and prints it off the Qt
+        thread; the outcome comes to _on_printed."""
         if self.worker is None:
             return
         self.printing[ticket.number] = job
-        try:
-            data = render(
-                ticket,
-                job.lang,
-                paper_mm=int(self._kiosk_setting("paper_mm", 80)),
-                encoding=str(self._kiosk_setting("encoding", "gb18030")),
-                qr=str(self._kiosk_setting("qr", "native")),
-            )
-        except ValueError as exc:  # a layout setting the printer layer does not know
-            self._on_printed(ticket.number, PrintResult(False, "error", f"cannot lay out the ticket: {exc}"))
-            return
-        self.worker.submit(ticket.number, data)
+        layout = functools.partial(
+            render,
+            ticket,
+            job.lang,
+            paper_mm=int(self._kiosk_setting("paper_mm", 80)),
+            encoding=str(self._kiosk_setting("encoding", "gb18030")),
+            qr=str(self._kiosk_setting("qr", "native")),
+        )
+        self.worker.submit(ticket.number, layout)
 
     def _on_printed(self, number: str, result: PrintResult) -> None:
         job = self.printing.pop(number, None)

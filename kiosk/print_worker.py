@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
@@ -38,9 +39,11 @@ class PrintWorker(QObject):
         self._thread = threading.Thread(target=self._run, name=f"print-{spec.kind}", daemon=True)
         self._thread.start()
 
-    def submit(self, number: str, job: bytes) -> None:
-        """Queue a job; returns at once.  After stop() the job is answered as not printed —
-        like every answer, later from the event loop, never from inside this call."""
+    def submit(self, number: str, job: bytes | Callable[[], bytes]) -> None:
+        """Queue a job — its bytes, or a function that lays the ticket out (an image-mode
+        ticket takes tens of milliseconds to draw, which belongs on this thread, not the
+        screen's); returns at once.  After stop() the job is answered as not printed — like
+        every answer, later from the event loop, never from inside this call."""
         if self._stopped:
             self._done.emit(number, PrintResult(False, "error", "printing has stopped (kiosk shutting down)"))
             return
@@ -76,7 +79,10 @@ class PrintWorker(QObject):
                 break
             number, job = item  # type: ignore[misc]
             try:
-                result = self._printer.print_job(job, name=number)
+                data = job() if callable(job) else job
+                result = self._printer.print_job(data, name=number)
+            except ValueError as exc:  # a layout setting the printer layer does not know
+                result = PrintResult(False, "error", f"cannot lay out the ticket: {exc}")
             except Exception as exc:  # a bug must not kill the only printing thread
                 log.exception("printing %s failed", number)
                 result = PrintResult(False, "error", f"printing failed: {exc}")

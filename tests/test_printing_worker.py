@@ -120,3 +120,27 @@ def test_virtual_printer_through_the_worker(qtbot, tmp_path):
     assert decode((tmp_path / "A001.bin").read_bytes()).text == "A001"
     assert (tmp_path / "A001.png").is_file()
     worker.stop()
+
+
+def test_a_layout_function_runs_on_the_worker_thread(qtbot, tcp_printer):
+    fake = tcp_printer(READY)
+    worker = PrintWorker(parse_spec(fake.spec), timeout=2)
+    threads = []
+
+    def layout() -> bytes:
+        threads.append(QThread.currentThread())
+        return JOB
+
+    def bad_layout() -> bytes:
+        raise ValueError("paper_mm 70 is not 58 or 80")
+
+    results = {}
+    worker.finished.connect(lambda number, result: results.__setitem__(number, result))
+    worker.submit("S001", layout)
+    worker.submit("S002", bad_layout)
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
+    assert results["S001"].ok and fake.wait_for(lambda got: got.endswith(JOB))
+    assert threads and threads[0] is not QApplication.instance().thread()
+    assert not results["S002"].ok and results["S002"].state == "error"
+    assert "cannot lay out the ticket: paper_mm 70" in results["S002"].detail
+    worker.stop()
