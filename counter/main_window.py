@@ -73,6 +73,19 @@ def _heading(layout: QVBoxLayout) -> QLabel:
     return label
 
 
+def _body(layout: QVBoxLayout, *, rich: bool = True, name: str = "") -> QLabel:
+    """A panel's text: top-left, wrapping, filling the panel below its heading."""
+    label = QLabel()
+    if name:
+        label.setObjectName(name)
+    if rich:
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    layout.addWidget(label, 1)
+    return label
+
+
 def _repolish(widget: QWidget) -> None:
     widget.style().unpolish(widget)
     widget.style().polish(widget)
@@ -127,26 +140,15 @@ class CounterScreen(QWidget):
 
         queue, ql = _panel()
         self.queue_heading = _heading(ql)
-        self.queue = QLabel()
-        self.queue.setTextFormat(Qt.TextFormat.RichText)
-        self.queue.setWordWrap(True)
-        self.queue.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        ql.addWidget(self.queue, 1)
+        self.queue = _body(ql)
 
         warn, wl = _panel()
         self.warnings_heading = _heading(wl)
-        self.warnings = QLabel()
-        self.warnings.setObjectName("warnings")
-        self.warnings.setTextFormat(Qt.TextFormat.RichText)
-        self.warnings.setWordWrap(True)
-        self.warnings.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        wl.addWidget(self.warnings, 1)
+        self.warnings = _body(wl, name="warnings")
 
         served, sl = _panel()
         self.served_heading = _heading(sl)
-        self.served = QLabel()
-        self.served.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        sl.addWidget(self.served, 1)
+        self.served = _body(sl, rich=False)
 
         middle = QGridLayout()
         middle.addWidget(current, 0, 0, 2, 1)

@@ -432,33 +432,29 @@ def _check(config: HallConfig, path: Path, text: str) -> None:
         )
 
 
+# (section, key, lowest, highest, unit) for the programs' numeric settings.
+_PROGRAM_RANGES = (
+    ("kiosk", "confirm_seconds", 2, 120, ""),
+    ("kiosk", "print_timeout_seconds", 0.2, 30, ""),
+    ("display", "recent_calls", 1, 20, ""),
+    ("display", "flash_seconds", 0, 60, ""),
+    ("announce", "repeats", 1, 3, ""),
+    ("announce", "volume", 0, 1, ""),
+    ("announce", "rate", 60, 400, " words per minute"),
+    ("announce", "speech_timeout_seconds", 1, 60, ""),
+)
+
+
 def _check_programs(config: HallConfig, path: Path, text: str) -> None:
     """The kiosk, display and announcement settings a schema cannot check."""
     k = config.kiosk
     if k.staff_pin and not re.fullmatch(r"\d{4,12}", k.staff_pin):
         raise ConfigError(path, "kiosk.staff_pin must be 4 to 12 digits (or empty)", _line_of_key(text, "staff_pin"))
-    if not 2 <= k.confirm_seconds <= 120:
-        raise ConfigError(path, "kiosk.confirm_seconds must be 2 to 120", _line_of_key(text, "confirm_seconds"))
-    if not 0.2 <= k.print_timeout_seconds <= 30:
-        raise ConfigError(
-            path, "kiosk.print_timeout_seconds must be 0.2 to 30", _line_of_key(text, "print_timeout_seconds")
-        )
-    d = config.display
-    if not 1 <= d.recent_calls <= 20:
-        raise ConfigError(path, "display.recent_calls must be 1 to 20", _line_of_key(text, "recent_calls"))
-    if not 0 <= d.flash_seconds <= 60:
-        raise ConfigError(path, "display.flash_seconds must be 0 to 60", _line_of_key(text, "flash_seconds"))
+    for section, key, low, high, unit in _PROGRAM_RANGES:
+        value = getattr(getattr(config, section), key)
+        if not low <= value <= high:
+            raise ConfigError(path, f"{section}.{key} must be {low} to {high}{unit}", _line_of_key(text, key))
     a = config.announce
-    if not 1 <= a.repeats <= 3:
-        raise ConfigError(path, "announce.repeats must be 1 to 3", _line_of_key(text, "repeats"))
-    if not 0 <= a.volume <= 1:
-        raise ConfigError(path, "announce.volume must be 0 to 1", _line_of_key(text, "volume"))
-    if not 60 <= a.rate <= 400:
-        raise ConfigError(path, "announce.rate must be 60 to 400 words per minute", _line_of_key(text, "rate"))
-    if not 1 <= a.speech_timeout_seconds <= 60:
-        raise ConfigError(
-            path, "announce.speech_timeout_seconds must be 1 to 60", _line_of_key(text, "speech_timeout_seconds")
-        )
     for lang in ("zh", "en"):
         phrase = a.phrase.get(lang)
         try:
