@@ -58,6 +58,7 @@ class CounterProgram(QObject):
         self.signed_in = False
         self.auto_call_set = False
         self.pending: dict[str, str] = {}  # request id -> action, until answered
+        self.auto_rid = ""  # the request id of the last auto-call
         self.dialog: QDialog | None = None
         self.compact = False
         self.closed = False
@@ -214,14 +215,17 @@ class CounterProgram(QObject):
             if answer.get("code") == "session_ended":
                 self._session_over(error_text("session_ended", self.lang))
                 return
-            self._status(refusal_text(answer, self.lang), "error")
+            if rid == self.auto_rid and answer.get("code") == "queue_empty":
+                self._status(T("auto_empty", self.lang), "info")  # nothing went wrong: nobody waits
+            else:
+                self._status(refusal_text(answer, self.lang), "error")
         else:
             self.state.apply_result(kind, data)
             number = (data.get("ticket") or {}).get("number", "")
             done = "done_called" if kind in ("call_next", "call_number", "call_back") else f"done_{kind}"
             self._status(T(done, self.lang, number=number), "info")
             if kind == "finish" and self.screen.auto_call.isChecked() and not self.state.paused:
-                self.send("call_next")
+                self.auto_rid = self.send("call_next")
         self._refresh()
 
     # -- actions --------------------------------------------------------------------------
@@ -262,12 +266,8 @@ class CounterProgram(QObject):
     def _open(self, dialog: QDialog, kind: str) -> None:
         """Show a choice dialog; when accepted, send ``kind`` with what was chosen."""
         self.dialog = dialog
-
-        def accepted() -> None:
-            if self.connected():
-                self.send(kind, **dialog.fields())  # type: ignore[attr-defined]
-
-        dialog.accepted.connect(accepted)
+        dialog.ready = self.connected  # type: ignore[attr-defined]
+        dialog.accepted.connect(lambda: self.send(kind, **dialog.fields()))  # type: ignore[attr-defined]
         dialog.finished.connect(lambda _: self._dialog_closed(dialog))
         dialog.open()
 

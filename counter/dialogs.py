@@ -9,6 +9,7 @@ the counter's single-key actions, because those belong to the main window.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QRegularExpression, Qt
@@ -30,13 +31,20 @@ from PySide6.QtWidgets import (
 from .text import T, name_of
 
 NUMBER_RE = re.compile(r"^[A-Z]{1,2}\d{3}$")
+# Complete in itself: a dialog opened from the compact bar would otherwise inherit the bar's
+# white text and blue buttons (style sheets cascade to child windows), leaving white labels on
+# a light dialog and a chosen reason that looks like the others.
 DIALOG_STYLE = """
-QLabel { font-size: 19px; }
-QPushButton { min-height: 48px; padding: 4px 14px; font-size: 20px; }
-QPushButton:checked { background: #0b4f8a; color: white; font-weight: bold; }
-QLineEdit { min-height: 44px; font-size: 24px; }
-QListWidget { font-size: 20px; }
+QDialog { background: #f4f6f8; }
+QLabel { font-size: 19px; color: #1d2733; }
+QPushButton { min-height: 48px; padding: 4px 14px; font-size: 20px; color: #1d2733; background: #e3e8ee;
+              border: 1px solid #b9c2cc; border-radius: 6px; }
+QPushButton:default { border: 2px solid #0b4f8a; }
+QPushButton:checked { background: #0b4f8a; color: white; font-weight: bold; border-color: #083b68; }
+QLineEdit { min-height: 44px; font-size: 24px; color: #1d2733; background: white; }
+QListWidget { font-size: 20px; color: #1d2733; background: white; }
 QListWidget::item { min-height: 44px; padding-left: 6px; }
+QListWidget::item:selected { background: #0b4f8a; color: white; }
 QLabel#error { color: #b00020; }
 """
 
@@ -47,12 +55,16 @@ class _Base(QDialog):
     def __init__(self, title: str, lang: str, parent: QWidget | None) -> None:
         super().__init__(parent)
         self.lang = lang
+        # Whether the choice can be sent now; the program points this at its connection, so a
+        # choice made while the server is away is not dropped on OK but kept in the dialog.
+        self.ready: Callable[[], bool] = lambda: True
         self.setWindowTitle(title)
         self.setStyleSheet(DIALOG_STYLE)
         self.setMinimumWidth(480)
         self.body = QVBoxLayout()
         self.error = QLabel("")
         self.error.setObjectName("error")
+        self.error.setWordWrap(True)
         self.ok_button = QPushButton(T("ok", lang))
         self.ok_button.setDefault(True)
         self.cancel_button = QPushButton(T("cancel_dialog", lang))
@@ -71,11 +83,24 @@ class _Base(QDialog):
         outer.addLayout(buttons)
 
     def _try_accept(self) -> None:
-        problem = self.problem()
+        problem = self.problem() or ("" if self.ready() else "offline_dialog")
         if problem:
             self.error.setText(T(problem, self.lang))
+            # A window does not grow for a wrapped line by itself: give the label its height.
+            self.error.setMinimumHeight(self.error.heightForWidth(self.error.width()))
             return
         self.accept()
+
+    def done(self, result: int) -> None:
+        """Close, and hand the keyboard back to the window the dialog came from.
+
+        Without a window manager (a counter PC started straight into the program) nothing
+        else does, and the clerk's single keys would be dead until a click on the window."""
+        was_active = self.isActiveWindow()
+        super().done(result)
+        owner = self.parentWidget()
+        if was_active and owner is not None and owner.isVisible():
+            owner.window().activateWindow()
 
     def problem(self) -> str:
         """The text key of what is missing or wrong, or "" when the choice can be sent."""
@@ -154,9 +179,10 @@ class TransferDialog(_Base):
             item = QListWidgetItem(name_of(c.get("name"), lang, str(c["number"])))
             item.setData(Qt.ItemDataRole.UserRole, c["number"])
             self.counters.addItem(item)
-        # Choosing in one list clears the other: a transfer names exactly one target.
-        self.services.itemClicked.connect(lambda _: self.counters.clearSelection())
-        self.counters.itemClicked.connect(lambda _: self.services.clearSelection())
+        # Choosing in one list clears the other (by mouse or by arrow keys): a transfer names
+        # exactly one target.
+        self.services.itemSelectionChanged.connect(lambda: self._only(self.services, self.counters))
+        self.counters.itemSelectionChanged.connect(lambda: self._only(self.counters, self.services))
         lists = QGridLayout()
         lists.addWidget(QLabel(T("to_service", lang)), 0, 0)
         lists.addWidget(QLabel(T("to_counter", lang)), 0, 1)
@@ -168,6 +194,11 @@ class TransferDialog(_Base):
         self.body.addWidget(QLabel(T("reason", lang)))
         self.body.addWidget(self.reason)
         self.resize(640, 480)
+
+    @staticmethod
+    def _only(chosen: QListWidget, other: QListWidget) -> None:
+        if chosen.selectedItems():
+            other.clearSelection()
 
     def problem(self) -> str:
         return "" if self.services.selectedItems() or self.counters.selectedItems() else "pick_target"
@@ -195,6 +226,9 @@ class PauseDialog(_Base):
         for i, reason in enumerate(reasons):
             button = QPushButton(name_of(reason, lang))
             button.setCheckable(True)
+            # A clicked reason takes the focus; without this, Enter would press the reason again
+            # (a dialog's focused button is its default) instead of OK.
+            button.setAutoDefault(False)
             button.setProperty("reason", name_of(reason, record_lang))
             self.group.addButton(button)
             self.reason_buttons.append(button)

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -74,7 +75,11 @@ def _heading(layout: QVBoxLayout) -> QLabel:
 
 
 def _body(layout: QVBoxLayout, *, rich: bool = True, name: str = "") -> QLabel:
-    """A panel's text: top-left, wrapping, filling the panel below its heading."""
+    """A panel's text: top-left, wrapping, filling the panel below its heading.
+
+    It scrolls inside the panel instead of growing it: on a busy morning forty tickets over
+    their target wait would otherwise make the window taller than the screen and push the
+    buttons off it."""
     label = QLabel()
     if name:
         label.setObjectName(name)
@@ -82,8 +87,21 @@ def _body(layout: QVBoxLayout, *, rich: bool = True, name: str = "") -> QLabel:
         label.setTextFormat(Qt.TextFormat.RichText)
         label.setWordWrap(True)
     label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-    layout.addWidget(label, 1)
+    scroll = QScrollArea()
+    scroll.setWidget(label)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys belong to the window's shortcuts
+    scroll.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
+    layout.addWidget(scroll, 1)
     return label
+
+
+def buttons_per_row(screen_width: int) -> int:
+    """Seven buttons a row (two rows) where the screen is wide enough for them in English;
+    five (three rows) on a 1024-pixel screen, which seven would overflow by a hundred pixels."""
+    return 7 if screen_width >= 1280 else 5
 
 
 def _repolish(widget: QWidget) -> None:
@@ -158,10 +176,13 @@ class CounterScreen(QWidget):
         middle.setColumnStretch(0, 5)
         middle.setColumnStretch(1, 5)
         middle.setColumnStretch(2, 3)
+        middle.setRowStretch(0, 3)  # a comprehensive counter lists every service of the hall
+        middle.setRowStretch(1, 2)
 
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
-        per_row = 7
+        screen = QGuiApplication.primaryScreen()
+        per_row = buttons_per_row(screen.availableGeometry().width() if screen is not None else 0)
         for i, action in enumerate(ACTIONS):
             button = QPushButton()
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys go to the window's shortcuts

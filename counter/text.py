@@ -124,6 +124,10 @@ T = Strings(
         "bad_number": ("号码格式不对，应如 A012。", "Not a ticket number; it looks like A012."),
         "pick_target": ("请选择一个业务或窗口。", "Choose a service or a counter."),
         "reason_needed": ("请填写原因。", "Please give a reason."),
+        "offline_dialog": (
+            "未连接服务器，尚未发送；连接恢复后请再按确定。",
+            "Not connected to the server, so nothing was sent. Press OK again once it is back.",
+        ),
     }
 )
 

@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from .phrases import DEFAULT_PHRASES, phrases_for_call
-from .playback import Player
+from .playback import Player, wav_seconds
 
 log = logging.getLogger("hallcall.display.announcer")
 
 SOUNDS = Path(__file__).resolve().parent.parent / "assets" / "sounds"
+BUILT_IN_CHIME = SOUNDS / "chime.wav"
 WORKER_COMMAND = [sys.executable, "-m", "display.speech_worker"]
 DEFAULT_VOICES = {"zh": "cmn-latn-pinyin", "en": "en"}
 RETRY_SECONDS = 60.0
@@ -50,7 +51,7 @@ class AnnounceSettings:
     voices: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_VOICES))
     rate: int = 150
     volume: float = 1.0
-    chime: Path = SOUNDS / "chime.wav"
+    chime: Path = BUILT_IN_CHIME
     speech_timeout: float = 8.0
 
     @classmethod
@@ -175,7 +176,8 @@ class Announcer:
 
     ``on_status(problems)`` is called (from the announcer thread) whenever the set of problems
     changes: ``{"speech": reason}`` while speech is unavailable (chime only), ``{"sound":
-    reason}`` while the player cannot make a sound; ``{}`` when all is well.
+    reason}`` while the player cannot make a sound, ``{"chime": reason}`` while the configured
+    chime cannot be read (the built-in one plays); ``{}`` when all is well.
     """
 
     def __init__(
@@ -306,8 +308,9 @@ class Announcer:
             except SpeechUnavailable as exc:
                 self._drop_speech(str(exc))
                 pending = []
+        chime = self._chime(s.chime)
         item.chime = time.monotonic()
-        self._play(s.chime, "chime")
+        self._play(chime, "chime")
         if not pending or self._speech is None:
             return
         deadline = time.monotonic() + s.speech_timeout
@@ -339,6 +342,21 @@ class Announcer:
                 self._play(path, f"speech:{lang}")
         for _, path, _ in pending:
             path.unlink(missing_ok=True)
+
+    def _chime(self, path: Path) -> Path:
+        """The configured chime, or the built-in one when that cannot be read.
+
+        The server does not check ``announce.chime`` (the file is on the display's PC), so a
+        typo would otherwise mean calls without a chime and a player failing at every call.
+        """
+        if wav_seconds(path) > 0:
+            self._problems.pop("chime", None)
+            return path
+        reason = f"the chime {path} is missing or not a WAV file; playing the built-in one"
+        if self._problems.get("chime") != reason:
+            log.warning("%s", reason)
+        self._problems["chime"] = reason
+        return BUILT_IN_CHIME
 
     def _play(self, path: Path, kind: str) -> None:
         if self._stopping:

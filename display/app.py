@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from hallcall.link import HallLink
 from hallcall.qtapp import ConnectionBadge, cjk_family
@@ -20,8 +20,13 @@ from .announcer import Announcer, AnnounceSettings
 from .board import Board, Call
 from .playback import Player, ProcessPlayer
 from .screen import DisplayScreen
+from .text import T
 
 log = logging.getLogger("hallcall.display")
+
+# A refused display asks again this often: nobody stands at a wall TV to restart it once the
+# hall config (its token) is fixed and the server restarted.
+REFUSED_RETRY_SECONDS = 30.0
 
 
 class DisplayApp(QObject):
@@ -60,6 +65,10 @@ class DisplayApp(QObject):
             )
         self._fault_reported = False
         self._stopped = False
+        self.refused_retry = QTimer(self)
+        self.refused_retry.setSingleShot(True)
+        self.refused_retry.setInterval(round(REFUSED_RETRY_SECONDS * 1000))
+        self.refused_retry.timeout.connect(self.link.retry)
         self.problems_changed.connect(self._on_problems)
         self.link.welcomed.connect(self._on_welcome)
         self.link.snapshot_received.connect(self._on_snapshot)
@@ -80,6 +89,7 @@ class DisplayApp(QObject):
         if self._stopped:
             return
         self._stopped = True
+        self.refused_retry.stop()
         self.link.stop()
         if self.announcer is not None:
             self.announcer.stop()
@@ -89,10 +99,21 @@ class DisplayApp(QObject):
     @Slot(dict)
     def _on_welcome(self, welcome: dict[str, Any]) -> None:
         log.info("signed in as display %s", welcome.get("name"))
+        self.screen.set_alert("refused", None)
 
     @Slot(dict)
     def _on_refused(self, answer: dict[str, Any]) -> None:
-        log.error("the server refused this display: %s (%s)", answer.get("message"), answer.get("code"))
+        """Say on screen why the server refused (a wrong token, …) and ask again later."""
+        message = str(answer.get("message") or answer.get("code"))
+        log.error(
+            "the server refused this display: %s (%s); trying again in %.0f s",
+            message,
+            answer.get("code"),
+            self.refused_retry.interval() / 1000,
+        )
+        reasons = {"zh": str(answer.get("message_zh") or message), "en": message}
+        self.screen.set_alert("refused", {lang: T("refused", lang, reason=reasons[lang]) for lang in reasons})
+        self.refused_retry.start()
 
     @Slot(dict)
     def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
@@ -106,6 +127,7 @@ class DisplayApp(QObject):
         if self.announcer is not None:
             self.announcer.configure(AnnounceSettings.from_hall(self.board.section("announce")))
         self.screen.show_board(self.board)
+        self._check_zone()
         for call in missed:
             self._called(call)
 
@@ -115,6 +137,18 @@ class DisplayApp(QObject):
         self.screen.show_board(self.board)
         if call is not None:
             self._called(call)
+
+    def _check_zone(self) -> None:
+        """Warn on screen and in the log when the zone shown matches no counter of the hall."""
+        unknown = self.board.unknown_zone()
+        if unknown is None:
+            self.screen.set_alert("zone", None)
+            return
+        zone, known = unknown
+        log.error("zone %r has no counters in this hall (its zones: %s)", zone, ", ".join(known))
+        self.screen.set_alert(
+            "zone", {lang: T("unknown_zone", lang, zone=zone, known=", ".join(known)) for lang in ("zh", "en")}
+        )
 
     def _called(self, call: Call) -> None:
         self.screen.flash(call)

@@ -107,7 +107,13 @@ class Board:
         return None
 
     def in_progress(self) -> list[Call]:
-        """Counters with a ticket called or being served, newest call first."""
+        """Counters with a ticket called or being served, newest call first.
+
+        "Newest" is the order of the call list, where a recall is a new entry: a recall keeps
+        its ticket's original ``at`` (protocol 5.2), yet it is the call the caption shows and
+        the row that flashes, so it must come to the top rather than stay below rows that do
+        not fit.  Tickets called before the list began (a server restart) follow, by ``at``.
+        """
         latest = {(c.number, c.counter): (i, c) for i, c in enumerate(self.calls)}
         out = []
         for view in self.counters.values():
@@ -125,11 +131,21 @@ class Board:
                     at=float(ticket.get("called_at") or 0.0),
                 )
             out.append((call.at, rank, call))
-        # Newest first; calls in the same second keep the order they were made in.
-        return [call for _, _, call in sorted(out, key=lambda t: (t[0], t[1]), reverse=True)]
+        return [call for _, _, call in sorted(out, key=lambda t: (t[1], t[0]), reverse=True)]
 
     def newest(self) -> Call | None:
         return self.calls[-1] if self.calls else None
+
+    def unknown_zone(self) -> tuple[str, list[str]] | None:
+        """(the zone shown, the hall's zones) when the display's zone matches no counter.
+
+        The server accepts any zone in hello, so a typo ("2f" for "2F") makes a screen that
+        stays empty all day; the hall config in the snapshot is not filtered and can tell.
+        """
+        zone = str(self.device.get("zone") or "")
+        items = [*self.hall.get("counters", []), *self.hall.get("services", [])]
+        known = sorted({str(item.get("zone") or "") for item in items} - {""})
+        return (zone, known) if zone and known and zone not in known else None
 
     def recent(self, limit: int) -> list[Call]:
         """The last ``limit`` calls, newest first (recalls included)."""

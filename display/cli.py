@@ -6,10 +6,24 @@ Imports nothing from Qt at module level, so ``hallcall server`` starts on machin
 from __future__ import annotations
 
 import argparse
+import urllib.parse
+
+
+def server_url(text: str) -> str:
+    """``--server`` as a websocket address; anything else is refused before a window opens
+    (a TV left showing a blank hall with a "refused" badge tells the installer nothing)."""
+    parts = urllib.parse.urlsplit(text)
+    try:
+        _ = parts.port  # raises on a port that is not a number
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} has a bad port: {exc}") from None
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a server address like ws://HOST:PORT")
+    return text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server", required=True, help="the hall server, e.g. ws://192.168.1.10:8765")
+    parser.add_argument("--server", required=True, type=server_url, help="the hall server, e.g. ws://192.168.1.10:8765")
     parser.add_argument("--token", required=True, help="this display's token from the hall config [devices]")
     parser.add_argument(
         "--zone", default=None, help="show only this zone's counters and services (default: the device's zone)"

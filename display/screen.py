@@ -45,7 +45,7 @@ FLASH_HALF_PERIOD_MS = 500
 # Ticket numbers in a face with a true bold: Qt does not embolden large CJK-font glyphs, and a
 # thin "A001" is hard to read from the back of the hall.  Falls back to the CJK family.
 NUMBER_FAMILY = "DejaVu Sans"
-PROBLEM_WORDS = {"speech": "speech_off", "sound": "sound_off"}  # announcer problem → text key
+PROBLEM_WORDS = {"speech": "speech_off", "sound": "sound_off", "chime": "chime_off"}  # announcer problem → text
 
 
 @dataclass(frozen=True)
@@ -193,6 +193,7 @@ class DisplayScreen(QWidget):
         self.clock_offset = 0.0
         self.tz: dt.tzinfo | None = None
         self.problems: dict[str, str] = {}
+        self.alerts: dict[str, dict[str, str]] = {}
         self._sized: list[tuple[QWidget, float, bool, bool]] = []
         self._flash_until = 0.0
         self._flash_on = False
@@ -427,8 +428,9 @@ class DisplayScreen(QWidget):
         name = board.hall.get("name") or {}
         self.hall_name.setText(name.get(lang, ""))
         self.hall_name2.setText(name.get(lang2, ""))
-        self._show_caption(board.newest())
         current = board.in_progress()
+        # After a server restart the call list is empty, but counters still call: show the newest.
+        self._show_caption(board.newest() or (current[0] if current else None))
         current = current[: self.now_panel.show_rows(len(current))]
         newest = board.newest()
         for row, call in zip(self.rows, current, strict=False):
@@ -464,7 +466,9 @@ class DisplayScreen(QWidget):
         self.caption2.setText(phrases.caption(templates.get(other(self.lang), ""), call.number, call.counter))
 
     def flash(self, call: Call) -> None:
-        """Highlight the newest call (caption and its row) for the hall's flash_seconds."""
+        """Highlight the newest call (caption and its row) for the hall's flash_seconds (0: not at all)."""
+        if self.flash_seconds <= 0:
+            return
         self._flash_until = time.monotonic() + self.flash_seconds
         self._flash_on = True
         self._paint_flash()
@@ -495,8 +499,18 @@ class DisplayScreen(QWidget):
         self.problems = dict(problems)
         self._show_problems()
 
+    def set_alert(self, name: str, text: dict[str, str] | None) -> None:
+        """Show (or, with None, clear) a warning of the display's own, as {"zh", "en"} text:
+        a refused sign-in or a zone that matches no counter, which the installer must see."""
+        if text is None:
+            self.alerts.pop(name, None)
+        else:
+            self.alerts[name] = dict(text)
+        self._show_problems()
+
     def _show_problems(self) -> None:
         keys = [key for problem, key in PROBLEM_WORDS.items() if problem in self.problems]
-        lines = [f"{T(k, self.lang)}  ·  {T(k, other(self.lang))}" for k in keys]
+        texts = [{lang: T(k, lang) for lang in ("zh", "en")} for k in keys] + list(self.alerts.values())
+        lines = [f"{t.get(self.lang, '')}  ·  {t.get(other(self.lang), '')}" for t in texts]
         self.warning_text.setText("    ".join(lines))
         self.warning.setVisible(bool(lines))

@@ -36,6 +36,9 @@ log = logging.getLogger("hallcall.kiosk")
 
 MESSAGE_SECONDS = 6
 GUIDE_IDLE_SECONDS = 60.0
+# A visitor who switched the language and walked away leaves it for the next one only this
+# long (untouched start screen); one who took a ticket leaves it not at all.
+LANG_IDLE_SECONDS = 60.0
 # A visitor will not stand in front of a kiosk much longer than this for a ticket; after it
 # the request is dropped (not sent again on a reconnect) and the visitor is told to tap again.
 ISSUE_TIMEOUT_MS = 15_000
@@ -64,6 +67,7 @@ class KioskWindow(QWidget):
         printer: str | None = None,
         lang: str | None = None,
         guide_idle_seconds: float = GUIDE_IDLE_SECONDS,
+        lang_idle_seconds: float = LANG_IDLE_SECONDS,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -76,6 +80,7 @@ class KioskWindow(QWidget):
         self.printer_override = printer
         self.lang = lang or "zh"
         self._lang_given = lang is not None  # else the hall's first language, once known
+        self.default_lang = self.lang  # what each new visitor starts with
         self.hall: dict[str, Any] = {}
         self.device: dict[str, Any] = {}
         self.summaries: dict[str, dict[str, Any]] = {}
@@ -88,6 +93,7 @@ class KioskWindow(QWidget):
         self.printer_spec: str | None = None
         self.printer_problem: str = ""  # a printer setting that cannot work, for staff
         self.reported: tuple[str, str] | None = None  # last device_status sent (state, detail)
+        self.fault_cause = ""  # the PrintResult state behind the reported fault ("setting": the spec)
         self._clock_offset = 0.0  # server clock minus ours: the hall's time, not this PC's
         self._minute = -1
         self._desk_open = False
@@ -134,6 +140,8 @@ class KioskWindow(QWidget):
         self._message_timer.timeout.connect(lambda: self._set_message(None))
         self._idle = QTimer(self, singleShot=True, interval=int(guide_idle_seconds * 1000))
         self._idle.timeout.connect(self.close_desk)
+        self._lang_idle = QTimer(self, singleShot=True, interval=int(lang_idle_seconds * 1000))
+        self._lang_idle.timeout.connect(self._lang_idle_over)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)  # touches land on child widgets; see them all
@@ -151,7 +159,19 @@ class KioskWindow(QWidget):
         self.lang = lang
         for part in (self.header, self.start_screen, self.confirm, self.pin_pad, self.desk):
             part.set_lang(lang)
+        if lang == self.default_lang:
+            self._lang_idle.stop()
+        else:
+            self._lang_idle.start()
         self._tick()
+
+    def _lang_idle_over(self) -> None:
+        """Nobody has touched the kiosk for a while: back to the hall's language, unless a
+        ticket is on its way or on screen, or staff are at the desk (then wait another round)."""
+        if self.stack.currentWidget() is self.start_screen and self.issuing is None:
+            self.set_lang(self.default_lang)
+        else:
+            self._lang_idle.start()
 
     # ------------------------------------------------------------------ server
     def _on_state(self, state: str) -> None:
@@ -178,13 +198,18 @@ class KioskWindow(QWidget):
         self._clock_offset = float(snap.get("server_time", time.time())) - time.time()
         if not self._lang_given:
             self._lang_given = True  # a visitor's choice is not undone by a reconnect
-            self.set_lang((self.hall.get("languages") or ["zh"])[0])
+            self.default_lang = (self.hall.get("languages") or ["zh"])[0]
+            self.set_lang(self.default_lang)
         self.header.set_hall_name(self.hall.get("name", {}))
         pin = str(self.device.get("staff_pin") or "")
         self.pin_pad.set_pin(pin)
         self.start_screen.set_staff_button_visible(bool(pin))
         if not pin and self._desk_open:
             self.close_desk()
+        if self.reported is not None:
+            # A server keeps device reports in memory only: after its restart (or a failover)
+            # it knows nothing of this printer's fault until it is told again.
+            self.link.request("device_status", state=self.reported[0], detail=self.reported[1])
         self._setup_printer()
         self._refresh_services()
         self._tick()
@@ -334,6 +359,7 @@ class KioskWindow(QWidget):
             self.stack.setCurrentWidget(self.desk)
         else:
             self.stack.setCurrentWidget(self.start_screen)
+            self.set_lang(self.default_lang)  # this visitor is done; the next starts afresh
 
     # ------------------------------------------------------------------ printing
     def _kiosk_setting(self, key: str, default: Any) -> Any:
@@ -358,7 +384,7 @@ class KioskWindow(QWidget):
         except PrinterSpecError as exc:
             self.printer_problem = str(exc)
             log.error("%s; tickets are shown on screen only", exc)
-            self._report("fault", str(exc))
+            self._report("fault", str(exc), cause="setting")
             self._show_staff_line()
             return
         if parsed.kind != "none":
@@ -368,6 +394,8 @@ class KioskWindow(QWidget):
                 paper_mm=int(self._kiosk_setting("paper_mm", 80)),
             )
             self.worker.finished.connect(self._on_printed)
+            self.worker.checked.connect(self._printer_outcome)
+            self.worker.check()  # a missing or unreachable printer is named before the first visitor
         self._show_staff_line()
 
     def _print(self, ticket: TicketData, job: Pending) -> None:
@@ -388,15 +416,7 @@ class KioskWindow(QWidget):
 
     def _on_printed(self, number: str, result: PrintResult) -> None:
         job = self.printing.pop(number, None)
-        # Printed, but worth a word to staff (paper running low); "unknown" is the normal case
-        # of a printer that never reports its status.
-        note = "" if result.state in ("ok", "unknown") else result.detail
-        if result.ok:
-            self._report("ok", note)
-            self._show_staff_line(note=note)
-        else:
-            self._report("fault", result.detail or result.state)
-            self._show_staff_line(result.detail or result.state)
+        self._printer_outcome(result)
         if self.confirm.ticket is not None and self.confirm.ticket.number == number:
             self.confirm.set_print_state("printed" if result.ok else "fault")
         if job is not None and job.kind == "reprint":
@@ -404,8 +424,29 @@ class KioskWindow(QWidget):
             self.desk.set_status(both(key, number=number, detail=result.detail or result.state))
         self.print_done.emit(number, result)
 
-    def _report(self, state: str, detail: str) -> None:
-        """Tell the server about the printer when that changes (it shows counters and supervisors)."""
+    def _printer_outcome(self, result: PrintResult) -> None:
+        """What a print, or the status query made when the printer was set up, says about the
+        printer, for the server and staff."""
+        if result.state == "unknown":
+            # The printer said nothing about itself, which is no news, and never "OK": a fault
+            # it reported (out of paper, offline) stands.  Only a fault of the connection is
+            # disproved when a whole ticket got through it.
+            if result.ok and self.fault_cause in ("unreachable", "timeout", "error"):
+                self._report("ok", result.detail)
+                self._show_staff_line()
+            return
+        if result.ok:
+            note = "" if result.state == "ok" else result.detail  # e.g. paper running low
+            self._report("ok", note)
+            self._show_staff_line(note=note)
+        else:
+            self._report("fault", result.detail or result.state, cause=result.state)
+            self._show_staff_line(result.detail or result.state)
+
+    def _report(self, state: str, detail: str, cause: str = "") -> None:
+        """Tell the server about the printer when that changes (it shows counters and
+        supervisors); ``cause`` is the PrintResult state behind a fault."""
+        self.fault_cause = cause if state == "fault" else ""
         detail = detail[:200]
         if self.reported == (state, detail):
             return
@@ -469,13 +510,12 @@ class KioskWindow(QWidget):
             self.stack.setCurrentWidget(self.start_screen)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Any touch or key while the staff screens are up keeps them open another minute."""
-        if self._idle.isActive() and event.type() in (
-            QEvent.Type.MouseButtonPress,
-            QEvent.Type.TouchBegin,
-            QEvent.Type.KeyPress,
-        ):
-            self._idle.start()
+        """Any touch or key while the staff screens are up keeps them open another minute,
+        and keeps a visitor's language as long."""
+        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress):
+            for timer in (self._idle, self._lang_idle):
+                if timer.isActive():
+                    timer.start()
         return False
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -491,6 +531,7 @@ class KioskWindow(QWidget):
         """Stop the timers and the print worker (the caller stops the link it made)."""
         self._clock.stop()
         self._idle.stop()
+        self._lang_idle.stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)

@@ -22,6 +22,13 @@ DEMO_CONFIG = Path(__file__).resolve().parent.parent / "assets" / "demo-hall.tom
 SAMPLE_URL = "http://192.168.1.10:8765"
 
 
+def _ahead(text: str) -> int:
+    """People ahead in the sample: the ticket's number is one more, and numbers run 001-999."""
+    if not text.strip().isdigit() or int(text) > 998:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of people from 0 to 998")
+    return int(text)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``ticket-preview`` options; printer settings default to the config's [kiosk]."""
     parser.add_argument("--config", type=Path, default=DEMO_CONFIG, help="hall config (default: the demo hall)")
@@ -30,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--paper", type=int, choices=(58, 80), help="paper width in mm")
     parser.add_argument("--encoding", choices=ENCODINGS, help="how Chinese travels to the printer")
     parser.add_argument("--qr", choices=QR_MODES, help="QR code drawn by the printer, sent as an image, or none")
-    parser.add_argument("--ahead", type=int, default=3, help="people ahead in the sample (default 3)")
+    parser.add_argument("--ahead", type=_ahead, default=3, help="people ahead in the sample (default 3)")
     parser.add_argument("--green", action="store_true", help="a green-channel (priority) ticket")
     parser.add_argument("--out", type=Path, default=Path("ticket-preview"), help="folder for .bin/.txt/.png")
 

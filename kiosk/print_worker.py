@@ -19,13 +19,16 @@ from .printer import PrinterSpec, PrintResult, TicketPrinter
 log = logging.getLogger(__name__)
 
 _STOP = object()
+_CHECK = object()
 
 
 class PrintWorker(QObject):
     """Prints jobs one at a time on its own thread; ``finished`` arrives on the Qt thread."""
 
     finished = Signal(str, object)  # (ticket number, PrintResult)
+    checked = Signal(object)  # PrintResult of a status query asked for with check()
     _done = Signal(str, object)  # emitted on the worker thread, delivered queued
+    _checked = Signal(object)  # emitted on the worker thread, delivered queued
 
     def __init__(
         self, spec: PrinterSpec, *, timeout: float = 3.0, paper_mm: int = 80, parent: QObject | None = None
@@ -35,6 +38,7 @@ class PrintWorker(QObject):
         self._printer = TicketPrinter(spec, timeout=timeout, paper_mm=paper_mm)
         self._jobs: queue.Queue[object] = queue.Queue()
         self._done.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._checked.connect(self._deliver_check, Qt.ConnectionType.QueuedConnection)
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name=f"print-{spec.kind}", daemon=True)
         self._thread.start()
@@ -48,6 +52,13 @@ class PrintWorker(QObject):
             self._done.emit(number, PrintResult(False, "error", "printing has stopped (kiosk shutting down)"))
             return
         self._jobs.put((number, job))
+
+    def check(self) -> None:
+        """Queue a status query (no ticket), answered by ``checked``: the kiosk asks at start,
+        so a printer that is missing, unreachable or out of paper is named to staff before
+        the first visitor finds out."""
+        if not self._stopped:
+            self._jobs.put(_CHECK)
 
     def stop(self, wait: float = 1.0) -> None:
         """Stop after the current job; a print stuck on the device is told to give up, and
@@ -67,9 +78,12 @@ class PrintWorker(QObject):
         """Answer jobs that never reached the printer, so the screen can show their numbers."""
         while True:
             try:
-                number, _job = self._jobs.get_nowait()  # type: ignore[misc]
+                item = self._jobs.get_nowait()
             except queue.Empty:
                 return
+            if item is _CHECK:
+                continue
+            number, _job = item  # type: ignore[misc]
             self._done.emit(number, PrintResult(False, "error", "not printed: the kiosk is shutting down"))
 
     def _run(self) -> None:
@@ -77,6 +91,9 @@ class PrintWorker(QObject):
             item = self._jobs.get()
             if item is _STOP:
                 break
+            if item is _CHECK:
+                self._check()
+                continue
             number, job = item  # type: ignore[misc]
             try:
                 data = job() if callable(job) else job
@@ -93,6 +110,20 @@ class PrintWorker(QObject):
             self._done.emit(number, result)
         self._printer.close()
 
+    def _check(self) -> None:
+        try:
+            result = self._printer.status()
+        except Exception as exc:  # a bug must not kill the only printing thread
+            log.exception("asking the printer for its status failed")
+            result = PrintResult(False, "error", f"status query failed: {exc}")
+        level = logging.INFO if result.ok or result.state == "unknown" else logging.WARNING
+        log.log(level, "printer %s: %s (%s)", self.spec, result.detail, result.state)
+        self._checked.emit(result)
+
     @Slot(str, object)
     def _deliver(self, number: str, result: PrintResult) -> None:
         self.finished.emit(number, result)
+
+    @Slot(object)
+    def _deliver_check(self, result: PrintResult) -> None:
+        self.checked.emit(result)

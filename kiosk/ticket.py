@@ -15,7 +15,6 @@ materials as fit and one line saying how many more there are.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from hallcall.i18n import Strings
 
 from . import escpos_codes as codes
 from .escpos_text import check_encoding, draw_cell_text, encode, trim_width, wrap
+from .text import wait_text
 
 # Bytes a ticket may take when its text travels as text: 600 for Chinese (the limit,
 # 0.6 s at 9600 baud); English spends about twice the bytes on the same words, and 960 bytes
@@ -42,7 +42,7 @@ WORDS = Strings(
         "green": ("绿色通道", "Green channel"),
         "ahead": ("前面还有 {n} 人", "{n} ahead of you"),
         "next": ("您是下一位", "You are next"),
-        "wait": ("预计等候约 {m} 分钟", "Estimated wait: about {m} min"),
+        "wait": ("预计等候{wait}", "Estimated wait: {wait}"),
         "issued": ("取号时间 {t}", "Issued {t}"),
         "counter": ("办理窗口：{hint}", "Counter: {hint}"),
         "materials": ("请备齐以下材料：", "Please bring:"),
@@ -144,7 +144,8 @@ def _layout(ticket: TicketData, lang: str, paper_mm: int, qr: str, materials: li
     blocks.append(_Feed(1))
     blocks.append(_Line(WORDS("ahead", lang, n=ticket.ahead) if ticket.ahead > 0 else WORDS("next", lang)))
     if ticket.estimated_wait_s > 0:
-        blocks.append(_Line(WORDS("wait", lang, m=math.ceil(ticket.estimated_wait_s / 60))))
+        # The same words as the kiosk's screen: "about 5 h 28 min", not "about 328 min".
+        blocks.append(_Line(WORDS("wait", lang, wait=wait_text(ticket.estimated_wait_s, lang))))
     blocks.append(_Line(WORDS("issued", lang, t=_local_time(ticket.issued_at, ticket.timezone))))
     if materials:
         blocks.append(_Line(WORDS("materials", lang), bold=True))

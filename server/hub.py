@@ -84,7 +84,7 @@ class Hub:
         self.by_role: dict[str, set[Client]] = {r: set() for r in ("kiosk", "display", "counter", "supervisor")}
         self.seq = 0
         self.recent_calls: deque[dict[str, Any]] = deque(maxlen=20)
-        self.devices: dict[str, dict[str, Any]] = {}
+        self.devices: dict[str, dict[str, Any]] = storage.device_statuses()
         self.notice: dict[str, str] = storage.last_notice() or msgspec.to_builtins(config.display.notice)
         self.warnings: dict[str, dict[str, Any]] = storage.open_warnings()
         self._answers: OrderedDict[tuple[str, str], bytes] = OrderedDict()

@@ -372,6 +372,20 @@ class Storage:
         )
         return [{**r, "detail": json.loads(r["detail"]) if r["detail"] else {}} for r in rows]
 
+    def device_statuses(self) -> dict[str, dict[str, Any]]:
+        """Each device's last reported status, read back from the journal at start."""
+        rows = self.conn.execute(
+            "SELECT at, action, reason, detail FROM events WHERE id IN "
+            "(SELECT MAX(id) FROM events WHERE action IN ('device_ok', 'device_fault') "
+            "GROUP BY json_extract(detail, '$.device'))"
+        ).fetchall()
+        found = {}
+        for at, action, reason, detail in rows:
+            who = json.loads(detail) if detail else {}
+            if "device" in who:
+                found[who["device"]] = {**who, "state": action[7:], "detail": reason, "at": at}
+        return found
+
     def last_notice(self) -> dict[str, str] | None:
         """The notice a supervisor set last (the journal keeps every one), or None."""
         row = self.conn.execute("SELECT detail FROM events WHERE action = 'notice' ORDER BY id DESC LIMIT 1").fetchone()

@@ -295,6 +295,26 @@ def test_the_announcer_reports_a_silent_player_as_a_sound_problem(announcers: ob
     assert announcer.done[-1].speech  # speech was made and handed to the player all the same
 
 
+def test_a_chime_file_that_cannot_be_read_is_reported_and_the_built_in_one_plays(
+    announcers: object, tmp_path: Path
+) -> None:
+    broken = tmp_path / "ding.wav"
+    broken.write_text("not a wav")
+    player = RecordingPlayer()
+    statuses: list[dict[str, str]] = []
+    for chime in (tmp_path / "no-such-chime.wav", broken):
+        announcer = announcers(player, AnnounceSettings(chime=chime, languages=("en",)), on_status=statuses.append)
+        announcer.announce("A001", 1)
+        assert announcer.wait_idle(20)
+        chime_played, speech_played = player.played[-2:]
+        assert (chime_played.kind, chime_played.path, speech_played.kind) == ("chime", CHIME, "speech:en")
+        assert str(chime) in announcer.problems["chime"] and statuses[-1] == announcer.problems
+    announcer.configure(AnnounceSettings(languages=("en",)))  # the config is fixed
+    announcer.announce("A002", 1)
+    assert announcer.wait_idle(20)
+    assert announcer.problems == {} and statuses[-1] == {}
+
+
 def test_a_voice_that_is_not_installed_is_reported_and_the_other_language_still_spoken(
     announcers: object,
 ) -> None:

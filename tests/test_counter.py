@@ -342,3 +342,69 @@ def test_a_counter_in_use_is_not_taken_and_the_second_clerk_is_told(live_hall: L
     expected = "Someone is already signed in at counter 1."
     qtbot.waitUntil(lambda: second.sign_in.message.text() == expected, timeout=8000)
     assert first.connected() and first.window.signed_in_page
+
+
+def test_a_reason_clicked_then_enter_pauses(live_hall: LiveHall, qtbot: Any) -> None:
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+    press(qtbot, program, "pause", "key")
+    qtbot.waitUntil(lambda: program.dialog is not None and program.dialog.isVisible(), timeout=3000)
+    dialog = program.dialog
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=2000)
+    meeting = next(b for b in dialog.reason_buttons if b.text() == "Meeting")
+    qtbot.mouseClick(meeting, Qt.MouseButton.LeftButton)  # a real click: the button takes the focus
+    qtbot.keyClick(dialog.focusWidget() or dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: program.dialog is None, timeout=3000)
+    settle(qtbot, program)
+    assert program.state.paused and program.state.view["pause_reason"] == "开会"
+
+
+def test_a_transfer_target_chosen_with_the_arrow_keys_replaces_a_clicked_one(live_hall: LiveHall, qtbot: Any) -> None:
+    issue(live_hall, "social", 1)
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+    press(qtbot, program, "call_next", "key")
+    settle(qtbot, program)
+    press(qtbot, program, "transfer", "key")
+    qtbot.waitUntil(lambda: program.dialog is not None and program.dialog.isVisible(), timeout=3000)
+    dialog = program.dialog
+    rect = dialog.services.visualItemRect(dialog.services.item(0))
+    qtbot.mouseClick(dialog.services.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert dialog.services.selectedItems()
+    dialog.counters.setFocus()
+    qtbot.keyClick(dialog.counters, Qt.Key.Key_Down)  # the clerk changes their mind: a counter
+    assert dialog.counters.selectedItems() and not dialog.services.selectedItems()
+    assert "service" not in dialog.fields() and dialog.fields()["to_counter"] != 1
+    dialog.reject()
+
+
+def test_auto_call_with_nobody_waiting_says_so_without_alarm(live_hall: LiveHall, qtbot: Any) -> None:
+    issue(live_hall, "social", 1)
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+    program.screen.auto_call.setChecked(True)
+    press(qtbot, program, "call_next", "key")
+    settle(qtbot, program)
+    press(qtbot, program, "finish", "key")
+    qtbot.waitUntil(lambda: program.screen.status.text() == "Auto-call: nobody is waiting.", timeout=5000)
+    assert program.screen.status.property("kind") == "info"
+    assert program.state.current is None
+
+
+def test_after_a_dialog_the_keys_work_again_without_a_click(live_hall: LiveHall, qtbot: Any) -> None:
+    issue(live_hall, "social", 1)
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+    press(qtbot, program, "call_number", "key")
+    qtbot.waitUntil(lambda: program.dialog is not None and program.dialog.isVisible(), timeout=3000)
+    dialog = program.dialog
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=2000)
+    qtbot.keyClick(dialog.number, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: program.dialog is None, timeout=3000)
+    # No window manager hands the focus back (the offscreen platform has none either).
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is program.window, timeout=2000)
+    qtbot.keyClick(program.window, "N")
+    settle(qtbot, program)
+    assert program.state.current["number"] == "A001"

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from conftest import LiveHall
+from PySide6.QtCore import Qt
 from test_counter_support import issue, journey, open_program, press, settle, shoot, sign_in
 
 from counter.actions import ACTIONS
@@ -111,3 +112,31 @@ def test_a_session_ended_while_away_asks_for_the_password_again(live_hall: LiveH
     # not quietly sign the clerk in again with a remembered password.
     assert program.sign_in.message.text() == "Your sign-in has ended; please sign in again."
     assert program.link is None
+
+
+def test_a_choice_confirmed_while_offline_stays_in_its_dialog_until_it_can_be_sent(
+    live_hall: LiveHall, qtbot: Any
+) -> None:
+    issue(live_hall, "social", 1)
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+    press(qtbot, program, "call_next", "key")
+    settle(qtbot, program)
+    press(qtbot, program, "transfer", "key")
+    qtbot.waitUntil(lambda: program.dialog is not None and program.dialog.isVisible(), timeout=3000)
+    dialog = program.dialog
+    dialog.services.setCurrentRow(0)
+    live_hall.stop()
+    qtbot.waitUntil(lambda: program.link.state == "reconnecting", timeout=5000)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    # Not dropped: the dialog stays, with the choice, and says why nothing was sent.
+    assert program.dialog is dialog and dialog.isVisible() and not program.pending
+    assert dialog.error.text().startswith("Not connected to the server")
+    qtbot.waitUntil(lambda: dialog.error.height() >= dialog.error.heightForWidth(dialog.error.width()), timeout=2000)
+    shoot(dialog, "counter-transfer-dialog-offline-en")
+    live_hall.start()
+    qtbot.waitUntil(program.connected, timeout=10000)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: program.dialog is None, timeout=3000)
+    settle(qtbot, program)
+    assert [s["action"] for s in journey(live_hall, "A001")] == ["issue", "call", "transfer"]

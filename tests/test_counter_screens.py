@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from conftest import ROOT, LiveHall
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QLabel
 from test_counter_support import issue, open_program, press, settle, shoot, sign_in
 
 from counter import cli
@@ -175,3 +177,45 @@ def test_hallcall_counter_ends_cleanly_on_ctrl_c(live_hall: LiveHall) -> None:
     out, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0, out
     assert "Traceback" not in out
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_busy_day_still_fits_a_1024_by_768_screen(live_hall: LiveHall, qtbot: Any, lang: str) -> None:
+    issue(live_hall, "social", 40)
+    program = open_program(live_hall, qtbot, 1, lang=lang)
+    sign_in(qtbot, program)
+    live_hall.clock.advance(11 * 60)  # forty tickets over their target wait
+    qtbot.waitUntil(lambda: program.screen.warnings.text().count("⚠") == 40, timeout=8000)
+    program._refresh()
+    need = program.window.minimumSizeHint()
+    # 1024 x 768 less a title bar and a task bar: the buttons stay on the screen.
+    assert need.width() <= 1024 and need.height() <= 700, need
+    program.window.resize(1024, 700)
+    qtbot.wait(50)
+    shoot(program.window, f"counter-1024-{lang}")
+    bottom = program.screen.buttons["sign_out"].mapTo(
+        program.window, program.screen.buttons["sign_out"].rect().bottomLeft()
+    )
+    assert bottom.y() <= 700
+
+
+def test_a_dialog_opened_from_the_compact_bar_is_readable(live_hall: LiveHall, qtbot: Any) -> None:
+    program = open_program(live_hall, qtbot, 1, compact=True)
+    sign_in(qtbot, program)
+    qtbot.waitUntil(lambda: program.compact and program.bar.isVisible(), timeout=3000)
+    press(qtbot, program, "pause", "key")
+    qtbot.waitUntil(lambda: program.dialog is not None and program.dialog.isVisible(), timeout=3000)
+    dialog = program.dialog
+    assert dialog.parentWidget() is program.bar  # it inherits the bar's style sheet
+    dialog.reason_buttons[0].setChecked(True)
+    qtbot.wait(50)
+    background = dialog.grab().toImage().pixelColor(3, 3)
+    for label in dialog.findChildren(QLabel):
+        if label.objectName() != "error":  # dark text on the light dialog, not the bar's white
+            assert label.palette().color(QPalette.ColorRole.WindowText).lightness() < 80, label.text()
+    assert background.lightness() > 200
+    faces = [b.grab().toImage() for b in dialog.reason_buttons[:2]]
+    chosen, other = (img.pixelColor(8, img.height() // 2) for img in faces)
+    assert chosen.lightness() < 100 < other.lightness()  # the chosen reason stands out
+    shoot(dialog, "counter-pause-dialog-compact-en")
+    dialog.reject()

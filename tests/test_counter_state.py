@@ -117,3 +117,10 @@ def test_why_a_session_ended_in_both_languages() -> None:
     assert session_end_text("moved to counter 3", "zh") == "您已在3号窗口登录"
     assert session_end_text("signed out by supervisor sue", "en") == "supervisor sue signed you out"
     assert session_end_text("called back to the department", "zh") == "called back to the department"
+
+
+def test_buttons_take_two_rows_on_a_wide_screen_and_three_on_a_narrow_one() -> None:
+    from counter.main_window import buttons_per_row
+
+    assert buttons_per_row(1366) == 7 and buttons_per_row(1920) == 7
+    assert buttons_per_row(1024) == 5 and buttons_per_row(0) == 5

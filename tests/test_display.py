@@ -6,6 +6,7 @@ sound card is replaced by a recording player.  Screenshots go to build/screensho
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -21,6 +22,8 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QWidget
 
 from display.app import DisplayApp
+from display.board import Board
+from display.cli import add_arguments
 from display.playback import RecordingPlayer
 from display.screen import DisplayScreen, colour_pairs, contrast_ratio
 
@@ -112,6 +115,27 @@ def test_a_counters_call_appears_flashes_and_is_announced(live_hall: LiveHall, d
     assert [p.kind for p in played[3:]] == ["chime", "speech:zh", "speech:en"]
 
 
+def test_a_recalled_ticket_comes_to_the_top_of_now_calling(live_hall: LiveHall, displays: Any, qtbot: Any) -> None:
+    app = displays(live_hall.url, voice=False)
+    screen = app.screen
+    issue(live_hall, "social", 3)
+    issue(live_hall, "consult", 2)
+    called = []
+    for counter, clerk in ((1, "cat"), (3, "dan"), (4, "ann")):
+        live_hall.clock.advance(40)
+        called.append(call_next(live_hall, counter, clerk))
+    assert called[0] == "A001"
+    qtbot.waitUntil(lambda: [n for n, _ in shown_calls(screen)] == called[::-1], timeout=3000)
+    # A recall keeps the ticket's first call time, yet it is the newest call: its row goes on
+    # top (where it flashes), not at the bottom where a busy hall's screen has no room for it.
+    live_hall.clock.advance(60)
+    recall(live_hall, 1)
+    expected = ["A001", called[2], called[1]]
+    qtbot.waitUntil(lambda: [n for n, _ in shown_calls(screen)] == expected, timeout=3000)
+    assert screen.caption1.text() == "请A001号到1号窗口办理"
+    assert screen.rows[0].hot and not screen.rows[1].hot
+
+
 def test_screenshots_landscape_and_portrait_in_both_languages(live_hall: LiveHall, displays: Any, qtbot: Any) -> None:
     issue(live_hall, "social", 6)
     issue(live_hall, "consult", 2)
@@ -171,10 +195,56 @@ def test_reconnects_after_a_server_restart_and_redraws(live_hall: LiveHall, disp
     qtbot.waitUntil(lambda: app.link.state == "connected", timeout=8000)
     # The counter still has A001 (stored); the in-memory call list started empty again.
     assert shown_calls(app.screen) == [("A001", "1号窗口")]
+    assert app.screen.caption1.text() == "请A001号到1号窗口办理"  # not "no calls yet"
     assert ("A 社保", "1人") in waiting_lines(app.screen)
     assert call_next(live_hall, 4, "ann") == "A002"
     qtbot.waitUntil(lambda: [n for n, _ in shown_calls(app.screen)] == ["A002", "A001"], timeout=3000)
     assert "reconnecting" in states and states[-1] == "connected"
+
+
+def test_a_refused_display_says_why_on_screen_and_asks_again(live_hall: LiveHall, qtbot: Any) -> None:
+    app = DisplayApp(live_hall.url, "no-such-token", voice=False)
+    try:
+        app.refused_retry.setInterval(300)
+        refusals: list[dict[str, Any]] = []
+        app.link.refused.connect(refusals.append)
+        app.screen.resize(1920, 1080)
+        app.screen.show()
+        app.start()
+        qtbot.waitUntil(lambda: app.screen.warning.isVisible(), timeout=5000)
+        text = app.screen.warning_text.text()
+        assert "服务器拒绝本屏登录" in text and "The server refused this display: " in text, text
+        qtbot.waitUntil(lambda: len(refusals) >= 2, timeout=5000)  # it asked again by itself
+        # The token is put right (in a hall: the config, then a server restart): the next try
+        # signs in and the warning goes.
+        app.link.set_hello(token=DISPLAY_1F["token"])
+        qtbot.waitUntil(lambda: app.link.state == "connected", timeout=5000)
+        qtbot.waitUntil(lambda: not app.screen.warning.isVisible(), timeout=3000)
+    finally:
+        app.stop()
+
+
+def test_a_zone_with_no_counters_is_a_warning_not_a_silent_empty_screen(
+    live_hall: LiveHall, displays: Any, qtbot: Any
+) -> None:
+    app = displays(live_hall.url, zone="2f", voice=False)  # the hall's zones are 1F and 2F
+    qtbot.waitUntil(lambda: app.screen.warning.isVisible(), timeout=3000)
+    text = app.screen.warning_text.text()
+    assert "区域“2f”没有窗口（本厅区域：1F, 2F）" in text and 'Zone "2f" has no counters' in text, text
+    right = displays(live_hall.url, zone="2F", voice=False)
+    assert not right.screen.warning.isVisible()
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:8765", "http://127.0.0.1:8765", "ws://127.0.0.1:87x5"])
+def test_a_server_address_that_is_not_a_websocket_is_refused_at_once(
+    address: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--server", address, "--token", "t"])
+    assert f"argument --server: {address!r}" in capsys.readouterr().err
+    assert parser.parse_args(["--server", "ws://10.0.0.5:8765", "--token", "t"]).server == "ws://10.0.0.5:8765"
 
 
 def test_every_text_colour_has_a_contrast_of_at_least_7_to_1() -> None:
@@ -298,3 +368,32 @@ def test_portrait_can_be_forced_on_a_landscape_window(qtbot: Any) -> None:
     qtbot.waitUntil(lambda: not screen.portrait)
     # Side by side again, once the layout has run.
     qtbot.waitUntil(lambda: screen.now_panel.geometry().top() == screen.recent_panel.geometry().top())
+
+
+def test_flash_seconds_zero_means_no_flashing(qtbot: Any) -> None:
+    screen = DisplayScreen("zh")
+    qtbot.addWidget(screen)
+    board = Board()
+    call = {"number": "A001", "counter": 1, "recall": 0, "at": 1.0}
+    for seconds, flashes in ((0, False), (5, True)):
+        board.load({"seq": 1, "hall": {"display": {"flash_seconds": seconds}}, "calls": [call]})
+        screen.show_board(board)
+        screen.flash(board.calls[-1])
+        assert screen.flashing() is flashes
+        assert screen.caption1.text() == "请A001号到1号窗口办理"  # shown either way
+
+
+def test_every_sound_problem_and_alert_is_on_the_warning_line_in_both_languages(qtbot: Any) -> None:
+    screen = DisplayScreen("en")
+    qtbot.addWidget(screen)
+    screen.show()
+    assert not screen.warning.isVisible()
+    screen.set_problems({"speech": "hung", "sound": "no card", "chime": "/x/ding.wav missing"})
+    screen.set_alert("zone", {"zh": "区域“3F”没有窗口", "en": 'Zone "3F" has no counters'})
+    text = screen.warning_text.text()
+    for words in ("chime only", "仅播放提示音", "No sound output", "无法播放声音", "built-in chime", "默认提示音"):
+        assert words in text, (words, text)
+    assert 'Zone "3F" has no counters  ·  区域“3F”没有窗口' in text
+    screen.set_problems({})
+    screen.set_alert("zone", None)
+    assert not screen.warning.isVisible()

@@ -233,3 +233,22 @@ async def test_second_server_on_the_same_data_is_refused(
     assert _ok(again)["ticket"]["number"] == "A001"
     assert _ok(await kiosk.call("issue", request_id="after", service="social"))["ticket"]["number"] == "A002"
     await kiosk.close()
+
+
+async def test_device_faults_and_the_notice_survive_a_restart(server_process: Callable[..., ServerProcess]) -> None:
+    sp = server_process()
+    kiosk, _ = await _connect(sp, "kiosk", **KIOSK)
+    await kiosk.request("device_status", state="fault", detail="printer out of paper")
+    sup, _ = await _connect(sp, "supervisor", clerk="sue", password=PASSWORD)
+    await sup.request("notice", zh="系统维护", en="Maintenance")
+    _kill(sp)
+    await _drop(kiosk, sup)
+
+    again = server_process(sp.port)
+    sup, _ = await _connect(again, "supervisor", clerk="sue", password=PASSWORD)
+    devices = {d["device"]: d for d in sup.snapshot["devices"]}
+    assert devices[KIOSK["device"]]["state"] == "fault"
+    assert devices[KIOSK["device"]]["detail"] == "printer out of paper"
+    assert devices[KIOSK["device"]]["role"] == "kiosk"
+    assert sup.snapshot["notice"] == {"zh": "系统维护", "en": "Maintenance"}
+    await sup.close()

@@ -173,6 +173,24 @@ def test_the_language_switch_is_one_tap_away(request: pytest.FixtureRequest, qtb
     assert "Social security" in lines
 
 
+def test_the_next_visitor_starts_in_the_halls_language(request: pytest.FixtureRequest, qtbot: Any) -> None:
+    kiosk = open_kiosk(request, lang="zh", lang_idle_seconds=0.5)
+    window = kiosk.window
+    # A visitor switches to English, takes a ticket and goes: the start screen is Chinese again.
+    tap(qtbot, window.header.lang_button)
+    tap_service(qtbot, kiosk, "social")
+    qtbot.waitUntil(lambda: window.confirm.ticket is not None, timeout=5000)
+    assert window.confirm.your_number.text() == "Your number"
+    tap(qtbot, window.confirm)
+    assert window.stack.currentWidget() is window.start_screen
+    assert window.start_screen.prompt.text() == "请选择业务取号"
+    # One who switches and walks away without a ticket: after a while without a touch.
+    tap(qtbot, window.header.lang_button)
+    assert window.start_screen.prompt.text() == "Please choose a service"
+    qtbot.waitUntil(lambda: window.start_screen.prompt.text() == "请选择业务取号", timeout=3000)
+    assert window.header.lang_button.text() == "English"
+
+
 def test_the_hall_chooses_the_first_language(request: pytest.FixtureRequest, tmp_path: Path) -> None:
     config = hall_config(tmp_path, replace={'languages = ["zh", "en"]': 'languages = ["en", "zh"]'})
     kiosk = open_kiosk(request, lang=None, config=config)

@@ -3,6 +3,7 @@ the fault reaches counters through the server, and a good print clears it."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,6 +43,10 @@ def test_paper_out_shows_the_number_and_reports_the_fault_until_a_good_print(
     seen = counter_events(live_hall)
     kiosk = open_kiosk(request, printer=printer.spec, lang="en")
     window = kiosk.window
+    # The kiosk asks the printer at start: staff hear of the paper before a visitor does.
+    qtbot.waitUntil(lambda: bool(device_reports(seen)), timeout=5000)
+    assert device_reports(seen) == [("fault", "printer out of paper")]
+    assert "out of paper" in window.start_screen.staff_line.text()
     tap_service(qtbot, kiosk, "social")
     qtbot.waitUntil(lambda: window.confirm.ticket is not None, timeout=5000)
     result = wait_printed(qtbot, kiosk, "A001")
@@ -54,20 +59,30 @@ def test_paper_out_shows_the_number_and_reports_the_fault_until_a_good_print(
     assert clipped_labels(window) == []
     shoot(window, "kiosk-fallback-en-1920x1080")
     assert printer.job_bytes() == b""  # nothing was sent to a printer without paper
-    qtbot.waitUntil(lambda: bool(device_reports(seen)), timeout=5000)
-    assert device_reports(seen) == [("fault", "printer out of paper; ticket not printed")]
+    qtbot.waitUntil(lambda: len(device_reports(seen)) == 2, timeout=5000)
+    assert device_reports(seen)[-1] == ("fault", "printer out of paper; ticket not printed")
     assert "out of paper" in window.start_screen.staff_line.text()
     tap(qtbot, confirm)
 
+    printer.answer = None  # switched off and on again: it takes bytes but says nothing
+    tap_service(qtbot, kiosk, "social")
+    result = wait_printed(qtbot, kiosk, "A002")
+    assert result.ok and result.state == "unknown"
+    # No answer is not "OK": the fault stands, for the server and on the staff line.
+    qtbot.wait(300)
+    assert device_reports(seen)[-1] == ("fault", "printer out of paper; ticket not printed")
+    assert "out of paper" in window.start_screen.staff_line.text()
+    tap(qtbot, window.confirm)
+
     printer.answer = READY  # staff put paper in
     tap_service(qtbot, kiosk, "social")
-    assert wait_printed(qtbot, kiosk, "A002").ok
+    assert wait_printed(qtbot, kiosk, "A003").ok
     assert window.confirm.print_state == "printed" and not window.confirm.qr.isVisible()
-    qtbot.waitUntil(lambda: len(device_reports(seen)) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(device_reports(seen)) == 3, timeout=5000)
     assert device_reports(seen)[-1] == ("ok", "")
     assert window.start_screen.staff_line.text() == ""
-    assert printer.wait_for(lambda received: received.count(b"A002") >= 1)
-    assert [line.text.strip() for line in decode(printer.job_bytes()).lines].count("A002") == 1
+    assert printer.wait_for(lambda received: received.count(b"A003") >= 1)
+    assert [line.text.strip() for line in decode(printer.job_bytes()).lines].count("A003") == 1
 
 
 def test_paper_running_low_prints_and_tells_staff(
@@ -82,8 +97,8 @@ def test_paper_running_low_prints_and_tells_staff(
     assert result.ok and result.state == "paper_low"
     assert kiosk.window.confirm.print_state == "printed"
     assert kiosk.window.start_screen.staff_line.text() == "Printer: printed; printer paper running low"
-    qtbot.waitUntil(lambda: bool(device_reports(seen)), timeout=5000)
-    assert device_reports(seen) == [("ok", "printed; printer paper running low")]
+    qtbot.waitUntil(lambda: ("ok", "printed; printer paper running low") in device_reports(seen), timeout=5000)
+    assert device_reports(seen) == [("ok", "printer paper running low"), ("ok", "printed; printer paper running low")]
 
 
 def test_an_unreachable_printer_falls_back_to_the_screen(
@@ -150,3 +165,55 @@ def test_a_slow_printer_does_not_hold_the_screen(request: pytest.FixtureRequest,
     assert result.ok and result.state == "unknown"
     assert kiosk.window.confirm.print_state == "printed"
     assert printer.wait_for(lambda received: b"A001" in received, timeout=3)
+
+
+def test_a_missing_printer_is_named_before_the_first_visitor(
+    request: pytest.FixtureRequest, qtbot: Any, live_hall: LiveHall, tmp_path: Path
+) -> None:
+    seen = counter_events(live_hall)
+    kiosk = open_kiosk(request, printer=f"serial:{tmp_path}/ttyUSB9", lang="en")
+    # Nobody has tapped yet: the status query at start found no such port.
+    qtbot.waitUntil(lambda: bool(device_reports(seen)), timeout=5000)
+    assert device_reports(seen) == [("fault", f"serial port {tmp_path}/ttyUSB9 does not exist")]
+    assert kiosk.window.start_screen.staff_line.text().endswith("ttyUSB9 does not exist")
+    assert kiosk.results == []
+    assert kiosk.window.service_button("social").isEnabled()  # issuing goes on, on screen
+
+
+def test_a_printer_fault_is_told_again_to_a_restarted_server(
+    request: pytest.FixtureRequest, qtbot: Any, live_hall: LiveHall
+) -> None:
+    # The server keeps device reports in memory: after a restart its counters would see the
+    # kiosk as fine while its printer is still out of paper, unless the kiosk tells it again.
+    printer = TcpPrinter(PAPER_OUT)
+    request.addfinalizer(printer.close)
+    kiosk = open_kiosk(request, printer=printer.spec, lang="en")
+    answers: list[dict[str, Any]] = []
+    kiosk.link.answered.connect(lambda _rid, answer: answers.append(answer))
+    qtbot.waitUntil(lambda: len(answers) == 1, timeout=5000)  # the report of the status query at start
+    assert kiosk.window.reported == ("fault", "printer out of paper")
+    live_hall.restart()
+    qtbot.waitUntil(lambda: len(answers) == 2, timeout=8000)  # the same report, to the new server
+    assert answers[-1]["type"] == "result"
+    counter = live_hall.run(live_hall.hall.counter(2, "cat"))
+    devices = counter.snapshot["devices"]
+    assert [(d["role"], d["state"], d["detail"]) for d in devices] == [("kiosk", "fault", "printer out of paper")]
+
+
+def test_a_ticket_through_a_printer_that_is_back_ends_a_connection_fault(
+    request: pytest.FixtureRequest, qtbot: Any, live_hall: LiveHall
+) -> None:
+    seen = counter_events(live_hall)
+    port = free_port()
+    kiosk = open_kiosk(request, printer=f"network:127.0.0.1:{port}", lang="en")
+    qtbot.waitUntil(lambda: bool(device_reports(seen)), timeout=5000)
+    assert device_reports(seen)[0][0] == "fault" and "refused the connection" in device_reports(seen)[0][1]
+    printer = TcpPrinter(None, port=port)  # switched on: it reads, but never answers a status query
+    request.addfinalizer(printer.close)
+    tap_service(qtbot, kiosk, "social")
+    result = wait_printed(qtbot, kiosk, "A001")
+    assert result.ok and result.state == "unknown"
+    # The whole ticket went through the connection that was refused: that fault is over.
+    qtbot.waitUntil(lambda: len(device_reports(seen)) == 2, timeout=5000)
+    assert device_reports(seen)[-1] == ("ok", "ticket sent; the printer did not report its status")
+    assert kiosk.window.start_screen.staff_line.text() == ""

@@ -110,3 +110,12 @@ def test_preview_broken_config(tmp_path, capsys):
     assert run_preview("--config", str(broken), "--out", str(tmp_path / "out")) == 2
     assert str(broken) in capsys.readouterr().out
     assert not Path(tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("ahead", ["-3", "999", "many"])
+def test_preview_refuses_a_count_of_people_that_cannot_be_a_ticket(tmp_path, capsys, ahead):
+    # "-3" would print ticket "R-02"; 999 ahead would be ticket 1000, which no hall issues.
+    with pytest.raises(SystemExit):
+        run_preview("--ahead", ahead, "--out", str(tmp_path))
+    assert f"{ahead!r} is not a number of people from 0 to 998" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())

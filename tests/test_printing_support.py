@@ -114,7 +114,13 @@ class TcpPrinter(_Recorder):
     """A network printer on 127.0.0.1; ``reads=False`` accepts and never reads a byte."""
 
     def __init__(
-        self, answer: bytes | None = READY, *, reads: bool = True, answer_delay: float = 0.0, read_delay: float = 0.0
+        self,
+        answer: bytes | None = READY,
+        *,
+        reads: bool = True,
+        answer_delay: float = 0.0,
+        read_delay: float = 0.0,
+        port: int = 0,
     ) -> None:
         super().__init__(answer)
         self.reads = reads
@@ -124,7 +130,7 @@ class TcpPrinter(_Recorder):
         if not reads or read_delay:
             # A printer's own buffer is a few KB; keep the kernel's small too.
             self.server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
-        self.server.bind(("127.0.0.1", 0))
+        self.server.bind(("127.0.0.1", port))  # port 0: any free one; else a printer switched on there
         self.server.listen(4)
         self.port = self.server.getsockname()[1]
         self.connections: list[socket.socket] = []

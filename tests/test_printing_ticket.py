@@ -173,6 +173,13 @@ def test_next_in_line_and_no_estimate():
     assert "You are next" in decode(render(demo_ticket(ahead=0, estimated_wait_s=0), "en")).text
 
 
+def test_a_long_wait_reads_as_on_the_kiosk_screen():
+    # 5 h 28 min, as the confirmation screen says it, not "about 328 min".
+    ticket = demo_ticket(ahead=41, estimated_wait_s=19_680)
+    assert "预计等候约 5 小时 28 分钟" in decode(render(ticket, "zh")).text
+    assert "Estimated wait: about 5 h 28 min" in decode(render(ticket, "en")).text
+
+
 def test_counter_hint_and_missing_qr_and_footer():
     ticket = demo_ticket(counter_hint="5号窗口", status_url="", footer={})
     decoded = decode(render(ticket, "zh"))

@@ -110,6 +110,20 @@ def test_paper_out_result_reaches_the_ui(qtbot, tcp_printer):
     worker.stop()
 
 
+def test_a_status_check_prints_nothing_and_answers_on_the_qt_thread(qtbot, tcp_printer):
+    fake = tcp_printer(PAPER_OUT)
+    worker = PrintWorker(parse_spec(fake.spec), timeout=2)
+    seen = []
+    worker.checked.connect(lambda result: seen.append((result, QThread.currentThread())))
+    with qtbot.waitSignal(worker.checked, timeout=3000):
+        worker.check()
+    result, thread = seen[0]
+    assert (result.ok, result.state, result.detail) == (False, "paper_out", "printer out of paper")
+    assert thread is QApplication.instance().thread()
+    assert fake.job_bytes() == b""  # only the status query went out
+    worker.stop()
+
+
 def test_virtual_printer_through_the_worker(qtbot, tmp_path):
     from kiosk.virtual_printer import decode
 

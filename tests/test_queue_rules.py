@@ -202,8 +202,11 @@ def test_daily_cap(hall: HallState) -> None:
 
 def test_999_numbers_a_day_at_most(hall: HallState) -> None:
     hall.seq["social"] = 998
+    assert hall.service_summary("social")["cap_left"] is None  # no cap configured
     assert hall.issue("social", NOW)[0].number == "A999"
     refused(hall, "daily_cap_reached", hall.issue, "social", NOW)
+    # The kiosk learns the service is full from its summary, cap or no cap.
+    assert hall.service_summary("social")["cap_left"] == 0
 
 
 def test_issuing_hours_enforced(tmp_path: Path) -> None:

@@ -43,6 +43,9 @@ from .model import (
     TicketSaved,
 )
 
+# A number has three digits (S001-S999): a service issues at most this many tickets a day.
+MAX_NUMBERS = 999
+
 
 def _order(t: Ticket) -> tuple[float, int]:
     return (t.queue_key, t.id)
@@ -189,9 +192,11 @@ class HallState:
                 f"service {service_id!r} has issued its {service.daily_cap} tickets for today",
                 service=service_id,
             )
-        if self.seq[service_id] >= 999:
+        if self.seq[service_id] >= MAX_NUMBERS:
             raise QueueError(
-                "daily_cap_reached", f"service {service_id!r} has used all 999 numbers today", service=service_id
+                "daily_cap_reached",
+                f"service {service_id!r} has used all {MAX_NUMBERS} numbers today",
+                service=service_id,
             )
         seq = self.seq[service_id] + 1
         ticket = Ticket(
@@ -612,10 +617,17 @@ class HallState:
             "counters_open": opened,
             "issued": self.issued[service],
             "finished": self.finished[service],
-            "cap_left": (self.config.service(service).daily_cap - self.seq[service])  # type: ignore[union-attr]
-            if self.config.service(service).daily_cap  # type: ignore[union-attr]
-            else None,
+            "cap_left": self._cap_left(service),
         }
+
+    def _cap_left(self, service: str) -> int | None:
+        """Numbers left today under the daily cap; None = no cap.  A service without a cap is
+        still full after its 999th number, and says so with 0."""
+        cap = self.config.service(service).daily_cap  # type: ignore[union-attr]
+        used = self.seq[service]
+        if cap:
+            return max(0, min(cap, MAX_NUMBERS) - used)
+        return 0 if used >= MAX_NUMBERS else None
 
     def counter_view(self, number: int) -> dict[str, Any]:
         state = self.counters[number]
