@@ -10,11 +10,13 @@ import argparse
 import logging
 import sys
 
+from hallcall.args import server_url
+
 log = logging.getLogger("hallcall.counter")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server", required=True, help="the hall server, e.g. ws://192.168.1.10:8765")
+    parser.add_argument("--server", required=True, type=server_url, help="the hall server, e.g. ws://192.168.1.10:8765")
     parser.add_argument("--counter", required=True, type=int, help="this counter's number (窗口号)")
     parser.add_argument(
         "--lang", choices=("zh", "en"), default=None, help="screen language (default: the hall's first language)"
@@ -25,8 +27,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def check(args: argparse.Namespace) -> str:
     """What is wrong with the arguments, in one sentence, or ""."""
-    if not str(args.server).startswith(("ws://", "wss://")):
-        return f"--server must be a websocket address like ws://HOST:PORT, not {args.server!r}"
     if args.counter < 1:
         return f"--counter must be a counter number (1 or more), not {args.counter}"
     return ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from hallcall.link import HallLink
 from hallcall.qtapp import ConnectionBadge, cjk_family
@@ -51,7 +51,7 @@ class DisplayApp(QObject):
         hello: dict[str, Any] = {"role": "display", "token": token}
         if zone is not None:
             hello["zone"] = zone
-        self.link = HallLink(url, hello, self)
+        self.link = HallLink(url, hello, self, retry_refused_after=REFUSED_RETRY_SECONDS)
         self.board = Board()
         self.lang_chosen = lang is not None
         self.screen = DisplayScreen(lang or "zh", cjk_family(), portrait)
@@ -65,10 +65,6 @@ class DisplayApp(QObject):
             )
         self._fault_reported = False
         self._stopped = False
-        self.refused_retry = QTimer(self)
-        self.refused_retry.setSingleShot(True)
-        self.refused_retry.setInterval(round(REFUSED_RETRY_SECONDS * 1000))
-        self.refused_retry.timeout.connect(self.link.retry)
         self.problems_changed.connect(self._on_problems)
         self.link.welcomed.connect(self._on_welcome)
         self.link.snapshot_received.connect(self._on_snapshot)
@@ -89,7 +85,6 @@ class DisplayApp(QObject):
         if self._stopped:
             return
         self._stopped = True
-        self.refused_retry.stop()
         self.link.stop()
         if self.announcer is not None:
             self.announcer.stop()
@@ -109,11 +104,10 @@ class DisplayApp(QObject):
             "the server refused this display: %s (%s); trying again in %.0f s",
             message,
             answer.get("code"),
-            self.refused_retry.interval() / 1000,
+            self.link.retry_refused_after,
         )
         reasons = {"zh": str(answer.get("message_zh") or message), "en": message}
         self.screen.set_alert("refused", {lang: T("refused", lang, reason=reasons[lang]) for lang in reasons})
-        self.refused_retry.start()
 
     @Slot(dict)
     def _on_snapshot(self, snapshot: dict[str, Any]) -> None:

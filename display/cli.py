@@ -6,20 +6,8 @@ Imports nothing from Qt at module level, so ``hallcall server`` starts on machin
 from __future__ import annotations
 
 import argparse
-import urllib.parse
 
-
-def server_url(text: str) -> str:
-    """``--server`` as a websocket address; anything else is refused before a window opens
-    (a TV left showing a blank hall with a "refused" badge tells the installer nothing)."""
-    parts = urllib.parse.urlsplit(text)
-    try:
-        _ = parts.port  # raises on a port that is not a number
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} has a bad port: {exc}") from None
-    if parts.scheme not in ("ws", "wss") or not parts.hostname:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a server address like ws://HOST:PORT")
-    return text
+from hallcall.args import server_url
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

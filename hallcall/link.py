@@ -59,9 +59,14 @@ class HallLink(QObject):
         min_backoff: float = 0.5,
         max_backoff: float = 5.0,
         answer_timeout: float = 10.0,
+        retry_refused_after: float | None = None,
     ) -> None:
+        """``retry_refused_after``: for unattended devices (kiosk, display), ask again this many
+        seconds after a refusal, so a screen comes back by itself once its token is fixed; None
+        (a clerk's program) waits for ``retry()`` with new credentials."""
         super().__init__(parent)
         self.url = url
+        self.retry_refused_after = retry_refused_after
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
         self.answer_timeout = answer_timeout
@@ -183,19 +188,21 @@ class HallLink(QObject):
     async def _main(self) -> None:
         assert self._wake is not None
         backoff = self.min_backoff
-        first = True
+        ever_connected = False  # "reconnecting" only once there was a connection to lose
         while not self._stopping:
-            self._deliver.emit("state", "connecting" if first else "reconnecting")
-            first = False
+            self._deliver.emit("state", "reconnecting" if ever_connected else "connecting")
             self._wake.clear()  # a retry() from here on is not lost, even mid-connection
             outcome = await self._session()
             if self._stopping:
                 break
             if outcome == "refused":
-                await self._wake.wait()  # new credentials (retry) or stop
+                # new credentials (retry), stop, or for a device the time to ask again
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.retry_refused_after)
                 backoff = self.min_backoff
                 continue
             if outcome == "welcomed":
+                ever_connected = True
                 backoff = self.min_backoff
             pause = backoff * random.uniform(0.7, 1.3)
             backoff = min(self.max_backoff, backoff * 2)

@@ -10,16 +10,10 @@ import argparse
 import logging
 import re
 from typing import Any
-from urllib.parse import urlsplit
+
+from hallcall.args import server_url
 
 log = logging.getLogger("hallcall.kiosk")
-
-
-def _server_url(text: str) -> str:
-    parts = urlsplit(text)
-    if parts.scheme not in ("ws", "wss") or not parts.hostname:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a server address like ws://HOST:PORT")
-    return text
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -30,7 +24,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server", required=True, type=_server_url, help="the hall server, ws://HOST:PORT")
+    parser.add_argument("--server", required=True, type=server_url, help="the hall server, ws://HOST:PORT")
     parser.add_argument("--token", required=True, help="this kiosk's device token from the hall config")
     parser.add_argument("--device", help="this kiosk's device name (optional: the token alone picks it)")
     parser.add_argument(
@@ -55,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
 
     app = make_app()
     hello: dict[str, Any] = {"role": "kiosk", "token": args.token, "device": args.device}
-    link = HallLink(args.server, hello)
+    # Nobody stands at a kiosk to restart it once its token is fixed: it asks again by itself.
+    link = HallLink(args.server, hello, retry_refused_after=30.0)
     window = KioskWindow(link, printer=args.printer, lang=args.lang)
     wakeup = quit_on_signals(app)
     if args.windowed:

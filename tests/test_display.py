@@ -205,7 +205,7 @@ def test_reconnects_after_a_server_restart_and_redraws(live_hall: LiveHall, disp
 def test_a_refused_display_says_why_on_screen_and_asks_again(live_hall: LiveHall, qtbot: Any) -> None:
     app = DisplayApp(live_hall.url, "no-such-token", voice=False)
     try:
-        app.refused_retry.setInterval(300)
+        app.link.retry_refused_after = 0.3
         refusals: list[dict[str, Any]] = []
         app.link.refused.connect(refusals.append)
         app.screen.resize(1920, 1080)

@@ -129,10 +129,24 @@ def test_a_bad_address_is_refused_with_a_clear_answer(links: Any, qtbot: Any) ->
 
 def test_stop_is_prompt_while_the_server_is_unreachable(links: Any, qtbot: Any) -> None:
     link = links("ws://127.0.0.1:9", {"role": "kiosk", "token": "x" * 8})
+    states: list[str] = []
+    link.state_changed.connect(states.append)
     link.start()
-    qtbot.waitUntil(lambda: link.state == "reconnecting", timeout=5000)
+    qtbot.wait(500)  # several failed attempts
+    # Never connected yet: "connecting", not "reconnecting" (there was nothing to lose).
+    assert states == ["connecting"]
     link.stop()
     assert link.state == "stopped"
+
+
+def test_a_device_asks_again_after_a_refusal_when_told_to(live_hall: LiveHall, links: Any, qtbot: Any) -> None:
+    link = links(live_hall.url, {"role": "kiosk", "token": "wrong-token"}, retry_refused_after=0.2)
+    refusals: list[dict[str, Any]] = []
+    link.refused.connect(refusals.append)
+    link.start()
+    qtbot.waitUntil(lambda: len(refusals) >= 2, timeout=5000)
+    link.set_hello(token=KIOSK["token"])  # the hall's config is put right
+    qtbot.waitUntil(lambda: link.state == "connected", timeout=5000)
 
 
 def test_the_welcome_comes_before_the_snapshot(live_hall: LiveHall, links: Any, qtbot: Any) -> None:
