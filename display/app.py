@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from hallcall.i18n import device_refusal
 from hallcall.link import HallLink
 from hallcall.qtapp import ConnectionBadge, cjk_family
 
@@ -106,7 +107,7 @@ class DisplayApp(QObject):
             answer.get("code"),
             self.link.retry_refused_after,
         )
-        reasons = {"zh": str(answer.get("message_zh") or message), "en": message}
+        reasons = device_refusal(answer)
         self.screen.set_alert("refused", {lang: T("refused", lang, reason=reasons[lang]) for lang in reasons})
 
     @Slot(dict)

@@ -86,6 +86,23 @@ def error_text(code: str, lang: str, details: dict[str, Any] | None = None) -> s
     return entry.get(lang, entry["en"]).format_map(_Blank(details or {}))
 
 
+_DEVICE_AUTH = {
+    "zh": "服务器不认这台设备的令牌，请核对大厅配置中的设备令牌。",
+    "en": "The server does not accept this device's token; check the device token in the hall config.",
+}
+
+
+def device_refusal(answer: dict[str, Any]) -> dict[str, str]:
+    """Why the server refused a kiosk's or display's hello, in both languages.  The shared
+    ``auth_failed`` words speak of a name and password, which misleads whoever sets up a
+    device that signs in with a token."""
+    code = answer.get("code", "")
+    if code == "auth_failed":
+        return dict(_DEVICE_AUTH)
+    details = answer.get("details")
+    return {"zh": answer.get("message_zh") or error_text(code, "zh", details), "en": answer.get("message") or code}
+
+
 class Strings:
     """A program's own table of words: key → (Chinese, English), with ``{name}`` fields.
 

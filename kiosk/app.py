@@ -18,7 +18,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QApplication, QLayout, QStackedWidget, QVBoxLayout, QWidget
 
-from hallcall.i18n import error_text
+from hallcall.i18n import device_refusal, error_text
 from hallcall.link import HallLink
 
 from .confirm_screen import ConfirmScreen, ShownTicket
@@ -186,9 +186,7 @@ class KioskWindow(QWidget):
 
     def _on_refused(self, answer: dict[str, Any]) -> None:
         log.error("the server refused this kiosk: %s", answer.get("message"))
-        self.start_screen.set_staff_line(
-            {"zh": answer.get("message_zh") or answer.get("message", ""), "en": answer.get("message", "")}
-        )
+        self.start_screen.set_staff_line(device_refusal(answer))
 
     def _on_snapshot(self, snap: dict[str, Any]) -> None:
         self.hall = snap.get("hall", {})

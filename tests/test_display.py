@@ -214,6 +214,7 @@ def test_a_refused_display_says_why_on_screen_and_asks_again(live_hall: LiveHall
         qtbot.waitUntil(lambda: app.screen.warning.isVisible(), timeout=5000)
         text = app.screen.warning_text.text()
         assert "服务器拒绝本屏登录" in text and "The server refused this display: " in text, text
+        assert "设备令牌" in text and "device token" in text, text  # not "name or password"
         qtbot.waitUntil(lambda: len(refusals) >= 2, timeout=5000)  # it asked again by itself
         # The token is put right (in a hall: the config, then a server restart): the next try
         # signs in and the warning goes.
