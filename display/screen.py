@@ -1,10 +1,11 @@
 """The hall screen: what a visitor sees from across the hall, in landscape or portrait.
 
-Everything is sized for a 1080p TV read from 10 m: ticket numbers about 100 px tall (≈ 6 cm on
-a 55" set), nothing under 26 px, and text/background pairs with a contrast of at least 7:1
-(WCAG AAA; ``colour_pairs`` lists them for the test).  Sizes scale with the window, so a 4K set
-or a small test window keep the same proportions.  Landscape puts three columns side by side
-(now calling | recent calls | waiting); portrait stacks "now calling" above the other two.
+Everything is sized for a 1080p TV read from 10 m: ticket numbers 88 px, and never under 64 px
+when many calls share "now calling" (now_calling.py), nothing under 26 px, and text/background
+pairs with a contrast of at least 7:1 (WCAG AAA; ``palette.colour_pairs`` lists them).  Sizes
+scale with the window, so a 4K set or a small test window keep the same proportions.  Landscape
+puts three columns side by side (now calling | recent calls | waiting); portrait stacks "now
+calling" above the other two.
 
 Both languages are on screen at once: each heading and name in the primary language (``lang``,
 larger) with the other one beside or under it.  Tapping the screen swaps them.
@@ -15,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 import zoneinfo
-from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QMouseEvent, QResizeEvent
@@ -23,64 +23,15 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePol
 
 from . import phrases
 from .board import Board, Call
+from .now_calling import CallGrid
+from .palette import BACKGROUND, BLACK, GREEN, NOTICE_BG, NUMBER_FAMILY, PANEL, SOFT, TITLE, WARN_BG, WHITE, YELLOW
 from .text import MONTHS_EN, WEEKDAYS, T, other
 from .widgets import FitLabel, Marquee, pixel_font
 
-# The palette (every text colour is used only on the backgrounds named with it).
-BACKGROUND = "#0a1020"
-PANEL = "#131c33"
-WHITE = "#ffffff"
-SOFT = "#c9d3e6"  # second-language lines
-YELLOW = "#ffd84d"  # ticket numbers, the newest call
-BLACK = "#000000"
-GREEN = "#7cf2a8"  # waiting counts
-TITLE = "#9fd3ff"  # panel headings
-WARN_BG = "#ffb020"
-NOTICE_BG = "#1f2b4a"
-
-NOW_ROWS = 8
 RECENT_ROWS = 10
 WAITING_ROWS = 12
 FLASH_HALF_PERIOD_MS = 500
-# Ticket numbers in a face with a true bold: Qt does not embolden large CJK-font glyphs, and a
-# thin "A001" is hard to read from the back of the hall.  Falls back to the CJK family.
-NUMBER_FAMILY = "DejaVu Sans"
 PROBLEM_WORDS = {"speech": "speech_off", "sound": "sound_off", "chime": "chime_off"}  # announcer problem → text
-
-
-@dataclass(frozen=True)
-class ColourPair:
-    use: str
-    text: str
-    background: str
-
-
-def colour_pairs() -> list[ColourPair]:
-    """Every text colour on every background it is drawn on (tested for contrast ≥ 7:1)."""
-    texts = (("text", WHITE), ("second language", SOFT), ("number", YELLOW), ("heading", TITLE), ("count", GREEN))
-    pairs = [
-        ColourPair(f"{name} on {bg_name}", fg, bg)
-        for bg_name, bg in (("background", BACKGROUND), ("panel", PANEL))
-        for name, fg in texts
-    ]
-    pairs += [
-        ColourPair("flashing call", BLACK, YELLOW),
-        ColourPair("warning", BLACK, WARN_BG),
-        ColourPair("notice", WHITE, NOTICE_BG),
-    ]
-    return pairs
-
-
-def contrast_ratio(foreground: str, background: str) -> float:
-    """WCAG 2 contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
-
-    def luminance(colour: str) -> float:
-        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-    hi, lo = sorted((luminance(foreground), luminance(background)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
 
 
 class Panel(QFrame):
@@ -105,6 +56,7 @@ class Panel(QFrame):
         heading.addWidget(self.title, 3)
         heading.addWidget(self.subtitle, 2)
         self.box.addLayout(heading)
+        self.heading = heading
         self.rows: list[QWidget] = []
 
     def add_row(self, row: QWidget) -> None:
@@ -112,14 +64,19 @@ class Panel(QFrame):
         self.box.addWidget(row)
         row.hide()
 
+    def room(self) -> tuple[int, int]:
+        """(width, height) in pixels under the heading, inside the panel's margins."""
+        margins = self.box.contentsMargins()
+        spacing = max(0, self.box.spacing())
+        width = self.width() - margins.left() - margins.right()
+        return width, self.height() - margins.top() - margins.bottom() - self.title.height() - spacing
+
     def capacity(self) -> int:
         """How many rows fit under the heading at the panel's present height (at least one)."""
         if not self.rows:
             return 0
-        margins = self.box.contentsMargins()
         spacing = max(0, self.box.spacing())
-        room = self.height() - margins.top() - margins.bottom() - self.title.height() - spacing
-        return max(1, min(len(self.rows), room // (self.rows[0].sizeHint().height() + spacing)))
+        return max(1, min(len(self.rows), self.room()[1] // (self.rows[0].sizeHint().height() + spacing)))
 
     def show_rows(self, count: int) -> int:
         """Show the first ``count`` rows (as many as fit); returns how many are shown."""
@@ -135,43 +92,6 @@ class Panel(QFrame):
     def set_lang(self, lang: str) -> None:
         self.title.setText(T(self.key, lang))
         self.subtitle.setText(T(self.key, other(lang)))
-
-
-class CallRow(QFrame):
-    """One line of "now calling": the number large, the counter's name in both languages."""
-
-    def __init__(self, screen: DisplayScreen) -> None:
-        super().__init__()
-        self.setObjectName("callRow")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(12, 0, 12, 0)
-        self.number = screen.label(YELLOW, 88, bold=True, number=True)
-        names = QVBoxLayout()
-        names.setSpacing(0)
-        self.name = screen.label(WHITE, 52, bold=True)
-        self.name2 = screen.label(SOFT, 30)
-        names.addStretch(1)
-        names.addWidget(self.name)
-        names.addWidget(self.name2)
-        names.addStretch(1)
-        row.addWidget(self.number, 6)
-        row.addLayout(names, 8)
-        self.call: Call | None = None
-        self.hot = False
-
-    def show_call(self, call: Call, lang: str) -> None:
-        self.call = call
-        self.number.setText(call.number)
-        self.name.setText(call.counter_name.get(lang) or T("counter_short", lang, n=call.counter))
-        self.name2.setText(call.counter_name.get(other(lang)) or T("counter_short", other(lang), n=call.counter))
-
-    def set_hot(self, hot: bool) -> None:
-        if hot == self.hot:
-            return
-        self.hot = hot
-        self.setStyleSheet(f"QFrame#callRow {{ background: {YELLOW}; border-radius: 10px; }}" if hot else "")
-        for label, cold in ((self.number, YELLOW), (self.name, WHITE), (self.name2, SOFT)):
-            label.set_colour(BLACK if hot else cold)
 
 
 class DisplayScreen(QWidget):
@@ -272,7 +192,6 @@ class DisplayScreen(QWidget):
         # Body: three panels, arranged by _relayout.
         self.body = QGridLayout()
         outer.addLayout(self.body, 1)
-        self.rows = [CallRow(self) for _ in range(NOW_ROWS)]
         self.recent_rows = []
         self.waiting_rows = []
         self.now_panel = Panel(self, "now_calling")
@@ -280,8 +199,12 @@ class DisplayScreen(QWidget):
         self.waiting_panel = Panel(self, "waiting")
         for panel in (self.now_panel, self.recent_panel, self.waiting_panel):
             panel.resized.connect(self._refit)
-        for row in self.rows:
-            self.now_panel.add_row(row)
+        # "+N more" when even the compact cells cannot show every call in progress.
+        self.more = self.label(YELLOW, 30, bold=True, align=Qt.AlignmentFlag.AlignCenter)
+        self.now_panel.heading.insertWidget(1, self.more, 3)
+        self.now_grid = CallGrid(self.family)
+        self.rows = self.now_grid.rows
+        self.now_panel.box.addWidget(self.now_grid)
         self.no_calls = self.label(SOFT, 44, align=Qt.AlignmentFlag.AlignCenter)
         self.now_panel.box.addWidget(self.no_calls)
         self.now_panel.box.addStretch(1)
@@ -359,7 +282,7 @@ class DisplayScreen(QWidget):
                 self.body.addWidget(self.now_panel, 0, 0)
                 self.body.addWidget(self.recent_panel, 0, 1)
                 self.body.addWidget(self.waiting_panel, 0, 2)
-                for column, stretch in enumerate((9, 5, 6)):
+                for column, stretch in enumerate((10, 5, 5)):
                     self.body.setColumnStretch(column, stretch)
         if abs(unit - self.unit) > 0.01:
             self.unit = unit
@@ -431,12 +354,7 @@ class DisplayScreen(QWidget):
         current = board.in_progress()
         # After a server restart the call list is empty, but counters still call: show the newest.
         self._show_caption(board.newest() or (current[0] if current else None))
-        current = current[: self.now_panel.show_rows(len(current))]
-        newest = board.newest()
-        for row, call in zip(self.rows, current, strict=False):
-            row.show_call(call, lang)
-            row.set_hot(self._flash_on and newest is not None and call.number == newest.number)
-        self.no_calls.setVisible(not current)
+        self._show_now_calling(current)
         self.no_calls.setText(f"{T('no_calls', lang)}  {T('no_calls', lang2)}")
         recent = board.recent(self.recent_limit)
         recent = recent[: self.recent_panel.show_rows(len(recent))]
@@ -455,6 +373,18 @@ class DisplayScreen(QWidget):
         self.marquee.setText("        ".join(t for t in (notice.get(lang, ""), notice.get(lang2, "")) if t))
         self.marquee.setVisible(bool(self.marquee.text()))
         self._show_problems()
+
+    def _show_now_calling(self, current: list[Call]) -> None:
+        """Every call in progress, as large as fits; "+N more" for the oldest that cannot."""
+        lang, lang2 = self.lang, other(self.lang)
+        width, height = self.now_panel.room()
+        shown = self.now_grid.show_calls(current, lang, width, height, self.unit)
+        self._paint_rows()
+        left_out = len(current) - shown
+        self.more.setText(f"{T('more', lang, n=left_out)} · {T('more', lang2, n=left_out)}" if left_out else "")
+        # "+N more" takes the second-language heading's place: both fit at full size that way.
+        self.now_panel.subtitle.setVisible(not left_out)
+        self.no_calls.setVisible(not current)
 
     def _show_caption(self, call: Call | None) -> None:
         if call is None:
@@ -490,9 +420,14 @@ class DisplayScreen(QWidget):
         self.caption.setStyleSheet(f"QFrame#caption {{ background: {YELLOW}; }}" if hot else "")
         self.caption1.set_colour(BLACK if hot else YELLOW)
         self.caption2.set_colour(BLACK if hot else WHITE)
+        self._paint_rows()
+
+    def _paint_rows(self) -> None:
+        """The newest call's row flashes with the caption."""
         newest = self.board.newest()
         for row in self.rows:
-            row.set_hot(hot and row.call is not None and newest is not None and row.call.number == newest.number)
+            is_newest = row.call is not None and newest is not None and row.call.number == newest.number
+            row.set_hot(self._flash_on and is_newest)
 
     def set_problems(self, problems: dict[str, str]) -> None:
         """Show what is wrong with the sound (the details are in the log)."""

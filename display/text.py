@@ -11,6 +11,7 @@ T = Strings(
         "waiting": ("等候人数", "Waiting"),
         "people": ("{n}人", "{n}"),
         "no_calls": ("暂无呼叫", "No calls yet"),
+        "more": ("另有{n}个较早的呼叫", "+{n} more"),
         "recall": ("重呼", "again"),
         "counter_short": ("{n}号窗口", "Counter {n}"),
         "speech_off": ("语音播报暂不可用，仅播放提示音", "Voice announcements unavailable: chime only"),

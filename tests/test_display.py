@@ -24,8 +24,9 @@ from PySide6.QtWidgets import QWidget
 from display.app import DisplayApp
 from display.board import Board
 from display.cli import add_arguments
+from display.palette import colour_pairs, contrast_ratio
 from display.playback import RecordingPlayer
-from display.screen import DisplayScreen, colour_pairs, contrast_ratio
+from display.screen import DisplayScreen
 
 pytestmark = pytest.mark.timeout(60)
 

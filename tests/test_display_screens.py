@@ -1,7 +1,7 @@
 """The demo hall's first-floor display on a busy morning, in every shape and language.
 
 These are the screenshots in docs/screenshots/: a real server with assets/demo-hall.toml, real
-clerks calling at six counters, the configured notice scrolling.  The checks make sure the
+clerks calling at all eight first-floor counters, the configured notice scrolling.  The checks make sure the
 screens show what the hall holds; the PNGs are for a person to look at.
 """
 
@@ -25,7 +25,16 @@ DEMO = ROOT / "assets" / "demo-hall.toml"
 DISPLAY_1F = "demo-display-1f-3c9e71a4d820"
 KIOSK = "demo-kiosk-1-7f3a9c21e4b0"
 # Counter → its A clerk in the demo hall (AB岗: only they or their backups may sign in there).
-CLERKS = {1: "zhang.wei", 2: "li.na", 3: "wang.fang", 4: "liu.yang", 5: "chen.jing", 6: "yang.min"}
+CLERKS = {
+    1: "zhang.wei",
+    2: "li.na",
+    3: "wang.fang",
+    4: "liu.yang",
+    5: "chen.jing",
+    6: "yang.min",
+    7: "zhao.lei",
+    8: "huang.li",
+}
 
 
 @pytest.fixture
@@ -41,7 +50,7 @@ def demo_hall(tmp_path: Path) -> Any:
 
 
 def busy_morning(live: LiveHall) -> list[str]:
-    """Tickets for the first-floor services, then a call at each of six counters, 25 s apart."""
+    """Tickets for the first-floor services, then a call at each of the eight counters, 25 s apart."""
     from hallcall.client import HallClient
 
     async def issue() -> None:
@@ -79,12 +88,11 @@ def test_demo_hall_screens(demo_hall: LiveHall, qtbot: Any) -> None:
             app.start()
             screen = app.screen
             qtbot.waitUntil(lambda screen=screen: screen.marquee.isVisible(), timeout=5000)
-            # As many of the six calls as fit (5 rows on a 1080p TV with the notice line, 7 in
-            # portrait), newest first.
-            fit = screen.now_panel.capacity()
-            assert fit >= 5
-            qtbot.waitUntil(lambda screen=screen, fit=fit: len(shown_calls(screen)) == min(6, fit), timeout=5000)
-            assert [number for number, _ in shown_calls(screen)] == called[::-1][:fit]
+            # Every one of the eight calls, newest first (compact cells in two columns), none
+            # left out.
+            qtbot.waitUntil(lambda screen=screen: len(shown_calls(screen)) == 8, timeout=5000)
+            assert [number for number, _ in shown_calls(screen)] == called[::-1]
+            assert screen.more.text() == ""
             assert screen.marquee.text().startswith("请携带有效身份证件" if lang == "zh" else "Please bring valid ID")
             assert len(waiting_lines(screen)) == 4  # social, medical, business, consult: the 1F services
             screen.flash(screen.board.newest())

@@ -1,0 +1,213 @@
+"""The "now calling" rows: every call in progress of the zone at once, as large as room allows.
+
+A floor of 8-12 counters can have all of them calling at the same moment, and a visitor whose
+number was called a minute ago must still find it on the screen.  So the rows take the first
+of these forms that shows every call:
+
+1. **Full rows**, one column: the number at 88 px, the counter's name in both languages beside
+   it (5 rows on a 1080p landscape TV with the notice line, 4 with the warning line too, 7 in
+   portrait).
+2. **Compact cells**, two columns: the number and "→ counter", both at one size, the largest
+   from 88 px down to 64 px at which every call fits in height and the widest texts shown fit
+   in width (measured with the fonts, not guessed).  The counter's name is left out; its number
+   is what is painted over the window, and the caption spells the newest call out.
+
+64 px (1080p) is the floor, readable from 10 m (docs/display.md gives the reasoning).  When even
+64 px cells cannot hold every call, the newest are shown and the screen says how many older
+ones are left out ("+N more"); those are still in "recent calls".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+
+from .board import Call
+from .palette import BLACK, NUMBER_FAMILY, SOFT, WHITE, YELLOW
+from .text import T, other
+from .widgets import FitLabel, pixel_font
+
+# Sizes in pixels on a 1080p screen; the screen's ``unit`` scales them to the window.
+FULL_NUMBER_PX = 88
+FULL_NAME_PX = 52
+FULL_NAME2_PX = 30
+MIN_NUMBER_PX = 64
+COLUMNS = 2  # compact cells: two columns fit "GA001 → 12" at 64 px in a landscape panel
+ROW_GAP_PX = 6
+COLUMN_GAP_PX = 24
+PADDING_PX = 12  # inside a row, left and right (room for the flashing row's yellow background)
+TAG_GAP_PX = 16  # between the number and "→ counter"
+SLACK_PX = 4  # Qt shares a row's width out in whole pixels: a little room beyond the texts
+POOL = 24  # rows made once; more than fit on any screen shape at 64 px
+
+
+class CallRow(QFrame):
+    """One call in progress: the number large, then the counter's name (full) or "→ n" (compact)."""
+
+    def __init__(self, family: str) -> None:
+        super().__init__()
+        self.setObjectName("callRow")
+        self.family = family
+        self.line = QHBoxLayout(self)
+        self.number = FitLabel(YELLOW)
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        self.name = FitLabel(WHITE)
+        self.name2 = FitLabel(SOFT)
+        names.addStretch(1)
+        names.addWidget(self.name)
+        names.addWidget(self.name2)
+        names.addStretch(1)
+        self.tag = FitLabel(WHITE)
+        self.line.addWidget(self.number)
+        self.line.addLayout(names)
+        self.line.addWidget(self.tag)
+        self.call: Call | None = None
+        self.hot = False
+        self.compact = False
+
+    def show_call(self, call: Call, lang: str) -> None:
+        self.call = call
+        self.number.setText(call.number)
+        self.name.setText(call.counter_name.get(lang) or T("counter_short", lang, n=call.counter))
+        self.name2.setText(call.counter_name.get(other(lang)) or T("counter_short", other(lang), n=call.counter))
+        self.tag.setText(tag_text(call))
+
+    def set_form(self, form: Form, unit: float) -> None:
+        """Take the full or the compact form at the sizes ``form`` chose."""
+        self.compact = form.compact
+        pad = round(PADDING_PX * unit)
+        self.line.setContentsMargins(pad, 0, pad, 0)
+        self.line.setSpacing(round(TAG_GAP_PX * unit))
+        self.number.setFont(form.number_font)
+        self.tag.setFont(form.number_font)
+        self.name.setFont(form.name_font)
+        self.name2.setFont(form.name2_font)
+        self.name.setVisible(not form.compact)
+        self.name2.setVisible(not form.compact)
+        self.tag.setVisible(form.compact)
+        # Full: number and names share the row 6:8 (as before).  Compact: in proportion to the
+        # widest number and tag shown, so every text has at least its own width.
+        stretches = (form.number_width, 0, form.tag_width) if form.compact else (6, 8, 0)
+        for index, stretch in enumerate(stretches):
+            self.line.setStretch(index, math.ceil(stretch))
+
+    def set_hot(self, hot: bool) -> None:
+        if hot == self.hot:
+            return
+        self.hot = hot
+        self.setStyleSheet(f"QFrame#callRow {{ background: {YELLOW}; border-radius: 10px; }}" if hot else "")
+        for label, cold in ((self.number, YELLOW), (self.name, WHITE), (self.name2, SOFT), (self.tag, WHITE)):
+            label.set_colour(BLACK if hot else cold)
+
+
+def tag_text(call: Call) -> str:
+    """The counter in a compact cell: an arrow and its number, the same in both languages."""
+    return f"→ {call.counter}"
+
+
+@dataclass(frozen=True)
+class Form:
+    """How the rows are drawn: compact or not, columns, the fonts and how many calls fit."""
+
+    compact: bool
+    columns: int
+    capacity: int
+    number_font: QFont
+    name_font: QFont
+    name2_font: QFont
+    number_width: float = 0.0
+    tag_width: float = 0.0
+
+    @property
+    def number_px(self) -> int:
+        return self.number_font.pixelSize()
+
+
+def line_height(font: QFont) -> int:
+    """A FitLabel's height in this font (it fixes its height to the font's line)."""
+    return round(QFontMetricsF(font).height())
+
+
+def choose_form(calls: Sequence[Call], width: int, height: int, unit: float, family: str) -> Form:
+    """The largest form that shows every call in ``width`` × ``height`` pixels (see the module doc)."""
+    gap = round(ROW_GAP_PX * unit)
+    full_number = pixel_font(family, FULL_NUMBER_PX * unit, True, NUMBER_FAMILY)
+    name_font = pixel_font(family, FULL_NAME_PX * unit, True)
+    name2_font = pixel_font(family, FULL_NAME2_PX * unit)
+    full_row = max(line_height(full_number), line_height(name_font) + line_height(name2_font))
+    full_fit = max(1, (height + gap) // (full_row + gap))
+    if len(calls) <= full_fit:
+        return Form(False, 1, min(full_fit, POOL), full_number, name_font, name2_font)
+    cell = (width - round(COLUMN_GAP_PX * unit) * (COLUMNS - 1)) / COLUMNS
+    room = cell - 2 * round(PADDING_PX * unit) - round(TAG_GAP_PX * unit)
+    smallest = max(8, round(MIN_NUMBER_PX * unit))
+    form = None
+    for px in range(max(smallest, round(FULL_NUMBER_PX * unit)), smallest - 1, -1):
+        font = pixel_font(family, px, True, NUMBER_FAMILY)
+        rows = max(1, (height + gap) // (line_height(font) + gap))
+        capacity = min(rows * COLUMNS, POOL)
+        metrics = QFontMetricsF(font)
+        shown = calls[:capacity]
+        number_width = max(metrics.horizontalAdvance(c.number) for c in shown)
+        tag_width = max(metrics.horizontalAdvance(tag_text(c)) for c in shown)
+        form = Form(True, COLUMNS, capacity, font, name_font, name2_font, number_width, tag_width)
+        if capacity >= len(calls) and number_width + tag_width + SLACK_PX <= room:
+            return form
+    assert form is not None  # the loop runs at least once
+    return form
+
+
+class CallGrid(QWidget):
+    """The rows of "now calling", laid out in one column (full) or two (compact)."""
+
+    def __init__(self, family: str) -> None:
+        super().__init__()
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.rows = [CallRow(family) for _ in range(POOL)]
+        for row in self.rows:
+            row.setParent(self)
+            row.hide()
+        self.family = family
+        self.form: Form | None = None
+        self._placed: tuple[int, int, float] | None = None
+
+    def show_calls(self, calls: Sequence[Call], lang: str, width: int, height: int, unit: float) -> int:
+        """Draw the calls (newest first) in the room given; returns how many are shown.
+
+        Compact cells read down the first column, then the second, like a printed list.
+        """
+        form = choose_form(calls, width, height, unit, self.family) if calls else None
+        shown = list(calls[: form.capacity]) if form else []
+        if form is not None and form != self.form:
+            for row in self.rows:
+                row.set_form(form, unit)
+        self.form = form
+        per_column = math.ceil(len(shown) / form.columns) if form else 0
+        columns = form.columns if form else 1
+        if self._placed != (columns, per_column, unit):
+            self._place(columns, per_column, unit)
+        for i, row in enumerate(self.rows):
+            if i < len(shown):
+                row.show_call(shown[i], lang)
+            row.setVisible(i < len(shown))
+        return len(shown)
+
+    def _place(self, columns: int, per_column: int, unit: float) -> None:
+        for row in self.rows:
+            self.grid.removeWidget(row)
+        for column in range(COLUMNS):
+            self.grid.setColumnStretch(column, 1 if column < columns else 0)
+        self.grid.setHorizontalSpacing(round(COLUMN_GAP_PX * unit))
+        self.grid.setVerticalSpacing(round(ROW_GAP_PX * unit))
+        for i, row in enumerate(self.rows):
+            if per_column and i < per_column * columns:
+                self.grid.addWidget(row, i % per_column, i // per_column)
+        self._placed = (columns, per_column, unit)
