@@ -10,7 +10,7 @@ import pytest
 from conftest import LiveHall, config_with
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
-from test_counter_support import issue, journey, open_program, press, settle, shoot, sign_in
+from test_counter_support import issue, journey, open_program, press, serving_with_dialog, settle, shoot, sign_in
 
 from counter.actions import ACTIONS
 from counter.app import CounterProgram
@@ -361,14 +361,7 @@ def test_a_reason_clicked_then_enter_pauses(live_hall: LiveHall, qtbot: Any) -> 
 
 
 def test_a_transfer_target_chosen_with_the_arrow_keys_replaces_a_clicked_one(live_hall: LiveHall, qtbot: Any) -> None:
-    issue(live_hall, "social", 1)
-    program = open_program(live_hall, qtbot, 1)
-    sign_in(qtbot, program)
-    press(qtbot, program, "call_next", "key")
-    settle(qtbot, program)
-    press(qtbot, program, "transfer", "key")
-    qtbot.waitUntil(lambda: program.dialog is not None and program.dialog.isVisible(), timeout=3000)
-    dialog = program.dialog
+    _program, dialog = serving_with_dialog(live_hall, qtbot, "transfer")
     rect = dialog.services.visualItemRect(dialog.services.item(0))
     qtbot.mouseClick(dialog.services.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert dialog.services.selectedItems()

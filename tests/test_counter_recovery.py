@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from conftest import LiveHall
 from PySide6.QtCore import Qt
-from test_counter_support import issue, journey, open_program, press, settle, shoot, sign_in
+from test_counter_support import issue, journey, open_program, press, serving_with_dialog, settle, shoot, sign_in
 
 from counter.actions import ACTIONS
 
@@ -117,14 +117,7 @@ def test_a_session_ended_while_away_asks_for_the_password_again(live_hall: LiveH
 def test_a_choice_confirmed_while_offline_stays_in_its_dialog_until_it_can_be_sent(
     live_hall: LiveHall, qtbot: Any
 ) -> None:
-    issue(live_hall, "social", 1)
-    program = open_program(live_hall, qtbot, 1)
-    sign_in(qtbot, program)
-    press(qtbot, program, "call_next", "key")
-    settle(qtbot, program)
-    press(qtbot, program, "transfer", "key")
-    qtbot.waitUntil(lambda: program.dialog is not None and program.dialog.isVisible(), timeout=3000)
-    dialog = program.dialog
+    program, dialog = serving_with_dialog(live_hall, qtbot, "transfer")
     dialog.services.setCurrentRow(0)
     live_hall.stop()
     qtbot.waitUntil(lambda: program.link.state == "reconnecting", timeout=5000)

@@ -55,6 +55,18 @@ def settle(qtbot: Any, program: CounterProgram) -> None:
     qtbot.waitUntil(lambda: not program.pending, timeout=8000)
 
 
+def serving_with_dialog(live_hall: LiveHall, qtbot: Any, action: str) -> tuple[CounterProgram, Any]:
+    """Counter 1 signed in with a called ticket, and the dialog of ``action`` open (by its key)."""
+    issue(live_hall, "social", 1)
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+    press(qtbot, program, "call_next", "key")
+    settle(qtbot, program)
+    press(qtbot, program, action, "key")
+    qtbot.waitUntil(lambda: program.dialog is not None and program.dialog.isVisible(), timeout=3000)
+    return program, program.dialog
+
+
 def kiosk(live_hall: LiveHall) -> HallClient:
     return live_hall.run(live_hall.hall.kiosk())
 
