@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDialog
 
-from hallcall.i18n import error_text
+from hallcall.i18n import error_text, name_in, other_lang
 from hallcall.link import HallLink
 from hallcall.qtapp import ConnectionBadge
 
@@ -26,7 +26,7 @@ from .compact_bar import CompactBar
 from .dialogs import NumberDialog, PauseDialog, TransferDialog
 from .main_window import MainWindow
 from .state import CounterState
-from .text import T, name_of, refusal_text, session_end_text
+from .text import T, refusal_text, session_end_text
 
 LANG_KEY = "L"
 COMPACT_KEY = "M"
@@ -76,7 +76,7 @@ class CounterProgram(QObject):
             self.screen.buttons[action.name].clicked.connect(qa.trigger)
             if action.name in self.bar.buttons:
                 self.bar.buttons[action.name].clicked.connect(qa.trigger)
-        self.lang_action = self._shortcut(LANG_KEY, self.toggle_lang)
+        self._shortcut(LANG_KEY, self.toggle_lang)
         self.compact_action = self._shortcut(COMPACT_KEY, lambda: self.set_compact(not self.compact))
         self.sign_in.submitted.connect(self.submit_sign_in)
         self.sign_in.lang_toggled.connect(self.toggle_lang)
@@ -149,7 +149,7 @@ class CounterProgram(QObject):
         self.state.apply_snapshot(snapshot)
         if not self.lang_chosen:
             self.lang_chosen = True
-            self._set_lang((self.state.hall.get("languages") or ["zh"])[0])
+            self._set_lang(self.state.first_language)
         if not self.auto_call_set:  # the hall's default once; after that it is the clerk's switch
             self.auto_call_set = True
             self.screen.auto_call.setChecked(bool(self.state.counter_program()["auto_call"]))
@@ -230,7 +230,7 @@ class CounterProgram(QObject):
 
     # -- actions --------------------------------------------------------------------------
     def connected(self) -> bool:
-        return self.signed_in and self.link is not None and self.link.state == "connected"
+        return self.signed_in and self.link is not None and self.link.connected
 
     def can(self, name: str) -> bool:
         return allowed(BY_NAME[name], self.state, connected=self.connected(), busy=bool(self.pending))
@@ -242,16 +242,17 @@ class CounterProgram(QObject):
         if name == "pause" and self.state.paused:
             self.send("resume")
             return
-        ask = {
-            "put_back": self._ask_put_back,
-            "transfer": self._ask_transfer,
-            "call_back": self._ask_call_back,
-            "call_number": self._ask_call_number,
-            "cancel": self._ask_cancel,
-            "pause": self._ask_pause,
-        }.get(name)
-        if ask is not None:
-            ask()
+        state = self.state
+        if name == "put_back":
+            self._ask_number(name, "pick_no_show", list(reversed(state.no_shows)), prefill=True)
+        elif name == "call_back":
+            self._ask_number(name, "pick_held", state.held, prefill=True)
+        elif name in ("call_number", "cancel"):
+            self._ask_number(name, "pick_next", state.next_numbers(), with_reason=name == "cancel")
+        elif name == "transfer":
+            self._ask_transfer()
+        elif name == "pause":
+            self._ask_pause()
         else:
             self.send(name)
 
@@ -279,33 +280,16 @@ class CounterProgram(QObject):
     def _parent(self) -> Any:
         return self.bar if self.compact else self.window
 
-    def _ask_put_back(self) -> None:
-        mine = list(reversed(self.state.no_shows))
-        picks = [("pick_no_show", mine)]
-        prefill = mine[0] if mine else ""
-        self._open(
-            NumberDialog(T("put_back", self.lang), self.lang, picks, prefill=prefill, parent=self._parent()), "put_back"
-        )
-
-    def _ask_call_back(self) -> None:
-        held = self.state.held
+    def _ask_number(
+        self, kind: str, pick: str, numbers: list[str], *, prefill: bool = False, with_reason: bool = False
+    ) -> None:
+        """Ask for the ticket number ``kind`` needs, offering ``numbers`` to pick (the first one
+        filled in with ``prefill``: the ticket the clerk most likely means)."""
+        first = numbers[0] if prefill and numbers else ""
         dialog = NumberDialog(
-            T("call_back", self.lang),
-            self.lang,
-            [("pick_held", held)],
-            prefill=held[0] if held else "",
-            parent=self._parent(),
+            T(kind, self.lang), self.lang, pick, numbers, prefill=first, with_reason=with_reason, parent=self._parent()
         )
-        self._open(dialog, "call_back")
-
-    def _ask_call_number(self) -> None:
-        picks = [("pick_next", self.state.next_numbers())]
-        self._open(NumberDialog(T("call_number", self.lang), self.lang, picks, parent=self._parent()), "call_number")
-
-    def _ask_cancel(self) -> None:
-        picks = [("pick_next", self.state.next_numbers())]
-        dialog = NumberDialog(T("cancel", self.lang), self.lang, picks, with_reason=True, parent=self._parent())
-        self._open(dialog, "cancel")
+        self._open(dialog, kind)
 
     def _ask_transfer(self) -> None:
         cur = self.state.current or {}
@@ -315,12 +299,12 @@ class CounterProgram(QObject):
 
     def _ask_pause(self) -> None:
         reasons = self.state.counter_program()["pause_reasons"]
-        record_lang = (self.state.hall.get("languages") or ["zh"])[0]
-        self._open(PauseDialog(T("pause", self.lang), self.lang, reasons, record_lang, self._parent()), "pause")
+        dialog = PauseDialog(T("pause", self.lang), self.lang, reasons, self.state.first_language, self._parent())
+        self._open(dialog, "pause")
 
     # -- language, compact mode, drawing --------------------------------------------------
     def toggle_lang(self) -> None:
-        self._set_lang("en" if self.lang == "zh" else "zh")
+        self._set_lang(other_lang(self.lang))
 
     def _set_lang(self, lang: str) -> None:
         self.lang = lang
@@ -370,7 +354,7 @@ class CounterProgram(QObject):
             self.screen.refresh(self.state, lang)
             self.bar.refresh(self.state, lang, link_state)
         if self.signed_in:
-            title = name_of(self.state.counter_config().get("name"), lang, "") or T("title", lang, counter=self.number)
+            title = name_in(self.state.counter_config().get("name"), lang) or T("title", lang, counter=self.number)
         else:
             title = T("sign_in_title", lang, counter=self.number)
         self.window.setWindowTitle(title)

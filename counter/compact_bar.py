@@ -11,6 +11,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
+from hallcall.qtapp import restyle
+
 from .actions import ACTIONS
 from .state import CounterState
 from .text import T
@@ -83,8 +85,7 @@ class CompactBar(QWidget):
         cur = state.current
         self.number.setText(cur["number"] if cur else "—")
         self.number.setProperty("state", state.current_state)
-        self.number.style().unpolish(self.number)
-        self.number.style().polish(self.number)
+        restyle(self.number)
         waiting = T("queue_total", lang, n=state.waiting_total())
         self.waiting.setText(waiting + (" · " + T("pause", lang) if state.paused else ""))
         self.expand.setText(T("expand", lang))
@@ -95,8 +96,7 @@ class CompactBar(QWidget):
         self.status.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, self.status.maximumWidth()))
         self.status.setToolTip(text)
         self.status.setProperty("kind", kind)
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
+        restyle(self.status)
 
     # Frameless: let the clerk move the bar by dragging it anywhere but a button.
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .text import T, name_of
+from hallcall.i18n import name_in
+
+from .text import T
 
 NUMBER_RE = re.compile(r"^[A-Z]{1,2}\d{3}$")
 # Complete in itself: a dialog opened from the compact bar would otherwise inherit the bar's
@@ -112,13 +114,15 @@ class _Base(QDialog):
 
 
 class NumberDialog(_Base):
-    """A ticket number: typed (A012, a012) or picked from lists such as held or waiting."""
+    """A ticket number: typed (A012, a012) or picked from a list such as held or waiting
+    (``pick`` is the list's text key)."""
 
     def __init__(
         self,
         title: str,
         lang: str,
-        picks: list[tuple[str, list[str]]],
+        pick: str,
+        numbers: list[str],
         *,
         prefill: str = "",
         with_reason: bool = False,
@@ -132,18 +136,17 @@ class NumberDialog(_Base):
         self.body.addWidget(QLabel(T("number", lang)))
         self.body.addWidget(self.number)
         self.pick_buttons: dict[str, QPushButton] = {}
-        for label, numbers in picks:
-            self.body.addWidget(QLabel(T(label, lang)))
-            row = QGridLayout()
-            for i, n in enumerate(numbers[:12]):
-                button = QPushButton(n)
-                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-                button.clicked.connect(lambda _=False, n=n: self.number.setText(n))
-                self.pick_buttons.setdefault(n, button)
-                row.addWidget(button, i // 6, i % 6)
-            if not numbers:
-                row.addWidget(QLabel(T("pick_none", lang)), 0, 0)
-            self.body.addLayout(row)
+        self.body.addWidget(QLabel(T(pick, lang)))
+        row = QGridLayout()
+        for i, n in enumerate(numbers[:12]):
+            button = QPushButton(n)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _=False, n=n: self.number.setText(n))
+            self.pick_buttons.setdefault(n, button)
+            row.addWidget(button, i // 6, i % 6)
+        if not numbers:
+            row.addWidget(QLabel(T("pick_none", lang)), 0, 0)
+        self.body.addLayout(row)
         self.reason: QLineEdit | None = None
         if with_reason:
             self.reason = QLineEdit()
@@ -172,11 +175,11 @@ class TransferDialog(_Base):
         self.services = QListWidget()
         self.counters = QListWidget()
         for s in services:
-            item = QListWidgetItem(f"{s.get('prefix', '')}  {name_of(s.get('name'), lang, s['id'])}")
+            item = QListWidgetItem(f"{s.get('prefix', '')}  {name_in(s.get('name'), lang, s['id'])}")
             item.setData(Qt.ItemDataRole.UserRole, s["id"])
             self.services.addItem(item)
         for c in counters:
-            item = QListWidgetItem(name_of(c.get("name"), lang, str(c["number"])))
+            item = QListWidgetItem(name_in(c.get("name"), lang, str(c["number"])))
             item.setData(Qt.ItemDataRole.UserRole, c["number"])
             self.counters.addItem(item)
         # Choosing in one list clears the other (by mouse or by arrow keys): a transfer names
@@ -224,12 +227,12 @@ class PauseDialog(_Base):
         self.reason_buttons: list[QPushButton] = []
         grid = QGridLayout()
         for i, reason in enumerate(reasons):
-            button = QPushButton(name_of(reason, lang))
+            button = QPushButton(name_in(reason, lang))
             button.setCheckable(True)
             # A clicked reason takes the focus; without this, Enter would press the reason again
             # (a dialog's focused button is its default) instead of OK.
             button.setAutoDefault(False)
-            button.setProperty("reason", name_of(reason, record_lang))
+            button.setProperty("reason", name_in(reason, record_lang))
             self.group.addButton(button)
             self.reason_buttons.append(button)
             grid.addWidget(button, i // 2, i % 2)

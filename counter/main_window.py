@@ -28,10 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hallcall.i18n import name_in
+from hallcall.qtapp import restyle
+
 from .actions import ACTIONS
 from .sign_in import SignInPage
 from .state import CounterState
-from .text import T, duration, name_of
+from .text import T, duration
 
 SCREEN_STYLE = """
 QWidget#screen { background: #f4f6f8; }
@@ -102,11 +105,6 @@ def buttons_per_row(screen_width: int) -> int:
     """Seven buttons a row (two rows) where the screen is wide enough for them in English;
     five (three rows) on a 1024-pixel screen, which seven would overflow by a hundred pixels."""
     return 7 if screen_width >= 1280 else 5
-
-
-def _repolish(widget: QWidget) -> None:
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
 
 
 class CounterScreen(QWidget):
@@ -241,7 +239,7 @@ class CounterScreen(QWidget):
     def _draw_current(self, state: CounterState, lang: str, now: float) -> None:
         cur = state.current
         self.number.setProperty("state", state.current_state)
-        _repolish(self.number)
+        restyle(self.number)
         if not cur:
             self.number.setText(T("no_current", lang))
             self.service.setText("")
@@ -267,18 +265,18 @@ class CounterScreen(QWidget):
         self.status.setText(text)
         self.status.setProperty("kind", kind)
         self.status.setVisible(bool(text))
-        _repolish(self.status)
+        restyle(self.status)
 
 
 def service_name(state: CounterState, service_id: str, lang: str) -> str:
-    return name_of(state.service_config(service_id).get("name"), lang, service_id)
+    return name_in(state.service_config(service_id).get("name"), lang, service_id)
 
 
 def pause_reason_text(state: CounterState, reason: str, lang: str) -> str:
     """A configured reason is shown in the screen's language, whichever language was stored."""
     for option in state.counter_program()["pause_reasons"]:
         if reason in (option.get("zh"), option.get("en")):
-            return name_of(option, lang, reason)
+            return name_in(option, lang, reason)
     return reason
 
 

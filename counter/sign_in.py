@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from hallcall.qtapp import restyle
+
 from .text import T
 
 SIGN_IN_STYLE = """
@@ -45,7 +47,6 @@ class SignInPage(QWidget):
         self.message = QLabel("")
         self.message.setObjectName("message")
         self.message.setWordWrap(True)
-        self.status = QLabel("")  # the connection badge goes here once a link exists
 
         self.name.returnPressed.connect(self.password.setFocus)
         self.password.returnPressed.connect(self._submit)
@@ -62,7 +63,7 @@ class SignInPage(QWidget):
         form.addSpacing(12)
         form.addWidget(self.button)
         form.addWidget(self.message)
-        self.status_row = QHBoxLayout()
+        self.status_row = QHBoxLayout()  # the connection badge goes here once a link exists
         form.addLayout(self.status_row)
         top = QHBoxLayout()
         top.addStretch(1)
@@ -95,8 +96,7 @@ class SignInPage(QWidget):
     def show_message(self, text: str, *, error: bool = True) -> None:
         self.message.setProperty("kind", "error" if error else "info")
         self.message.setText(text)
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
+        restyle(self.message)
 
     def set_waiting(self, waiting: bool) -> None:
         """While a sign-in is on its way the button is off, so one press is one attempt."""

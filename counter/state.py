@@ -103,9 +103,13 @@ class CounterState:
     def targeted(self) -> list[str]:
         return list(self.view.get("targeted") or [])
 
-    def counter_config(self, number: int | None = None) -> dict[str, Any]:
-        n = self.number if number is None else number
-        return next((c for c in self.hall.get("counters", []) if c.get("number") == n), {})
+    @property
+    def first_language(self) -> str:
+        """The hall's first language: the screen's default and the one pause reasons are stored in."""
+        return str((self.hall.get("languages") or ["zh"])[0])
+
+    def counter_config(self) -> dict[str, Any]:
+        return next((c for c in self.hall.get("counters", []) if c.get("number") == self.number), {})
 
     def service_config(self, service_id: str) -> dict[str, Any]:
         return next((s for s in self.hall.get("services", []) if s.get("id") == service_id), {})

@@ -106,6 +106,7 @@ T = Strings(
         "done_cancel": ("{number} 已取消", "{number} cancelled"),
         "done_pause": ("已暂停服务", "Counter paused"),
         "done_resume": ("已恢复服务", "Counter resumed"),
+        "done_sign_out": ("已退出登录", "Signed out"),
         "auto_empty": ("自动叫号：暂无等候的号。", "Auto-call: nobody is waiting."),
         # dialogs
         "ok": ("确定", "OK"),
@@ -176,10 +177,3 @@ def duration(seconds: float, lang: str) -> str:
     h, rest = divmod(s, 3600)
     m, sec = divmod(rest, 60)
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
-
-
-def name_of(names: dict[str, str] | None, lang: str, fallback: str = "") -> str:
-    """A configured {zh, en} name in ``lang``, falling back to the other language."""
-    if not names:
-        return fallback
-    return names.get(lang) or names.get("en") or names.get("zh") or fallback

@@ -288,9 +288,8 @@ class Announcer:
             self._speech.kill()
         self._speech = None
         self._retry_at = time.monotonic() + self.retry_seconds
-        if self._problems.get("speech") != reason:
-            log.warning("speech unavailable, chime only: %s (next try in %.0f s)", reason, self.retry_seconds)
-        self._problems["speech"] = reason
+        message = "speech unavailable, chime only: %s (next try in %.0f s)"
+        self._set_problem("speech", reason, message, self.retry_seconds)
         self._report()
 
     def _announce(self, item: Announced) -> None:
@@ -330,10 +329,7 @@ class Announcer:
             # The engine runs but cannot say everything (e.g. a voice that is not installed):
             # the other languages are spoken, and the screen says what is missing.
             if errors:
-                reason = "; ".join(errors)
-                if self._problems.get("speech") != reason:
-                    log.warning("speech incomplete: %s", reason)
-                self._problems["speech"] = reason
+                self._set_problem("speech", "; ".join(errors), "speech incomplete: %s")
             else:
                 self._problems.pop("speech", None)
         for _ in range(s.repeats):
@@ -352,11 +348,15 @@ class Announcer:
         if wav_seconds(path) > 0:
             self._problems.pop("chime", None)
             return path
-        reason = f"the chime {path} is missing or not a WAV file; playing the built-in one"
-        if self._problems.get("chime") != reason:
-            log.warning("%s", reason)
-        self._problems["chime"] = reason
+        self._set_problem("chime", f"the chime {path} is missing or not a WAV file; playing the built-in one", "%s")
         return BUILT_IN_CHIME
+
+    def _set_problem(self, name: str, reason: str, message: str, *args: object) -> None:
+        """Record a problem; log it only when it is new or its reason changed, not at every call.
+        ``message`` has the reason as its first ``%s``, then ``args``."""
+        if self._problems.get(name) != reason:
+            log.warning(message, reason, *args)
+        self._problems[name] = reason
 
     def _play(self, path: Path, kind: str) -> None:
         if self._stopping:

@@ -117,7 +117,6 @@ class DisplayApp(QObject):
         if not self.lang_chosen and hall.get("languages"):
             self.lang_chosen = True
             self.screen.set_lang(hall["languages"][0])
-            self.badge.set_lang(self.screen.lang)
         self.screen.set_clock(float(snapshot.get("server_time", 0.0)), str(hall.get("timezone", "")))
         if self.announcer is not None:
             self.announcer.configure(AnnounceSettings.from_hall(self.board.section("announce")))
@@ -141,9 +140,7 @@ class DisplayApp(QObject):
             return
         zone, known = unknown
         log.error("zone %r has no counters in this hall (its zones: %s)", zone, ", ".join(known))
-        self.screen.set_alert(
-            "zone", {lang: T("unknown_zone", lang, zone=zone, known=", ".join(known)) for lang in ("zh", "en")}
-        )
+        self.screen.set_alert("zone", T.both("unknown_zone", zone=zone, known=", ".join(known)))
 
     def _called(self, call: Call) -> None:
         self.screen.flash(call)

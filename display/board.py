@@ -67,7 +67,7 @@ class Board:
         self.calls: collections.deque[Call] = collections.deque(maxlen=CALLS_KEPT)
         self.counters: dict[int, dict[str, Any]] = {}
         self.services: list[dict[str, Any]] = []
-        self.seq = -1
+        self.loaded = False
 
     def load(self, snapshot: dict[str, Any]) -> list[Call]:
         """Take a (re)connect snapshot whole; returns the calls it has that this board missed.
@@ -76,7 +76,7 @@ class Board:
         are returned so the display can still announce them.  On the first snapshot nothing is
         returned: those calls are history, announced long ago.
         """
-        first = self.seq < 0
+        first = not self.loaded
         known = {c.key for c in self.calls}
         self.hall = dict(snapshot.get("hall") or {})
         self.device = dict(snapshot.get("device") or {})
@@ -85,7 +85,7 @@ class Board:
         self.calls.extend(Call.from_wire(c) for c in snapshot.get("calls", []))
         self.counters = {int(v["counter"]): v for v in snapshot.get("counters", [])}
         self.services = list(snapshot.get("services", []))
-        self.seq = int(snapshot.get("seq", 0))
+        self.loaded = True
         if first:
             return []
         return [c for c in self.calls if c.key not in known]
@@ -93,7 +93,6 @@ class Board:
     def apply(self, event: dict[str, Any]) -> Call | None:
         """Take one event; returns the call when it is a new call (to flash and announce)."""
         topic, data = event.get("topic"), event.get("data") or {}
-        self.seq = max(self.seq, int(event.get("seq", 0)))
         if topic == "calls":
             call = Call.from_wire(data)
             self.calls.append(call)

@@ -27,9 +27,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
+from hallcall.i18n import other_lang
+
 from .board import Call
 from .palette import BLACK, NUMBER_FAMILY, SOFT, WHITE, YELLOW
-from .text import T, other
+from .text import T
 from .widgets import FitLabel, pixel_font
 
 # Sizes in pixels on a 1080p screen; the screen's ``unit`` scales them to the window.
@@ -49,10 +51,9 @@ POOL = 24  # rows made once; more than fit on any screen shape at 64 px
 class CallRow(QFrame):
     """One call in progress: the number large, then the counter's name (full) or "→ n" (compact)."""
 
-    def __init__(self, family: str) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self.setObjectName("callRow")
-        self.family = family
         self.line = QHBoxLayout(self)
         self.number = FitLabel(YELLOW)
         names = QVBoxLayout()
@@ -74,8 +75,9 @@ class CallRow(QFrame):
     def show_call(self, call: Call, lang: str) -> None:
         self.call = call
         self.number.setText(call.number)
+        lang2 = other_lang(lang)
         self.name.setText(call.counter_name.get(lang) or T("counter_short", lang, n=call.counter))
-        self.name2.setText(call.counter_name.get(other(lang)) or T("counter_short", other(lang), n=call.counter))
+        self.name2.setText(call.counter_name.get(lang2) or T("counter_short", lang2, n=call.counter))
         self.tag.setText(tag_text(call))
 
     def set_form(self, form: Form, unit: float) -> None:
@@ -124,10 +126,6 @@ class Form:
     number_width: float = 0.0
     tag_width: float = 0.0
 
-    @property
-    def number_px(self) -> int:
-        return self.number_font.pixelSize()
-
 
 def line_height(font: QFont) -> int:
     """A FitLabel's height in this font (it fixes its height to the font's line)."""
@@ -171,7 +169,7 @@ class CallGrid(QWidget):
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.rows = [CallRow(family) for _ in range(POOL)]
+        self.rows = [CallRow() for _ in range(POOL)]
         for row in self.rows:
             row.setParent(self)
             row.hide()

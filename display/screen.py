@@ -21,11 +21,13 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from hallcall.i18n import other_lang
+
 from . import phrases
 from .board import Board, Call
 from .now_calling import CallGrid
 from .palette import BACKGROUND, BLACK, GREEN, NOTICE_BG, NUMBER_FAMILY, PANEL, SOFT, TITLE, WARN_BG, WHITE, YELLOW
-from .text import MONTHS_EN, WEEKDAYS, T, other
+from .text import MONTHS_EN, WEEKDAYS, T
 from .widgets import FitLabel, Marquee, pixel_font
 
 RECENT_ROWS = 10
@@ -91,7 +93,7 @@ class Panel(QFrame):
 
     def set_lang(self, lang: str) -> None:
         self.title.setText(T(self.key, lang))
-        self.subtitle.setText(T(self.key, other(lang)))
+        self.subtitle.setText(T(self.key, other_lang(lang)))
 
 
 class DisplayScreen(QWidget):
@@ -132,8 +134,7 @@ class DisplayScreen(QWidget):
         self._clock_timer.timeout.connect(self._tick)
         self._clock_timer.start()
         self._relayout()
-        self._tick()
-        self.set_lang(lang)
+        self.set_lang(lang)  # draws the empty board and the clock
 
     # --- building ---------------------------------------------------------------------------
 
@@ -304,17 +305,19 @@ class DisplayScreen(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         """A tap swaps the primary language (a visitor who reads the other one)."""
-        self.set_lang(other(self.lang))
-        self.lang_changed.emit(self.lang)
+        self.set_lang(other_lang(self.lang))
 
     # --- drawing ----------------------------------------------------------------------------
 
     def set_lang(self, lang: str) -> None:
+        """Redraw everything in ``lang`` (after a tap, or once the hall's first language is
+        known); ``lang_changed`` lets what the screen does not draw, the connection badge, follow."""
         self.lang = lang
         for panel in (self.now_panel, self.recent_panel, self.waiting_panel):
             panel.set_lang(lang)
         self.show_board(self.board)
         self._tick()
+        self.lang_changed.emit(lang)
 
     def set_clock(self, server_time: float, timezone: str) -> None:
         """Follow the server's clock (the hall's time) in the hall's time zone."""
@@ -344,7 +347,7 @@ class DisplayScreen(QWidget):
     def show_board(self, board: Board) -> None:
         """Redraw everything from the board (a snapshot or an event changed it)."""
         self.board = board
-        lang, lang2 = self.lang, other(self.lang)
+        lang, lang2 = self.lang, other_lang(self.lang)
         display = board.section("display")
         self.recent_limit = max(1, min(RECENT_ROWS, int(display.get("recent_calls", 8))))
         self.flash_seconds = float(display.get("flash_seconds", 5))
@@ -376,7 +379,7 @@ class DisplayScreen(QWidget):
 
     def _show_now_calling(self, current: list[Call]) -> None:
         """Every call in progress, as large as fits; "+N more" for the oldest that cannot."""
-        lang, lang2 = self.lang, other(self.lang)
+        lang, lang2 = self.lang, other_lang(self.lang)
         width, height = self.now_panel.room()
         shown = self.now_grid.show_calls(current, lang, width, height, self.unit)
         self._paint_rows()
@@ -389,11 +392,11 @@ class DisplayScreen(QWidget):
     def _show_caption(self, call: Call | None) -> None:
         if call is None:
             self.caption1.setText(T("no_calls", self.lang))
-            self.caption2.setText(T("no_calls", other(self.lang)))
+            self.caption2.setText(T("no_calls", other_lang(self.lang)))
             return
         templates = {**phrases.DEFAULT_PHRASES, **(self.board.section("announce").get("phrase") or {})}
         self.caption1.setText(phrases.caption(templates.get(self.lang, ""), call.number, call.counter))
-        self.caption2.setText(phrases.caption(templates.get(other(self.lang), ""), call.number, call.counter))
+        self.caption2.setText(phrases.caption(templates.get(other_lang(self.lang), ""), call.number, call.counter))
 
     def flash(self, call: Call) -> None:
         """Highlight the newest call (caption and its row) for the hall's flash_seconds (0: not at all)."""
@@ -445,7 +448,7 @@ class DisplayScreen(QWidget):
 
     def _show_problems(self) -> None:
         keys = [key for problem, key in PROBLEM_WORDS.items() if problem in self.problems]
-        texts = [{lang: T(k, lang) for lang in ("zh", "en")} for k in keys] + list(self.alerts.values())
-        lines = [f"{t.get(self.lang, '')}  ·  {t.get(other(self.lang), '')}" for t in texts]
+        texts = [T.both(k) for k in keys] + list(self.alerts.values())
+        lines = [f"{t.get(self.lang, '')}  ·  {t.get(other_lang(self.lang), '')}" for t in texts]
         self.warning_text.setText("    ".join(lines))
         self.warning.setVisible(bool(lines))

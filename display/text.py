@@ -28,8 +28,3 @@ WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def other(lang: str) -> str:
-    """The second language of the screen: the display always shows Chinese and English."""
-    return "en" if lang == "zh" else "zh"

@@ -103,6 +103,22 @@ def device_refusal(answer: dict[str, Any]) -> dict[str, str]:
     return {"zh": answer.get("message_zh") or error_text(code, "zh", details), "en": answer.get("message") or code}
 
 
+LANGUAGES = ("zh", "en")
+
+
+def other_lang(lang: str) -> str:
+    """The second of the two languages every screen offers, one tap away."""
+    return "en" if lang == "zh" else "zh"
+
+
+def name_in(names: dict[str, str] | None, lang: str, fallback: str = "") -> str:
+    """A configured {zh, en} name in ``lang``, else in the other language, else ``fallback``
+    (a hall config may name a counter or service in one language only)."""
+    if not names:
+        return fallback
+    return names.get(lang) or names.get(other_lang(lang)) or fallback
+
+
 class Strings:
     """A program's own table of words: key → (Chinese, English), with ``{name}`` fields.
 
@@ -119,3 +135,8 @@ class Strings:
         return text.format(**fields) if fields else text
 
     __call__ = get
+
+    def both(self, key: str, **fields: Any) -> dict[str, str]:
+        """The text in both languages, {"zh": …, "en": …}: for a message a screen keeps and
+        redraws in whichever language is chosen later."""
+        return {lang: self.get(key, lang, **fields) for lang in LANGUAGES}

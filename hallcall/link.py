@@ -240,11 +240,8 @@ class HallLink(QObject):
             if answer.get("type") != "welcome":
                 code = answer.get("code", "")
                 log.warning("the server refused the hello: %s %s", code, answer.get("message"))
-                if code in _FINAL_REFUSALS:
-                    self._deliver.emit("refused", answer)
-                    self._deliver.emit("state", "refused")
-                    return "refused"
-                return "failed"  # e.g. throttled: try again after a pause
+                # Anything else (e.g. throttled) may pass: try again after a pause.
+                return self._refuse(answer) if code in _FINAL_REFUSALS else "failed"
             token = answer.get("session_token")
             if token:
                 with self._lock:
@@ -267,10 +264,7 @@ class HallLink(QObject):
                 woken.cancel()
             return "welcomed"
         except InvalidURI as exc:
-            answer = p.error("bad_address", f"not a server address: {exc}")
-            self._deliver.emit("refused", answer)
-            self._deliver.emit("state", "refused")
-            return "refused"
+            return self._refuse(p.error("bad_address", f"not a server address: {exc}"))
         except (OSError, TimeoutError, InvalidHandshake, ConnectionError) as exc:
             log.info("cannot reach %s: %s", self.url, exc)
             return "failed"
@@ -278,6 +272,12 @@ class HallLink(QObject):
             self._client = None
             with contextlib.suppress(Exception):
                 await client.close()
+
+    def _refuse(self, answer: dict[str, Any]) -> str:
+        """Tell the program why it cannot connect; the link waits for new credentials."""
+        self._deliver.emit("refused", answer)
+        self._deliver.emit("state", "refused")
+        return "refused"
 
     def _send_pending(self) -> None:
         """Send every unanswered request not yet sent on this connection (worker thread)."""

@@ -73,6 +73,14 @@ def show_full_screen(window: QWidget) -> None:
     window.showFullScreen()
 
 
+def restyle(widget: QWidget) -> None:
+    """Re-apply the style sheet after a dynamic property it selects on (``kind``, ``state``)
+    changed: Qt matches property selectors only when a widget is polished."""
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
 def quit_on_signals(app: QApplication) -> QTimer:
     """Make Ctrl-C and SIGTERM end the Qt event loop cleanly (the caller's ``finally`` then
     stops links and workers).  Python runs signal handlers only between bytecodes, so the

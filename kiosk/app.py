@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication, QLayout, QStackedWidget, QVBoxLayout
 from hallcall.i18n import device_refusal, error_text
 from hallcall.link import HallLink
 
-from .confirm_screen import ConfirmScreen, ShownTicket
+from .confirm_screen import ConfirmScreen
 from .guide_desk import GuideDesk, PinPad
 from .header import Header
 from .print_worker import PrintWorker
@@ -29,7 +29,7 @@ from .printer import PrinterSpecError, PrintResult, parse_spec
 from .service_state import State, hall_time, statuses
 from .start_screen import StartScreen
 from .style import screen_scale, sheet
-from .text import T, both
+from .text import T
 from .ticket import TicketData, render, ticket_data_from_issue
 
 log = logging.getLogger("hallcall.kiosk")
@@ -253,7 +253,7 @@ class KioskWindow(QWidget):
         self.issuing = rid
         self.pending[rid] = Pending("issue", self.lang, from_desk, service=service_id)
         self._enable_issuing()
-        self._set_message((both("issuing"), "info"), seconds=0)
+        self._set_message((T.both("issuing"), "info"), seconds=0)
         QTimer.singleShot(self.issue_timeout_ms, lambda: self._issue_timed_out(rid))
 
     def _issue_timed_out(self, rid: str) -> None:
@@ -267,16 +267,16 @@ class KioskWindow(QWidget):
         self.issuing = None
         self._enable_issuing()
         if job.from_desk:
-            self.desk.set_status(both("issue_timed_out"))
+            self.desk.set_status(T.both("issue_timed_out"))
         else:
-            self._set_message((both("issue_timed_out"), "error"))
+            self._set_message((T.both("issue_timed_out"), "error"))
 
     def reprint(self, number: str) -> None:
         if not self.link.connected:
             return
         rid = self.link.request("ticket", number=number)
         self.pending[rid] = Pending("reprint", self.lang, True)
-        self.desk.set_status(both("reprinting", number=number))
+        self.desk.set_status(T.both("reprinting", number=number))
 
     def _on_answer(self, rid: str, answer: dict[str, Any]) -> None:
         job = self.pending.pop(rid, None)
@@ -320,18 +320,9 @@ class KioskWindow(QWidget):
                     for lang in ("zh", "en")
                 }
             )
-        shown = ShownTicket(
-            number=ticket.number,
-            service=ticket.service_name,
-            ahead=ticket.ahead,
-            estimated_wait_s=ticket.estimated_wait_s,
-            status_url=ticket.status_url,
-            materials=ticket.materials,
-            priority=ticket.priority,
-        )
         state = "printing" if self.worker is not None else "fault" if self.printer_problem else "none"
         self._desk_return = job.from_desk
-        self.confirm.show_ticket(shown, job.lang, state, int(self._kiosk_setting("confirm_seconds", 8)))
+        self.confirm.show_ticket(ticket, job.lang, state, int(self._kiosk_setting("confirm_seconds", 8)))
         self.stack.setCurrentWidget(self.confirm)
         self._print(ticket, job)
 
@@ -339,9 +330,9 @@ class KioskWindow(QWidget):
         ticket = self._ticket_data(data)
         if self.worker is None:
             if self.printer_problem:
-                self.desk.set_status(both("reprint_failed", number=ticket.number, detail=self.printer_problem))
+                self.desk.set_status(T.both("reprint_failed", number=ticket.number, detail=self.printer_problem))
             else:
-                self.desk.set_status(both("no_printer_staff"))
+                self.desk.set_status(T.both("no_printer_staff"))
             return
         self._print(ticket, job)
 
@@ -419,7 +410,7 @@ class KioskWindow(QWidget):
             self.confirm.set_print_state("printed" if result.ok else "fault")
         if job is not None and job.kind == "reprint":
             key = "reprinted" if result.ok else "reprint_failed"
-            self.desk.set_status(both(key, number=number, detail=result.detail or result.state))
+            self.desk.set_status(T.both(key, number=number, detail=result.detail or result.state))
         self.print_done.emit(number, result)
 
     def _printer_outcome(self, result: PrintResult) -> None:
@@ -453,11 +444,11 @@ class KioskWindow(QWidget):
 
     def _show_staff_line(self, fault: str = "", note: str = "") -> None:
         if self.printer_problem:
-            self.start_screen.set_staff_line(both("printer_config", detail=self.printer_problem))
+            self.start_screen.set_staff_line(T.both("printer_config", detail=self.printer_problem))
         elif fault:
-            self.start_screen.set_staff_line(both("printer_fault_staff", detail=fault))
+            self.start_screen.set_staff_line(T.both("printer_fault_staff", detail=fault))
         elif note:
-            self.start_screen.set_staff_line(both("printer_note", detail=note))
+            self.start_screen.set_staff_line(T.both("printer_note", detail=note))
         else:
             self.start_screen.set_staff_line(None)
 
@@ -473,11 +464,11 @@ class KioskWindow(QWidget):
     def _show_banner(self) -> None:
         state = self.link.state
         if state == "refused":
-            self.start_screen.set_banner(both("refused"), "error")
+            self.start_screen.set_banner(T.both("refused"), "error")
         elif state == "connecting" and self.link.snapshot is None:
-            self.start_screen.set_banner(both("connecting"), "info")
+            self.start_screen.set_banner(T.both("connecting"), "info")
         elif state != "connected":
-            self.start_screen.set_banner(both("offline"), "warn")
+            self.start_screen.set_banner(T.both("offline"), "warn")
         elif self._message is not None:
             self.start_screen.set_banner(*self._message)
         else:

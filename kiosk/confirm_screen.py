@@ -8,33 +8,20 @@ visitor must leave with it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from hallcall.qtapp import restyle
+
 from .qr_pixmap import qr_pixmap
-from .style import restyle
 from .text import T, wait_text
+from .ticket import TicketData
 
 # A tap this soon after the screen appeared is the second half of a double tap on the service
 # button, not a wish to leave.
 TAP_GRACE_MS = 1000
 FALLBACK_MIN_SECONDS = 30
-
-
-@dataclass(frozen=True)
-class ShownTicket:
-    """What the confirmation shows, in both languages so the visitor may still switch."""
-
-    number: str
-    service: dict[str, str]
-    ahead: int
-    estimated_wait_s: int
-    status_url: str
-    materials: dict[str, list[str]] = field(default_factory=dict)
-    priority: str = "normal"
 
 
 class ConfirmScreen(QWidget):
@@ -45,7 +32,7 @@ class ConfirmScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lang = "zh"
-        self.ticket: ShownTicket | None = None
+        self.ticket: TicketData | None = None
         self.print_state = "printing"
         self._left = 0
         self._seconds = 0
@@ -103,7 +90,7 @@ class ConfirmScreen(QWidget):
         column.addLayout(bottom)
 
     # ------------------------------------------------------------------ API
-    def show_ticket(self, ticket: ShownTicket, lang: str, print_state: str, seconds: int) -> None:
+    def show_ticket(self, ticket: TicketData, lang: str, print_state: str, seconds: int) -> None:
         """Show a fresh ticket; ``print_state`` is printing, printed, none (no printer) or fault."""
         self.ticket = ticket
         self.lang = lang
@@ -144,7 +131,7 @@ class ConfirmScreen(QWidget):
         assert t is not None
         self.your_number.setText(T("your_number", lang))
         self.number.setText(t.number)
-        self.service.setText(t.service.get(lang, ""))
+        self.service.setText(t.service_name.get(lang, ""))
         self.green.setText(T("green", lang))
         self.green.setVisible(t.priority == "green")
         self.ahead.setText(T("ahead", lang, n=t.ahead) if t.ahead else T("ahead_none", lang))

@@ -12,7 +12,7 @@ import queue
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal
 
 from .printer import PrinterSpec, PrintResult, TicketPrinter
 
@@ -37,8 +37,8 @@ class PrintWorker(QObject):
         self.spec = spec
         self._printer = TicketPrinter(spec, timeout=timeout, paper_mm=paper_mm)
         self._jobs: queue.Queue[object] = queue.Queue()
-        self._done.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
-        self._checked.connect(self._deliver_check, Qt.ConnectionType.QueuedConnection)
+        self._done.connect(self.finished, Qt.ConnectionType.QueuedConnection)
+        self._checked.connect(self.checked, Qt.ConnectionType.QueuedConnection)
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name=f"print-{spec.kind}", daemon=True)
         self._thread.start()
@@ -119,11 +119,3 @@ class PrintWorker(QObject):
         level = logging.INFO if result.ok or result.state == "unknown" else logging.WARNING
         log.log(level, "printer %s: %s (%s)", self.spec, result.detail, result.state)
         self._checked.emit(result)
-
-    @Slot(str, object)
-    def _deliver(self, number: str, result: PrintResult) -> None:
-        self.finished.emit(number, result)
-
-    @Slot(object)
-    def _deliver_check(self, result: PrintResult) -> None:
-        self.checked.emit(result)

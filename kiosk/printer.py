@@ -47,8 +47,6 @@ class PrinterSpecError(ValueError):
 
     def __init__(self, spec: str, problem: str) -> None:
         super().__init__(f"printer spec {spec!r}: {problem}")
-        self.spec = spec
-        self.problem = problem
 
 
 @dataclass(frozen=True)

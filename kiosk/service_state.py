@@ -12,10 +12,9 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from hallcall.config import parse_hours
+from hallcall.config import WEEKDAYS, parse_hours
 
 State = Literal["open", "closed", "full"]
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
@@ -34,11 +33,7 @@ class ServiceStatus:
 def issuing_now(spans: list[str], moment: dt.datetime) -> bool:
     """True if the hall-local ``moment`` falls inside one of the ``HH:MM-HH:MM`` spans."""
     minute = moment.hour * 60 + moment.minute + moment.second / 60
-    for span in spans:
-        start, end = parse_hours(span)
-        if start <= minute < end:
-            return True
-    return False
+    return any(start <= minute < end for start, end in map(parse_hours, spans))
 
 
 def hall_time(hall: dict[str, Any], epoch: float) -> dt.datetime:

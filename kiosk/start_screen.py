@@ -10,8 +10,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from hallcall.qtapp import restyle
+
 from .service_state import ServiceStatus
-from .style import restyle
 from .text import T, wait_text
 
 
@@ -126,7 +127,6 @@ class StartScreen(QWidget):
 
     def set_lang(self, lang: str) -> None:
         self.lang = lang
-        self.prompt.setText(T("take_ticket", lang))
         self.staff_button.setText(T("staff", lang))
         self.set_staff_line(self._staff_line)
         self._show_banner()
@@ -138,10 +138,8 @@ class StartScreen(QWidget):
 
     # ------------------------------------------------------------------ drawing
     def _refresh(self) -> None:
-        if not self.statuses:
-            self.prompt.setText(T("no_services", self.lang) if self.online else T("take_ticket", self.lang))
-            return
-        self.prompt.setText(T("take_ticket", self.lang))
+        nothing_offered = self.online and not self.statuses
+        self.prompt.setText(T("no_services" if nothing_offered else "take_ticket", self.lang))
         for status in self.statuses:
             self.buttons[status.id].show_status(status, self.lang, self.online)
 

@@ -98,10 +98,3 @@ def screen_scale(width: int, height: int) -> float:
     """How much smaller (or larger) than the 1080p design a window of this size is."""
     base_w, base_h = (1080, 1920) if height > width else (1920, 1080)
     return max(0.4, min(1.6, width / base_w, height / base_h))
-
-
-def restyle(widget: object) -> None:
-    """Re-apply the style sheet after a dynamic property (``kind``, ``off``) changed."""
-    style = widget.style()  # type: ignore[attr-defined]
-    style.unpolish(widget)
-    style.polish(widget)

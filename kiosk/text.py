@@ -54,6 +54,13 @@ T = Strings(
             "or ask the guide desk for a printed ticket",
         ),
         "qr_hint": ("扫码查看排队进度", "Scan to follow your place in the queue"),
+        # the printed ticket (it also prints "green", "ahead" and "qr_hint" above)
+        "ticket_next": ("您是下一位", "You are next"),
+        "ticket_wait": ("预计等候{wait}", "Estimated wait: {wait}"),
+        "ticket_issued": ("取号时间 {t}", "Issued {t}"),
+        "ticket_counter": ("办理窗口：{hint}", "Counter: {hint}"),
+        "ticket_materials": ("请备齐以下材料：", "Please bring:"),
+        "ticket_more_materials": ("另有 {n} 项材料，请咨询导办台", "{n} more item(s): please ask at the guide desk"),
         # staff line (for staff, not alarming to visitors)
         "printer_config": (
             "打印机设置有误（{detail}），号码仅在屏幕显示",
@@ -95,8 +102,3 @@ def wait_text(seconds: int | float, lang: str) -> str:
     if minutes < 60:
         return T("wait_min", lang, m=minutes)
     return T("wait_hours", lang, h=minutes // 60, m=minutes % 60)
-
-
-def both(key: str, **values: object) -> dict[str, str]:
-    """A message in both languages, kept so a screen can redraw it when the visitor switches."""
-    return {lang: T(key, lang, **values) for lang in ("zh", "en")}

@@ -24,11 +24,11 @@ from urllib.parse import quote, urlsplit
 import qrcode
 from PIL import Image, ImageOps
 
-from hallcall.i18n import Strings
+from hallcall.i18n import name_in, other_lang
 
 from . import escpos_codes as codes
 from .escpos_text import check_encoding, draw_cell_text, encode, trim_width, wrap
-from .text import wait_text
+from .text import T, wait_text
 
 # Bytes a ticket may take when its text travels as text: 600 for Chinese (the issue's limit,
 # 0.6 s at 9600 baud); English spends about twice the bytes on the same words, and 960 bytes
@@ -36,20 +36,6 @@ from .text import wait_text
 TEXT_BUDGET = {"zh": 600, "en": 960}
 IMAGE_BUDGET = 12 * 1024  # bytes: a ticket whose Chinese travels as images
 QR_MODES = ("native", "image", "none")
-
-WORDS = Strings(
-    {
-        "green": ("绿色通道", "Green channel"),
-        "ahead": ("前面还有 {n} 人", "{n} ahead of you"),
-        "next": ("您是下一位", "You are next"),
-        "wait": ("预计等候{wait}", "Estimated wait: {wait}"),
-        "issued": ("取号时间 {t}", "Issued {t}"),
-        "counter": ("办理窗口：{hint}", "Counter: {hint}"),
-        "materials": ("请备齐以下材料：", "Please bring:"),
-        "more_materials": ("另有 {n} 项材料，请咨询导办台", "{n} more item(s): please ask at the guide desk"),
-        "scan": ("扫码查看排队进度", "Scan to follow your place in the queue"),
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -106,7 +92,7 @@ def render(
         raise ValueError(f"QR mode {qr!r} is not one of {', '.join(QR_MODES)}")
     check_encoding(encoding)
     codes.paper_dots(paper_mm)
-    materials = ticket.materials.get(lang) or ticket.materials.get(_other(lang)) or []
+    materials = ticket.materials.get(lang) or ticket.materials.get(other_lang(lang)) or []
     job = b""
     # Fewer and fewer materials until the job fits; with none left it prints regardless.
     for shown in range(len(materials), -1, -1):
@@ -120,41 +106,32 @@ def render(
     return job
 
 
-def _other(lang: str) -> str:
-    return "en" if lang == "zh" else "zh"
-
-
-def _pick(names: dict[str, str], lang: str) -> str:
-    """The name in ``lang``, else the other language's, so a half-translated config still prints."""
-    return names.get(lang) or names.get(_other(lang)) or ""
-
-
 def _layout(ticket: TicketData, lang: str, paper_mm: int, qr: str, materials: list[str], shown: int) -> list[_Block]:
     blocks: list[_Block] = [
-        _Line(_pick(ticket.hall_name, lang), align="center", bold=True),
+        _Line(name_in(ticket.hall_name, lang), align="center", bold=True),
         _Feed(1),
     ]
     if ticket.priority == "green":
-        blocks.append(_Line(f" {WORDS('green', lang)} ", align="center", width=2, height=2, reverse=True))
+        blocks.append(_Line(f" {T('green', lang)} ", align="center", width=2, height=2, reverse=True))
     magnify = _number_magnification(ticket.number, paper_mm)
     blocks.append(_Line(ticket.number, align="center", bold=True, width=magnify, height=magnify))
-    blocks.append(_Line(_pick(ticket.service_name, lang), align="center", bold=True, width=2, height=2))
+    blocks.append(_Line(name_in(ticket.service_name, lang), align="center", bold=True, width=2, height=2))
     if ticket.counter_hint:
-        blocks.append(_Line(WORDS("counter", lang, hint=ticket.counter_hint), align="center"))
+        blocks.append(_Line(T("ticket_counter", lang, hint=ticket.counter_hint), align="center"))
     blocks.append(_Feed(1))
-    blocks.append(_Line(WORDS("ahead", lang, n=ticket.ahead) if ticket.ahead > 0 else WORDS("next", lang)))
+    blocks.append(_Line(T("ahead", lang, n=ticket.ahead) if ticket.ahead > 0 else T("ticket_next", lang)))
     if ticket.estimated_wait_s > 0:
         # The same words as the kiosk's screen: "about 5 h 28 min", not "about 328 min".
-        blocks.append(_Line(WORDS("wait", lang, wait=wait_text(ticket.estimated_wait_s, lang))))
-    blocks.append(_Line(WORDS("issued", lang, t=_local_time(ticket.issued_at, ticket.timezone))))
+        blocks.append(_Line(T("ticket_wait", lang, wait=wait_text(ticket.estimated_wait_s, lang))))
+    blocks.append(_Line(T("ticket_issued", lang, t=_local_time(ticket.issued_at, ticket.timezone))))
     if materials:
-        blocks.append(_Line(WORDS("materials", lang), bold=True))
+        blocks.append(_Line(T("ticket_materials", lang), bold=True))
         blocks += [_Line(f"{i}. {item}", indent=len(f"{i}. ")) for i, item in enumerate(materials[:shown], start=1)]
         if shown < len(materials):
-            blocks.append(_Line(WORDS("more_materials", lang, n=len(materials) - shown)))
+            blocks.append(_Line(T("ticket_more_materials", lang, n=len(materials) - shown)))
     if qr != "none" and ticket.status_url:
-        blocks += [_Feed(1), _QR(ticket.status_url), _Line(WORDS("scan", lang), align="center")]
-    footer = _pick(ticket.footer, lang)
+        blocks += [_Feed(1), _QR(ticket.status_url), _Line(T("qr_hint", lang), align="center")]
+    footer = name_in(ticket.footer, lang)
     if footer:
         blocks += [_Feed(1), _Line(footer, align="center", bold=True)]
     return blocks
@@ -245,8 +222,7 @@ def _line_image(text: str, line: _Line) -> Image.Image:
     """A line the printer cannot print as text, drawn as it would have printed it."""
     image = draw_cell_text(text, width=line.width, height=line.height, bold=line.bold)
     if line.reverse:
-        image = ImageOps.invert(image.convert("L")).convert("1")
-        return image
+        return ImageOps.invert(image.convert("L")).convert("1")
     # A left-aligned line keeps its left edge so it lines up with the text lines around it.
     trimmed = trim_width(image)
     if line.align == "left":

@@ -138,7 +138,7 @@ class _Decoder:
             b = job[self.pos]
             if b == 0x0A:
                 self.pos += 1
-                self._flush_line(force=True)
+                self._flush_line()
             elif b == 0x1B:
                 self._esc()
             elif b == 0x1D:
@@ -153,7 +153,7 @@ class _Decoder:
                 self.pending.append(b)
                 self.pos += 1
         if self.pending:
-            self._flush_line(force=True)
+            self._flush_line()
         self.result.encoding = self._encoding()
         return self.result
 
@@ -172,10 +172,9 @@ class _Decoder:
             return self.encoding
         return "gb18030" if self.result.chinese_mode else "utf-8"
 
-    def _flush_line(self, *, force: bool) -> None:
-        """End the current text line (LF, or a command that prints what is buffered)."""
-        if not self.pending and not force:
-            return
+    def _flush_line(self) -> None:
+        """End the current text line (LF, or a command that prints what is buffered); an LF
+        with nothing buffered is an empty line."""
         raw = bytes(self.pending)
         self.pending.clear()
         try:
@@ -186,7 +185,7 @@ class _Decoder:
 
     def _restyle(self, **changes: object) -> None:
         if self.pending:  # a style change inside a line: keep the text so far with the old style
-            self._flush_line(force=False)
+            self._flush_line()
         self.style = Style(**{**self.style.__dict__, **changes})
 
     def _esc(self) -> None:
@@ -205,7 +204,7 @@ class _Decoder:
         elif command == b"d":
             lines = self._take(1)[0]
             if self.pending:
-                self._flush_line(force=False)
+                self._flush_line()
                 lines -= 1
             if lines > 0:
                 self.result.items.append(Feed(lines))
@@ -244,7 +243,7 @@ class _Decoder:
         elif mode not in (0, 1, 48, 49):
             self._fail(f"unknown cut mode {mode}")
         if self.pending:
-            self._flush_line(force=False)
+            self._flush_line()
         self.result.items.append(Cut())
 
     def _raster(self) -> None:
@@ -258,7 +257,7 @@ class _Decoder:
             self._fail("empty raster image")
         data = self._take(width_bytes * height)
         if self.pending:
-            self._flush_line(force=False)
+            self._flush_line()
         # Raster bits: 1 = ink.  PIL's mode "1" stores 1 = white, so invert on the way in.
         ink = Image.frombytes("1", (width_bytes * 8, height), data)
         image = Image.eval(ink.convert("L"), lambda v: 255 - v).convert("1")
@@ -323,11 +322,11 @@ def render_png(decoded: DecodedTicket, path: str | Path, paper_mm: int = 80) -> 
 
 def _text_image(line: TextLine, paper_width: int) -> Image.Image:
     style = line.style
+    if not line.text:
+        return Image.new("1", (1, LINE_DOTS * style.height), 1)
     image = draw_cell_text(line.text, width=style.width, height=style.height, bold=style.bold)
     if style.reverse:
         image = Image.eval(image.convert("L"), lambda v: 255 - v).convert("1")
-    if not line.text:
-        image = Image.new("1", (1, LINE_DOTS * style.height), 1)
     # The printer wraps a line wider than the paper; ours never are, but crop rather than spill.
     cells_width = columns(line.text) * CELL_DOTS * style.width
     return image.crop((0, 0, min(cells_width, paper_width) or 1, image.height))

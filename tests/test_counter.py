@@ -10,7 +10,17 @@ import pytest
 from conftest import LiveHall, config_with
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
-from test_counter_support import issue, journey, open_program, press, serving_with_dialog, settle, shoot, sign_in
+from test_counter_support import (
+    issue,
+    journey,
+    open_program,
+    press,
+    press_answered,
+    serving_with_dialog,
+    settle,
+    shoot,
+    sign_in,
+)
 
 from counter.actions import ACTIONS
 from counter.app import CounterProgram
@@ -188,15 +198,12 @@ def test_buttons_follow_the_counters_state(live_hall: LiveHall, qtbot: Any) -> N
     sign_in(qtbot, program)
     idle = {"call_next", "call_number", "put_back", "cancel", "pause", "sign_out"}
     assert enabled(program) == idle
-    press(qtbot, program, "call_next", "button")
-    settle(qtbot, program)
+    press_answered(qtbot, program, "call_next", "button")
     qtbot.waitUntil(lambda: not program.state.next_numbers(), timeout=3000)  # the queue event follows
     assert enabled(program) == {"recall", "start", "finish", "no_show", "put_back", "transfer", "hold", "pause"}
-    press(qtbot, program, "start", "button")
-    settle(qtbot, program)
+    press_answered(qtbot, program, "start", "button")
     assert enabled(program) == {"finish", "put_back", "transfer", "hold", "pause"}
-    press(qtbot, program, "hold", "button")
-    settle(qtbot, program)
+    press_answered(qtbot, program, "hold", "button")
     assert enabled(program) == {"call_next", "call_number", "call_back", "put_back", "pause", "sign_out"}
     program.link.request("pause", reason="meeting")  # as if from elsewhere: the screen follows the server
     qtbot.waitUntil(lambda: program.state.paused, timeout=5000)
@@ -218,19 +225,15 @@ def test_refusals_are_shown_in_the_clerks_language(live_hall: LiveHall, qtbot: A
     issue(live_hall, "social", 1)
     program = open_program(live_hall, qtbot, 1)
     sign_in(qtbot, program)
-    press(qtbot, program, "call_next", "key")
-    settle(qtbot, program)
+    press_answered(qtbot, program, "call_next", "key")
     for _ in range(2):  # max_recalls = 2
-        press(qtbot, program, "recall", "key")
-        settle(qtbot, program)
-    press(qtbot, program, "recall", "key")
-    settle(qtbot, program)
+        press_answered(qtbot, program, "recall", "key")
+    press_answered(qtbot, program, "recall", "key")
     assert program.screen.status.text() == "Ticket A001 has been recalled the most times allowed."
     assert program.screen.status.property("kind") == "error"
     qtbot.keyClick(program.window, "l")  # the other language, one key away
     assert program.lang == "zh"
-    press(qtbot, program, "recall", "key")
-    settle(qtbot, program)
+    press_answered(qtbot, program, "recall", "key")
     assert program.screen.status.text() == "A001号已达重呼次数上限。"
     assert program.screen.buttons["call_next"].text() == "叫号  [N]"
 
@@ -238,8 +241,7 @@ def test_refusals_are_shown_in_the_clerks_language(live_hall: LiveHall, qtbot: A
 def test_nobody_waiting_is_said_in_words(live_hall: LiveHall, qtbot: Any) -> None:
     program = open_program(live_hall, qtbot, 1)
     sign_in(qtbot, program)
-    press(qtbot, program, "call_next", "button")
-    settle(qtbot, program)
+    press_answered(qtbot, program, "call_next", "button")
     assert program.screen.status.text() == "Nobody is waiting."
 
 
@@ -277,8 +279,7 @@ def test_auto_call_calls_the_next_ticket_after_finish(live_hall: LiveHall, qtbot
     sign_in(qtbot, program)
     assert not program.screen.auto_call.isChecked()  # the hall's default
     program.screen.auto_call.setChecked(True)
-    press(qtbot, program, "call_next", "key")
-    settle(qtbot, program)
+    press_answered(qtbot, program, "call_next", "key")
     press(qtbot, program, "finish", "key")
     qtbot.waitUntil(lambda: (program.state.current or {}).get("number") == "A002", timeout=5000)
     settle(qtbot, program)
@@ -377,8 +378,7 @@ def test_auto_call_with_nobody_waiting_says_so_without_alarm(live_hall: LiveHall
     program = open_program(live_hall, qtbot, 1)
     sign_in(qtbot, program)
     program.screen.auto_call.setChecked(True)
-    press(qtbot, program, "call_next", "key")
-    settle(qtbot, program)
+    press_answered(qtbot, program, "call_next", "key")
     press(qtbot, program, "finish", "key")
     qtbot.waitUntil(lambda: program.screen.status.text() == "Auto-call: nobody is waiting.", timeout=5000)
     assert program.screen.status.property("kind") == "info"

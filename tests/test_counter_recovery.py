@@ -8,7 +8,17 @@ from typing import Any
 import pytest
 from conftest import LiveHall
 from PySide6.QtCore import Qt
-from test_counter_support import issue, journey, open_program, press, serving_with_dialog, settle, shoot, sign_in
+from test_counter_support import (
+    issue,
+    journey,
+    open_program,
+    press,
+    press_answered,
+    serving_with_dialog,
+    settle,
+    shoot,
+    sign_in,
+)
 
 from counter.actions import ACTIONS
 
@@ -38,10 +48,8 @@ def test_a_server_restart_while_serving_gives_the_ticket_back(live_hall: LiveHal
     issue(live_hall, "social", 2)
     program = open_program(live_hall, qtbot, 1)
     sign_in(qtbot, program)
-    press(qtbot, program, "call_next", "key")
-    settle(qtbot, program)
-    press(qtbot, program, "start", "key")
-    settle(qtbot, program)
+    press_answered(qtbot, program, "call_next", "key")
+    press_answered(qtbot, program, "start", "key")
     qtbot.waitUntil(lambda: program.state.next_numbers() == ["A002"], timeout=3000)
 
     live_hall.stop()
@@ -60,8 +68,7 @@ def test_a_server_restart_while_serving_gives_the_ticket_back(live_hall: LiveHal
     assert program.state.current_state == "serving"
     assert program.screen.number.text() == "A001"
     assert program.screen.status.text() == ""
-    press(qtbot, program, "finish", "key")
-    settle(qtbot, program)
+    press_answered(qtbot, program, "finish", "key")
     assert [s["action"] for s in journey(live_hall, "A001")] == ["issue", "call", "serve", "finish"]
 
 

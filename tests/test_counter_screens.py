@@ -15,7 +15,7 @@ from conftest import ROOT, LiveHall
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel
-from test_counter_support import issue, open_program, press, settle, shoot, sign_in
+from test_counter_support import issue, open_program, press, press_answered, shoot, sign_in
 
 from counter import cli
 from counter.app import CounterProgram
@@ -34,16 +34,13 @@ def busy_morning(live_hall: LiveHall, qtbot: Any, lang: str) -> CounterProgram:
     program = open_program(live_hall, qtbot, 1, lang=lang)
     sign_in(qtbot, program)
     for name in ("call_next", "start", "finish", "call_next", "finish", "call_next", "hold"):
-        press(qtbot, program, name, "button")
-        settle(qtbot, program)
+        press_answered(qtbot, program, name, "button")
     other = live_hall.run(live_hall.hall.counter(3, "dan"))
     live_hall.run(other.request("call_next"))
     live_hall.run(other.request("transfer", to_counter=1, reason="needs a social security check"))
     live_hall.clock.advance(9 * 60)
-    press(qtbot, program, "call_next", "button")
-    settle(qtbot, program)
-    press(qtbot, program, "start", "button")
-    settle(qtbot, program)
+    press_answered(qtbot, program, "call_next", "button")
+    press_answered(qtbot, program, "start", "button")
     live_hall.clock.advance(4 * 60 + 12)
     kiosk = live_hall.run(live_hall.hall.kiosk())
     live_hall.run(kiosk.request("device_status", state="fault", detail="out of paper"))
@@ -104,18 +101,13 @@ def test_compact_bar_works_the_counter_and_goes_back(live_hall: LiveHall, qtbot:
     program.sign_in.password.setText("pass1234")
     qtbot.mouseClick(program.sign_in.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: program.compact and program.bar.isVisible() and program.connected(), timeout=8000)
-    press(qtbot, program, "call_next", "button")  # the bar's own button
-    settle(qtbot, program)
+    press_answered(qtbot, program, "call_next", "button")  # the bar's own button
     assert program.bar.number.text() == "A001"
-    press(qtbot, program, "no_show", "key")  # a key on the bar
-    settle(qtbot, program)
+    press_answered(qtbot, program, "no_show", "key")  # a key on the bar
     assert program.bar.number.text() == "—"
-    press(qtbot, program, "call_next", "button")  # A002, and then nobody is left
-    settle(qtbot, program)
-    press(qtbot, program, "finish", "button")
-    settle(qtbot, program)
-    press(qtbot, program, "call_next", "button")
-    settle(qtbot, program)
+    press_answered(qtbot, program, "call_next", "button")  # A002, and then nobody is left
+    press_answered(qtbot, program, "finish", "button")
+    press_answered(qtbot, program, "call_next", "button")
     assert program.bar.status.text() == "Nobody is waiting."
     assert program.bar.status.property("kind") == "error"
     shoot(program.bar, "counter-compact-refusal-en")

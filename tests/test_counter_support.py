@@ -6,13 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import KIOSK, PASSWORD, LiveHall
+from conftest import PASSWORD, LiveHall
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from counter.actions import BY_NAME
 from counter.app import CounterProgram
-from hallcall.client import HallClient
 from hallcall.qtapp import make_app
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
@@ -55,33 +54,33 @@ def settle(qtbot: Any, program: CounterProgram) -> None:
     qtbot.waitUntil(lambda: not program.pending, timeout=8000)
 
 
+def press_answered(qtbot: Any, program: CounterProgram, name: str, via: str) -> None:
+    """Press an action that needs no dialog, and wait for the server's answer."""
+    press(qtbot, program, name, via)
+    settle(qtbot, program)
+
+
 def serving_with_dialog(live_hall: LiveHall, qtbot: Any, action: str) -> tuple[CounterProgram, Any]:
     """Counter 1 signed in with a called ticket, and the dialog of ``action`` open (by its key)."""
     issue(live_hall, "social", 1)
     program = open_program(live_hall, qtbot, 1)
     sign_in(qtbot, program)
-    press(qtbot, program, "call_next", "key")
-    settle(qtbot, program)
+    press_answered(qtbot, program, "call_next", "key")
     press(qtbot, program, action, "key")
     qtbot.waitUntil(lambda: program.dialog is not None and program.dialog.isVisible(), timeout=3000)
     return program, program.dialog
 
 
-def kiosk(live_hall: LiveHall) -> HallClient:
-    return live_hall.run(live_hall.hall.kiosk())
-
-
 def issue(live_hall: LiveHall, service: str = "social", count: int = 1, priority: str = "normal") -> list[str]:
-    k = HallClient(live_hall.url)
+    """Tickets from a kiosk of the hall; their numbers."""
 
     async def go() -> list[str]:
-        await k.connect()
-        await k.hello("kiosk", **KIOSK)
+        kiosk = await live_hall.hall.kiosk()
         out = []
         for _ in range(count):
-            data = await k.request("issue", service=service, priority=priority)
+            data = await kiosk.request("issue", service=service, priority=priority)
             out.append(data["ticket"]["number"])
-        await k.close()
+        await kiosk.close()
         return out
 
     return live_hall.run(go())

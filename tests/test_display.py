@@ -20,6 +20,7 @@ import pytest
 from conftest import DISPLAY_1F, DISPLAY_2F, ROOT, TEST_HALL, LiveHall
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QWidget
+from test_announcer import hanging_worker
 
 from display.app import DisplayApp
 from display.board import Board
@@ -297,16 +298,11 @@ class PaintCounter(QObject):
 def test_a_hung_speech_engine_never_freezes_the_screen(tmp_path: Path, qtbot: Any, displays: Any) -> None:
     config = tmp_path / "hall.toml"
     config.write_text(TEST_HALL.read_text(encoding="utf-8") + "\n[announce]\nspeech_timeout_seconds = 4.0\n")
-    hang = tmp_path / "hang.py"
-    hang.write_text(
-        'import json, sys, time\nprint(json.dumps({"ready": True}), flush=True)\n'
-        "sys.stdin.readline()\ntime.sleep(3600)\n"
-    )
     live = LiveHall(tmp_path, config)
     app: DisplayApp | None = None
     try:
         player = RecordingPlayer()
-        app = displays(live.url, player=player, worker_command=[sys.executable, str(hang)])
+        app = displays(live.url, player=player, worker_command=hanging_worker(tmp_path))
         issue(live, "social", 2)
         call_next(live, 1, "cat")
         qtbot.waitUntil(lambda: [n for n, _ in shown_calls(app.screen)] == ["A001"], timeout=3000)
