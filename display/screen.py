@@ -21,13 +21,13 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from hallcall.i18n import other_lang
+from hallcall.i18n import MONTHS_EN, WEEKDAYS, other_lang
 
 from . import phrases
 from .board import Board, Call
 from .now_calling import CallGrid
 from .palette import BACKGROUND, BLACK, GREEN, NOTICE_BG, NUMBER_FAMILY, PANEL, SOFT, TITLE, WARN_BG, WHITE, YELLOW
-from .text import MONTHS_EN, WEEKDAYS, T
+from .text import T
 from .widgets import FitLabel, Marquee, pixel_font
 
 RECENT_ROWS = 10

@@ -22,9 +22,3 @@ T = Strings(
         "date": ("{y}年{m}月{d}日 {weekday}", "{weekday} {d} {month} {y}"),
     }
 )
-
-WEEKDAYS = {
-    "zh": ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

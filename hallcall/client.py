@@ -45,7 +45,7 @@ class HallClient:
         self._ids = itertools.count(1)
         self._prefix = secrets.token_hex(4)
         self._reader: asyncio.Task[None] | None = None
-        self._snapshot_seen = asyncio.Event()
+        self.snapshot_seen = asyncio.Event()  # set when a snapshot arrives after the hello
         self.closed = asyncio.Event()
 
     def new_id(self) -> str:
@@ -74,7 +74,7 @@ class HallClient:
         kind = message.get("type")
         if kind == "snapshot":
             self.snapshot = message
-            self._snapshot_seen.set()
+            self.snapshot_seen.set()
         re = message.get("re")
         if kind in ("result", "error", "welcome") and re is not None and re in self._pending:
             fut = self._pending.pop(re)
@@ -111,12 +111,12 @@ class HallClient:
 
     async def hello(self, role: str, **fields: Any) -> dict[str, Any]:
         """Authenticate; returns the welcome (after its snapshot has arrived) or raises RequestFailed."""
-        self._snapshot_seen.clear()
+        self.snapshot_seen.clear()
         answer = await self.call("hello", role=role, protocol=p.PROTOCOL_VERSION, **fields)
         if answer.get("type") != "welcome":
             raise RequestFailed(answer)
         self.welcome = answer
-        await asyncio.wait_for(self._snapshot_seen.wait(), 10)
+        await asyncio.wait_for(self.snapshot_seen.wait(), 10)
         return answer
 
     async def close(self) -> None:

@@ -86,6 +86,14 @@ def error_text(code: str, lang: str, details: dict[str, Any] | None = None) -> s
     return entry.get(lang, entry["en"]).format_map(_Blank(details or {}))
 
 
+# Day and month names by table, not strftime: Qt sets the process locale from the system, so
+# %a/%b would print Chinese names on an English screen of a PC set up in Chinese.
+WEEKDAYS = {
+    "zh": ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
 _DEVICE_AUTH = {
     "zh": "服务器不认这台设备的令牌，请核对大厅配置中的设备令牌。",
     "en": "The server does not accept this device's token; check the device token in the hall config.",

@@ -251,7 +251,7 @@ class HallLink(QObject):
             held, early = early or [], None
             for message in held:
                 on_message(message)
-            await asyncio.wait_for(client._snapshot_seen.wait(), self.answer_timeout)
+            await asyncio.wait_for(client.snapshot_seen.wait(), self.answer_timeout)
             self._deliver.emit("state", "connected")
             self._client = client
             self._send_pending()

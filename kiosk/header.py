@@ -11,6 +11,7 @@ import datetime as dt
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
+from hallcall.i18n import MONTHS_EN, WEEKDAYS
 from hallcall.link import HallLink
 from hallcall.qtapp import ConnectionBadge
 
@@ -76,8 +77,8 @@ class Header(QWidget):
 
     def set_time(self, moment: dt.datetime) -> None:
         """Show the hall-local time; the weekday helps visitors who come on the wrong day."""
+        weekday = WEEKDAYS[self._lang][moment.weekday()]
         if self._lang == "zh":
-            weekday = "一二三四五六日"[moment.weekday()]
-            self.clock.setText(f"{moment.month}月{moment.day}日 星期{weekday}  {moment:%H:%M}")
+            self.clock.setText(f"{moment.month}月{moment.day}日 {weekday}  {moment:%H:%M}")
         else:
-            self.clock.setText(f"{moment:%a} {moment.day} {moment:%b}  {moment:%H:%M}")
+            self.clock.setText(f"{weekday[:3]} {moment.day} {MONTHS_EN[moment.month - 1]}  {moment:%H:%M}")

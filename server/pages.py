@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 
 from hallcall.config import HallConfig
-from hallcall.i18n import Strings
+from hallcall.i18n import Strings, other_lang
 
 from .domain.hall import HallState
 from .domain.model import QueueError, Ticket
@@ -59,7 +59,7 @@ def ticket_page(
     lang = lang if lang in ("zh", "en") else config.hall.languages[0]
     base: dict[str, Any] = {
         "lang": lang,
-        "other_lang": "en" if lang == "zh" else "zh",
+        "other_lang": other_lang(lang),
         "other_label": T("switch", lang),
         "hall": config.hall.name.get(lang),
         "number": number,

@@ -164,6 +164,12 @@ def test_the_language_switch_is_one_tap_away(request: pytest.FixtureRequest, qtb
     assert window.service_button("social").name.text() == "Social security"
     assert window.header.lang_button.text() == "中文"
     assert window.header.hall_name.text() == "Test Hall"
+    # The clock reads the server's Monday 10:00 in the hall's time zone, named by our own
+    # tables (never by the PC's locale).
+    assert window.header.clock.text() == "Mon 23 Nov  10:00"
+    window.set_lang("zh")
+    assert window.header.clock.text() == "11月23日 星期一  10:00"
+    window.set_lang("en")
     # The ticket is issued and printed in the language chosen at the tap.
     tap_service(qtbot, kiosk, "social")
     qtbot.waitUntil(lambda: window.confirm.ticket is not None, timeout=5000)
