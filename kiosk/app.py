@@ -205,8 +205,9 @@ class KioskWindow(QWidget):
         if not pin and self._desk_open:
             self.close_desk()
         if self.reported is not None:
-            # A server keeps device reports in memory only: after its restart (or a failover)
-            # it knows nothing of this printer's fault until it is told again.
+            # Say it again on every (re)connect: a server started on a fresh database (a new
+            # machine, a restore) would otherwise not know of this printer's fault; one that
+            # kept its journal has it already, and the repeat costs one journal line.
             self.link.request("device_status", state=self.reported[0], detail=self.reported[1])
         self._setup_printer()
         self._refresh_services()

@@ -40,6 +40,7 @@ from .domain.model import (
     SessionRenewed,
     Ticket,
     TicketSaved,
+    device_status,
 )
 from .metrics import Metrics
 from .storage import AnswerRow, Record, Storage, WarningCleared, WarningRaised
@@ -78,14 +79,15 @@ class Hub:
         self.clock = clock
         self.enforce_hours = enforce_hours
         self.state = self._rebuild()
-        self.views = Views(config)
+        self.views = Views(config, enforce_hours=enforce_hours)
         self.metrics = Metrics(self)
         self.clients: set[Client] = set()
         self.by_role: dict[str, set[Client]] = {r: set() for r in ("kiosk", "display", "counter", "supervisor")}
         self.seq = 0
         self.recent_calls: deque[dict[str, Any]] = deque(maxlen=20)
         self.devices: dict[str, dict[str, Any]] = storage.device_statuses()
-        self.notice: dict[str, str] = storage.last_notice() or msgspec.to_builtins(config.display.notice)
+        self.configured_notice: dict[str, str] = msgspec.to_builtins(config.display.notice)
+        self.notice: dict[str, str] = storage.last_notice() or self.configured_notice
         self.warnings: dict[str, dict[str, Any]] = storage.open_warnings()
         self._answers: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._inflight: dict[tuple[str, str], asyncio.Future[bytes]] = {}
@@ -228,7 +230,7 @@ class Hub:
                 self.notice = dict(change.detail)
                 self.publish("notice", "notice", self.notice, [*self.by_role["display"], *supervisors])
             if change.action.startswith("device_"):
-                status = {**change.detail, "state": change.action[7:], "detail": change.reason, "at": change.at}
+                status = device_status(change.action, change.reason, change.detail, change.at)
                 self.devices[status["device"]] = status
                 self.publish("devices", "device", status, [*self.by_role["counter"], *supervisors])
             if change.action in ("call", "call_number", "call_back", "recall") and change.ticket is not None:
@@ -356,7 +358,7 @@ class Hub:
         if isinstance(r, p.Notice):
             text = {"zh": r.zh, "en": r.en}
             if not (r.zh or r.en):
-                text = msgspec.to_builtins(self.config.display.notice)
+                text = self.configured_notice
             return {"notice": text}, [Journal(now, "notice", clerk=client.name, reason=r.zh or r.en, detail=text)]
         if isinstance(r, p.ForceSignOut):
             reason = r.reason or f"signed out by supervisor {client.name}"
@@ -430,7 +432,7 @@ class Hub:
             "seq": self.seq,
             "server_time": self.clock.now(),
             "day": self.state.day,
-            "hall": self.views.hall() | {"hours_enforced": self.enforce_hours},
+            "hall": self.views.hall(),
             "services": services,
             "counters": counters,
             "calls": calls,

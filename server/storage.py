@@ -32,6 +32,7 @@ from .domain.model import (
     SessionRenewed,
     Ticket,
     TicketSaved,
+    device_status,
 )
 
 
@@ -383,7 +384,7 @@ class Storage:
         for at, action, reason, detail in rows:
             who = json.loads(detail) if detail else {}
             if "device" in who:
-                found[who["device"]] = {**who, "state": action[7:], "detail": reason, "at": at}
+                found[who["device"]] = device_status(action, reason, who, at)
         return found
 
     def last_notice(self) -> dict[str, str] | None:

@@ -17,8 +17,10 @@ from .domain.model import Journal, Ticket
 
 
 class Views:
-    def __init__(self, config: HallConfig) -> None:
+    def __init__(self, config: HallConfig, *, enforce_hours: bool = True) -> None:
         self.config = config
+        self.enforce_hours = enforce_hours
+        self._hall: dict[str, Any] | None = None
         self._zones = {s.id: s.zone for s in config.services}
         self._counter_names = {
             c.number: {"zh": c.name.zh, "en": c.name.en}
@@ -31,7 +33,13 @@ class Views:
         return self._zones.get(service, "")
 
     def hall(self) -> dict[str, Any]:
-        """The hall as configured: names, services and counters, for drawing a screen."""
+        """The hall as configured: names, services and counters, for drawing a screen.  Built
+        once: the config does not change while the server runs, and every snapshot carries it."""
+        if self._hall is None:
+            self._hall = self._build_hall()
+        return self._hall
+
+    def _build_hall(self) -> dict[str, Any]:
         c = self.config
         return {
             "name": {"zh": c.hall.name.zh, "en": c.hall.name.en},
@@ -39,6 +47,7 @@ class Views:
             "timezone": c.hall.timezone,
             "opening_hours": list(c.hall.opening_hours),
             "open_days": list(c.hall.open_days),
+            "hours_enforced": self.enforce_hours,
             "public_url": c.hall.public_url,
             "kiosk": msgspec.to_builtins(c.kiosk) | {"staff_pin": None},
             "display": msgspec.to_builtins(c.display),

@@ -183,8 +183,8 @@ def test_a_missing_printer_is_named_before_the_first_visitor(
 def test_a_printer_fault_is_told_again_to_a_restarted_server(
     request: pytest.FixtureRequest, qtbot: Any, live_hall: LiveHall
 ) -> None:
-    # The server keeps device reports in memory: after a restart its counters would see the
-    # kiosk as fine while its printer is still out of paper, unless the kiosk tells it again.
+    # The kiosk tells a restarted server its printer's fault again (a server on a fresh
+    # database would not know it otherwise), and counters see the kiosk's one fault.
     printer = TcpPrinter(PAPER_OUT)
     request.addfinalizer(printer.close)
     kiosk = open_kiosk(request, printer=printer.spec, lang="en")

@@ -164,4 +164,10 @@ class PauseEnded:
     at: float
 
 
+def device_status(action: str, reason: str, detail: dict[str, Any], at: float) -> dict[str, Any]:
+    """A device's status (protocol.md 5.7) from its ``device_ok``/``device_fault`` journal entry:
+    the same shape whether it was just reported or read back from the journal at start."""
+    return {**detail, "state": action.removeprefix("device_"), "detail": reason, "at": at}
+
+
 Change = TicketSaved | Journal | SessionOpened | SessionRenewed | SessionClosed | PauseStarted | PauseEnded
