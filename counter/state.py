@@ -7,9 +7,10 @@ this, so nothing here needs to survive a restart of the program.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from hallcall.hall_clock import HallClock
 
 SERVED_KEPT = 10
 
@@ -27,13 +28,12 @@ class CounterState:
     served: list[dict[str, Any]] = field(default_factory=list)
     no_shows: list[str] = field(default_factory=list)  # my no-shows this session, newest last
     clerk: str = ""
-    clock_offset: float = 0.0  # server time minus local time
+    clock: HallClock = field(default_factory=HallClock)  # the hall's time, from the snapshots
     loaded: bool = False
 
     # -- feeding it ------------------------------------------------------------------------
     def apply_snapshot(self, snap: dict[str, Any], local_now: float | None = None) -> None:
-        local = time.time() if local_now is None else local_now
-        self.clock_offset = float(snap.get("server_time", local)) - local
+        self.clock.sync(snap, local_now)
         self.hall = snap.get("hall") or {}
         self.view = next((c for c in snap.get("counters", []) if c.get("counter") == self.number), {})
         self.services = {s["service"]: s for s in snap.get("services", [])}
@@ -79,7 +79,7 @@ class CounterState:
 
     # -- reading it ------------------------------------------------------------------------
     def server_now(self, local_now: float | None = None) -> float:
-        return (time.time() if local_now is None else local_now) + self.clock_offset
+        return self.clock.now(local_now)
 
     @property
     def current(self) -> dict[str, Any] | None:

@@ -92,6 +92,13 @@ class DisplayApp(QObject):
         self.screen.close()
         self.screen.deleteLater()
 
+    def silence(self) -> None:
+        """Announce no more calls (the screen goes on showing them): the headless demo keeps a
+        few announcements and then leaves the processor to the hall."""
+        if self.announcer is not None:
+            self.announcer.stop()
+            self.announcer = None
+
     @Slot(dict)
     def _on_welcome(self, welcome: dict[str, Any]) -> None:
         log.info("signed in as display %s", welcome.get("name"))
@@ -117,7 +124,7 @@ class DisplayApp(QObject):
         if not self.lang_chosen and hall.get("languages"):
             self.lang_chosen = True
             self.screen.set_lang(hall["languages"][0])
-        self.screen.set_clock(float(snapshot.get("server_time", 0.0)), str(hall.get("timezone", "")))
+        self.screen.set_clock(snapshot, str(hall.get("timezone", "")))
         if self.announcer is not None:
             self.announcer.configure(AnnounceSettings.from_hall(self.board.section("announce")))
         self.screen.show_board(self.board)

@@ -135,3 +135,35 @@ class RecordingPlayer:
         with self.changed:
             self.changed.wait_for(lambda: len(self.played) >= count, timeout)
             return list(self.played)
+
+
+class FilePlayer:
+    """Writes what it is given to play into a folder instead of a sound card: the headless demo
+    keeps the chime once and the first ``keep`` spoken phrases as WAV files.
+
+    The announcer names its speech files ``NUMBER-LANG-….wav``, so a kept phrase is saved as
+    ``NUMBER-LANG.wav`` (e.g. ``S005-zh.wav``).
+    """
+
+    def __init__(self, folder: Path, keep: int) -> None:
+        self.folder = folder
+        self.keep = keep
+        self.saved: list[Path] = []
+        folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def full(self) -> bool:
+        return len(self.saved) >= self.keep
+
+    def play(self, path: Path, kind: str) -> None:
+        if kind == "chime":
+            target = self.folder / "chime.wav"
+            if target.exists():
+                return
+        elif self.full:
+            return
+        else:
+            target = self.folder / f"{'-'.join(path.stem.split('-')[:2])}.wav"
+        shutil.copyfile(path, target)
+        if kind != "chime":
+            self.saved.append(target)

@@ -16,11 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 import zoneinfo
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from hallcall.hall_clock import HallClock
 from hallcall.i18n import MONTHS_EN, WEEKDAYS, other_lang
 
 from . import phrases
@@ -112,7 +114,7 @@ class DisplayScreen(QWidget):
         self.board = Board()
         self.recent_limit = 8
         self.flash_seconds = 5.0
-        self.clock_offset = 0.0
+        self.hall_clock = HallClock()
         self.tz: dt.tzinfo | None = None
         self.problems: dict[str, str] = {}
         self.alerts: dict[str, dict[str, str]] = {}
@@ -319,9 +321,9 @@ class DisplayScreen(QWidget):
         self._tick()
         self.lang_changed.emit(lang)
 
-    def set_clock(self, server_time: float, timezone: str) -> None:
+    def set_clock(self, snapshot: dict[str, Any], timezone: str) -> None:
         """Follow the server's clock (the hall's time) in the hall's time zone."""
-        self.clock_offset = server_time - time.time()
+        self.hall_clock.sync(snapshot)
         try:
             self.tz = zoneinfo.ZoneInfo(timezone) if timezone else None
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -329,7 +331,7 @@ class DisplayScreen(QWidget):
         self._tick()
 
     def _tick(self) -> None:
-        now = dt.datetime.fromtimestamp(time.time() + self.clock_offset, self.tz)
+        now = dt.datetime.fromtimestamp(self.hall_clock.now(), self.tz)
         self.clock.setText(now.strftime("%H:%M"))
         weekday = now.weekday()
         self.date.setText(

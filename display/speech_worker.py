@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -95,6 +96,9 @@ def serve(requests: TextIO, replies: TextIO) -> None:
 
 def main() -> None:
     replies = _replies()
+    # Ctrl-C in a terminal reaches the whole process group; the display ends this worker itself,
+    # so the signal is not ours to act on.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     serve(sys.stdin, replies)
 
 

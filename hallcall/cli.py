@@ -115,21 +115,17 @@ def cmd_admin(args: argparse.Namespace) -> int:
 def _seed_clerks(args: argparse.Namespace, storage) -> int:  # type: ignore[no-untyped-def]
     """Create every clerk the config names (A and B roles) that has no account yet, all with one
     starting password: the first step of setting up a hall."""
-    from server import auth
+    from server.accounts import missing_clerks, seed_clerks
 
     config = _load_config(args.config)
-    names = sorted({n for c in config.counters for n in (*c.clerks, *c.backups)})
-    missing = [n for n in names if storage.clerk(n) is None]
-    if not missing:
+    if not missing_clerks(config, storage):
         print("every clerk named in the config has an account")
         return 0
     try:
-        digest = auth.hash_password(_password(args))
+        added = seed_clerks(config, storage, _password(args))
     except ValueError as exc:
         raise SystemExit(f"hallcall: {exc}") from None
-    for name in missing:
-        storage.save_clerk(name, digest, role="clerk")
-    print(f"added {len(missing)} clerks: {', '.join(missing)}")
+    print(f"added {len(added)} clerks: {', '.join(added)}")
     return 0
 
 
@@ -188,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 PROGRAMS = (
+    ("demo", "hallcall.demo.cli", "add_arguments", "run", "run the demo hall: on screen, or a simulated morning"),
     ("kiosk", "kiosk.cli", "add_arguments", "run", "run a touch kiosk that issues and prints tickets"),
     ("counter", "counter.cli", "add_arguments", "run", "run the clerk's counter program"),
     ("display", "display.cli", "add_arguments", "run", "run a hall display with voice announcements"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QApplication, QLayout, QStackedWidget, QVBoxLayout, QWidget
 
+from hallcall.hall_clock import HallClock
 from hallcall.i18n import device_refusal, error_text
 from hallcall.link import HallLink
 
@@ -94,7 +94,7 @@ class KioskWindow(QWidget):
         self.printer_problem: str = ""  # a printer setting that cannot work, for staff
         self.reported: tuple[str, str] | None = None  # last device_status sent (state, detail)
         self.fault_cause = ""  # the PrintResult state behind the reported fault ("setting": the spec)
-        self._clock_offset = 0.0  # server clock minus ours: the hall's time, not this PC's
+        self.clock = HallClock()  # the hall's time, not this PC's
         self._minute = -1
         self._desk_open = False
         self._desk_return = False
@@ -193,7 +193,7 @@ class KioskWindow(QWidget):
         self.device = snap.get("device") or {}
         self.summaries = {s["service"]: s for s in snap.get("services", [])}
         self.refused.clear()
-        self._clock_offset = float(snap.get("server_time", time.time())) - time.time()
+        self.clock.sync(snap)
         if not self._lang_given:
             self._lang_given = True  # a visitor's choice is not undone by a reconnect
             self.default_lang = (self.hall.get("languages") or ["zh"])[0]
@@ -222,7 +222,7 @@ class KioskWindow(QWidget):
     def _refresh_services(self) -> None:
         if not self.hall:
             return
-        now = hall_time(self.hall, time.time() + self._clock_offset)
+        now = hall_time(self.hall, self.clock.now())
         shown = statuses(self.hall, self.summaries, now, self.refused)
         self.start_screen.set_services(shown)
         self.desk.set_services(shown)
@@ -231,7 +231,7 @@ class KioskWindow(QWidget):
         """Once a second: the clock; once a minute: which services are open now."""
         if not self.hall:
             return
-        now = hall_time(self.hall, time.time() + self._clock_offset)
+        now = hall_time(self.hall, self.clock.now())
         self.header.set_time(now)
         if now.minute != self._minute:
             self._minute = now.minute

@@ -431,6 +431,7 @@ class Hub:
             "type": "snapshot",
             "seq": self.seq,
             "server_time": self.clock.now(),
+            "clock_speed": self.clock.speed,
             "day": self.state.day,
             "hall": self.views.hall(),
             "services": services,

@@ -34,7 +34,7 @@ def snapshot(**view: object) -> dict[str, object]:
     }
 
 
-def test_a_snapshot_sets_the_clock_offset_and_the_queue_in_my_order() -> None:
+def test_a_snapshot_sets_the_clock_and_the_queue_in_my_order() -> None:
     state = CounterState(2)
     state.apply_snapshot(snapshot(), local_now=900.0)
     assert state.server_now(local_now=910.0) == 1010.0

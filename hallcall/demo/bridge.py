@@ -1,0 +1,96 @@
+"""Hands between the simulator's thread and the real programs on the Qt thread.
+
+In the headless demo the simulator's visitors tap a real kiosk screen and one of its clerks
+works a real counter program, so the screenshots show a hall at work.  Qt widgets may only be
+touched from the Qt thread, so each request crosses over as a queued signal, and a counter's
+answer comes back to the simulator's asyncio loop as a future.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+from counter.app import CounterProgram
+from hallcall.sim.plan import Arrival
+from kiosk.app import KioskWindow
+
+ANSWER_TIMEOUT_SECONDS = 15.0
+
+
+class ScreenKiosk(QObject):
+    """A kiosk on screen that the simulator's visitors tap; it remembers the tickets it gave."""
+
+    _tap = Signal(str)
+
+    def __init__(self, window: KioskWindow) -> None:
+        super().__init__()
+        self.window = window
+        self.numbers: list[str] = []  # tickets this screen issued, in order
+        self._busy = threading.Event()
+        self._tap.connect(self._on_tap, Qt.ConnectionType.QueuedConnection)
+        window.link.answered.connect(self._on_answer)
+
+    def offer(self, arrival: Arrival) -> bool:
+        """From the simulator's thread: take this visitor unless a ticket is still on its way."""
+        if self._busy.is_set() or not self.window.link.connected:
+            return False
+        self._busy.set()
+        self._tap.emit(arrival.service)
+        return True
+
+    @Slot(str)
+    def _on_tap(self, service: str) -> None:
+        self.window.issue(service)
+        if self.window.issuing is None:  # the kiosk did not take the tap (it lost the server)
+            self._busy.clear()
+
+    @Slot(str, dict)
+    def _on_answer(self, rid: str, answer: dict[str, Any]) -> None:
+        ticket = answer.get("data", {}).get("ticket")
+        if answer.get("type") == "result" and isinstance(ticket, dict) and "number" in ticket:
+            self.numbers.append(ticket["number"])
+        if self.window.issuing is None:
+            self._busy.clear()
+
+
+class ScreenDesk(QObject):
+    """A counter program that the simulator's clerk works: a ``Desk`` (see hallcall/sim/clerk.py)."""
+
+    _send = Signal(object, str, dict)
+
+    def __init__(self, program: CounterProgram) -> None:
+        super().__init__()
+        self.program = program
+        self._waiting: dict[str, concurrent.futures.Future[dict[str, Any]]] = {}
+        self._send.connect(self._on_send, Qt.ConnectionType.QueuedConnection)
+
+    def watch(self) -> None:
+        """Listen for the counter's answers (call once it is signed in and has its link)."""
+        assert self.program.link is not None
+        self.program.link.answered.connect(self._on_answer)
+
+    async def act(self, kind: str, **fields: Any) -> dict[str, Any]:
+        future: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
+        self._send.emit(future, kind, fields)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), ANSWER_TIMEOUT_SECONDS)
+        except TimeoutError:
+            return {"type": "error", "code": "no_answer", "message": f"the counter program did not answer {kind}"}
+
+    @Slot(object, str, dict)
+    def _on_send(self, future: concurrent.futures.Future[dict[str, Any]], kind: str, fields: dict[str, Any]) -> None:
+        if self.program.link is None:
+            future.set_result({"type": "error", "code": "no_answer", "message": "the counter program is closed"})
+            return
+        self._waiting[self.program.send(kind, **fields)] = future
+
+    @Slot(str, dict)
+    def _on_answer(self, rid: str, answer: dict[str, Any]) -> None:
+        future = self._waiting.pop(rid, None)
+        if future is not None and not future.done():
+            future.set_result(answer)

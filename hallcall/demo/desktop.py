@@ -1,0 +1,105 @@
+"""The desktop demo: the demo hall's programs in windows, ready to click.
+
+A real server runs the demo hall in a fresh data folder on the wall clock, issuing at any hour
+(``--ignore-hours``), so the demo works in the evening too.  One process shows a kiosk whose
+virtual printer writes each ticket as a PNG, two counters with their demo clerks signed in, and
+the 1F display with its voice.  Closing every window, or Ctrl-C, stops everything, the server
+included, and removes the data folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from server.child import ServerDidNotStart
+
+from . import hall
+
+log = logging.getLogger("hallcall.demo")
+
+KIOSK = "kiosk-1"
+DISPLAY = "display-1F"
+COUNTERS = ((1, "zhang.wei"), (5, "chen.jing"))  # a comprehensive window, a social/medical one
+
+
+def run(port: int, out: Path) -> int:
+    from counter.app import CounterProgram
+    from display.app import DisplayApp
+    from hallcall.link import HallLink
+    from hallcall.qtapp import make_app, quit_on_signals
+    from kiosk.app import KioskWindow
+
+    config = hall.load()
+    data = Path(tempfile.mkdtemp(prefix="hallcall-demo-data-"))
+    hall.prepare(config, data)
+    try:
+        server = hall.start(data, port=port, options=("--ignore-hours",))
+    except ServerDidNotStart as exc:
+        shutil.rmtree(data, ignore_errors=True)
+        print(f"hallcall demo: {exc}\n(another program on port {port}? try --port 0)", file=sys.stderr)
+        return 1
+    app = make_app()
+    app.setQuitOnLastWindowClosed(True)
+    wake = quit_on_signals(app)
+    tickets = out.resolve()
+    kiosk = next(d for d in config.devices.kiosks if d.name == KIOSK)
+    kiosk_link = HallLink(server.url, {"role": "kiosk", "token": kiosk.token, "device": kiosk.name})
+    kiosk_window = KioskWindow(kiosk_link, printer=f"virtual:{tickets}")
+    kiosk_window.setWindowTitle("hallcall kiosk · 取号机")
+    counters: list[Any] = []
+    for number, clerk in COUNTERS:
+        program = CounterProgram(server.url, number, clerk=clerk)
+        program.submit_sign_in(clerk, hall.PASSWORD)
+        counters.append(program)
+    screen = next(d for d in config.devices.displays if d.name == DISPLAY)
+    display = DisplayApp(server.url, screen.token)
+    display.screen.setWindowTitle("hallcall display · 显示屏")
+    try:
+        _tile(app, [kiosk_window, display.screen, *(p.window for p in counters)])
+        kiosk_link.start()
+        for program in counters:
+            program.show()
+        display.start()
+        print(_welcome(server.url, server.http_url, tickets, config.kiosk.staff_pin), flush=True)
+        return int(app.exec())
+    finally:
+        wake.stop()
+        display.stop()
+        for program in counters:
+            program.close()
+        kiosk_window.shutdown()
+        kiosk_link.stop()
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def _tile(app: Any, windows: list[Any]) -> None:
+    """Show the windows in a two-by-two grid on the screen, so none hides another: kiosk and
+    display above, the counters below.  Each can be moved, resized or maximised."""
+    area = app.primaryScreen().availableGeometry()
+    width, height = area.width() // 2, area.height() // 2
+    for i, window in enumerate(windows):
+        window.resize(width, height)
+        window.move(area.x() + (i % 2) * width, area.y() + (i // 2) * height)
+        window.show()
+
+
+def _welcome(url: str, http_url: str, tickets: Path, pin: str) -> str:
+    clerks = ", ".join(f"{clerk} (counter {n})" for n, clerk in COUNTERS)
+    return "\n".join(
+        (
+            f"hallcall demo: the demo hall is open on {url}",
+            "  windows: a kiosk, counters 1 and 5, the 1F display (with voice)",
+            f"  clerks signed in: {clerks}; every demo clerk's password is {hall.PASSWORD}",
+            f"  guide desk on the kiosk: the small button in the corner, PIN {pin}",
+            f"  printed tickets: {tickets}",
+            f"  health and figures: {http_url}/healthz  {http_url}/metrics",
+            f"  more programs: hallcall counter --server {url} --counter 2 --clerk li.na   (see README.md)",
+            "  close every window, or press Ctrl-C here, to stop",
+        )
+    )

@@ -1,0 +1,42 @@
+"""The demo hall's server: ``assets/demo-hall.toml`` in a fresh data folder, every clerk it
+names signed up with one password, and a supervisor for the guide desk."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from hallcall import config as hall_config
+from server.accounts import add_supervisor, seed_clerks
+from server.app import database_path
+from server.child import ROOT, ServerChild, start_server
+from server.storage import Storage
+
+DEMO_CONFIG = ROOT / "assets" / "demo-hall.toml"
+PASSWORD = "demo1234"
+SUPERVISOR = "supervisor"
+
+
+def load() -> hall_config.HallConfig:
+    return hall_config.load(DEMO_CONFIG)
+
+
+def prepare(config: hall_config.HallConfig, data: Path) -> Path:
+    """Sign up the demo's clerks and supervisor in ``data``; returns the database's path."""
+    path = database_path(DEMO_CONFIG, data)
+    storage = Storage(path, synchronous=config.server.synchronous)
+    try:
+        seed_clerks(config, storage, PASSWORD)
+        add_supervisor(storage, SUPERVISOR, PASSWORD)
+    finally:
+        storage.close()
+    return path
+
+
+def start(data: Path, *, port: int = 0, options: tuple[str, ...] = ()) -> ServerChild:
+    return start_server(DEMO_CONFIG, data, port=port, options=options)
+
+
+def next_working_monday(today: dt.date) -> dt.date:
+    """The coming Monday (today, if it is one): every demo service issues on Mondays."""
+    return today + dt.timedelta(days=(7 - today.weekday()) % 7)

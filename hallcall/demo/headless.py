@@ -1,0 +1,270 @@
+"""The headless demo: a simulated hall morning, written to a folder.
+
+A real server runs the demo hall on a simulated clock (a Monday from 08:15, ``speed`` times
+real time).  The simulator's visitors and clerks fill it; one kiosk screen, one counter program
+and one hall display run for real, offscreen, among them: the visitors tap the kiosk, whose
+virtual printer writes each ticket, one simulated clerk works counter 1 through its program,
+and the display announces the calls into WAV files.  At chosen moments the three screens are
+photographed.  At the end the morning's figures are read from the hall's database.
+
+The folder holds ``screens/HHMM-{kiosk,counter,display}.png``, ``tickets/NUMBER.{bin,txt,png}``,
+``announcements/*.wav``, ``figures.{json,txt}`` and ``summary.json`` (what the simulator did,
+and which tickets the kiosk screen issued).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hallcall.sim import plan, runner
+from hallcall.sim.figures import Figures, read_figures
+
+from . import hall
+
+log = logging.getLogger("hallcall.demo")
+
+KIOSK, KIOSK_SIZE = "kiosk-1", (1920, 1080)
+DISPLAY, DISPLAY_SIZE = "display-1F", (1920, 1080)
+COUNTER, CLERK, COUNTER_SIZE = 1, "zhang.wei", (1366, 800)
+OPENS, ISSUING_ENDS, CLERKS_STOP = "08:30", "12:00", "12:30"
+CLOCK_START = "08:15"  # the programs connect and the clerks sign in before the doors open
+MOMENTS = ("08:45", "10:00", "11:15", "12:05")
+KEEP_PHRASES = 6  # announcements kept as WAV files; the voice is then turned off
+READY_SECONDS = 30.0
+
+
+@dataclass
+class Options:
+    out: Path
+    seed: int = 2026
+    speed: float = 300.0
+    profile: plan.Profile = field(default_factory=plan.Profile)
+
+
+def run(options: Options) -> int:
+    """Play the morning; print where the output went and the figures. 0 when the figures add up."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from hallcall.qtapp import make_app, quit_on_signals
+
+    config = hall.load()
+    out = options.out
+    out.mkdir(parents=True, exist_ok=True)
+    data = Path(tempfile.mkdtemp(prefix="hallcall-demo-data-"))
+    database = hall.prepare(config, data)
+    day = hall.next_working_monday(dt.date.today())
+
+    def at(text: str) -> float:
+        h, m = (int(x) for x in text.split(":"))
+        return dt.datetime(day.year, day.month, day.day, h, m, tzinfo=config.tz).timestamp()
+
+    started = time.monotonic()
+    clock = ("--clock-start", f"{day.isoformat()}T{CLOCK_START}", "--clock-speed", str(options.speed))
+    server = hall.start(data, options=clock)
+    app = make_app()
+    _quiet_offscreen_warnings()
+    wake = quit_on_signals(app)
+    programs = _Programs(server.url, config, out)
+    try:
+        if not programs.wait_ready(app, READY_SECONDS):
+            raise SystemExit(f"hallcall demo: the programs did not connect within {READY_SECONDS:.0f} s")
+        settings = runner.Settings(
+            config,
+            server.url,
+            hall.PASSWORD,
+            options.seed,
+            at(OPENS),
+            at(ISSUING_ENDS),
+            at(CLERKS_STOP),
+            profile=options.profile,
+            supervisor=(hall.SUPERVISOR, hall.PASSWORD),
+            screen_kiosks={KIOSK: programs.kiosk_bridge.offer},
+            screen_desks={COUNTER: programs.desk},
+        )
+        morning = _Morning(settings)
+        morning.start()
+        photographer = _Photographer(programs, morning, [(m, at(m)) for m in MOMENTS], out / "screens")
+        photographer.run(app)
+        programs.photograph(out / "screens", "end")
+        if morning.error is not None:
+            raise SystemExit(f"hallcall demo: the simulation failed: {morning.error}")
+    finally:
+        wake.stop()
+        programs.close(app)
+        server.stop()
+    report = morning.report
+    figures = read_figures(database, config, report.day)
+    figures.write(out)
+    _write_summary(out, report, programs, figures, time.monotonic() - started)
+    shutil.rmtree(data, ignore_errors=True)
+    print(figures.table())
+    print(f"\nhallcall demo: the morning of {report.day} is in {out.resolve()}")
+    return 0 if figures.adds_up() else 1
+
+
+def _quiet_offscreen_warnings() -> None:
+    """The offscreen platform warns once per window that it cannot pass size hints on; that is
+    true and harmless, and it would bury the demo's own output."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_mode: object, _context: object, message: str) -> None:
+        if "propagateSizeHints" not in message:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
+
+
+class _Morning:
+    """The simulation, in a thread of its own with its own asyncio loop."""
+
+    def __init__(self, settings: runner.Settings) -> None:
+        self.simulation = runner.Simulation(settings)
+        self.report = runner.Report()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="simulation", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _run(self) -> None:
+        import asyncio
+
+        try:
+            self.report = asyncio.run(self.simulation.run())
+        except BaseException as exc:  # reported on the Qt thread, which ends the demo
+            log.exception("the simulation failed")
+            self.error = exc
+
+    def hall_time(self) -> float | None:
+        """The hall's simulated time, once the simulator has read it from the server."""
+        clock = self.simulation.clock
+        return clock.now() if clock.synced else None
+
+
+class _Programs:
+    """The kiosk, counter and display running for real, offscreen."""
+
+    def __init__(self, url: str, config: Any, out: Path) -> None:
+        from counter.app import CounterProgram
+        from display.app import DisplayApp
+        from display.playback import FilePlayer
+        from hallcall.link import HallLink
+        from kiosk.app import KioskWindow
+
+        from .bridge import ScreenDesk, ScreenKiosk
+
+        kiosk = next(d for d in config.devices.kiosks if d.name == KIOSK)
+        self.kiosk_link = HallLink(url, {"role": "kiosk", "token": kiosk.token, "device": kiosk.name})
+        self.kiosk = KioskWindow(self.kiosk_link, printer=f"virtual:{out / 'tickets'}")
+        self.kiosk.resize(*KIOSK_SIZE)
+        self.kiosk.show()
+        self.kiosk_bridge = ScreenKiosk(self.kiosk)
+        self.kiosk_link.start()
+
+        self.counter = CounterProgram(url, COUNTER, clerk=CLERK)
+        self.counter.window.resize(*COUNTER_SIZE)
+        self.counter.show()
+        self.counter.submit_sign_in(CLERK, hall.PASSWORD)
+        self.desk = ScreenDesk(self.counter)
+
+        display = next(d for d in config.devices.displays if d.name == DISPLAY)
+        self.player = FilePlayer(out / "announcements", KEEP_PHRASES)
+        self.display = DisplayApp(url, display.token, player=self.player)
+        self.display.screen.resize(*DISPLAY_SIZE)
+        self.display.screen.show()
+        self.display.start()
+
+    def wait_ready(self, app: Any, seconds: float) -> bool:
+        """Run Qt until all three are connected (and the clerk signed in), or give up."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            app.processEvents()
+            if self.kiosk_link.connected and self.counter.signed_in and self.display.link.connected:
+                self.desk.watch()
+                return True
+            time.sleep(0.02)
+        return False
+
+    def photograph(self, folder: Path, label: str) -> list[Path]:
+        """Screenshots of the three screens.  A kiosk showing a visitor's ticket is photographed
+        with it, then tapped back to its start screen (as the visitor would) and photographed
+        again, so every moment has the service buttons with their live counts."""
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        if self.kiosk.stack.currentWidget() is self.kiosk.confirm:
+            paths.append(self._grab(self.kiosk, folder / f"{label}-kiosk-ticket.png"))
+            self.kiosk.confirm.done.emit()
+        paths.append(self._grab(self.kiosk, folder / f"{label}-kiosk.png"))
+        paths.append(self._grab(self.counter.window, folder / f"{label}-counter.png"))
+        paths.append(self._grab(self.display.screen, folder / f"{label}-display.png"))
+        return paths
+
+    @staticmethod
+    def _grab(widget: Any, path: Path) -> Path:
+        widget.grab().save(str(path))
+        return path
+
+    def close(self, app: Any) -> None:
+        self.display.stop()
+        self.counter.close()
+        self.kiosk.shutdown()
+        self.kiosk_link.stop()
+        self.kiosk.close()
+        app.processEvents()
+
+
+class _Photographer:
+    """Watches the hall's time from the Qt thread: photographs the screens at each moment, turns
+    the voice off once enough announcements are kept, and ends Qt when the morning is over."""
+
+    def __init__(self, programs: _Programs, morning: _Morning, moments: list[tuple[str, float]], folder: Path) -> None:
+        self.programs = programs
+        self.morning = morning
+        self.moments = moments
+        self.folder = folder
+
+    def run(self, app: Any) -> None:
+        from PySide6.QtCore import QTimer
+
+        timer = QTimer()
+        timer.timeout.connect(lambda: self._tick(app))
+        timer.start(50)
+        app.exec()
+        timer.stop()
+
+    def _tick(self, app: Any) -> None:
+        now = self.morning.hall_time()
+        while now is not None and self.moments and now >= self.moments[0][1]:
+            label, _ = self.moments.pop(0)
+            self.programs.photograph(self.folder, label.replace(":", ""))
+        if self.programs.player.full:
+            self.programs.display.silence()
+        if not self.morning.thread.is_alive():
+            app.quit()
+
+
+def _write_summary(out: Path, report: runner.Report, programs: _Programs, figures: Figures, seconds: float) -> None:
+    summary = {
+        "day": report.day,
+        "seconds": round(seconds, 1),
+        "planned_arrivals": report.planned,
+        "issued_by_simulator": report.issued,
+        "issued_on_kiosk_screen": programs.kiosk_bridge.numbers,
+        "refused": dict(report.refused),
+        "lost": report.lost,
+        "cancelled_at_guide_desk": report.cancels,
+        "clerks": report.clerks.__dict__,
+        "announcements": [p.name for p in programs.player.saved],
+        "figures_add_up": figures.adds_up(),
+    }
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")

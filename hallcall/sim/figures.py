@@ -1,0 +1,195 @@
+"""A day's figures, read from the hall's database: the server's record, not the simulator's.
+
+Per service (the one a ticket was issued for, by its prefix): tickets issued, served, absent,
+cancelled and still waiting, green-channel tickets, transfers, and the wait from issue to first
+call (mean, 90th percentile, longest, and how many waited longer than the service's target).
+``adds_up`` checks the books: every issued ticket ended in exactly one of those states.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from hallcall.config import HallConfig
+from server.domain.model import GREEN
+
+ENDED = ("done", "no_show", "cancelled", "waiting")  # where a drained day's tickets are
+
+
+@dataclass
+class ServiceFigures:
+    service: str
+    name_zh: str
+    name_en: str
+    issued: int = 0
+    served: int = 0
+    no_show: int = 0
+    cancelled: int = 0
+    waiting: int = 0
+    other: int = 0  # called, serving, held or expired: still open at a counter
+    green: int = 0
+    transferred: int = 0
+    waits: list[float] = field(default_factory=list, repr=False)  # minutes, issue to first call
+    over_target: int = 0
+    handle_minutes: float = 0.0
+
+    @property
+    def mean_wait(self) -> float:
+        return sum(self.waits) / len(self.waits) if self.waits else 0.0
+
+    @property
+    def p90_wait(self) -> float:
+        if not self.waits:
+            return 0.0
+        ordered = sorted(self.waits)
+        return ordered[min(len(ordered) - 1, math.ceil(0.9 * len(ordered)) - 1)]
+
+    @property
+    def max_wait(self) -> float:
+        return max(self.waits, default=0.0)
+
+    def adds_up(self) -> bool:
+        return self.issued == self.served + self.no_show + self.cancelled + self.waiting + self.other
+
+
+@dataclass
+class Figures:
+    day: str
+    services: list[ServiceFigures]
+
+    def total(self) -> ServiceFigures:
+        t = ServiceFigures("all", "合计", "All")
+        for s in self.services:
+            for name in ("issued", "served", "no_show", "cancelled", "waiting", "other", "green", "transferred"):
+                setattr(t, name, getattr(t, name) + getattr(s, name))
+            t.over_target += s.over_target
+            t.waits += s.waits
+        served = [s for s in self.services if s.served]
+        if served:
+            t.handle_minutes = sum(s.handle_minutes * s.served for s in served) / sum(s.served for s in served)
+        return t
+
+    def adds_up(self) -> bool:
+        return all(s.adds_up() for s in self.services) and self.total().adds_up()
+
+    def to_dict(self) -> dict[str, object]:
+        def one(s: ServiceFigures) -> dict[str, object]:
+            data = {k: v for k, v in asdict(s).items() if k != "waits"}
+            data.update(
+                mean_wait_minutes=round(s.mean_wait, 1),
+                p90_wait_minutes=round(s.p90_wait, 1),
+                max_wait_minutes=round(s.max_wait, 1),
+                handle_minutes=round(s.handle_minutes, 1),
+            )
+            return data
+
+        return {
+            "day": self.day,
+            "services": [one(s) for s in self.services],
+            "total": one(self.total()),
+            "adds_up": self.adds_up(),
+        }
+
+    def table(self) -> str:
+        """The figures as a text table with bilingual headings."""
+        head = (
+            "服务 Service",
+            "取号 Issued",
+            "办结 Served",
+            "过号 No-show",
+            "取消 Cancelled",
+            "等候 Waiting",
+            "绿色 Green",
+            "转办 Transferred",
+            "平均等候 Mean wait",
+            "P90",
+            "最长 Longest",
+            "超时 Over target",
+            "平均办理 Handling",
+        )
+        rows = [head]
+        for s in [*self.services, self.total()]:
+            rows.append(
+                (
+                    f"{s.name_zh} {s.name_en}",
+                    *(str(v) for v in (s.issued, s.served, s.no_show, s.cancelled, s.waiting, s.green, s.transferred)),
+                    f"{s.mean_wait:.1f} min",
+                    f"{s.p90_wait:.1f} min",
+                    f"{s.max_wait:.1f} min",
+                    str(s.over_target),
+                    f"{s.handle_minutes:.1f} min",
+                )
+            )
+        widths = [max(_width(r[i]) for r in rows) for i in range(len(head))]
+        lines = ["  ".join(_pad(cell, widths[i], i) for i, cell in enumerate(r)) for r in rows]
+        lines.insert(1, "-" * len(lines[0]))
+        lines.insert(len(lines) - 1, "-" * len(lines[0]))
+        verdict = "OK" if self.adds_up() else "DO NOT ADD UP"
+        lines.append(f"\n{self.day}: issued = served + no-show + cancelled + waiting (+ open): {verdict}")
+        return "\n".join(lines)
+
+    def write(self, folder: Path) -> tuple[Path, Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        as_json, as_text = folder / "figures.json", folder / "figures.txt"
+        as_json.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+        as_text.write_text(self.table() + "\n", encoding="utf-8")
+        return as_json, as_text
+
+
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal: CJK characters take two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _pad(text: str, width: int, column: int) -> str:
+    gap = " " * (width - _width(text))
+    return text + gap if column == 0 else gap + text
+
+
+def read_figures(database: Path, config: HallConfig, day: str) -> Figures:
+    """The figures of one business day from a hall database (opened read-only; the server may
+    still be running)."""
+    by_prefix = {s.prefix: s for s in config.services}
+    figures = {s.id: ServiceFigures(s.id, s.name.zh, s.name.en) for s in config.services}
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        first_calls = dict(
+            conn.execute(
+                "SELECT ticket_id, MIN(at) FROM events WHERE day = ? AND action IN ('call', 'call_number') "
+                "GROUP BY ticket_id",
+                (day,),
+            ).fetchall()
+        )
+        rows = conn.execute(
+            "SELECT id, number, state, priority, issued_at, serving_at, finished_at, transfers "
+            "FROM tickets WHERE day = ?",
+            (day,),
+        ).fetchall()
+    finally:
+        conn.close()
+    handled: dict[str, list[float]] = {s: [] for s in figures}
+    for ticket_id, number, state, priority, issued_at, serving_at, finished_at, transfers in rows:
+        service = by_prefix[number.rstrip("0123456789")]
+        f = figures[service.id]
+        f.issued += 1
+        if state == "done":
+            f.served += 1
+            if serving_at and finished_at:
+                handled[service.id].append((finished_at - serving_at) / 60)
+        elif state in ("no_show", "cancelled", "waiting"):
+            setattr(f, state, getattr(f, state) + 1)
+        else:
+            f.other += 1
+        f.green += priority == GREEN
+        f.transferred += transfers > 0
+        if ticket_id in first_calls:
+            wait = (first_calls[ticket_id] - issued_at) / 60
+            f.waits.append(wait)
+            f.over_target += wait > service.target_wait_minutes
+    for sid, values in handled.items():
+        figures[sid].handle_minutes = sum(values) / len(values) if values else 0.0
+    return Figures(day, list(figures.values()))

@@ -1,0 +1,258 @@
+"""What a simulated day holds, decided before it runs: who comes when, for what, and how each
+visitor behaves at the counter.
+
+Everything here is pure and seeded, so a seed names one day exactly: the same arrivals, the
+same services and green tickets, and for every ticket number the same visitor (shows up or
+not, how long the service takes, whether it ends in a transfer).  Visitors are keyed by their
+ticket number, not by who issued it, so a ticket tapped on a real kiosk screen during the demo
+behaves at the counter like one the simulator issued.
+
+The shape of a day is what halls report: a queue at the door when it opens, a peak in the
+middle of the morning, a dip over lunch (most services stop issuing), a smaller afternoon
+peak, and a trickle before closing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+import random
+from dataclasses import dataclass, field
+
+from hallcall.config import HallConfig, Service
+
+# Relative arrival rate by local time of day (hours), linear between the points.
+DAY_SHAPE: tuple[tuple[float, float], ...] = (
+    (8.0, 0.0),
+    (8.5, 1.7),  # the door opens on a queue
+    (9.0, 1.3),
+    (9.5, 1.7),
+    (10.0, 2.0),  # the morning peak
+    (10.5, 1.8),
+    (11.0, 1.3),
+    (11.5, 0.9),
+    (12.0, 0.45),  # lunch: few come, most services stop issuing
+    (13.0, 0.35),
+    (13.5, 1.0),
+    (14.5, 1.5),  # the afternoon peak
+    (15.5, 1.3),
+    (16.5, 0.8),
+    (17.5, 0.1),
+    (18.0, 0.0),
+)
+
+
+def shape_at(hour: float) -> float:
+    """The relative arrival rate at a local hour of the day (0 outside 08:00-18:00)."""
+    hours = [h for h, _ in DAY_SHAPE]
+    if hour <= hours[0] or hour >= hours[-1]:
+        return 0.0
+    i = bisect.bisect_right(hours, hour)
+    (h0, r0), (h1, r1) = DAY_SHAPE[i - 1], DAY_SHAPE[i]
+    return r0 + (r1 - r0) * (hour - h0) / (h1 - h0)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How the simulated hall behaves; the defaults are a busy but ordinary weekday.
+
+    ``load`` is the arrivals as a share of what the staffed counters can serve over the same
+    hours: 1.0 keeps them just busy on average, so the peak builds a queue that the quieter
+    hours clear.  ``mix`` weighs services (service id -> weight); services it leaves out weigh
+    by how many counters are set up for them, per minute of handling (see ``service_weights``).
+    """
+
+    load: float = 0.85
+    mix: dict[str, float] = field(default_factory=dict)
+    green_share: float = 0.04  # of tickets for services that allow priority
+    no_show_share: float = 0.06
+    transfer_share: float = 0.04  # end with a transfer to another service
+    cancel_share: float = 0.02  # leave while waiting and tell the guide desk
+    walk_up_seconds: tuple[float, float] = (15.0, 60.0)
+    handle_spread: float = 0.45  # sigma of the log-normal handling time
+    break_minutes: tuple[float, float] = (5.0, 12.0)  # one break per clerk per half day
+
+    def __post_init__(self) -> None:
+        for name in ("green_share", "no_show_share", "transfer_share", "cancel_share"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, not {value}")
+        if self.load <= 0:
+            raise ValueError(f"load must be above 0, not {self.load}")
+        for service, weight in self.mix.items():
+            if weight < 0:
+                raise ValueError(f"the weight of {service!r} must not be negative")
+
+
+@dataclass(frozen=True)
+class Arrival:
+    at: float  # epoch seconds (simulated)
+    service: str
+    priority: str  # "normal" or "green"
+    kiosk: str  # the kiosk device the visitor walks to
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """How the holder of one ticket behaves when called; drawn from the seed and the number."""
+
+    shows_up: bool
+    walk_up_seconds: float
+    handle_seconds: float
+    transfer_to: str | None  # after being served here, sent on to this service
+    leaves_after_seconds: float | None  # gives up waiting and tells the guide desk
+
+
+def service_weights(config: HallConfig, mix: dict[str, float]) -> dict[str, float]:
+    """Each service's share of visitors.
+
+    Without a given weight a service weighs (counters set up for it, a comprehensive window
+    counting a half, plus a half) per minute of handling: a hall staffs a service for the
+    visitors it expects, so this follows the staffing the config describes.
+    """
+    weights: dict[str, float] = {}
+    for s in config.services:
+        if s.id in mix:
+            weights[s.id] = mix[s.id]
+            continue
+        dedicated = sum(1 for c in config.counters if s.id in c.services)
+        comprehensive = sum(1 for c in config.counters if not c.services)
+        weights[s.id] = (dedicated + 0.5 * comprehensive / max(1, len(config.services)) + 0.5) / max(
+            0.5, s.default_handle_minutes
+        )
+    unknown = set(mix) - {s.id for s in config.services}
+    if unknown:
+        raise ValueError(f"the mix names services the hall does not have: {', '.join(sorted(unknown))}")
+    total = sum(weights.values())
+    if total <= 0:
+        raise ValueError("the service mix weighs nothing")
+    return {k: v / total for k, v in weights.items()}
+
+
+def mean_handle_minutes(config: HallConfig, weights: dict[str, float]) -> float:
+    return sum(weights[s.id] * s.default_handle_minutes for s in config.services)
+
+
+def local_hour(epoch: float, tz: dt.tzinfo) -> float:
+    moment = dt.datetime.fromtimestamp(epoch, tz)
+    return moment.hour + moment.minute / 60 + moment.second / 3600
+
+
+def expected_arrivals(config: HallConfig, profile: Profile, start: float, end: float) -> float:
+    """How many visitors come between two instants: ``load`` times what the staffed counters
+    serve over the hall's opening hours in that span, shaped by ``DAY_SHAPE``."""
+    weights = service_weights(config, profile.mix)
+    staffed = sum(1 for c in config.counters if c.staffed) or 1
+    open_minutes = _open_minutes(config, start, end)
+    capacity = staffed * open_minutes / mean_handle_minutes(config, weights)
+    return profile.load * capacity
+
+
+def _open_minutes(config: HallConfig, start: float, end: float) -> float:
+    """Minutes of the hall's opening hours between two instants (sampled per minute)."""
+    spans = [_span(text) for text in config.hall.opening_hours]
+    minutes = 0
+    t = start
+    while t < end:
+        h = local_hour(t, config.tz)
+        minutes += any(a <= h < b for a, b in spans)
+        t += 60
+    return float(minutes)
+
+
+def _span(text: str) -> tuple[float, float]:
+    a, b = text.split("-")
+    return _hours(a), _hours(b)
+
+
+def _hours(text: str) -> float:
+    hh, mm = text.split(":")
+    return int(hh) + int(mm) / 60
+
+
+def plan_arrivals(config: HallConfig, profile: Profile, seed: int, start: float, end: float) -> list[Arrival]:
+    """The visitors who come to the kiosks between ``start`` and ``end``, in order.
+
+    A non-homogeneous Poisson process drawn by thinning: candidates at the peak rate, each kept
+    with probability rate(t)/peak.  Visitors come whether or not their service is issuing at
+    that moment; the server's refusal (``service_closed``) is part of the day.
+    """
+    rng = random.Random(f"arrivals/{seed}")
+    weights = service_weights(config, profile.mix)
+    services = list(weights)
+    cumulative = list(_accumulate([weights[s] for s in services]))
+    by_id = {s.id: s for s in config.services}
+    kiosks = [k.name for k in config.devices.kiosks] or ["kiosk"]
+    zones = {k.name: k.zone for k in config.devices.kiosks}
+
+    total_shape = sum(shape_at(local_hour(t, config.tz)) for t in _minutes(start, end)) * 60
+    if total_shape <= 0:
+        return []
+    per_shape_second = expected_arrivals(config, profile, start, end) / total_shape
+    peak = max(r for _, r in DAY_SHAPE) * per_shape_second
+    arrivals: list[Arrival] = []
+    t = start
+    while True:
+        t += rng.expovariate(peak)
+        if t >= end:
+            return arrivals
+        if rng.random() * peak > shape_at(local_hour(t, config.tz)) * per_shape_second:
+            continue
+        service = services[bisect.bisect_left(cumulative, rng.random() * cumulative[-1])]
+        green = by_id[service].priority_allowed and rng.random() < profile.green_share
+        kiosk = _kiosk_for(by_id[service], kiosks, zones, rng)
+        arrivals.append(Arrival(t, service, "green" if green else "normal", kiosk))
+
+
+def _kiosk_for(service: Service, kiosks: list[str], zones: dict[str, str], rng: random.Random) -> str:
+    """Visitors use a kiosk on their service's floor when there is one, else any kiosk."""
+    near = [k for k in kiosks if service.zone and zones.get(k) == service.zone]
+    return rng.choice(near or kiosks)
+
+
+def _minutes(start: float, end: float) -> list[float]:
+    return [start + 60 * i + 30 for i in range(max(0, math.ceil((end - start) / 60)))]
+
+
+def _accumulate(values: list[float]) -> list[float]:
+    out, total = [], 0.0
+    for v in values:
+        total += v
+        out.append(total)
+    return out
+
+
+def visitor(config: HallConfig, profile: Profile, seed: int, number: str, service: str, transfers: int = 0) -> Visitor:
+    """The visitor holding ``number``, at the counter for ``service`` (after ``transfers``
+    transfers).  The same arguments give the same visitor, whoever issued the ticket."""
+    rng = random.Random(f"visitor/{seed}/{number}/{transfers}")
+    by_id = {s.id: s for s in config.services}
+    mean = by_id[service].default_handle_minutes * 60 if service in by_id else 360.0
+    sigma = profile.handle_spread
+    # A log-normal with the configured mean: mu = ln(mean) - sigma^2 / 2.
+    handle = rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
+    shows_up = transfers > 0 or rng.random() >= profile.no_show_share
+    transfer_to = None
+    if transfers == 0 and rng.random() < profile.transfer_share:
+        others = [s.id for s in config.services if s.id != service]
+        transfer_to = rng.choice(others) if others else None
+    leaves = rng.uniform(20 * 60, 60 * 60) if transfers == 0 and rng.random() < profile.cancel_share else None
+    return Visitor(
+        shows_up=shows_up,
+        walk_up_seconds=rng.uniform(*profile.walk_up_seconds),
+        handle_seconds=max(30.0, handle),
+        transfer_to=transfer_to,
+        leaves_after_seconds=leaves,
+    )
+
+
+def clerk_break(seed: int, counter: int, profile: Profile, start: float, end: float) -> tuple[float, float] | None:
+    """When a counter's clerk takes a break, and for how many seconds: one break, somewhere in
+    the middle half of the span; None when the profile gives no breaks."""
+    low, high = profile.break_minutes
+    if high <= 0:
+        return None
+    rng = random.Random(f"break/{seed}/{counter}")
+    at = rng.uniform(start + (end - start) * 0.25, start + (end - start) * 0.75)
+    return at, 60 * rng.uniform(low, high)

@@ -1,0 +1,261 @@
+"""Runs a simulated stretch of a hall's day against a real server, through the real protocol.
+
+Visitors take tickets at the hall's kiosks (websocket connections with the kiosks' device
+tokens), clerks sign in at the staffed counters with their own names and call, serve, recall,
+mark no-shows and transfer (see clerk.py), and a guide desk (a supervisor's connection)
+cancels the tickets of visitors who tell it they are leaving.  The server cannot tell them
+from the programs: the simulator is how the demo fills a hall, how the benches load one, and
+how the tests play a whole morning.
+
+Arrivals stop at ``arrivals_end``; the clerks go on until nobody waits or ``end`` comes, then
+finish the visitor in front of them and sign out, so at the end every ticket is done, absent,
+cancelled or still waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hallcall.client import HallClient
+from hallcall.config import HallConfig
+
+from . import plan
+from .clerk import Clerk, Desk, Tally
+from .clock import SimClock
+
+log = logging.getLogger("hallcall.sim")
+
+CLOSE_TIMEOUT_SECONDS = 30.0  # real seconds for the clerks to finish their last visitors
+
+# A kiosk the demo puts on screen: takes an arrival and says whether it took it (a kiosk
+# still busy with the last visitor's ticket does not; the visitor uses another kiosk).
+ScreenKiosk = Callable[[plan.Arrival], bool]
+
+
+@dataclass
+class Settings:
+    config: HallConfig
+    url: str
+    password: str  # every simulated clerk's
+    seed: int
+    start: float  # the first arrivals (epoch seconds, hall time)
+    arrivals_end: float
+    end: float  # the clerks stop calling by then at the latest
+    profile: plan.Profile = field(default_factory=plan.Profile)
+    supervisor: tuple[str, str] | None = None  # name, password: the guide desk that cancels
+    counters: set[int] | None = None  # counters to staff (default: every staffed one)
+    screen_kiosks: dict[str, ScreenKiosk] = field(default_factory=dict)
+    screen_desks: dict[int, Desk] = field(default_factory=dict)  # counters someone else's desk drives
+
+
+@dataclass
+class Report:
+    """The day as the simulator saw it (the server's own figures are in figures.py)."""
+
+    planned: int = 0
+    issued: int = 0
+    on_screen_kiosks: int = 0  # arrivals handed to a kiosk on screen
+    refused: Counter[str] = field(default_factory=Counter)
+    lost: int = 0  # issue requests that got no answer (a connection lost)
+    cancels: int = 0
+    clerks: Tally = field(default_factory=Tally)
+    numbers: list[str] = field(default_factory=list)  # issued by the simulator's kiosks
+    day: str = ""
+
+
+class ClientDesk:
+    """A clerk's desk over its own websocket connection."""
+
+    def __init__(self, client: HallClient) -> None:
+        self.client = client
+
+    async def act(self, kind: str, **fields: Any) -> dict[str, Any]:
+        try:
+            return await self.client.call(kind, **fields)
+        except (ConnectionError, TimeoutError) as exc:
+            return {"type": "error", "code": "no_answer", "message": str(exc)}
+
+
+class Simulation:
+    def __init__(self, settings: Settings) -> None:
+        self.s = settings
+        self.clock = SimClock()
+        self.report = Report()
+        self.waiting: dict[str, int] = {}
+        self.work_arrived: list[asyncio.Event] = []
+        self.clients: list[HallClient] = []
+        self.kiosks: dict[str, HallClient] = {}
+        self.guide_desk: HallClient | None = None
+        self.clerks: list[Clerk] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.done = asyncio.Event()
+
+    def visitor(self, number: str, service: str, transfers: int) -> plan.Visitor:
+        return plan.visitor(self.s.config, self.s.profile, self.s.seed, number, service, transfers)
+
+    async def run(self) -> Report:
+        try:
+            await self._open()
+            arrivals = plan.plan_arrivals(self.s.config, self.s.profile, self.s.seed, self.s.start, self.s.arrivals_end)
+            self.report.planned = len(arrivals)
+            clerk_tasks = [asyncio.create_task(c.run(), name=f"clerk-{c.counter}") for c in self.clerks]
+            for arrival in arrivals:
+                await self.clock.sleep_until(arrival.at)
+                self._arrive(arrival)
+            while self.clock.now() < self.s.end and any(self.waiting.values()):
+                await self.clock.sleep(60)
+            await self._close(clerk_tasks)
+        finally:
+            for client in self.clients:
+                await client.close()
+            self.done.set()
+        return self.report
+
+    async def _open(self) -> None:
+        cfg = self.s.config
+        for device in cfg.devices.kiosks:
+            client = await self._connect("kiosk", token=device.token, device=device.name)
+            self.kiosks[device.name] = client
+        if not self.kiosks:
+            raise ValueError("the hall config has no kiosks for the visitors to use")
+        first = next(iter(self.kiosks.values()))
+        assert first.snapshot is not None
+        self.clock.sync(first.snapshot)
+        self.report.day = first.snapshot.get("day", "")
+        self._on_queue(first.snapshot.get("services", []))
+        first.listeners.append(self._on_message)
+        if self.s.supervisor is not None:
+            name, password = self.s.supervisor
+            self.guide_desk = await self._connect("supervisor", clerk=name, password=password)
+        reason = _break_reason(cfg)
+        for counter in cfg.counters:
+            if not self._staffs(counter.number, counter.staffed):
+                continue
+            desk = self.s.screen_desks.get(counter.number)
+            if desk is None:
+                name = next(iter((*counter.clerks, *counter.backups)), None)
+                if name is None:
+                    log.info("counter %d names no clerk; the simulator leaves it empty", counter.number)
+                    continue
+                client = await self._connect("counter", counter=counter.number, clerk=name, password=self.s.password)
+                desk = ClientDesk(client)
+            self.clerks.append(self._clerk(counter.number, counter.services, desk, reason))
+
+    def _staffs(self, number: int, staffed: bool) -> bool:
+        if number in self.s.screen_desks:
+            return True
+        return number in self.s.counters if self.s.counters is not None else staffed
+
+    def _clerk(self, number: int, services: list[str], desk: Desk, reason: str) -> Clerk:
+        work = asyncio.Event()
+        self.work_arrived.append(work)
+        wanted = set(services)
+
+        def has_work() -> bool:
+            return any(n for sid, n in self.waiting.items() if not wanted or sid in wanted)
+
+        rest = plan.clerk_break(self.s.seed, number, self.s.profile, self.s.start, self.s.arrivals_end)
+        return Clerk(
+            number,
+            desk,
+            self.clock,
+            visitor=self.visitor,
+            has_work=has_work,
+            work_arrived=work,
+            rest=rest,
+            break_reason=reason,
+        )
+
+    async def _connect(self, role: str, **hello: Any) -> HallClient:
+        client = HallClient(self.s.url)
+        await client.connect()
+        self.clients.append(client)
+        await client.hello(role, **hello)
+        return client
+
+    def _on_message(self, message: dict[str, Any]) -> None:
+        if message.get("type") == "event" and message.get("topic") == "queue":
+            self._on_queue(message["data"]["services"])
+
+    def _on_queue(self, services: list[dict[str, Any]]) -> None:
+        self.waiting = {s["service"]: int(s.get("waiting", 0)) for s in services}
+        for event in self.work_arrived:
+            event.set()
+
+    def _arrive(self, arrival: plan.Arrival) -> None:
+        screen = self.s.screen_kiosks.get(arrival.kiosk)
+        if screen is not None and arrival.priority == "normal" and screen(arrival):
+            self.report.on_screen_kiosks += 1
+            return
+        client = self.kiosks.get(arrival.kiosk) or next(iter(self.kiosks.values()))
+        self._spawn(self._issue(client, arrival))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _issue(self, client: HallClient, arrival: plan.Arrival) -> None:
+        fields: dict[str, Any] = {"service": arrival.service}
+        if arrival.priority != "normal":
+            fields["priority"] = arrival.priority
+        try:
+            answer = await client.call("issue", **fields)
+        except (ConnectionError, TimeoutError):
+            self.report.lost += 1
+            return
+        if answer.get("type") == "error":
+            self.report.refused[answer.get("code", "?")] += 1
+            return
+        ticket = answer["data"]["ticket"]
+        self.report.issued += 1
+        self.report.numbers.append(ticket["number"])
+        leaves = self.visitor(ticket["number"], ticket["service"], 0).leaves_after_seconds
+        if leaves is not None and self.guide_desk is not None:
+            self._spawn(self._leave(ticket["number"], self.clock.now() + leaves))
+
+    async def _leave(self, number: str, at: float) -> None:
+        """A visitor tired of waiting tells the guide desk, which cancels the ticket (if it has
+        not been called meanwhile: then the server refuses, and that is as it should be)."""
+        await self.clock.sleep_until(min(at, self.s.end))
+        if self.guide_desk is None or self.done.is_set():
+            return
+        with contextlib.suppress(ConnectionError, TimeoutError):
+            answer = await self.guide_desk.call("cancel", number=number, reason="visitor left")
+            if answer.get("type") == "result":
+                self.report.cancels += 1
+
+    async def _close(self, clerk_tasks: list[asyncio.Task[None]]) -> None:
+        for clerk in self.clerks:
+            clerk.closing = True
+            for event in self.work_arrived:
+                event.set()
+        done, pending = await asyncio.wait(clerk_tasks, timeout=CLOSE_TIMEOUT_SECONDS)
+        for task in pending:
+            task.cancel()
+        for task in done:
+            if task.exception() is not None:
+                log.error("a clerk stopped with an error", exc_info=task.exception())
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for clerk in self.clerks:
+            self.report.clerks.merge(clerk.tally)
+            if isinstance(clerk.desk, ClientDesk):
+                await clerk.desk.act("sign_out")
+
+
+def _break_reason(config: HallConfig) -> str:
+    reasons = config.counter_program.pause_reasons
+    return reasons[0].zh if reasons else "break"
+
+
+async def simulate(settings: Settings) -> Report:
+    """Run one simulated span of a day; see the module's docstring."""
+    return await Simulation(settings).run()

@@ -1,0 +1,40 @@
+"""Clerk accounts made in bulk: every clerk a hall config names, with one starting password.
+
+``hallcall admin seed-clerks`` uses it to set up a new hall, and the demo to sign its clerks
+in; each clerk then sets a password of their own with ``admin set-password``.
+"""
+
+from __future__ import annotations
+
+from hallcall.config import HallConfig
+
+from . import auth
+from .storage import Storage
+
+
+def configured_clerks(config: HallConfig) -> list[str]:
+    """Every clerk name the counters list, A and B roles, sorted."""
+    return sorted({name for c in config.counters for name in (*c.clerks, *c.backups)})
+
+
+def missing_clerks(config: HallConfig, storage: Storage) -> list[str]:
+    return [name for name in configured_clerks(config) if storage.clerk(name) is None]
+
+
+def seed_clerks(config: HallConfig, storage: Storage, password: str) -> list[str]:
+    """Add the configured clerks that have no account; returns their names.
+
+    ValueError when the password is too short.  The password is hashed once for all of them:
+    Argon2 is slow on purpose, and a hall of forty clerks should not wait forty times.
+    """
+    missing = missing_clerks(config, storage)
+    if missing:
+        digest = auth.hash_password(password)
+        for name in missing:
+            storage.save_clerk(name, digest, role="clerk")
+    return missing
+
+
+def add_supervisor(storage: Storage, name: str, password: str) -> None:
+    """A supervisor account (may watch the hall, cancel tickets, set the notice)."""
+    storage.save_clerk(name, auth.hash_password(password), role="supervisor")
