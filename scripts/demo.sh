@@ -1,15 +1,11 @@
 #!/usr/bin/env bash
-# Sets everything up, then runs the demo hall: the queue server with assets/demo-hall.toml in a
-# fresh data folder, every clerk of the demo hall signed up with the password "demo1234", and a
-# supervisor "supervisor" with the same password.  Ctrl-C stops it.
+# Sets everything up, then runs the demo hall (hallcall demo).
+# On a desktop: the server, a kiosk, two counters with their clerks signed in and the hall
+# display, in windows; close them all or press Ctrl-C to stop.
+# With no screen (or with --headless): a simulated hall morning, written to a folder whose name
+# it prints at the end (screenshots, printed tickets, announcements, the morning's figures).
+# Extra arguments go to hallcall demo, e.g.  bash scripts/demo.sh --headless --seed 7
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
-data=$(mktemp -d -t hallcall-demo-XXXXXX)
-config=assets/demo-hall.toml
-hc=.venv/bin/hallcall
-echo demo1234 | "$hc" admin --config "$config" --data "$data" seed-clerks --password-stdin
-echo demo1234 | "$hc" admin --config "$config" --data "$data" add-clerk supervisor --supervisor --password-stdin
-echo "data folder: $data"
-echo "health: http://127.0.0.1:${PORT:-8765}/healthz   metrics: http://127.0.0.1:${PORT:-8765}/metrics"
-exec "$hc" server --config "$config" --data "$data" --port "${PORT:-8765}" --ignore-hours
+exec .venv/bin/hallcall demo "$@"

@@ -9,9 +9,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Debian packages: fonts-wqy-microhei (Chinese glyphs on screens and printed previews),
 # espeak-ng (the voice), sox + alsa-utils (measuring and playing WAVs), and the shared
-# libraries PySide6 loads even offscreen.
+# libraries PySide6 loads even offscreen, and those its X11 (xcb) platform needs to open windows
+# on a desktop (the demo).
 APT_PACKAGES=(fonts-wqy-microhei fonts-dejavu-core espeak-ng sox alsa-utils libegl1 libgl1 libxkbcommon0 libfontconfig1
-  libglib2.0-0 libdbus-1-3 fontconfig)
+  libglib2.0-0 libdbus-1-3 fontconfig
+  libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-randr0
+  libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0)
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for pkg in "${APT_PACKAGES[@]}"; do

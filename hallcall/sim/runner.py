@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,19 +68,24 @@ class Report:
     clerks: Tally = field(default_factory=Tally)
     numbers: list[str] = field(default_factory=list)  # issued by the simulator's kiosks
     day: str = ""
+    answer_ms: list[float] = field(default_factory=list)  # request to answer, the simulator's own requests
 
 
 class ClientDesk:
-    """A clerk's desk over its own websocket connection."""
+    """A clerk's desk over its own websocket connection; it times each answer into ``timings``."""
 
-    def __init__(self, client: HallClient) -> None:
+    def __init__(self, client: HallClient, timings: list[float]) -> None:
         self.client = client
+        self.timings = timings
 
     async def act(self, kind: str, **fields: Any) -> dict[str, Any]:
+        began = time.perf_counter()
         try:
-            return await self.client.call(kind, **fields)
+            answer = await self.client.call(kind, **fields)
         except (ConnectionError, TimeoutError) as exc:
             return {"type": "error", "code": "no_answer", "message": str(exc)}
+        self.timings.append((time.perf_counter() - began) * 1000)
+        return answer
 
 
 class Simulation:
@@ -144,7 +150,7 @@ class Simulation:
                     log.info("counter %d names no clerk; the simulator leaves it empty", counter.number)
                     continue
                 client = await self._connect("counter", counter=counter.number, clerk=name, password=self.s.password)
-                desk = ClientDesk(client)
+                desk = ClientDesk(client, self.report.answer_ms)
             self.clerks.append(self._clerk(counter.number, counter.services, desk, reason))
 
     def _staffs(self, number: int, staffed: bool) -> bool:
@@ -205,11 +211,13 @@ class Simulation:
         fields: dict[str, Any] = {"service": arrival.service}
         if arrival.priority != "normal":
             fields["priority"] = arrival.priority
+        began = time.perf_counter()
         try:
             answer = await client.call("issue", **fields)
         except (ConnectionError, TimeoutError):
             self.report.lost += 1
             return
+        self.report.answer_ms.append((time.perf_counter() - began) * 1000)
         if answer.get("type") == "error":
             self.report.refused[answer.get("code", "?")] += 1
             return

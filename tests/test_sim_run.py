@@ -1,0 +1,274 @@
+"""hallcall.sim.runner played against a real ``hallcall server`` child process.
+
+Each run is a short stretch of a Monday (half an hour of arrivals or so) on a simulated clock at
+600 times real time, a few seconds of real time.  Afterwards the hall's database says what the
+server recorded, and it must agree with what the simulator says it did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import PASSWORD, SUPERVISOR, TEST_HALL, seed_clerks
+from hallcall import config as hall_config
+from hallcall.client import HallClient
+from hallcall.config import HallConfig
+from hallcall.demo import hall as demo_hall
+from hallcall.sim import plan, runner
+from hallcall.sim.figures import Figures, read_figures
+from server.app import database_path
+from server.child import start_server
+from server.storage import Storage
+
+MONDAY = dt.date(2026, 11, 23)
+SPEED = 600.0  # ten simulated minutes a real second
+ENDED = {"done", "no_show", "cancelled", "waiting"}
+
+
+def at(config: HallConfig, hhmm: str) -> float:
+    h, m = (int(x) for x in hhmm.split(":"))
+    return dt.datetime(MONDAY.year, MONDAY.month, MONDAY.day, h, m, tzinfo=config.tz).timestamp()
+
+
+@dataclass
+class Hall:
+    """A hall config, its data folder with clerks signed up, and how to sign in there."""
+
+    config_path: Path
+    config: HallConfig
+    data: Path
+    database: Path
+    password: str
+    supervisor: str
+
+
+def demo(data: Path) -> Hall:
+    config = demo_hall.load()
+    database = demo_hall.prepare(config, data)
+    return Hall(demo_hall.DEMO_CONFIG, config, data, database, demo_hall.PASSWORD, demo_hall.SUPERVISOR)
+
+
+def small_hall(data: Path) -> Hall:
+    database = database_path(TEST_HALL, data)
+    storage = Storage(database)
+    try:
+        seed_clerks(storage)
+    finally:
+        storage.close()
+    return Hall(TEST_HALL, hall_config.load(TEST_HALL), data, database, PASSWORD, SUPERVISOR)
+
+
+
+@dataclass
+class Run:
+    """One simulated stretch: what the simulator reported and what the server recorded."""
+
+    arrivals: list[plan.Arrival]
+    report: runner.Report
+    figures: Figures
+    tickets: list[dict[str, Any]]
+    sessions: list[dict[str, Any]]
+    pauses: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    counters: list[dict[str, Any]]  # the counters in a supervisor's snapshot after the run
+
+
+async def play(
+    hall: Hall,
+    *,
+    clock_start: str,
+    start: str,
+    arrivals_end: str,
+    end: str,
+    seed: int,
+    profile: plan.Profile,
+    guide_desk: bool = True,
+) -> Run:
+    """Start the hall's server on a simulated clock, run the simulator, stop the server (always)
+    and read back what it stored."""
+    config = hall.config
+    clock = ("--clock-start", f"{MONDAY.isoformat()}T{clock_start}", "--clock-speed", str(SPEED))
+    server = await asyncio.to_thread(start_server, hall.config_path, hall.data, options=clock)
+    try:
+        settings = runner.Settings(
+            config,
+            server.url,
+            hall.password,
+            seed,
+            at(config, start),
+            at(config, arrivals_end),
+            at(config, end),
+            profile=profile,
+            supervisor=(hall.supervisor, hall.password) if guide_desk else None,
+        )
+        report = await asyncio.wait_for(runner.simulate(settings), 90)
+        watcher = HallClient(server.url)
+        await watcher.connect()
+        try:
+            await watcher.hello("supervisor", clerk=hall.supervisor, password=hall.password)
+            assert watcher.snapshot is not None
+            counters = watcher.snapshot["counters"]
+        finally:
+            await watcher.close()
+    finally:
+        await asyncio.to_thread(server.stop)
+    assert server.proc.returncode == 0, server.log.read_text(errors="replace")[-3000:]
+    conn = sqlite3.connect(f"file:{hall.database}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        tickets = [dict(r) for r in conn.execute("SELECT * FROM tickets WHERE day = ?", (report.day,))]
+        sessions = [dict(r) for r in conn.execute("SELECT * FROM counter_sessions")]
+        pauses = [dict(r) for r in conn.execute("SELECT * FROM pauses")]
+        events = [dict(r) for r in conn.execute("SELECT * FROM events WHERE day = ?", (report.day,))]
+    finally:
+        conn.close()
+    arrivals = plan.plan_arrivals(config, profile, seed, at(config, start), at(config, arrivals_end))
+    figures = read_figures(hall.database, config, report.day)
+    return Run(arrivals, report, figures, tickets, sessions, pauses, events, counters)
+
+
+def check_books(run: Run) -> None:
+    """What holds after every run: the figures add up and agree with the simulator, every
+    ticket ended somewhere final or waiting, and the clerks signed out."""
+    report, figures, total = run.report, run.figures, run.figures.total()
+    assert report.day == MONDAY.isoformat()
+    assert report.planned == len(run.arrivals)
+    assert report.lost == 0
+    assert report.issued + sum(report.refused.values()) == report.planned
+    assert report.clerks.refusals == 0
+
+    assert figures.adds_up()
+    assert total.other == 0
+    assert total.issued == report.issued == len(run.tickets)
+    assert sorted(t["number"] for t in run.tickets) == sorted(report.numbers)
+    assert total.no_show == report.clerks.no_shows
+    assert total.cancelled == report.cancels
+    assert total.transferred == report.clerks.transfers
+    assert total.served == report.clerks.finishes
+    assert {t["state"] for t in run.tickets} <= ENDED
+    assert Counter(t["state"] for t in run.tickets) == +Counter(
+        {"done": total.served, "no_show": total.no_show, "cancelled": total.cancelled, "waiting": total.waiting}
+    )
+
+    assert run.sessions, "no clerk signed in"
+    assert all(s["signed_out_at"] is not None for s in run.sessions)
+    assert {s["end_reason"] for s in run.sessions} == {"signed out"}
+    assert all(c["clerk"] is None and c["current"] is None for c in run.counters)
+    assert len(run.pauses) == report.clerks.breaks
+    assert all(p["ended_at"] is not None for p in run.pauses)
+
+
+@pytest.mark.timeout(120)
+async def test_a_busy_morning_adds_up_and_agrees_with_the_simulator(tmp_path: Path) -> None:
+    hall = demo(tmp_path)
+    profile = plan.Profile(load=1.6, no_show_share=0.3, transfer_share=0.3, cancel_share=0.3)
+    run = await play(
+        hall, clock_start="09:20", start="09:25", arrivals_end="10:00", end="10:10", seed=2026, profile=profile
+    )
+    check_books(run)
+    report, total = run.report, run.figures.total()
+    assert report.refused == Counter()  # every service issues in the morning
+    assert total.issued > 40
+    # every path really happened
+    assert total.served > 0
+    assert total.no_show > 0
+    assert total.cancelled > 0
+    assert total.transferred > 0
+    assert report.clerks.breaks > 0
+    # a staffed counter each, with its own first (A) clerk, signed in once and out once
+    staffed = {c.number: c.clerks[0] for c in hall.config.counters if c.staffed}
+    assert {s["counter"]: s["clerk"] for s in run.sessions} == staffed
+    assert len(run.sessions) == len(staffed)
+    # the guide desk cancelled, as the supervisor, for visitors who left
+    cancels = [e for e in run.events if e["action"] == "cancel"]
+    assert len(cancels) == total.cancelled
+    assert {(e["clerk"], e["reason"]) for e in cancels} == {(hall.supervisor, "visitor left")}
+    # a transferred ticket keeps its number and now belongs to another service
+    by_prefix = {s.prefix: s.id for s in hall.config.services}
+    for t in run.tickets:
+        issued_for = by_prefix[t["number"].rstrip("0123456789")]
+        assert t["transfers"] in (0, 1)
+        assert (t["service"] != issued_for) == (t["transfers"] == 1), t
+    # green tickets only for services that take them
+    allowed = {s.id for s in hall.config.services if s.priority_allowed}
+    assert all(by_prefix[t["number"].rstrip("0123456789")] in allowed for t in run.tickets if t["priority"] > 0)
+
+
+@pytest.mark.timeout(120)
+async def test_arrivals_after_issuing_hours_are_refused_as_service_closed(tmp_path: Path) -> None:
+    """The demo hall stops issuing at 12:00 for everything but certificate pick-up."""
+    hall = demo(tmp_path)
+    profile = plan.Profile(load=2.0)
+    run = await play(
+        hall, clock_start="11:30", start="11:35", arrivals_end="12:15", end="12:20", seed=5, profile=profile
+    )
+    check_books(run)
+    noon = at(hall.config, "12:00")
+    closing = [a for a in run.arrivals if a.service != "pickup" and a.at >= noon]
+    assert len(closing) > 5, "the seed should bring visitors after noon"
+    # The simulator's clock follows the server's; allow a simulated half minute around noon.
+    surely = sum(1 for a in closing if a.at >= noon + 30)
+    maybe = sum(1 for a in run.arrivals if a.service != "pickup" and a.at >= noon - 30)
+    assert set(run.report.refused) == {"service_closed"}
+    assert surely <= run.report.refused["service_closed"] <= maybe
+    for t in run.tickets:
+        if t["issued_at"] >= noon:
+            assert t["number"].startswith("L"), t  # only pick-up issues over lunch
+    after_noon = [a for a in run.arrivals if a.service == "pickup" and a.at >= noon + 30]
+    assert after_noon, "the seed should bring pick-ups after noon"
+    assert sum(1 for t in run.tickets if t["issued_at"] >= noon) >= len(after_noon)
+
+
+@pytest.mark.timeout(120)
+async def test_the_test_hall_refuses_tickets_past_the_daily_cap(tmp_path: Path) -> None:
+    """In the test hall only counter 4 (social) has a named clerk; tax stops at 5 tickets a day."""
+    hall = small_hall(tmp_path)
+    profile = plan.Profile(load=4.0, mix={"social": 1.0, "tax": 2.0, "consult": 0.0}, transfer_share=0.0)
+    run = await play(
+        hall, clock_start="09:20", start="09:25", arrivals_end="09:55", end="10:05", seed=3, profile=profile
+    )
+    check_books(run)
+    tax = [a for a in run.arrivals if a.service == "tax"]
+    assert len(tax) > 5
+    assert run.report.refused == Counter({"daily_cap_reached": len(tax) - 5})
+    taxed = sorted(t["number"] for t in run.tickets if t["service"] == "tax")
+    assert taxed == ["B001", "B002", "B003", "B004", "B005"]
+    # nobody in the simulator staffs the tax counter: those tickets are still waiting
+    assert all(t["state"] == "waiting" for t in run.tickets if t["service"] == "tax")
+    assert {(s["counter"], s["clerk"]) for s in run.sessions} == {(4, "ann")}
+    assert run.figures.total().served > 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="runner.Simulation.run: after the last arrival it checks its own `waiting` view, which the "
+    "new ticket has not reached yet (the issue request was only spawned); with nobody waiting it "
+    "closes at once, and _close cancels the pending _issue task, so the ticket the server issued is "
+    "missing from report.issued and is left waiting although `end` is half an hour away",
+)
+@pytest.mark.timeout(120)
+async def test_a_visitor_who_comes_to_an_empty_hall_is_counted_and_served(tmp_path: Path) -> None:
+    hall = small_hall(tmp_path)
+    profile = plan.Profile(
+        load=0.3,
+        mix={"social": 1.0, "tax": 0.0, "consult": 0.0},
+        no_show_share=0.0,
+        transfer_share=0.0,
+        cancel_share=0.0,
+        break_minutes=(0.0, 0.0),
+    )
+    run = await play(
+        hall, clock_start="09:25", start="09:30", arrivals_end="10:00", end="10:30", seed=3, profile=profile
+    )
+    assert len(run.arrivals) == 1  # at 09:43, into an empty hall, with counter 4 idle
+    assert len(run.tickets) == 1
+    assert run.report.issued == 1
+    assert run.figures.total().served == 1
