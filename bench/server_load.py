@@ -72,6 +72,8 @@ from typing import Any
 import psutil
 
 from hallcall.client import HallClient
+from server.child import ServerChild, ServerDidNotStart
+from server.child import start_server as start_child
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-pass-1234"
@@ -192,17 +194,21 @@ def clerk_name(number: int) -> str:
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class ServerProcess:
-    proc: subprocess.Popen[bytes]
-    port: int
-    log: Path
+    """The server child (server/child.py) with what this bench reads off it."""
+
+    child: ServerChild
     ps: psutil.Process = field(init=False)
 
     def __post_init__(self) -> None:
-        self.ps = psutil.Process(self.proc.pid)
+        self.ps = psutil.Process(self.child.proc.pid)
+
+    @property
+    def proc(self) -> subprocess.Popen[bytes]:
+        return self.child.proc
 
     @property
     def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
+        return self.child.url
 
     def rss(self) -> int:
         return self.ps.memory_info().rss
@@ -216,7 +222,7 @@ class ServerProcess:
         """The server's own request-latency histogram from /metrics: type → {upper bound: count}."""
         import urllib.request
 
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=10) as answer:
+        with urllib.request.urlopen(f"{self.child.http_url}/metrics", timeout=10) as answer:
             text = answer.read().decode()
         found: dict[str, dict[float, float]] = {}
         for m in re.finditer(rf"^{metric}_bucket{{([^}}]*)}} ([0-9.e+-]+)$", text, re.M):
@@ -225,34 +231,18 @@ class ServerProcess:
         return found
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)  # a profiled server writes its profile on the way out
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        self.child.stop()  # a profiled server writes its profile on the way out
 
 
 def start_server(hall: Hall, profile: Path | None) -> ServerProcess:
-    cmd = [sys.executable]
-    if profile is not None:
-        cmd += ["-m", "cProfile", "-o", str(profile)]
-    cmd += ["-m", "hallcall.cli", "server", "--config", str(hall.config), "--data", str(hall.data)]
-    cmd += ["--host", "127.0.0.1", "--port", "0", "--ignore-hours"]
-    log = hall.data.parent / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and proc.poll() is None:
-        m = re.search(r"listening on ws://[\d.]+:(\d+)", log.read_text(errors="replace"))
-        if m:
-            return ServerProcess(proc, int(m.group(1)), log)
-        time.sleep(0.05)
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait(5)
-    raise SystemExit("server_load: the server did not start:\n" + log.read_text(errors="replace"))
+    python = ("-m", "cProfile", "-o", str(profile)) if profile is not None else ()
+    try:
+        child = start_child(
+            hall.config, hall.data, options=("--ignore-hours",), log=hall.data.parent / "server.log", python=python
+        )
+    except ServerDidNotStart as exc:
+        raise SystemExit(f"server_load: {exc}") from None
+    return ServerProcess(child)
 
 
 class Sampler:

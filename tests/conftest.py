@@ -11,9 +11,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
-import re
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
@@ -27,6 +24,7 @@ from hallcall import config as hall_config
 from hallcall.client import HallClient
 from server import auth
 from server.app import HallServer, database_path
+from server.child import ServerChild, start_server
 from server.clock import Clock
 from server.storage import Storage
 
@@ -232,35 +230,12 @@ def collect(client: HallClient) -> list[dict[str, Any]]:
     return seen
 
 
-@dataclass
-class ServerProcess:
-    data: Path
-    port: int
-    proc: subprocess.Popen[str]
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
+ServerProcess = ServerChild  # the tests' name for a server child process
 
 
-def start_server_process(data: Path, port: int = 0, extra: tuple[str, ...] = ()) -> ServerProcess:
-    """``hallcall server`` as a child process logging to data/server.log; returns once it listens."""
-    cmd = [sys.executable, "-m", "hallcall.cli", "server", "--config", str(TEST_HALL), "--data", str(data)]
-    cmd += ["--port", str(port), *extra]
-    log = data / "server.log"
-    with log.open("a") as out:
-        offset = out.tell()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and proc.poll() is None:
-        with log.open() as f:
-            f.seek(offset)
-            m = re.search(r"listening on ws://[\d.]+:(\d+)", f.read())
-        if m:
-            return ServerProcess(data, int(m.group(1)), proc)
-        time.sleep(0.05)
-    proc.kill()
-    raise AssertionError("server did not start:\n" + log.read_text()[offset:])
+def start_server_process(data: Path, port: int = 0, extra: tuple[str, ...] = ()) -> ServerChild:
+    """``hallcall server`` for the test hall as a child process logging to data/server.log."""
+    return start_server(TEST_HALL, data, port=port, options=extra, wait_seconds=20)
 
 
 @pytest.fixture
