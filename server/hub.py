@@ -87,7 +87,7 @@ class Hub:
         self.recent_calls: deque[dict[str, Any]] = deque(maxlen=20)
         self.devices: dict[str, dict[str, Any]] = storage.device_statuses()
         self.configured_notice: dict[str, str] = msgspec.to_builtins(config.display.notice)
-        self.notice: dict[str, str] = storage.last_notice() or self.configured_notice
+        self.notice = self._shown_notice(storage.last_notice())
         self.warnings: dict[str, dict[str, Any]] = storage.open_warnings()
         self._answers: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._inflight: dict[tuple[str, str], asyncio.Future[bytes]] = {}
@@ -192,6 +192,13 @@ class Hub:
         self.clients.discard(client)
         self.by_role[client.role].discard(client)
 
+    def _shown_notice(self, set_by_supervisor: dict[str, str] | None) -> dict[str, str]:
+        """The notice the displays show: the supervisor's, unless none was set or it was
+        cleared; then the config's as it is now, so an edit to the config shows after a restart."""
+        if set_by_supervisor and (set_by_supervisor.get("zh") or set_by_supervisor.get("en")):
+            return dict(set_by_supervisor)
+        return self.configured_notice
+
     def publish(self, topic: str, name: str, data: dict[str, Any], targets: list[Client]) -> None:
         self.seq += 1
         if targets:
@@ -227,7 +234,7 @@ class Hub:
             if supervisors:
                 self.publish("journal", change.action, self.views.journal(change), supervisors)
             if change.action == "notice":
-                self.notice = dict(change.detail)
+                self.notice = self._shown_notice(change.detail)
                 self.publish("notice", "notice", self.notice, [*self.by_role["display"], *supervisors])
             if change.action.startswith("device_"):
                 status = device_status(change.action, change.reason, change.detail, change.at)
@@ -356,10 +363,9 @@ class Hub:
             detail = {"device": client.name, "role": client.role}
             return {}, [Journal(now, f"device_{r.state}", reason=r.detail, detail=detail)]
         if isinstance(r, p.Notice):
-            text = {"zh": r.zh, "en": r.en}
-            if not (r.zh or r.en):
-                text = self.configured_notice
-            return {"notice": text}, [Journal(now, "notice", clerk=client.name, reason=r.zh or r.en, detail=text)]
+            text = {"zh": r.zh, "en": r.en}  # journaled as sent: both empty = "the configured one"
+            journal = Journal(now, "notice", clerk=client.name, reason=r.zh or r.en, detail=text)
+            return {"notice": self._shown_notice(text)}, [journal]
         if isinstance(r, p.ForceSignOut):
             reason = r.reason or f"signed out by supervisor {client.name}"
             return {}, s.sign_out(r.counter, now, reason, force=True)

@@ -18,11 +18,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import KIOSK, PASSWORD, ROOT, TEST_HALL, ServerProcess
+from conftest import KIOSK, PASSWORD, ROOT, TEST_HALL, ServerProcess, config_with
 
 from hallcall import protocol as p
 from hallcall.client import HallClient
 from server.app import database_path
+from server.clock import Clock
+from server.domain.model import Journal
+from server.hub import Hub
+from server.storage import Storage
 
 
 async def _connect(sp: ServerProcess, role: str, **hello: Any) -> tuple[HallClient, dict[str, Any]]:
@@ -252,3 +256,22 @@ async def test_device_faults_and_the_notice_survive_a_restart(server_process: Ca
     assert devices[KIOSK["device"]]["role"] == "kiosk"
     assert sup.snapshot["notice"] == {"zh": "系统维护", "en": "Maintenance"}
     await sup.close()
+
+
+def test_a_cleared_notice_follows_the_config_after_a_restart(tmp_path: Path) -> None:
+    """A supervisor who clears the notice hands the line back to the config: an edit to
+    ``[display] notice`` made later shows after the restart, not the text of the day it was cleared."""
+    storage = Storage(tmp_path / "hall.sqlite3")
+    try:
+        set_then_cleared = [
+            Journal(1.0, "notice", clerk="sue", reason="系统维护", detail={"zh": "系统维护", "en": "Maintenance"}),
+            Journal(2.0, "notice", clerk="sue", reason="", detail={"zh": "", "en": ""}),
+        ]
+        storage.begin()
+        storage.apply(set_then_cleared, "2026-11-23")
+        storage.commit()
+        notice = '\n[display]\nnotice = { zh = "新通知", en = "New notice" }\n'
+        edited = config_with(tmp_path, "[server]\n", notice + "\n[server]\n")
+        assert Hub(edited, storage, Clock()).notice == {"zh": "新通知", "en": "New notice"}
+    finally:
+        storage.close()
