@@ -63,8 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     day = hall.next_working_monday(dt.date.today())
 
     def at(text: str) -> float:
-        h, m = (int(x) for x in text.split(":"))
-        return dt.datetime(day.year, day.month, day.day, h, m, tzinfo=config.tz).timestamp()
+        return hall.moment(config, day, text)
 
     # The clock starts well before opening, so the idle measurement ends before the first visitor.
     opening = dt.datetime.fromtimestamp(at("08:25") - args.idle * args.speed - 120, config.tz)

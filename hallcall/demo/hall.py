@@ -40,3 +40,9 @@ def start(data: Path, *, port: int = 0, options: tuple[str, ...] = ()) -> Server
 def next_working_monday(today: dt.date) -> dt.date:
     """The coming Monday (today, if it is one): every demo service issues on Mondays."""
     return today + dt.timedelta(days=(7 - today.weekday()) % 7)
+
+
+def moment(config: hall_config.HallConfig, day: dt.date, hhmm: str) -> float:
+    """A local time of day in the hall ("08:30") on ``day``, as epoch seconds."""
+    h, m = (int(x) for x in hhmm.split(":"))
+    return dt.datetime(day.year, day.month, day.day, h, m, tzinfo=config.tz).timestamp()

@@ -65,8 +65,7 @@ def run(options: Options) -> int:
     day = hall.next_working_monday(dt.date.today())
 
     def at(text: str) -> float:
-        h, m = (int(x) for x in text.split(":"))
-        return dt.datetime(day.year, day.month, day.day, h, m, tzinfo=config.tz).timestamp()
+        return hall.moment(config, day, text)
 
     started = time.monotonic()
     clock = ("--clock-start", f"{day.isoformat()}T{CLOCK_START}", "--clock-speed", str(options.speed))
