@@ -20,7 +20,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from hallcall.config import HallConfig, Service
+from hallcall.config import WEEKDAYS, HallConfig, Service
 
 # Relative arrival rate by local time of day (hours), linear between the points.
 DAY_SHAPE: tuple[tuple[float, float], ...] = (
@@ -41,6 +41,9 @@ DAY_SHAPE: tuple[tuple[float, float], ...] = (
     (17.5, 0.1),
     (18.0, 0.0),
 )
+
+
+DOOR_MINUTES = 3.0  # those waiting at the door take their tickets within this after opening
 
 
 def shape_at(hour: float) -> float:
@@ -150,13 +153,15 @@ def expected_arrivals(config: HallConfig, profile: Profile, start: float, end: f
 
 
 def _open_minutes(config: HallConfig, start: float, end: float) -> float:
-    """Minutes of the hall's opening hours between two instants (sampled per minute)."""
+    """Minutes of the hall's opening hours between two instants (sampled per minute); a day
+    that is not one of ``open_days`` has none."""
     spans = [_span(text) for text in config.hall.opening_hours]
     minutes = 0
     t = start
     while t < end:
-        h = local_hour(t, config.tz)
-        minutes += any(a <= h < b for a, b in spans)
+        moment = dt.datetime.fromtimestamp(t, config.tz)
+        h = moment.hour + moment.minute / 60 + moment.second / 3600
+        minutes += WEEKDAYS[moment.weekday()] in config.hall.open_days and any(a <= h < b for a, b in spans)
         t += 60
     return float(minutes)
 
@@ -175,8 +180,10 @@ def plan_arrivals(config: HallConfig, profile: Profile, seed: int, start: float,
     """The visitors who come to the kiosks between ``start`` and ``end``, in order.
 
     A non-homogeneous Poisson process drawn by thinning: candidates at the peak rate, each kept
-    with probability rate(t)/peak.  Visitors come whether or not their service is issuing at
-    that moment; the server's refusal (``service_closed``) is part of the day.
+    with probability rate(t)/peak.  Those who come before the hall opens wait at the door and
+    take their tickets in the first minutes after opening.  Otherwise visitors come whether or
+    not their service is issuing at that moment; the server's refusal (``service_closed``, over
+    lunch) is part of the day.
     """
     rng = random.Random(f"arrivals/{seed}")
     weights = service_weights(config, profile.mix)
@@ -187,22 +194,27 @@ def plan_arrivals(config: HallConfig, profile: Profile, seed: int, start: float,
     zones = {k.name: k.zone for k in config.devices.kiosks}
 
     total_shape = sum(shape_at(local_hour(t, config.tz)) for t in _minutes(start, end)) * 60
-    if total_shape <= 0:
-        return []
-    per_shape_second = expected_arrivals(config, profile, start, end) / total_shape
+    expected = expected_arrivals(config, profile, start, end)
+    if total_shape <= 0 or expected <= 0:
+        return []  # outside the day's shape, or no opening hours in the span: nobody comes
+    per_shape_second = expected / total_shape
     peak = max(r for _, r in DAY_SHAPE) * per_shape_second
+    opens = min(_span(text)[0] for text in config.hall.opening_hours)
     arrivals: list[Arrival] = []
     t = start
     while True:
         t += rng.expovariate(peak)
         if t >= end:
-            return arrivals
-        if rng.random() * peak > shape_at(local_hour(t, config.tz)) * per_shape_second:
+            return sorted(arrivals, key=lambda a: a.at)
+        hour = local_hour(t, config.tz)
+        if rng.random() * peak > shape_at(hour) * per_shape_second:
             continue
         service = services[bisect.bisect_left(cumulative, rng.random() * cumulative[-1])]
         green = by_id[service].priority_allowed and rng.random() < profile.green_share
         kiosk = _kiosk_for(by_id[service], kiosks, zones, rng)
-        arrivals.append(Arrival(t, service, "green" if green else "normal", kiosk))
+        at = t + (opens - hour) * 3600 + rng.uniform(0, DOOR_MINUTES * 60) if hour < opens else t
+        if at < end:
+            arrivals.append(Arrival(at, service, "green" if green else "normal", kiosk))
 
 
 def _kiosk_for(service: Service, kiosks: list[str], zones: dict[str, str], rng: random.Random) -> str:

@@ -32,7 +32,8 @@ from .clock import SimClock
 
 log = logging.getLogger("hallcall.sim")
 
-CLOSE_TIMEOUT_SECONDS = 30.0  # real seconds for the clerks to finish their last visitors
+CLOSE_TIMEOUT_SECONDS = 30.0  # real seconds, on top of LONGEST_VISIT_MINUTES of hall time
+LONGEST_VISIT_MINUTES = 120.0  # the clerks are given this long to finish their last visitors
 
 # A kiosk the demo puts on screen: takes an arrival and says whether it took it (a kiosk
 # still busy with the last visitor's ticket does not; the visitor uses another kiosk).
@@ -99,7 +100,9 @@ class Simulation:
         self.kiosks: dict[str, HallClient] = {}
         self.guide_desk: HallClient | None = None
         self.clerks: list[Clerk] = []
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._issuing: set[asyncio.Task[Any]] = set()  # issue requests on their way
+        self._leaving: set[asyncio.Task[Any]] = set()  # visitors who will tell the guide desk
+        self._cancelling: set[asyncio.Task[Any]] = set()  # of those, the ones at the desk now
         self.done = asyncio.Event()
 
     def visitor(self, number: str, service: str, transfers: int) -> plan.Visitor:
@@ -114,14 +117,25 @@ class Simulation:
             for arrival in arrivals:
                 await self.clock.sleep_until(arrival.at)
                 self._arrive(arrival)
-            while self.clock.now() < self.s.end and any(self.waiting.values()):
-                await self.clock.sleep(60)
+            await self.clock.sleep_until(self.s.arrivals_end)
+            await asyncio.gather(*self._issuing)
+            await self._drain()
             await self._close(clerk_tasks)
         finally:
             for client in self.clients:
                 await client.close()
             self.done.set()
         return self.report
+
+    async def _drain(self) -> None:
+        """Let the clerks serve whoever still waits, until nobody does or ``end`` comes.  The
+        waiting counts come in the server's coalesced ``queue`` events, so each look waits at
+        least two of their intervals: the last tickets are counted before the hall is called empty."""
+        interval = 2 * self.s.config.server.queue_update_interval_ms / 1000
+        while self.clock.now() < self.s.end:
+            await asyncio.sleep(max(interval, min(60.0, self.s.end - self.clock.now()) / self.clock.speed))
+            if not any(self.waiting.values()):
+                return
 
     async def _open(self) -> None:
         cfg = self.s.config
@@ -140,18 +154,26 @@ class Simulation:
             name, password = self.s.supervisor
             self.guide_desk = await self._connect("supervisor", clerk=name, password=password)
         reason = _break_reason(cfg)
+        desks: dict[int, Desk] = {}
+        signing_in: dict[int, asyncio.Task[HallClient]] = {}
         for counter in cfg.counters:
             if not self._staffs(counter.number, counter.staffed):
                 continue
-            desk = self.s.screen_desks.get(counter.number)
-            if desk is None:
-                name = next(iter((*counter.clerks, *counter.backups)), None)
-                if name is None:
-                    log.info("counter %d names no clerk; the simulator leaves it empty", counter.number)
-                    continue
-                client = await self._connect("counter", counter=counter.number, clerk=name, password=self.s.password)
-                desk = ClientDesk(client, self.report.answer_ms)
-            self.clerks.append(self._clerk(counter.number, counter.services, desk, reason))
+            if counter.number in self.s.screen_desks:
+                desks[counter.number] = self.s.screen_desks[counter.number]
+                continue
+            name = next(iter((*counter.clerks, *counter.backups)), None)
+            if name is None:
+                log.info("counter %d names no clerk; the simulator leaves it empty", counter.number)
+                continue
+            hello = {"counter": counter.number, "clerk": name, "password": self.s.password}
+            signing_in[counter.number] = asyncio.create_task(self._connect("counter", **hello))
+        # All at once: each sign-in checks a slow password hash, and the hall's clock is running.
+        for number, task in signing_in.items():
+            desks[number] = ClientDesk(await task, self.report.answer_ms)
+        for counter in cfg.counters:
+            if counter.number in desks:
+                self.clerks.append(self._clerk(counter.number, counter.services, desks[counter.number], reason))
 
     def _staffs(self, number: int, staffed: bool) -> bool:
         if number in self.s.screen_desks:
@@ -200,12 +222,14 @@ class Simulation:
             self.report.on_screen_kiosks += 1
             return
         client = self.kiosks.get(arrival.kiosk) or next(iter(self.kiosks.values()))
-        self._spawn(self._issue(client, arrival))
+        self._spawn(self._issue(client, arrival), self._issuing)
 
-    def _spawn(self, coro: Any) -> None:
+    @staticmethod
+    def _spawn(coro: Any, tasks: set[asyncio.Task[Any]]) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        return task
 
     async def _issue(self, client: HallClient, arrival: plan.Arrival) -> None:
         fields: dict[str, Any] = {"service": arrival.service}
@@ -225,15 +249,18 @@ class Simulation:
         self.report.issued += 1
         self.report.numbers.append(ticket["number"])
         leaves = self.visitor(ticket["number"], ticket["service"], 0).leaves_after_seconds
-        if leaves is not None and self.guide_desk is not None:
-            self._spawn(self._leave(ticket["number"], self.clock.now() + leaves))
+        if leaves is not None and self.guide_desk is not None and self.clock.now() + leaves < self.s.end:
+            self._spawn(self._leave(ticket["number"], self.clock.now() + leaves), self._leaving)
 
     async def _leave(self, number: str, at: float) -> None:
         """A visitor tired of waiting tells the guide desk, which cancels the ticket (if it has
         not been called meanwhile: then the server refuses, and that is as it should be)."""
-        await self.clock.sleep_until(min(at, self.s.end))
-        if self.guide_desk is None or self.done.is_set():
+        await self.clock.sleep_until(at)
+        if self.guide_desk is None:
             return
+        task = asyncio.current_task()
+        assert task is not None
+        self._cancelling.add(task)  # from here on the day's close waits for the answer
         with contextlib.suppress(ConnectionError, TimeoutError):
             answer = await self.guide_desk.call("cancel", number=number, reason="visitor left")
             if answer.get("type") == "result":
@@ -244,19 +271,23 @@ class Simulation:
             clerk.closing = True
             for event in self.work_arrived:
                 event.set()
-        done, pending = await asyncio.wait(clerk_tasks, timeout=CLOSE_TIMEOUT_SECONDS)
+        patience = CLOSE_TIMEOUT_SECONDS + LONGEST_VISIT_MINUTES * 60 / self.clock.speed
+        done, pending = await asyncio.wait(clerk_tasks, timeout=patience) if clerk_tasks else (set(), set())
         for task in pending:
+            log.warning("a clerk was still busy %.0f s after closing time; stopped", patience)
             task.cancel()
         for task in done:
             if task.exception() is not None:
                 log.error("a clerk stopped with an error", exc_info=task.exception())
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for task in self._leaving - self._cancelling:
+            task.cancel()  # they had not left yet; they are still waiting
+        await asyncio.gather(*self._leaving, return_exceptions=True)
         for clerk in self.clerks:
             self.report.clerks.merge(clerk.tally)
             if isinstance(clerk.desk, ClientDesk):
-                await clerk.desk.act("sign_out")
+                answer = await clerk.desk.act("sign_out")
+                if answer.get("type") != "result":
+                    log.warning("counter %d: sign_out refused: %s", clerk.counter, answer.get("code"))
 
 
 def _break_reason(config: HallConfig) -> str:
