@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed", type=float, default=600.0, help="times real time (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--load", type=float, default=0.85, help="arrivals as a share of the counters' capacity")
-    parser.add_argument("--idle", type=float, default=10.0, help="seconds to measure the idle server (default: 10)")
+    parser.add_argument("--idle", type=float, default=30.0, help="seconds to measure the idle server (default: 30)")
     args = parser.parse_args(argv)
 
     config = hall.load()

@@ -432,11 +432,14 @@ def _check(config: HallConfig, path: Path, text: str) -> None:
         )
 
 
-# (section, key, lowest, highest, unit) for the programs' numeric settings.
+# (section, key, lowest, highest, unit) for numeric settings a type alone cannot bound.
 _PROGRAM_RANGES = (
+    ("server", "queue_update_interval_ms", 20, 5000, " ms"),
+    ("supervision", "pause_limit_minutes", 1, 480, " minutes"),
+    ("supervision", "unstaffed_grace_minutes", 0, 120, " minutes"),
     ("kiosk", "confirm_seconds", 2, 120, ""),
     ("kiosk", "print_timeout_seconds", 0.2, 30, ""),
-    ("display", "recent_calls", 1, 20, ""),
+    ("display", "recent_calls", 1, 10, ""),  # the rows the display has room for
     ("display", "flash_seconds", 0, 60, ""),
     ("announce", "repeats", 1, 3, ""),
     ("announce", "volume", 0, 1, ""),
@@ -446,7 +449,8 @@ _PROGRAM_RANGES = (
 
 
 def _check_programs(config: HallConfig, path: Path, text: str) -> None:
-    """The kiosk, display and announcement settings a schema cannot check."""
+    """The numeric ranges above, and the kiosk, display and announcement settings a schema
+    cannot check."""
     k = config.kiosk
     if k.staff_pin and not re.fullmatch(r"\d{4,12}", k.staff_pin):
         raise ConfigError(path, "kiosk.staff_pin must be 4 to 12 digits (or empty)", _line_of_key(text, "staff_pin"))

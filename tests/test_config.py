@@ -359,7 +359,7 @@ def test_cli_check_config_duplicate_prefix(tmp_path: Path) -> None:
         ("[kiosk]\npaper_mm = 70", "paper_mm"),
         ('[kiosk]\nencoding = "big5"', "encoding"),
         ("[kiosk]\nconfirm_seconds = 0", "kiosk.confirm_seconds must be 2 to 120"),
-        ("[display]\nrecent_calls = 50", "display.recent_calls must be 1 to 20"),
+        ("[display]\nrecent_calls = 50", "display.recent_calls must be 1 to 10"),
         ("[announce]\nrepeats = 5", "announce.repeats must be 1 to 3"),
         ("[announce]\nvolume = 2.0", "announce.volume must be 0 to 1"),
         ('[announce]\nphrase = { zh = "请{ticket}号", en = "Ticket {number}" }', "may use only {number} and {counter}"),
@@ -370,6 +370,23 @@ def test_program_sections_are_checked(tmp_path: Path, section: str, problem: str
     error = refused(write(tmp_path, BASE + "\n" + section + "\n"))
     assert problem in error.problem
     assert error.line == line_of(BASE + "\n" + section + "\n", section.split("\n")[1].split("=")[0].strip() + " =")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("queue_update_interval_ms = 50", "queue_update_interval_ms = 0", "server.queue_update_interval_ms must be 20"),
+        ("pause_limit_minutes = 20", "pause_limit_minutes = 0", "supervision.pause_limit_minutes must be 1 to 480"),
+        ("unstaffed_grace_minutes = 5", "unstaffed_grace_minutes = -1", "unstaffed_grace_minutes must be 0 to 120"),
+    ],
+)
+def test_timer_settings_are_bounded(tmp_path: Path, old: str, new: str, problem: str) -> None:
+    """A zero update interval would be a busy timer; a zero pause limit warns of every pause."""
+    assert BASE.count(old) == 1
+    text = BASE.replace(old, new)
+    error = refused(write(tmp_path, text))
+    assert problem in error.problem
+    assert error.line == line_of(text, new)
 
 
 def test_program_sections_have_defaults_a_hall_can_use() -> None:
