@@ -185,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 PROGRAMS = (
     ("demo", "hallcall.demo.cli", "add_arguments", "run", "run the demo hall: on screen, or a simulated morning"),
+    ("simulate", "hallcall.sim.cli", "add_arguments", "run", "play a simulated day of a hall's config: its figures"),
     ("kiosk", "kiosk.cli", "add_arguments", "run", "run a touch kiosk that issues and prints tickets"),
     ("counter", "counter.cli", "add_arguments", "run", "run the clerk's counter program"),
     ("display", "display.cli", "add_arguments", "run", "run a hall display with voice announcements"),

@@ -6,9 +6,12 @@ in; each clerk then sets a password of their own with ``admin set-password``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hallcall.config import HallConfig
 
 from . import auth
+from .app import database_path
 from .storage import Storage
 
 
@@ -38,3 +41,22 @@ def seed_clerks(config: HallConfig, storage: Storage, password: str) -> list[str
 def add_supervisor(storage: Storage, name: str, password: str) -> None:
     """A supervisor account (may watch the hall, cancel tickets, set the notice)."""
     storage.save_clerk(name, auth.hash_password(password), role="supervisor")
+
+
+def sign_up_hall(
+    config_path: Path, config: HallConfig, data: Path, password: str, supervisor: str, extra: tuple[str, ...] = ()
+) -> Path:
+    """In a fresh data folder: every configured clerk, the ``extra`` clerks and one supervisor,
+    all with ``password``.  Returns the hall database's path (the demo and the simulator use a
+    throwaway hall)."""
+    path = database_path(config_path, data)
+    storage = Storage(path, synchronous=config.server.synchronous)
+    try:
+        seed_clerks(config, storage, password)
+        digest = auth.hash_password(password)
+        for name in extra:
+            storage.save_clerk(name, digest, role="clerk")
+        add_supervisor(storage, supervisor, password)
+    finally:
+        storage.close()
+    return path

@@ -7,10 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 from hallcall import config as hall_config
-from server.accounts import add_supervisor, seed_clerks
-from server.app import database_path
+from server.accounts import sign_up_hall
 from server.child import ROOT, ServerChild, start_server
-from server.storage import Storage
 
 DEMO_CONFIG = ROOT / "assets" / "demo-hall.toml"
 PASSWORD = "demo1234"
@@ -23,14 +21,7 @@ def load() -> hall_config.HallConfig:
 
 def prepare(config: hall_config.HallConfig, data: Path) -> Path:
     """Sign up the demo's clerks and supervisor in ``data``; returns the database's path."""
-    path = database_path(DEMO_CONFIG, data)
-    storage = Storage(path, synchronous=config.server.synchronous)
-    try:
-        seed_clerks(config, storage, PASSWORD)
-        add_supervisor(storage, SUPERVISOR, PASSWORD)
-    finally:
-        storage.close()
-    return path
+    return sign_up_hall(DEMO_CONFIG, config, data, PASSWORD, SUPERVISOR)
 
 
 def start(data: Path, *, port: int = 0, options: tuple[str, ...] = ()) -> ServerChild:

@@ -52,6 +52,7 @@ class Settings:
     profile: plan.Profile = field(default_factory=plan.Profile)
     supervisor: tuple[str, str] | None = None  # name, password: the guide desk that cancels
     counters: set[int] | None = None  # counters to staff (default: every staffed one)
+    spare_clerk: str | None = None  # e.g. "simulated-{counter}": who works a counter open to any clerk
     screen_kiosks: dict[str, ScreenKiosk] = field(default_factory=dict)
     screen_desks: dict[int, Desk] = field(default_factory=dict)  # counters someone else's desk drives
 
@@ -163,6 +164,8 @@ class Simulation:
                 desks[counter.number] = self.s.screen_desks[counter.number]
                 continue
             name = next(iter((*counter.clerks, *counter.backups)), None)
+            if name is None and self.s.spare_clerk is not None:
+                name = self.s.spare_clerk.format(counter=counter.number)
             if name is None:
                 log.info("counter %d names no clerk; the simulator leaves it empty", counter.number)
                 continue

@@ -1,0 +1,173 @@
+"""``hallcall simulate``: a simulated day for a hall's own config, to try its staffing first.
+
+It never touches the hall's own database.  A fresh server for the config runs in a temporary
+folder on a simulated clock, every clerk the config names is signed up there with a throwaway
+password, and the simulator plays the day (see docs/demo.md).  It prints the day's figures
+per service, and writes them to ``--out`` when given.  Change the config (another counter, a
+different service list on one) and run it again to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import re
+import secrets
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from hallcall import config as hall_config
+
+SUPERVISOR = "simulated-guide-desk"
+SPARE_CLERK = "simulated-{counter}"  # signs in at a counter that any clerk may work
+LEAD_MINUTES = 20  # the server's clock starts this long before the first arrival: sign-ins
+
+
+def _hhmm(text: str) -> str:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time of day like 08:30")
+    return text
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-23") from None
+
+
+def _mix(text: str) -> dict[str, float]:
+    mix: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        service, _, weight = part.partition("=")
+        try:
+            mix[service.strip()] = float(weight)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{part!r} is not service=weight, e.g. social=3") from None
+    return mix
+
+
+def _numbers(text: str) -> set[int]:
+    try:
+        return {int(part) for part in text.split(",") if part.strip()}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of counter numbers like 1,2,5") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", required=True, help="the hall's TOML file")
+    parser.add_argument("--day", type=_day, help="the day to play (default: the coming Monday, or the next open day)")
+    parser.add_argument("--from", dest="start", type=_hhmm, help="first arrivals (default: the hall opens)")
+    parser.add_argument("--to", dest="arrivals_end", type=_hhmm, help="last arrivals (default: the hall closes)")
+    parser.add_argument("--until", type=_hhmm, help="the clerks stop calling (default: 30 minutes after --to)")
+    parser.add_argument("--speed", type=float, default=600.0, help="times real time (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=1, help="the day's seed (default: %(default)s)")
+    parser.add_argument(
+        "--load", type=float, default=0.85, help="arrivals as a share of the counters' capacity (default: %(default)s)"
+    )
+    parser.add_argument("--mix", type=_mix, default={}, help="service weights, e.g. social=3,medical=2")
+    parser.add_argument(
+        "--counters", type=_numbers, help="the counters with a clerk, e.g. 1,2,5 (default: those the config staffs)"
+    )
+    parser.add_argument("--out", type=Path, help="also write figures.json and figures.txt into this folder")
+
+
+def _open_day(config: hall_config.HallConfig, today: dt.date) -> dt.date:
+    monday = today + dt.timedelta(days=(7 - today.weekday()) % 7)
+    for offset in range(7):
+        day = monday + dt.timedelta(days=offset)
+        if hall_config.WEEKDAYS[day.weekday()] in config.hall.open_days:
+            return day
+    return monday
+
+
+def _minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+def _at(config: hall_config.HallConfig, day: dt.date, minutes: int) -> float:
+    start = dt.datetime(day.year, day.month, day.day, tzinfo=config.tz)
+    return (start + dt.timedelta(minutes=minutes)).timestamp()
+
+
+def run(args: argparse.Namespace) -> int:
+    from server.accounts import sign_up_hall
+    from server.child import ServerDidNotStart, start_server
+
+    from . import plan, runner
+    from .figures import read_figures
+
+    try:
+        config = hall_config.load(args.config)
+    except hall_config.ConfigError as exc:
+        print(f"hallcall simulate: config error: {exc}", file=sys.stderr)
+        return 2
+    spans = [text.split("-") for text in config.hall.opening_hours]
+    start = _minutes(args.start or min(a for a, _ in spans))
+    arrivals_end = _minutes(args.arrivals_end or max(b for _, b in spans))
+    until = _minutes(args.until) if args.until else arrivals_end + 30
+    problem = ""
+    if not start < arrivals_end <= until:
+        problem = "--from must come before --to, and --to no later than --until"
+    elif not 0 < args.speed <= 1000:
+        problem = f"--speed must be above 0 and at most 1000, not {args.speed}"
+    elif args.counters and args.counters - {c.number for c in config.counters}:
+        unknown = ", ".join(str(n) for n in sorted(args.counters - {c.number for c in config.counters}))
+        problem = f"--counters: the hall has no counter {unknown}"
+    try:
+        profile = plan.Profile(load=args.load, mix=args.mix)
+        plan.service_weights(config, profile.mix)
+    except ValueError as exc:
+        problem = problem or str(exc)
+    if problem:
+        print(f"hallcall simulate: {problem}", file=sys.stderr)
+        return 2
+    day = args.day or _open_day(config, dt.date.today())
+    data = Path(tempfile.mkdtemp(prefix="hallcall-simulate-"))
+    password = secrets.token_urlsafe(12)
+    try:
+        spare = tuple(SPARE_CLERK.format(counter=c.number) for c in config.counters if not (c.clerks or c.backups))
+        database = sign_up_hall(Path(args.config), config, data, password, SUPERVISOR, spare)
+        clock = dt.datetime.fromtimestamp(_at(config, day, start - LEAD_MINUTES), config.tz)
+        options = ("--clock-start", clock.strftime("%Y-%m-%dT%H:%M"), "--clock-speed", str(args.speed))
+        try:
+            server = start_server(args.config, data, options=options)
+        except ServerDidNotStart as exc:
+            print(f"hallcall simulate: {exc}", file=sys.stderr)
+            return 1
+        try:
+            settings = runner.Settings(
+                config,
+                server.url,
+                password,
+                args.seed,
+                _at(config, day, start),
+                _at(config, day, arrivals_end),
+                _at(config, day, until),
+                profile=profile,
+                supervisor=(SUPERVISOR, password),
+                spare_clerk=SPARE_CLERK,
+                counters=args.counters,
+            )
+            report = asyncio.run(runner.simulate(settings))
+        finally:
+            server.stop()
+        figures = read_figures(database, config, report.day)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+    c = report.clerks
+    print(f"{config.hall.name.en} / {config.hall.name.zh}, {report.day}, seed {args.seed}, load {args.load}")
+    print(f"arrivals {report.planned}, issued {report.issued}, refused {dict(report.refused) or 0}")
+    print(
+        f"clerks: {c.calls} calls, {c.finishes} finished, {c.no_shows} no-shows, {c.transfers} transfers, "
+        f"{c.breaks} breaks; guide desk cancelled {report.cancels}\n"
+    )
+    print(figures.table())
+    if args.out is not None:
+        for path in figures.write(args.out):
+            print(f"wrote {path}")
+    return 0 if figures.adds_up() else 1

@@ -1,0 +1,56 @@
+"""``hallcall simulate``: a hall's own config played for a stretch of a day, as a planner runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, TEST_HALL
+
+
+def simulate(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "hallcall.cli", "simulate", "--config", str(TEST_HALL), *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
+
+
+@pytest.mark.timeout(240)
+def test_a_simulated_stretch_prints_and_writes_figures_that_add_up(tmp_path: Path) -> None:
+    done = simulate("--from", "09:00", "--to", "09:40", "--counters", "1,3,4", "--seed", "5", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "issued = served + no-show + cancelled + waiting (+ open): OK" in done.stdout
+    figures = json.loads((tmp_path / "figures.json").read_text(encoding="utf-8"))
+    assert figures["adds_up"] is True
+    total = figures["total"]
+    assert total["issued"] > 0 and total["served"] > 0
+    # counter 1 (comprehensive, open to any clerk) and 3 (consultation) were staffed on request
+    consult = next(s for s in figures["services"] if s["service"] == "consult")
+    assert consult["issued"] > 0 and consult["served"] + consult["no_show"] > 0
+    assert (tmp_path / "figures.txt").read_text(encoding="utf-8").startswith("服务 Service")
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (("--counters", "9"), "--counters: the hall has no counter 9"),
+        (("--mix", "nosuch=2"), "the mix names services the hall does not have: nosuch"),
+        (("--from", "10:00", "--to", "09:00"), "--from must come before --to"),
+        (("--from", "25:00"), "'25:00' is not a time of day like 08:30"),
+        (("--speed", "0"), "--speed must be above 0"),
+    ],
+)
+def test_bad_options_are_named_and_nothing_runs(args: tuple[str, ...], problem: str) -> None:
+    done = simulate(*args)
+    assert done.returncode == 2
+    assert problem in done.stderr
+
+
+def test_a_broken_config_is_named(tmp_path: Path) -> None:
+    broken = tmp_path / "hall.toml"
+    broken.write_text(TEST_HALL.read_text(encoding="utf-8").replace("[hall]", "[hall", 1), encoding="utf-8")
+    command = [sys.executable, "-m", "hallcall.cli", "simulate", "--config", str(broken)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "config error" in done.stderr and "hall.toml" in done.stderr
