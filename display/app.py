@@ -19,7 +19,7 @@ from hallcall.qtapp import ConnectionBadge, cjk_family
 
 from .announcer import Announcer, AnnounceSettings
 from .board import Board, Call
-from .playback import Player, ProcessPlayer
+from .playback import Player, default_player
 from .screen import DisplayScreen
 from .text import T
 
@@ -62,7 +62,7 @@ class DisplayApp(QObject):
         self.announcer: Announcer | None = None
         if voice:
             self.announcer = Announcer(
-                player or ProcessPlayer(), worker_command=worker_command, on_status=self.problems_changed.emit
+                player or default_player(), worker_command=worker_command, on_status=self.problems_changed.emit
             )
         self._fault_reported = False
         self._stopped = False

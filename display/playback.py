@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
+import sys
 import threading
 import time
 import wave
@@ -85,6 +86,35 @@ class ProcessPlayer:
         elif self.silent_reason is not None:
             log.info("sound works again")
             self.silent_reason = None
+
+
+class WinSoundPlayer:
+    """Plays through Windows' own ``winsound`` (no aplay or sox there).  ``PlaySound`` blocks
+    until the sound is over and cannot be bounded by a timeout; a sound device that hangs is
+    rare on Windows, and the announcer's queue waits for it as it waits for aplay."""
+
+    def __init__(self) -> None:
+        import winsound  # type: ignore[import-not-found,unused-ignore]  # Windows only
+
+        self._winsound = winsound
+        self.silent_reason: str | None = None
+
+    def play(self, path: Path, kind: str) -> None:
+        try:
+            self._winsound.PlaySound(str(path), self._winsound.SND_FILENAME | self._winsound.SND_NODEFAULT)
+        except RuntimeError as exc:  # no sound device, or a file it cannot play
+            if self.silent_reason is None:
+                log.warning("sound is off: %s; the screen still shows every call", exc)
+            self.silent_reason = str(exc)
+        else:
+            self.silent_reason = None
+
+
+def default_player() -> Player:
+    """aplay or sox's play where there is one; Windows' own player on Windows without them."""
+    if sys.platform == "win32" and find_command() is None:
+        return WinSoundPlayer()
+    return ProcessPlayer()
 
 
 @dataclass

@@ -24,6 +24,15 @@ def _load_config(path: str) -> hall_config.HallConfig:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     config = _load_config(args.config)
+    from kiosk.printer import PrinterSpecError, parse_spec
+
+    printers = [("kiosk.printer", config.kiosk.printer)]
+    printers += [(f"devices.kiosks {d.name!r} printer", d.printer) for d in config.devices.kiosks if d.printer]
+    for where, spec in printers:
+        try:
+            parse_spec(spec)
+        except PrinterSpecError as exc:
+            raise SystemExit(f"hallcall: config error: {args.config}: {where}: {exc}") from None
     comprehensive = sum(1 for c in config.counters if not c.services)
     print(
         f"{args.config}: OK — {config.hall.name.en} / {config.hall.name.zh}: {len(config.services)} services, "

@@ -42,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the kiosk until its window is closed, Ctrl-C or SIGTERM; returns the exit code."""
 
+    from PySide6.QtCore import Qt
+
     from hallcall.link import HallLink
     from hallcall.qtapp import make_app, quit_on_signals, show_full_screen
 
@@ -57,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         window.resize(*args.size)
         window.show()
     else:
+        window.setCursor(Qt.CursorShape.BlankCursor)  # a touch screen: no arrow left where the last finger was
         show_full_screen(window)
     link.start()
     log.info("kiosk started: server %s", args.server)

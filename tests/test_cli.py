@@ -84,3 +84,16 @@ def test_the_server_refuses_a_broken_config_and_names_the_problem(tmp_path):
     assert result.returncode != 0
     assert f"{broken}:{line}: counter 3 serves unknown service 'consultation'" in result.stderr
     assert not (tmp_path / "data").exists() or not any((tmp_path / "data").iterdir())
+
+
+def test_check_config_says_ok_and_names_a_printer_spec_it_cannot_read(tmp_path):
+    good = hallcall("check-config", str(ROOT / "assets" / "demo-hall.toml"))
+    assert good.returncode == 0 and ": OK — " in good.stdout
+    typo = tmp_path / "hall.toml"
+    kiosk = '{ name = "kiosk-1", token = "kiosk-token-1", zone = "1F" }'
+    text = TEST_HALL.read_text(encoding="utf-8")
+    assert text.count(kiosk) == 1
+    typo.write_text(text.replace(kiosk, kiosk[:-2] + ', printer = "serail:/dev/ttyUSB0" }'), encoding="utf-8")
+    result = hallcall("check-config", str(typo))
+    assert result.returncode != 0
+    assert "devices.kiosks 'kiosk-1' printer: printer spec 'serail:/dev/ttyUSB0': must start" in result.stderr
