@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{total.over_target} of {len(total.waits)} called past their service's target"
     )
     print()
-    print(figures.table())
+    print(figures.table(config.hall.languages[0]))
     return 0 if figures.adds_up() else 1
 
 

@@ -134,7 +134,9 @@ def test_the_figures_add_up(morning: tuple[Path, Any]) -> None:
     assert total["cancelled"] == summary["cancelled_at_guide_desk"]
     assert total["issued"] == sum(s["issued"] for s in figures["services"])
     assert total["served"] > 0.8 * total["issued"]
-    assert "issued = served + no-show + cancelled + waiting (+ open): OK" in done.stdout
+    assert "取号 = 办结 + 过号 + 取消 + 等候（+ 未结）：核对无误" in done.stdout  # the hall's first language
+    both = (out / "figures.txt").read_text(encoding="utf-8")
+    assert "核对无误" in both and "issued = served + no-show + cancelled + waiting (+ open): OK" in both
 
 
 @pytest.mark.timeout(120)

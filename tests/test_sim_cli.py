@@ -20,7 +20,7 @@ def simulate(*args: str) -> subprocess.CompletedProcess[str]:
 def test_a_simulated_stretch_prints_and_writes_figures_that_add_up(tmp_path: Path) -> None:
     done = simulate("--from", "09:00", "--to", "09:40", "--counters", "1,3,4", "--seed", "5", "--out", str(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "issued = served + no-show + cancelled + waiting (+ open): OK" in done.stdout
+    assert "取号 = 办结 + 过号 + 取消 + 等候（+ 未结）：核对无误" in done.stdout
     figures = json.loads((tmp_path / "figures.json").read_text(encoding="utf-8"))
     assert figures["adds_up"] is True
     total = figures["total"]
@@ -28,7 +28,8 @@ def test_a_simulated_stretch_prints_and_writes_figures_that_add_up(tmp_path: Pat
     # counter 1 (comprehensive, open to any clerk) and 3 (consultation) were staffed on request
     consult = next(s for s in figures["services"] if s["service"] == "consult")
     assert consult["issued"] > 0 and consult["served"] + consult["no_show"] > 0
-    assert (tmp_path / "figures.txt").read_text(encoding="utf-8").startswith("服务 Service")
+    text = (tmp_path / "figures.txt").read_text(encoding="utf-8")
+    assert text.startswith("服务") and "\nService " in text  # Chinese, then English
 
 
 @pytest.mark.parametrize(

@@ -106,7 +106,7 @@ def run(options: Options) -> int:
     figures.write(out)
     _write_summary(out, report, programs, figures, time.monotonic() - started)
     shutil.rmtree(data, ignore_errors=True)
-    print(figures.table())
+    print(figures.table(config.hall.languages[0]))
     print(f"\nhallcall demo: the morning of {report.day} is in {out.resolve()}")
     return 0 if figures.adds_up() else 1
 

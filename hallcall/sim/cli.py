@@ -166,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
         f"clerks: {c.calls} calls, {c.finishes} finished, {c.no_shows} no-shows, {c.transfers} transfers, "
         f"{c.breaks} breaks; guide desk cancelled {report.cancels}\n"
     )
-    print(figures.table())
+    print(figures.table(config.hall.languages[0]))
     if args.out is not None:
         for path in figures.write(args.out):
             print(f"wrote {path}")

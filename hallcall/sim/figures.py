@@ -13,6 +13,7 @@ import math
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hallcall.config import HallConfig
 from server.domain.model import GREEN
@@ -94,50 +95,57 @@ class Figures:
             "adds_up": self.adds_up(),
         }
 
-    def table(self) -> str:
-        """The figures as a text table with bilingual headings."""
-        head = (
-            "服务 Service",
-            "取号 Issued",
-            "办结 Served",
-            "过号 No-show",
-            "取消 Cancelled",
-            "等候 Waiting",
-            "绿色 Green",
-            "转办 Transferred",
-            "平均等候 Mean wait",
-            "P90",
-            "最长 Longest",
-            "超时 Over target",
-            "平均办理 Handling",
-        )
-        rows = [head]
+    def table(self, lang: str = "zh") -> str:
+        """The figures as a text table in one language ("zh" or "en"); waits in minutes."""
+        words = _WORDS[lang]
+        rows = [words["head"]]
         for s in [*self.services, self.total()]:
             rows.append(
                 (
-                    f"{s.name_zh} {s.name_en}",
-                    *(str(v) for v in (s.issued, s.served, s.no_show, s.cancelled, s.waiting, s.green, s.transferred)),
-                    f"{s.mean_wait:.1f} min",
-                    f"{s.p90_wait:.1f} min",
-                    f"{s.max_wait:.1f} min",
+                    s.name_zh if lang == "zh" else s.name_en,
+                    *(str(v) for v in (s.issued, s.served, s.no_show, s.cancelled, s.waiting)),
+                    *(f"{v:.1f}" for v in (s.mean_wait, s.p90_wait, s.max_wait)),
                     str(s.over_target),
-                    f"{s.handle_minutes:.1f} min",
+                    f"{s.handle_minutes:.1f}",
                 )
             )
-        widths = [max(_width(r[i]) for r in rows) for i in range(len(head))]
+        widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(_pad(cell, widths[i], i) for i, cell in enumerate(r)) for r in rows]
-        lines.insert(1, "-" * len(lines[0]))
-        lines.insert(len(lines) - 1, "-" * len(lines[0]))
-        verdict = "OK" if self.adds_up() else "DO NOT ADD UP"
-        lines.append(f"\n{self.day}: issued = served + no-show + cancelled + waiting (+ open): {verdict}")
+        rule = "-" * max(_width(line) for line in lines)
+        lines.insert(1, rule)
+        lines.insert(len(lines) - 1, rule)
+        verdict = words["ok"] if self.adds_up() else words["not_ok"]
+        lines.append(f"{self.day}{words['books']}{verdict}")
         return "\n".join(lines)
 
     def write(self, folder: Path) -> tuple[Path, Path]:
         folder.mkdir(parents=True, exist_ok=True)
         as_json, as_text = folder / "figures.json", folder / "figures.txt"
         as_json.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
-        as_text.write_text(self.table() + "\n", encoding="utf-8")
+        as_text.write_text(self.table("zh") + "\n\n" + self.table("en") + "\n", encoding="utf-8")
         return as_json, as_text
+
+
+_WORDS: dict[str, dict[str, Any]] = {
+    "zh": {
+        "head": (
+            "服务", "取号", "办结", "过号", "取消", "等候",
+            "平均等候(分)", "P90(分)", "最长(分)", "超时", "平均办理(分)",
+        ),
+        "books": "：取号 = 办结 + 过号 + 取消 + 等候（+ 未结）：",
+        "ok": "核对无误",
+        "not_ok": "对不上",
+    },
+    "en": {
+        "head": (
+            "Service", "Issued", "Served", "No-show", "Cancelled", "Waiting",
+            "Mean wait (min)", "P90 (min)", "Longest (min)", "Over target", "Handling (min)",
+        ),
+        "books": ": issued = served + no-show + cancelled + waiting (+ open): ",
+        "ok": "OK",
+        "not_ok": "DO NOT ADD UP",
+    },
+}  # fmt: skip
 
 
 def _width(text: str) -> int:
