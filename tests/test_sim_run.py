@@ -305,19 +305,24 @@ async def test_the_test_hall_refuses_tickets_past_the_daily_cap(tmp_path: Path, 
     assert run.figures.total().served > 0
 
 
-@pytest.mark.timeout(120)
-async def test_a_visitor_who_comes_to_an_empty_hall_is_counted_and_served(
-    tmp_path: Path, children: list[ServerChild]
-) -> None:
-    hall = small_hall(tmp_path)
-    profile = plan.Profile(
-        load=0.3,
+def social_only(**settings: float) -> plan.Profile:
+    """Visitors for social security only, who all come, stay and are served once; no breaks."""
+    return plan.Profile(
         mix={"social": 1.0, "tax": 0.0, "consult": 0.0},
         no_show_share=0.0,
         transfer_share=0.0,
         cancel_share=0.0,
         break_minutes=(0.0, 0.0),
+        **settings,  # type: ignore[arg-type]
     )
+
+
+@pytest.mark.timeout(120)
+async def test_a_visitor_who_comes_to_an_empty_hall_is_counted_and_served(
+    tmp_path: Path, children: list[ServerChild]
+) -> None:
+    hall = small_hall(tmp_path)
+    profile = social_only(load=0.3)
     arrivals = plan.plan_arrivals(hall.config, profile, 3, at(hall.config, "09:30"), at(hall.config, "10:00"))
     if [a.service for a in arrivals] != ["social"]:
         pytest.fail(f"the seed should bring one visitor, into an empty hall: {arrivals}")
@@ -337,15 +342,7 @@ async def test_the_clerks_finish_a_long_visit_before_they_sign_out(
     assert config.service("social").default_handle_minutes == 60  # type: ignore[union-attr]
     hall = small_hall(tmp_path / "data", tmp_path / "hall.toml")
     monkeypatch.setattr(runner, "CLOSE_TIMEOUT_SECONDS", 1.0)  # ten minutes of hall time at 600x
-    profile = plan.Profile(
-        load=6.0,
-        mix={"social": 1.0, "tax": 0.0, "consult": 0.0},
-        no_show_share=0.0,
-        transfer_share=0.0,
-        cancel_share=0.0,
-        break_minutes=(0.0, 0.0),
-        handle_spread=0.05,
-    )
+    profile = social_only(load=6.0, handle_spread=0.05)
     arrivals = plan.plan_arrivals(hall.config, profile, 4, at(hall.config, "09:30"), at(hall.config, "09:45"))
     if len(arrivals) < 2 or arrivals[0].at > at(hall.config, "09:40"):
         pytest.fail(f"the seed should bring a visitor soon and one more to wait: {arrivals}")
