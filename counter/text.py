@@ -68,7 +68,7 @@ T = Strings(
         "warn_device": ("设备 {device} 故障：{detail}", "Device {device} fault: {detail}"),
         # served list
         "served": ("最近办结", "Recently served"),
-        "served_line": ("{number} {service} {time}", "{number} {service} {time}"),
+        "served_line": ("{time} {number} {service}", "{time} {number} {service}"),  # a long name is cut at its end
         # actions (buttons)
         "call_next": ("叫号", "Call next"),
         "recall": ("重呼", "Recall"),

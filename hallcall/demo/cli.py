@@ -20,6 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--speed", type=float, default=300.0, help="how many times faster than real time (default: %(default)s)"
     )
     parser.add_argument(
+        "--lang", choices=("zh", "en"), help="the programs' language (default: the hall's first, Chinese)"
+    )
+    parser.add_argument(
         "--port", type=int, default=8765, help="the desktop demo's server port (default: %(default)s; 0 = any)"
     )
 
@@ -42,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         from .headless import run as run_headless
 
         out = args.out or Path(f"hallcall-demo-{dt.datetime.now():%Y%m%d-%H%M%S}")
-        return run_headless(Options(out, seed=args.seed, speed=args.speed))
+        return run_headless(Options(out, seed=args.seed, speed=args.speed, lang=args.lang))
     from .desktop import run as run_desktop
 
-    return run_desktop(port=args.port, out=args.out or Path("hallcall-demo-tickets"))
+    return run_desktop(port=args.port, out=args.out or Path("hallcall-demo-tickets"), lang=args.lang)

@@ -27,7 +27,7 @@ DISPLAY = "display-1F"
 COUNTERS = ((1, "zhang.wei"), (5, "chen.jing"))  # a comprehensive window, a social/medical one
 
 
-def run(port: int, out: Path) -> int:
+def run(port: int, out: Path, lang: str | None = None) -> int:
     from counter.app import CounterProgram
     from display.app import DisplayApp
     from hallcall.link import HallLink
@@ -49,15 +49,15 @@ def run(port: int, out: Path) -> int:
     tickets = out.resolve()
     kiosk = next(d for d in config.devices.kiosks if d.name == KIOSK)
     kiosk_link = HallLink(server.url, {"role": "kiosk", "token": kiosk.token, "device": kiosk.name})
-    kiosk_window = KioskWindow(kiosk_link, printer=f"virtual:{tickets}")
+    kiosk_window = KioskWindow(kiosk_link, printer=f"virtual:{tickets}", lang=lang)
     kiosk_window.setWindowTitle("hallcall kiosk · 取号机")
     counters: list[Any] = []
     for number, clerk in COUNTERS:
-        program = CounterProgram(server.url, number, clerk=clerk)
+        program = CounterProgram(server.url, number, clerk=clerk, lang=lang)
         program.submit_sign_in(clerk, hall.PASSWORD)
         counters.append(program)
     screen = next(d for d in config.devices.displays if d.name == DISPLAY)
-    display = DisplayApp(server.url, screen.token)
+    display = DisplayApp(server.url, screen.token, lang=lang)
     display.screen.setWindowTitle("hallcall display · 显示屏")
     try:
         _tile(app, [kiosk_window, display.screen, *(p.window for p in counters)])

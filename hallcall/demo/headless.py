@@ -50,6 +50,7 @@ class Options:
     seed: int = 2026
     speed: float = 300.0
     profile: plan.Profile = field(default_factory=plan.Profile)
+    lang: str | None = None  # the programs' language; None = the hall's first
 
 
 def run(options: Options) -> int:
@@ -73,7 +74,7 @@ def run(options: Options) -> int:
     app = make_app()
     _quiet_offscreen_warnings()
     wake = quit_on_signals(app)
-    programs = _Programs(server.url, config, out)
+    programs = _Programs(server.url, config, out, options.lang)
     try:
         if not programs.wait_ready(app, READY_SECONDS):
             raise SystemExit(f"hallcall demo: the programs did not connect within {READY_SECONDS:.0f} s")
@@ -106,7 +107,7 @@ def run(options: Options) -> int:
     figures.write(out)
     _write_summary(out, report, programs, figures, time.monotonic() - started)
     shutil.rmtree(data, ignore_errors=True)
-    print(figures.table(config.hall.languages[0]))
+    print(figures.table(options.lang or config.hall.languages[0]))
     print(f"\nhallcall demo: the morning of {report.day} is in {out.resolve()}")
     return 0 if figures.adds_up() else 1
 
@@ -153,7 +154,7 @@ class _Morning:
 class _Programs:
     """The kiosk, counter and display running for real, offscreen."""
 
-    def __init__(self, url: str, config: Any, out: Path) -> None:
+    def __init__(self, url: str, config: Any, out: Path, lang: str | None) -> None:
         from counter.app import CounterProgram
         from display.app import DisplayApp
         from display.playback import FilePlayer
@@ -164,13 +165,13 @@ class _Programs:
 
         kiosk = next(d for d in config.devices.kiosks if d.name == KIOSK)
         self.kiosk_link = HallLink(url, {"role": "kiosk", "token": kiosk.token, "device": kiosk.name})
-        self.kiosk = KioskWindow(self.kiosk_link, printer=f"virtual:{out / 'tickets'}")
+        self.kiosk = KioskWindow(self.kiosk_link, printer=f"virtual:{out / 'tickets'}", lang=lang)
         self.kiosk.resize(*KIOSK_SIZE)
         self.kiosk.show()
         self.kiosk_bridge = ScreenKiosk(self.kiosk)
         self.kiosk_link.start()
 
-        self.counter = CounterProgram(url, COUNTER, clerk=CLERK)
+        self.counter = CounterProgram(url, COUNTER, clerk=CLERK, lang=lang)
         self.counter.window.resize(*COUNTER_SIZE)
         self.counter.show()
         self.counter.submit_sign_in(CLERK, hall.PASSWORD)
@@ -178,7 +179,7 @@ class _Programs:
 
         display = next(d for d in config.devices.displays if d.name == DISPLAY)
         self.player = FilePlayer(out / "announcements", KEEP_PHRASES)
-        self.display = DisplayApp(url, display.token, player=self.player)
+        self.display = DisplayApp(url, display.token, player=self.player, lang=lang)
         self.display.screen.resize(*DISPLAY_SIZE)
         self.display.screen.show()
         self.display.start()

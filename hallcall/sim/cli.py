@@ -72,6 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--counters", type=_numbers, help="the counters with a clerk, e.g. 1,2,5 (default: those the config staffs)"
     )
+    parser.add_argument("--lang", choices=("zh", "en"), help="the figures' language (default: the hall's first)")
     parser.add_argument("--out", type=Path, help="also write figures.json and figures.txt into this folder")
 
 
@@ -166,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
         f"clerks: {c.calls} calls, {c.finishes} finished, {c.no_shows} no-shows, {c.transfers} transfers, "
         f"{c.breaks} breaks; guide desk cancelled {report.cancels}\n"
     )
-    print(figures.table(config.hall.languages[0]))
+    print(figures.table(args.lang or config.hall.languages[0]))
     if args.out is not None:
         for path in figures.write(args.out):
             print(f"wrote {path}")
