@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import shutil
 import statistics
 import sys
 import tempfile
@@ -36,17 +37,14 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from server_load import percentile  # noqa: E402  (this folder is on the path when run as a script)
+
 from hallcall.demo import hall  # noqa: E402
 from hallcall.sim import plan, runner  # noqa: E402
 from hallcall.sim.figures import read_figures  # noqa: E402
 
 OPENS, CLOSES, CLERKS_STOP = "08:30", "17:30", "17:45"
 REAL_DAY_SECONDS = 9 * 3600
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     config = hall.load()
     data = Path(tempfile.mkdtemp(prefix="hallcall-bench-day-"))
     database = hall.prepare(config, data)
-    day = hall.next_working_monday(dt.date.today())
+    day = plan.next_open_day(config, dt.date.today())
 
     def at(text: str) -> float:
         return hall.moment(config, day, text)
@@ -94,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
     figures = read_figures(database, config, report.day)
+    shutil.rmtree(data, ignore_errors=True)
     total = figures.total()
     ms = report.answer_ms
     print(f"hall day: demo hall, {report.day} {OPENS}-{CLOSES}, seed {args.seed}, load {args.load}, {args.speed:g}x")
@@ -115,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     if ms:
         print(
             f"  answers to {len(ms)} requests at {args.speed:g}x pace: median {statistics.median(ms):.2f} ms, "
-            f"p99 {percentile(ms, 0.99):.2f} ms, max {max(ms):.2f} ms"
+            f"p99 {percentile(ms, 99):.2f} ms, max {max(ms):.2f} ms"
         )
     print(
         f"  waits: mean {total.mean_wait:.1f} min, p90 {total.p90_wait:.1f} min, longest {total.max_wait:.1f} min; "

@@ -194,6 +194,8 @@ class FilePlayer:
             return
         else:
             target = self.folder / f"{'-'.join(path.stem.split('-')[:2])}.wav"
+            if target.exists():
+                return  # a recall says the same words again
         shutil.copyfile(path, target)
         if kind != "chime":
             self.saved.append(target)

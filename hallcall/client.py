@@ -91,14 +91,19 @@ class HallClient:
     async def call(
         self, kind: str, *, request_id: str | None = None, timeout: float = 10.0, **fields: Any
     ) -> dict[str, Any]:
-        """Send a request and return the server's answer (a result or an error), unraised."""
+        """Send a request and return the server's answer (a result or an error), unraised.
+
+        Raises ConnectionError when the connection is or gets closed, TimeoutError when no
+        answer comes within ``timeout``."""
         assert self.ws is not None
         rid = request_id or self.new_id()
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[rid] = fut
-        await self.ws.send(p.encode({"type": kind, "id": rid, **fields}), text=True)
         try:
+            await self.ws.send(p.encode({"type": kind, "id": rid, **fields}), text=True)
             return await asyncio.wait_for(fut, timeout)
+        except ConnectionClosed as exc:  # one error for "the connection is gone", sent or not
+            raise ConnectionError("the connection to the server closed") from exc
         finally:
             self._pending.pop(rid, None)
 

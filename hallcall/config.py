@@ -22,6 +22,7 @@ import msgspec
 Policy = Literal["oldest", "in_order"]
 Lang = Literal["zh", "en"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEMO_HALL = Path(__file__).resolve().parent.parent / "assets" / "demo-hall.toml"  # read from the clone
 
 
 class ConfigError(Exception):
@@ -439,7 +440,7 @@ _PROGRAM_RANGES = (
     ("supervision", "unstaffed_grace_minutes", 0, 120, " minutes"),
     ("kiosk", "confirm_seconds", 2, 120, ""),
     ("kiosk", "print_timeout_seconds", 0.2, 30, ""),
-    ("display", "recent_calls", 1, 10, ""),  # the rows the display has room for
+    ("display", "recent_calls", 1, 20, ""),  # the display shows up to 10 of them
     ("display", "flash_seconds", 0, 60, ""),
     ("announce", "repeats", 1, 3, ""),
     ("announce", "volume", 0, 1, ""),

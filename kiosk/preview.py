@@ -12,13 +12,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hallcall.config import DEMO_HALL
+
 from .escpos_text import ENCODINGS
 from .ticket import QR_MODES, TicketData, render
 
 if TYPE_CHECKING:
     from hallcall.config import HallConfig, Service
 
-DEMO_CONFIG = Path(__file__).resolve().parent.parent / "assets" / "demo-hall.toml"
+DEMO_CONFIG = DEMO_HALL
 SAMPLE_URL = "http://192.168.1.10:8765"
 
 

@@ -38,11 +38,6 @@ def seed_clerks(config: HallConfig, storage: Storage, password: str) -> list[str
     return missing
 
 
-def add_supervisor(storage: Storage, name: str, password: str) -> None:
-    """A supervisor account (may watch the hall, cancel tickets, set the notice)."""
-    storage.save_clerk(name, auth.hash_password(password), role="supervisor")
-
-
 def sign_up_hall(
     config_path: Path, config: HallConfig, data: Path, password: str, supervisor: str, extra: tuple[str, ...] = ()
 ) -> Path:
@@ -51,12 +46,11 @@ def sign_up_hall(
     throwaway hall)."""
     path = database_path(config_path, data)
     storage = Storage(path, synchronous=config.server.synchronous)
+    digest = auth.hash_password(password)  # once: Argon2 is slow on purpose
     try:
-        seed_clerks(config, storage, password)
-        digest = auth.hash_password(password)
-        for name in extra:
+        for name in (*missing_clerks(config, storage), *extra):
             storage.save_clerk(name, digest, role="clerk")
-        add_supervisor(storage, supervisor, password)
+        storage.save_clerk(supervisor, digest, role="supervisor")
     finally:
         storage.close()
     return path

@@ -38,9 +38,6 @@ class ServerChild:
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def running(self) -> bool:
-        return self.proc.poll() is None
-
     def stop(self, timeout: float = 30.0) -> int:
         """SIGTERM (the server closes its connections and its database), then kill if it hangs."""
         if self.proc.poll() is None:

@@ -359,7 +359,7 @@ def test_cli_check_config_duplicate_prefix(tmp_path: Path) -> None:
         ("[kiosk]\npaper_mm = 70", "paper_mm"),
         ('[kiosk]\nencoding = "big5"', "encoding"),
         ("[kiosk]\nconfirm_seconds = 0", "kiosk.confirm_seconds must be 2 to 120"),
-        ("[display]\nrecent_calls = 50", "display.recent_calls must be 1 to 10"),
+        ("[display]\nrecent_calls = 50", "display.recent_calls must be 1 to 20"),
         ("[announce]\nrepeats = 5", "announce.repeats must be 1 to 3"),
         ("[announce]\nvolume = 2.0", "announce.volume must be 0 to 1"),
         ('[announce]\nphrase = { zh = "请{ticket}号", en = "Ticket {number}" }', "may use only {number} and {counter}"),

@@ -40,6 +40,10 @@ def test_a_simulated_stretch_prints_and_writes_figures_that_add_up(tmp_path: Pat
         (("--from", "10:00", "--to", "09:00"), "--from must come before --to"),
         (("--from", "25:00"), "'25:00' is not a time of day like 08:30"),
         (("--speed", "0"), "--speed must be above 0"),
+        (("--counters", ""), "--counters names no counter"),
+        (("--load", "inf"), "load must be above 0 and at most 50, not inf"),
+        (("--mix", "social=nan"), "the weight of 'social' must be a number of 0 or more, not nan"),
+        (("--from", "19:00", "--to", "23:00"), "nobody comes on"),
     ],
 )
 def test_bad_options_are_named_and_nothing_runs(args: tuple[str, ...], problem: str) -> None:

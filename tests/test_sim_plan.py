@@ -271,15 +271,29 @@ def test_profile_takes_shares_at_the_bounds(share: str) -> None:
     assert getattr(plan.Profile(**{share: 1.0}), share) == 1.0
 
 
-@pytest.mark.parametrize("load", [0.0, -0.5])
-def test_profile_refuses_a_load_of_zero_or_less(load: float) -> None:
+@pytest.mark.parametrize("load", [0.0, -0.5, float("inf"), float("nan"), 51.0])
+def test_profile_refuses_a_load_of_zero_or_less_or_past_reason(load: float) -> None:
     with pytest.raises(ValueError, match="load"):
         plan.Profile(load=load)
 
 
-def test_profile_refuses_a_negative_weight() -> None:
+@pytest.mark.parametrize("weight", [-1.0, float("nan"), float("inf")])
+def test_profile_refuses_a_weight_that_is_not_a_number_of_0_or_more(weight: float) -> None:
     with pytest.raises(ValueError, match="social"):
-        plan.Profile(mix={"social": -1.0})
+        plan.Profile(mix={"social": weight})
+
+
+def test_a_number_of_visitors_fixes_the_crowd_whatever_the_staffing() -> None:
+    """--visitors lets two staffings be compared under one crowd: the count does not follow
+    the counters the config staffs, and a span without opening hours still brings nobody."""
+    start, end = at(DEMO, "08:30"), at(DEMO, "12:00")
+    assert plan.expected_arrivals(DEMO, plan.Profile(visitors=300), start, end) == 300.0
+    arrivals = plan.plan_arrivals(DEMO, plan.Profile(visitors=300), 1, start, end)
+    assert 250 < len(arrivals) < 350
+    lunch = plan.expected_arrivals(DEMO, plan.Profile(visitors=300), at(DEMO, "12:00"), at(DEMO, "13:30"))
+    assert lunch == 0.0
+    with pytest.raises(ValueError, match="visitors"):
+        plan.Profile(visitors=-1)
 
 
 @pytest.mark.parametrize("name", ["demo", "test"])

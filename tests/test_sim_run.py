@@ -31,10 +31,10 @@ from server.storage import Storage
 
 MONDAY = dt.date(2026, 11, 23)
 SPEED = 600.0  # ten simulated minutes a real second
-# The simulator signs its clerks in one after another before the first arrival, and each
-# sign-in is a slow password check on the server: about 0.1 s real, a simulated minute at this
-# speed.  The demo hall's twelve clerks need a quarter of an hour of hall time, so its server's
-# clock starts twenty minutes before the first visitor (the test hall's one clerk needs little).
+# The simulator signs its clerks in before the first arrival, all at once, and each sign-in is a
+# slow password check on the server (about 0.1 s real, a simulated minute at this speed, on a
+# machine's two cores).  The demo hall's twelve clerks take several minutes of hall time, so its
+# server's clock starts twenty minutes before the first visitor.
 DEMO_CLOCK_START = "09:05"
 ENDED = {"done", "no_show", "cancelled", "waiting"}
 
@@ -159,6 +159,7 @@ def check_books(run: Run) -> None:
     assert report.day == MONDAY.isoformat()
     assert report.planned == len(run.arrivals)
     assert report.lost == 0
+    assert report.errors == []
     assert report.issued + sum(report.refused.values()) == report.planned
     assert report.clerks.refusals == 0
 
@@ -224,7 +225,8 @@ async def test_a_busy_morning_adds_up_and_agrees_with_the_simulator(
     timed = [(a, b) for a, b in pairs if a > ready]
     assert len(timed) >= 10, "the clerks took most of the span to sign in"
     late = max(b - a for a, b in timed)
-    assert -1 < late < 150, f"a ticket was issued {late:.0f} s (hall time) after its visitor came"
+    # A quarter of a real second of slack, in hall time: a busy CI machine may lag that much.
+    assert -1 < late < 150 + 0.25 * SPEED, f"a ticket was issued {late:.0f} s (hall time) after its visitor came"
     # every path really happened
     assert total.served > 0
     assert total.no_show > 0
@@ -264,9 +266,10 @@ async def test_arrivals_after_issuing_hours_are_refused_as_service_closed(
     noon = at(hall.config, "12:00")
     closing = [a for a in run.arrivals if a.service != "pickup" and a.at >= noon]
     assert len(closing) > 5, "the seed should bring visitors after noon"
-    # The simulator's clock follows the server's; allow a simulated half minute around noon.
-    surely = sum(1 for a in closing if a.at >= noon + 30)
-    maybe = sum(1 for a in run.arrivals if a.service != "pickup" and a.at >= noon - 30)
+    # The simulator's clock follows the server's; allow a quarter of a real second around noon.
+    slack = 0.25 * SPEED
+    surely = sum(1 for a in closing if a.at >= noon + slack)
+    maybe = sum(1 for a in run.arrivals if a.service != "pickup" and a.at >= noon - slack)
     assert set(run.report.refused) == {"service_closed"}
     assert surely <= run.report.refused["service_closed"] <= maybe
     for t in run.tickets:

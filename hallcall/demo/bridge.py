@@ -31,31 +31,32 @@ class ScreenKiosk(QObject):
         super().__init__()
         self.window = window
         self.numbers: list[str] = []  # tickets this screen issued, in order
-        self._busy = threading.Event()
+        self.dropped = 0  # taps the kiosk did not take (it had just lost the server)
+        self._tapping = threading.Event()  # a tap on its way to the Qt thread
         self._tap.connect(self._on_tap, Qt.ConnectionType.QueuedConnection)
         window.link.answered.connect(self._on_answer)
 
     def offer(self, arrival: Arrival) -> bool:
-        """From the simulator's thread: take this visitor unless a ticket is still on its way."""
-        if self._busy.is_set() or not self.window.link.connected:
+        """From the simulator's thread: take this visitor unless the kiosk is still busy with
+        the last one (a tap on its way, or a ticket the server has not answered yet)."""
+        if self._tapping.is_set() or self.window.issuing is not None or not self.window.link.connected:
             return False
-        self._busy.set()
+        self._tapping.set()
         self._tap.emit(arrival.service)
         return True
 
     @Slot(str)
     def _on_tap(self, service: str) -> None:
         self.window.issue(service)
-        if self.window.issuing is None:  # the kiosk did not take the tap (it lost the server)
-            self._busy.clear()
+        if self.window.issuing is None:  # not taken: the kiosk lost the server meanwhile
+            self.dropped += 1
+        self._tapping.clear()
 
     @Slot(str, dict)
     def _on_answer(self, rid: str, answer: dict[str, Any]) -> None:
         ticket = answer.get("data", {}).get("ticket")
         if answer.get("type") == "result" and isinstance(ticket, dict) and "number" in ticket:
             self.numbers.append(ticket["number"])
-        if self.window.issuing is None:
-            self._busy.clear()
 
 
 class ScreenDesk(QObject):
@@ -67,12 +68,8 @@ class ScreenDesk(QObject):
         super().__init__()
         self.program = program
         self._waiting: dict[str, concurrent.futures.Future[dict[str, Any]]] = {}
+        self._link: Any = None  # the program's link whose answers we hear
         self._send.connect(self._on_send, Qt.ConnectionType.QueuedConnection)
-
-    def watch(self) -> None:
-        """Listen for the counter's answers (call once it is signed in and has its link)."""
-        assert self.program.link is not None
-        self.program.link.answered.connect(self._on_answer)
 
     async def act(self, kind: str, **fields: Any) -> dict[str, Any]:
         future: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
@@ -84,9 +81,16 @@ class ScreenDesk(QObject):
 
     @Slot(object, str, dict)
     def _on_send(self, future: concurrent.futures.Future[dict[str, Any]], kind: str, fields: dict[str, Any]) -> None:
-        if self.program.link is None:
+        if future.cancelled():  # the clerk stopped waiting before Qt got to it
+            return
+        link = self.program.link
+        if link is None:
             future.set_result({"type": "error", "code": "no_answer", "message": "the counter program is closed"})
             return
+        if link is not self._link:  # the program opens a new link after a session ends
+            link.answered.connect(self._on_answer)
+            self._link = link
+            self._waiting.clear()
         self._waiting[self.program.send(kind, **fields)] = future
 
     @Slot(str, dict)

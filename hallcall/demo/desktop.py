@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from server.child import ServerDidNotStart
+from server.child import ServerChild, ServerDidNotStart
 
 from . import hall
 
@@ -28,38 +28,51 @@ COUNTERS = ((1, "zhang.wei"), (5, "chen.jing"))  # a comprehensive window, a soc
 
 
 def run(port: int, out: Path, lang: str | None = None) -> int:
+    """Run until every window is closed or Ctrl-C; 0 then, 1 when the server cannot start."""
+    if not 0 <= port <= 65535:
+        print(f"hallcall demo: --port must be 0 to 65535, not {port}", file=sys.stderr)
+        return 2
+    config = hall.load()
+    data = Path(tempfile.mkdtemp(prefix="hallcall-demo-data-"))
+    try:
+        hall.prepare(config, data)
+        try:
+            server = hall.start(data, port=port, options=("--ignore-hours",))
+        except ServerDidNotStart as exc:
+            print(f"hallcall demo: {exc}\n(another program on port {port}? try --port 0)", file=sys.stderr)
+            return 1
+        try:
+            return _open_windows(config, server, out.resolve(), lang)
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def _open_windows(config: Any, server: ServerChild, tickets: Path, lang: str | None) -> int:
     from counter.app import CounterProgram
     from display.app import DisplayApp
     from hallcall.link import HallLink
     from hallcall.qtapp import make_app, quit_on_signals
     from kiosk.app import KioskWindow
 
-    config = hall.load()
-    data = Path(tempfile.mkdtemp(prefix="hallcall-demo-data-"))
-    hall.prepare(config, data)
-    try:
-        server = hall.start(data, port=port, options=("--ignore-hours",))
-    except ServerDidNotStart as exc:
-        shutil.rmtree(data, ignore_errors=True)
-        print(f"hallcall demo: {exc}\n(another program on port {port}? try --port 0)", file=sys.stderr)
-        return 1
     app = make_app()
     app.setQuitOnLastWindowClosed(True)
     wake = quit_on_signals(app)
-    tickets = out.resolve()
     kiosk = next(d for d in config.devices.kiosks if d.name == KIOSK)
+    screen = next(d for d in config.devices.displays if d.name == DISPLAY)
     kiosk_link = HallLink(server.url, {"role": "kiosk", "token": kiosk.token, "device": kiosk.name})
     kiosk_window = KioskWindow(kiosk_link, printer=f"virtual:{tickets}", lang=lang)
     kiosk_window.setWindowTitle("hallcall kiosk · 取号机")
     counters: list[Any] = []
-    for number, clerk in COUNTERS:
-        program = CounterProgram(server.url, number, clerk=clerk, lang=lang)
-        program.submit_sign_in(clerk, hall.PASSWORD)
-        counters.append(program)
-    screen = next(d for d in config.devices.displays if d.name == DISPLAY)
-    display = DisplayApp(server.url, screen.token, lang=lang)
-    display.screen.setWindowTitle("hallcall display · 显示屏")
+    display: Any = None
     try:
+        for number, clerk in COUNTERS:
+            program = CounterProgram(server.url, number, clerk=clerk, lang=lang)
+            counters.append(program)
+            program.submit_sign_in(clerk, hall.PASSWORD)
+        display = DisplayApp(server.url, screen.token, lang=lang)
+        display.screen.setWindowTitle("hallcall display · 显示屏")
         _tile(app, [kiosk_window, display.screen, *(p.window for p in counters)])
         kiosk_link.start()
         for program in counters:
@@ -69,13 +82,12 @@ def run(port: int, out: Path, lang: str | None = None) -> int:
         return int(app.exec())
     finally:
         wake.stop()
-        display.stop()
+        if display is not None:
+            display.stop()
         for program in counters:
             program.close()
         kiosk_window.shutdown()
         kiosk_link.stop()
-        server.stop()
-        shutil.rmtree(data, ignore_errors=True)
 
 
 def _tile(app: Any, windows: list[Any]) -> None:

@@ -7,10 +7,11 @@ import datetime as dt
 from pathlib import Path
 
 from hallcall import config as hall_config
+from hallcall.sim import plan
 from server.accounts import sign_up_hall
-from server.child import ROOT, ServerChild, start_server
+from server.child import ServerChild, start_server
 
-DEMO_CONFIG = ROOT / "assets" / "demo-hall.toml"
+DEMO_CONFIG = hall_config.DEMO_HALL
 PASSWORD = "demo1234"
 SUPERVISOR = "supervisor"
 
@@ -28,12 +29,7 @@ def start(data: Path, *, port: int = 0, options: tuple[str, ...] = ()) -> Server
     return start_server(DEMO_CONFIG, data, port=port, options=options)
 
 
-def next_working_monday(today: dt.date) -> dt.date:
-    """The coming Monday (today, if it is one): every demo service issues on Mondays."""
-    return today + dt.timedelta(days=(7 - today.weekday()) % 7)
-
-
 def moment(config: hall_config.HallConfig, day: dt.date, hhmm: str) -> float:
     """A local time of day in the hall ("08:30") on ``day``, as epoch seconds."""
     h, m = (int(x) for x in hhmm.split(":"))
-    return dt.datetime(day.year, day.month, day.day, h, m, tzinfo=config.tz).timestamp()
+    return plan.moment(config, day, h * 60 + m)

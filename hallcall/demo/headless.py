@@ -29,6 +29,7 @@ from typing import Any
 
 from hallcall.sim import plan, runner
 from hallcall.sim.figures import Figures, read_figures
+from server.child import ServerDidNotStart
 
 from . import hall
 
@@ -54,16 +55,29 @@ class Options:
 
 
 def run(options: Options) -> int:
-    """Play the morning; print where the output went and the figures. 0 when the figures add up."""
+    """Play the morning; print the figures and where the output went.
+
+    Exit status: 0 when the morning ran and its figures add up, 1 when they do not or
+    something failed on the way (said on standard error), 130 when stopped by Ctrl-C."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    config = hall.load()
+    options.out.mkdir(parents=True, exist_ok=True)
+    data = Path(tempfile.mkdtemp(prefix="hallcall-demo-data-"))
+    try:
+        return _play(options, config, data)
+    except ServerDidNotStart as exc:
+        print(f"hallcall demo: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def _play(options: Options, config: Any, data: Path) -> int:
     from hallcall.qtapp import make_app, quit_on_signals
 
-    config = hall.load()
     out = options.out
-    out.mkdir(parents=True, exist_ok=True)
-    data = Path(tempfile.mkdtemp(prefix="hallcall-demo-data-"))
     database = hall.prepare(config, data)
-    day = hall.next_working_monday(dt.date.today())
+    day = plan.next_open_day(config, dt.date.today())
 
     def at(text: str) -> float:
         return hall.moment(config, day, text)
@@ -71,13 +85,15 @@ def run(options: Options) -> int:
     started = time.monotonic()
     clock = ("--clock-start", f"{day.isoformat()}T{CLOCK_START}", "--clock-speed", str(options.speed))
     server = hall.start(data, options=clock)
+    programs: _Programs | None = None
     app = make_app()
     _quiet_offscreen_warnings()
     wake = quit_on_signals(app)
-    programs = _Programs(server.url, config, out, options.lang)
     try:
+        programs = _Programs(server.url, config, out, options.lang)
         if not programs.wait_ready(app, READY_SECONDS):
-            raise SystemExit(f"hallcall demo: the programs did not connect within {READY_SECONDS:.0f} s")
+            print(f"hallcall demo: the programs did not connect within {READY_SECONDS:.0f} s", file=sys.stderr)
+            return 1
         settings = runner.Settings(
             config,
             server.url,
@@ -93,23 +109,28 @@ def run(options: Options) -> int:
         )
         morning = _Morning(settings)
         morning.start()
-        photographer = _Photographer(programs, morning, [(m, at(m)) for m in MOMENTS], out / "screens")
-        photographer.run(app)
+        _Photographer(programs, morning, [(m, at(m)) for m in MOMENTS], out / "screens").run(app)
+        if morning.thread.is_alive():  # Qt ended early: Ctrl-C or SIGTERM
+            print("hallcall demo: stopped before the morning was over", file=sys.stderr)
+            return 130
         programs.photograph(out / "screens", "end")
-        if morning.error is not None:
-            raise SystemExit(f"hallcall demo: the simulation failed: {morning.error}")
     finally:
         wake.stop()
-        programs.close(app)
+        if programs is not None:
+            programs.close(app)
         server.stop()
+    if morning.error is not None:
+        print(f"hallcall demo: the simulation failed: {morning.error!r}", file=sys.stderr)
+        return 1
     report = morning.report
     figures = read_figures(database, config, report.day)
     figures.write(out)
     _write_summary(out, report, programs, figures, time.monotonic() - started)
-    shutil.rmtree(data, ignore_errors=True)
     print(figures.table(options.lang or config.hall.languages[0]))
+    for problem in report.errors:
+        print(f"hallcall demo: {problem}", file=sys.stderr)
     print(f"\nhallcall demo: the morning of {report.day} is in {out.resolve()}")
-    return 0 if figures.adds_up() else 1
+    return 0 if figures.adds_up() and not report.errors else 1
 
 
 def _quiet_offscreen_warnings() -> None:
@@ -190,7 +211,6 @@ class _Programs:
         while time.monotonic() < deadline:
             app.processEvents()
             if self.kiosk_link.connected and self.counter.signed_in and self.display.link.connected:
-                self.desk.watch()
                 return True
             time.sleep(0.02)
         return False
@@ -259,12 +279,15 @@ def _write_summary(out: Path, report: runner.Report, programs: _Programs, figure
         "seconds": round(seconds, 1),
         "planned_arrivals": report.planned,
         "issued_by_simulator": report.issued,
+        "handed_to_kiosk_screen": report.on_screen_kiosks,
         "issued_on_kiosk_screen": programs.kiosk_bridge.numbers,
+        "taps_the_kiosk_dropped": programs.kiosk_bridge.dropped,
         "refused": dict(report.refused),
         "lost": report.lost,
         "cancelled_at_guide_desk": report.cancels,
         "clerks": report.clerks.__dict__,
         "announcements": [p.name for p in programs.player.saved],
         "figures_add_up": figures.adds_up(),
+        "errors": report.errors,
     }
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")

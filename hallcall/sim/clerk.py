@@ -92,15 +92,20 @@ class Clerk:
                 await self.clock.sleep(30)
 
     async def _idle(self) -> None:
-        """Wait for a ticket this counter may call, or a while, whichever comes first."""
+        """Wait for a ticket this counter may call, or IDLE_CHECK_SECONDS of hall time.
+
+        When the last waiting count says there is work but the server said there is none (the
+        count is a moment old, or the ticket is in a put-back cool-down), the clerk waits for
+        the next count instead of asking again at once."""
         self.work_arrived.clear()
-        if self.has_work():
-            await self.clock.sleep(5)  # what is waiting may be in a put-back cool-down
-            return
+        stale = self.has_work()
         deadline = self.clock.now() + IDLE_CHECK_SECONDS
-        while not self.closing and not self.has_work() and self.clock.now() < deadline:
+        while not self.closing and (stale or not self.has_work()) and self.clock.now() < deadline:
+            real = min(1.0, (deadline - self.clock.now()) / self.clock.speed)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.work_arrived.wait(), 1.0)
+                await asyncio.wait_for(self.work_arrived.wait(), max(0.01, real))
+            if self.work_arrived.is_set():
+                stale = False
             self.work_arrived.clear()
 
     async def _serve(self, ticket: dict[str, Any]) -> None:

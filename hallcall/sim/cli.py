@@ -66,7 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--speed", type=float, default=600.0, help="times real time (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=1, help="the day's seed (default: %(default)s)")
     parser.add_argument(
-        "--load", type=float, default=0.85, help="arrivals as a share of the counters' capacity (default: %(default)s)"
+        "--load",
+        type=float,
+        default=0.85,
+        help="arrivals as a share of what the counters the config staffs can serve (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--visitors", type=int, help="this many arrivals instead, to compare staffings (--counters) under one crowd"
     )
     parser.add_argument("--mix", type=_mix, default={}, help="service weights, e.g. social=3,medical=2")
     parser.add_argument(
@@ -76,23 +82,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="also write figures.json and figures.txt into this folder")
 
 
-def _open_day(config: hall_config.HallConfig, today: dt.date) -> dt.date:
-    monday = today + dt.timedelta(days=(7 - today.weekday()) % 7)
-    for offset in range(7):
-        day = monday + dt.timedelta(days=offset)
-        if hall_config.WEEKDAYS[day.weekday()] in config.hall.open_days:
-            return day
-    return monday
-
-
 def _minutes(hhmm: str) -> int:
     h, m = hhmm.split(":")
     return int(h) * 60 + int(m)
-
-
-def _at(config: hall_config.HallConfig, day: dt.date, minutes: int) -> float:
-    start = dt.datetime(day.year, day.month, day.day, tzinfo=config.tz)
-    return (start + dt.timedelta(minutes=minutes)).timestamp()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,33 +99,41 @@ def run(args: argparse.Namespace) -> int:
     except hall_config.ConfigError as exc:
         print(f"hallcall simulate: config error: {exc}", file=sys.stderr)
         return 2
-    spans = [text.split("-") for text in config.hall.opening_hours]
-    start = _minutes(args.start or min(a for a, _ in spans))
-    arrivals_end = _minutes(args.arrivals_end or max(b for _, b in spans))
+    opens, closes = plan.opening_minutes(config)
+    start = _minutes(args.start) if args.start else opens
+    arrivals_end = _minutes(args.arrivals_end) if args.arrivals_end else closes
     until = _minutes(args.until) if args.until else arrivals_end + 30
+    numbers = {c.number for c in config.counters}
     problem = ""
     if not start < arrivals_end <= until:
         problem = "--from must come before --to, and --to no later than --until"
     elif not 0 < args.speed <= 1000:
         problem = f"--speed must be above 0 and at most 1000, not {args.speed}"
-    elif args.counters and args.counters - {c.number for c in config.counters}:
-        unknown = ", ".join(str(n) for n in sorted(args.counters - {c.number for c in config.counters}))
-        problem = f"--counters: the hall has no counter {unknown}"
+    elif args.counters is not None and not args.counters:
+        problem = "--counters names no counter"
+    elif args.counters and args.counters - numbers:
+        problem = f"--counters: the hall has no counter {', '.join(str(n) for n in sorted(args.counters - numbers))}"
+    elif not config.devices.kiosks:
+        problem = f"{args.config} has no kiosks ([devices] kiosks) for the visitors to take tickets at"
+    day = args.day or plan.next_open_day(config, dt.date.today())
     try:
-        profile = plan.Profile(load=args.load, mix=args.mix)
+        profile = plan.Profile(load=args.load, visitors=args.visitors, mix=args.mix)
         plan.service_weights(config, profile.mix)
     except ValueError as exc:
         problem = problem or str(exc)
     if problem:
         print(f"hallcall simulate: {problem}", file=sys.stderr)
         return 2
-    day = args.day or _open_day(config, dt.date.today())
+    begin, stop = plan.moment(config, day, start), plan.moment(config, day, arrivals_end)
+    if not plan.plan_arrivals(config, profile, args.seed, begin, stop):
+        print(f"hallcall simulate: nobody comes on {day} in that span: the hall is closed then", file=sys.stderr)
+        return 2
     data = Path(tempfile.mkdtemp(prefix="hallcall-simulate-"))
     password = secrets.token_urlsafe(12)
     try:
         spare = tuple(SPARE_CLERK.format(counter=c.number) for c in config.counters if not (c.clerks or c.backups))
         database = sign_up_hall(Path(args.config), config, data, password, SUPERVISOR, spare)
-        clock = dt.datetime.fromtimestamp(_at(config, day, start - LEAD_MINUTES), config.tz)
+        clock = dt.datetime.fromtimestamp(plan.moment(config, day, start - LEAD_MINUTES), config.tz)
         options = ("--clock-start", clock.strftime("%Y-%m-%dT%H:%M"), "--clock-speed", str(args.speed))
         try:
             server = start_server(args.config, data, options=options)
@@ -146,9 +146,9 @@ def run(args: argparse.Namespace) -> int:
                 server.url,
                 password,
                 args.seed,
-                _at(config, day, start),
-                _at(config, day, arrivals_end),
-                _at(config, day, until),
+                begin,
+                stop,
+                plan.moment(config, day, until),
                 profile=profile,
                 supervisor=(SUPERVISOR, password),
                 spare_clerk=SPARE_CLERK,
@@ -171,4 +171,6 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         for path in figures.write(args.out):
             print(f"wrote {path}")
-    return 0 if figures.adds_up() else 1
+    for problem in report.errors:
+        print(f"hallcall simulate: {problem}", file=sys.stderr)
+    return 0 if figures.adds_up() and not report.errors else 1

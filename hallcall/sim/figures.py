@@ -18,8 +18,6 @@ from typing import Any
 from hallcall.config import HallConfig
 from server.domain.model import GREEN
 
-ENDED = ("done", "no_show", "cancelled", "waiting")  # where a drained day's tickets are
-
 
 @dataclass
 class ServiceFigures:

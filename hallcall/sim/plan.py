@@ -20,7 +20,8 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from hallcall.config import WEEKDAYS, HallConfig, Service
+from hallcall.config import WEEKDAYS, HallConfig, Service, parse_hours
+from server.domain.calendar import hall_open
 
 # Relative arrival rate by local time of day (hours), linear between the points.
 DAY_SHAPE: tuple[tuple[float, float], ...] = (
@@ -56,6 +57,10 @@ def shape_at(hour: float) -> float:
     return r0 + (r1 - r0) * (hour - h0) / (h1 - h0)
 
 
+MAX_LOAD = 50.0  # far past any real hall; an infinite load would never end the plan
+MAX_VISITORS = 50_000  # a service numbers at most 999 tickets a day
+
+
 @dataclass(frozen=True)
 class Profile:
     """How the simulated hall behaves; the defaults are a busy but ordinary weekday.
@@ -67,6 +72,7 @@ class Profile:
     """
 
     load: float = 0.85
+    visitors: int | None = None  # this many arrivals in the span instead, whatever the staffing
     mix: dict[str, float] = field(default_factory=dict)
     green_share: float = 0.04  # of tickets for services that allow priority
     no_show_share: float = 0.06
@@ -81,11 +87,13 @@ class Profile:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, not {value}")
-        if self.load <= 0:
-            raise ValueError(f"load must be above 0, not {self.load}")
+        if not (math.isfinite(self.load) and 0 < self.load <= MAX_LOAD):
+            raise ValueError(f"load must be above 0 and at most {MAX_LOAD:g}, not {self.load}")
+        if self.visitors is not None and not 0 <= self.visitors <= MAX_VISITORS:
+            raise ValueError(f"visitors must be 0 to {MAX_VISITORS}, not {self.visitors}")
         for service, weight in self.mix.items():
-            if weight < 0:
-                raise ValueError(f"the weight of {service!r} must not be negative")
+            if not (math.isfinite(weight) and weight >= 0):
+                raise ValueError(f"the weight of {service!r} must be a number of 0 or more, not {weight}")
 
 
 @dataclass(frozen=True)
@@ -143,11 +151,15 @@ def local_hour(epoch: float, tz: dt.tzinfo) -> float:
 
 
 def expected_arrivals(config: HallConfig, profile: Profile, start: float, end: float) -> float:
-    """How many visitors come between two instants: ``load`` times what the staffed counters
-    serve over the hall's opening hours in that span, shaped by ``DAY_SHAPE``."""
+    """How many visitors come between two instants: ``load`` times what the counters the
+    config staffs serve over the hall's opening hours in that span (or ``visitors``, when the
+    profile gives a number, so that staffings can be compared under one crowd).  None come
+    in a span without opening hours."""
+    open_minutes = _open_minutes(config, start, end)
+    if profile.visitors is not None:
+        return float(profile.visitors) if open_minutes else 0.0
     weights = service_weights(config, profile.mix)
     staffed = sum(1 for c in config.counters if c.staffed) or 1
-    open_minutes = _open_minutes(config, start, end)
     capacity = staffed * open_minutes / mean_handle_minutes(config, weights)
     return profile.load * capacity
 
@@ -155,25 +167,30 @@ def expected_arrivals(config: HallConfig, profile: Profile, start: float, end: f
 def _open_minutes(config: HallConfig, start: float, end: float) -> float:
     """Minutes of the hall's opening hours between two instants (sampled per minute); a day
     that is not one of ``open_days`` has none."""
-    spans = [_span(text) for text in config.hall.opening_hours]
-    minutes = 0
-    t = start
-    while t < end:
-        moment = dt.datetime.fromtimestamp(t, config.tz)
-        h = moment.hour + moment.minute / 60 + moment.second / 3600
-        minutes += WEEKDAYS[moment.weekday()] in config.hall.open_days and any(a <= h < b for a, b in spans)
-        t += 60
-    return float(minutes)
+    return float(sum(1 for t in _minutes(start, end) if hall_open(config, t) is not None))
 
 
-def _span(text: str) -> tuple[float, float]:
-    a, b = text.split("-")
-    return _hours(a), _hours(b)
+def opening_minutes(config: HallConfig) -> tuple[int, int]:
+    """When the hall first opens and last closes in a day, in minutes after midnight."""
+    spans = [parse_hours(text) for text in config.hall.opening_hours]
+    return min(a for a, _ in spans), max(b for _, b in spans)
 
 
-def _hours(text: str) -> float:
-    hh, mm = text.split(":")
-    return int(hh) + int(mm) / 60
+def moment(config: HallConfig, day: dt.date, minutes: int) -> float:
+    """``minutes`` after midnight on ``day`` in the hall's time zone, as epoch seconds."""
+    midnight = dt.datetime(day.year, day.month, day.day, tzinfo=config.tz)
+    return (midnight + dt.timedelta(minutes=minutes)).timestamp()
+
+
+def next_open_day(config: HallConfig, today: dt.date) -> dt.date:
+    """The coming Monday (today, if it is one), or the first open day after it: a full weekday,
+    whatever day the simulation is run on."""
+    monday = today + dt.timedelta(days=(7 - today.weekday()) % 7)
+    for offset in range(7):
+        day = monday + dt.timedelta(days=offset)
+        if WEEKDAYS[day.weekday()] in config.hall.open_days:
+            return day
+    return monday
 
 
 def plan_arrivals(config: HallConfig, profile: Profile, seed: int, start: float, end: float) -> list[Arrival]:
@@ -199,7 +216,7 @@ def plan_arrivals(config: HallConfig, profile: Profile, seed: int, start: float,
         return []  # outside the day's shape, or no opening hours in the span: nobody comes
     per_shape_second = expected / total_shape
     peak = max(r for _, r in DAY_SHAPE) * per_shape_second
-    opens = min(_span(text)[0] for text in config.hall.opening_hours)
+    opens = opening_minutes(config)[0] / 60
     arrivals: list[Arrival] = []
     t = start
     while True:

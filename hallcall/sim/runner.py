@@ -71,6 +71,7 @@ class Report:
     numbers: list[str] = field(default_factory=list)  # issued by the simulator's kiosks
     day: str = ""
     answer_ms: list[float] = field(default_factory=list)  # request to answer, the simulator's own requests
+    errors: list[str] = field(default_factory=list)  # what went wrong; empty when the day ran as planned
 
 
 class ClientDesk:
@@ -104,12 +105,14 @@ class Simulation:
         self._issuing: set[asyncio.Task[Any]] = set()  # issue requests on their way
         self._leaving: set[asyncio.Task[Any]] = set()  # visitors who will tell the guide desk
         self._cancelling: set[asyncio.Task[Any]] = set()  # of those, the ones at the desk now
-        self.done = asyncio.Event()
 
     def visitor(self, number: str, service: str, transfers: int) -> plan.Visitor:
         return plan.visitor(self.s.config, self.s.profile, self.s.seed, number, service, transfers)
 
     async def run(self) -> Report:
+        """Play the span; the report's ``errors`` lists what went wrong on the way (a clerk's
+        task that failed, a lost connection), and an empty list means the day ran as planned."""
+        clerk_tasks: list[asyncio.Task[None]] = []
         try:
             await self._open()
             arrivals = plan.plan_arrivals(self.s.config, self.s.profile, self.s.seed, self.s.start, self.s.arrivals_end)
@@ -123,9 +126,14 @@ class Simulation:
             await self._drain()
             await self._close(clerk_tasks)
         finally:
+            pending = [t for t in (*clerk_tasks, *self._issuing, *self._leaving) if not t.done()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
             for client in self.clients:
                 await client.close()
-            self.done.set()
+        if self.report.lost:
+            self.report.errors.append(f"{self.report.lost} ticket requests got no answer")
         return self.report
 
     async def _drain(self) -> None:
@@ -156,24 +164,27 @@ class Simulation:
             self.guide_desk = await self._connect("supervisor", clerk=name, password=password)
         reason = _break_reason(cfg)
         desks: dict[int, Desk] = {}
-        signing_in: dict[int, asyncio.Task[HallClient]] = {}
+        hellos: dict[int, dict[str, Any]] = {}
+        working: set[str] = set()  # a clerk signed in at a second counter leaves the first
         for counter in cfg.counters:
             if not self._staffs(counter.number, counter.staffed):
                 continue
             if counter.number in self.s.screen_desks:
                 desks[counter.number] = self.s.screen_desks[counter.number]
                 continue
-            name = next(iter((*counter.clerks, *counter.backups)), None)
+            name = next((n for n in (*counter.clerks, *counter.backups) if n not in working), None)
             if name is None and self.s.spare_clerk is not None:
                 name = self.s.spare_clerk.format(counter=counter.number)
             if name is None:
-                log.info("counter %d names no clerk; the simulator leaves it empty", counter.number)
+                log.info("counter %d has no clerk free to work it; the simulator leaves it empty", counter.number)
                 continue
-            hello = {"counter": counter.number, "clerk": name, "password": self.s.password}
-            signing_in[counter.number] = asyncio.create_task(self._connect("counter", **hello))
+            working.add(name)
+            hellos[counter.number] = {"counter": counter.number, "clerk": name, "password": self.s.password}
         # All at once: each sign-in checks a slow password hash, and the hall's clock is running.
+        async with asyncio.TaskGroup() as group:
+            signing_in = {n: group.create_task(self._connect("counter", **h)) for n, h in hellos.items()}
         for number, task in signing_in.items():
-            desks[number] = ClientDesk(await task, self.report.answer_ms)
+            desks[number] = ClientDesk(task.result(), self.report.answer_ms)
         for counter in cfg.counters:
             if counter.number in desks:
                 self.clerks.append(self._clerk(counter.number, counter.services, desks[counter.number], reason))
@@ -272,19 +283,22 @@ class Simulation:
     async def _close(self, clerk_tasks: list[asyncio.Task[None]]) -> None:
         for clerk in self.clerks:
             clerk.closing = True
-            for event in self.work_arrived:
-                event.set()
+        for event in self.work_arrived:
+            event.set()
         patience = CLOSE_TIMEOUT_SECONDS + LONGEST_VISIT_MINUTES * 60 / self.clock.speed
         done, pending = await asyncio.wait(clerk_tasks, timeout=patience) if clerk_tasks else (set(), set())
         for task in pending:
-            log.warning("a clerk was still busy %.0f s after closing time; stopped", patience)
+            self.report.errors.append(f"{task.get_name()} was still busy {patience:.0f} s after closing; stopped")
             task.cancel()
         for task in done:
             if task.exception() is not None:
-                log.error("a clerk stopped with an error", exc_info=task.exception())
+                log.error("%s stopped with an error", task.get_name(), exc_info=task.exception())
+                self.report.errors.append(f"{task.get_name()} stopped: {task.exception()!r}")
         for task in self._leaving - self._cancelling:
             task.cancel()  # they had not left yet; they are still waiting
-        await asyncio.gather(*self._leaving, return_exceptions=True)
+        for outcome in await asyncio.gather(*self._leaving, return_exceptions=True):
+            if isinstance(outcome, Exception):
+                self.report.errors.append(f"the guide desk failed: {outcome!r}")
         for clerk in self.clerks:
             self.report.clerks.merge(clerk.tally)
             if isinstance(clerk.desk, ClientDesk):
