@@ -230,24 +230,16 @@ def collect(client: HallClient) -> list[dict[str, Any]]:
     return seen
 
 
-ServerProcess = ServerChild  # the tests' name for a server child process
-
-
-def start_server_process(data: Path, port: int = 0, extra: tuple[str, ...] = ()) -> ServerChild:
-    """``hallcall server`` for the test hall as a child process logging to data/server.log."""
-    return start_server(TEST_HALL, data, port=port, options=extra, wait_seconds=20)
-
-
 @pytest.fixture
-def server_process(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+def server_process(tmp_path: Path) -> Iterator[Callable[..., ServerChild]]:
     """Factory: start (and restart) a server subprocess on one data folder; killed at the end."""
     storage = Storage(database_path(TEST_HALL, tmp_path), owner=False)
     seed_clerks(storage)
     storage.close()
-    started: list[ServerProcess] = []
+    started: list[ServerChild] = []
 
-    def start(port: int = 0, extra: tuple[str, ...] = ()) -> ServerProcess:
-        sp = start_server_process(tmp_path, port, extra)
+    def start(port: int = 0, extra: tuple[str, ...] = ()) -> ServerChild:
+        sp = start_server(TEST_HALL, tmp_path, port=port, options=extra, wait_seconds=20)
         started.append(sp)
         return sp
 

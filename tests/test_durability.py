@@ -18,25 +18,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import KIOSK, PASSWORD, ROOT, TEST_HALL, ServerProcess, config_with
+from conftest import KIOSK, PASSWORD, ROOT, TEST_HALL, config_with
 
 from hallcall import protocol as p
 from hallcall.client import HallClient
 from server.app import database_path
+from server.child import ServerChild
 from server.clock import Clock
 from server.domain.model import Journal
 from server.hub import Hub
 from server.storage import Storage
 
 
-async def _connect(sp: ServerProcess, role: str, **hello: Any) -> tuple[HallClient, dict[str, Any]]:
+async def _connect(sp: ServerChild, role: str, **hello: Any) -> tuple[HallClient, dict[str, Any]]:
     c = HallClient(sp.url)
     await c.connect()
     welcome = await c.hello(role, **hello)
     return c, welcome
 
 
-def _kill(sp: ServerProcess) -> None:
+def _kill(sp: ServerChild) -> None:
     """SIGKILL: the process gets no chance to close, flush or checkpoint anything."""
     sp.proc.kill()
     assert sp.proc.wait(10) == -9
@@ -58,7 +59,7 @@ def _ok(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_kill_9_keeps_every_acknowledged_change(
-    server_process: Callable[..., ServerProcess], tmp_path: Path
+    server_process: Callable[..., ServerChild], tmp_path: Path
 ) -> None:
     sp = server_process()
     db_path = database_path(TEST_HALL, tmp_path)
@@ -161,7 +162,7 @@ async def test_kill_9_keeps_every_acknowledged_change(
     await kiosk.close()
 
 
-async def test_kill_9_with_requests_in_flight(server_process: Callable[..., ServerProcess], tmp_path: Path) -> None:
+async def test_kill_9_with_requests_in_flight(server_process: Callable[..., ServerChild], tmp_path: Path) -> None:
     """Killed while a kiosk's pipelined requests are still being handled: what was acknowledged
     is kept, what was not may or may not have been stored — and retrying every id afterwards
     gives each one exactly one ticket, numbered without gaps or repeats."""
@@ -216,7 +217,7 @@ async def test_kill_9_with_requests_in_flight(server_process: Callable[..., Serv
 
 
 async def test_second_server_on_the_same_data_is_refused(
-    server_process: Callable[..., ServerProcess], tmp_path: Path
+    server_process: Callable[..., ServerChild], tmp_path: Path
 ) -> None:
     sp = server_process()
     kiosk, _ = await _connect(sp, "kiosk", **KIOSK)
@@ -239,7 +240,7 @@ async def test_second_server_on_the_same_data_is_refused(
     await kiosk.close()
 
 
-async def test_device_faults_and_the_notice_survive_a_restart(server_process: Callable[..., ServerProcess]) -> None:
+async def test_device_faults_and_the_notice_survive_a_restart(server_process: Callable[..., ServerChild]) -> None:
     sp = server_process()
     kiosk, _ = await _connect(sp, "kiosk", **KIOSK)
     await kiosk.request("device_status", state="fault", detail="printer out of paper")

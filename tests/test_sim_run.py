@@ -40,8 +40,7 @@ ENDED = {"done", "no_show", "cancelled", "waiting"}
 
 
 def at(config: HallConfig, hhmm: str) -> float:
-    h, m = (int(x) for x in hhmm.split(":"))
-    return dt.datetime(MONDAY.year, MONDAY.month, MONDAY.day, h, m, tzinfo=config.tz).timestamp()
+    return demo_hall.moment(config, MONDAY, hhmm)
 
 
 @dataclass

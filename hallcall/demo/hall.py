@@ -31,5 +31,4 @@ def start(data: Path, *, port: int = 0, options: tuple[str, ...] = ()) -> Server
 
 def moment(config: hall_config.HallConfig, day: dt.date, hhmm: str) -> float:
     """A local time of day in the hall ("08:30") on ``day``, as epoch seconds."""
-    h, m = (int(x) for x in hhmm.split(":"))
-    return plan.moment(config, day, h * 60 + m)
+    return plan.moment(config, day, plan.clock_minutes(hhmm))

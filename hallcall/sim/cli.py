@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import re
 import secrets
 import shutil
 import sys
@@ -21,15 +20,19 @@ from pathlib import Path
 
 from hallcall import config as hall_config
 
+from . import plan
+
 SUPERVISOR = "simulated-guide-desk"
 SPARE_CLERK = "simulated-{counter}"  # signs in at a counter that any clerk may work
 LEAD_MINUTES = 20  # the server's clock starts this long before the first arrival: sign-ins
 
 
-def _hhmm(text: str) -> str:
-    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a time of day like 08:30")
-    return text
+def _hhmm(text: str) -> int:
+    """A time of day for argparse, as minutes after midnight."""
+    try:
+        return plan.clock_minutes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _day(text: str) -> dt.date:
@@ -82,16 +85,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="also write figures.json and figures.txt into this folder")
 
 
-def _minutes(hhmm: str) -> int:
-    h, m = hhmm.split(":")
-    return int(h) * 60 + int(m)
-
-
 def run(args: argparse.Namespace) -> int:
     from server.accounts import sign_up_hall
     from server.child import ServerDidNotStart, start_server
 
-    from . import plan, runner
+    from . import runner
     from .figures import read_figures
 
     try:
@@ -100,9 +98,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"hallcall simulate: config error: {exc}", file=sys.stderr)
         return 2
     opens, closes = plan.opening_minutes(config)
-    start = _minutes(args.start) if args.start else opens
-    arrivals_end = _minutes(args.arrivals_end) if args.arrivals_end else closes
-    until = _minutes(args.until) if args.until else arrivals_end + 30
+    start = opens if args.start is None else args.start
+    arrivals_end = closes if args.arrivals_end is None else args.arrivals_end
+    until = arrivals_end + 30 if args.until is None else args.until
     numbers = {c.number for c in config.counters}
     problem = ""
     if not start < arrivals_end <= until:

@@ -18,6 +18,7 @@ import bisect
 import datetime as dt
 import math
 import random
+import re
 from dataclasses import dataclass, field
 
 from hallcall.config import WEEKDAYS, HallConfig, Service, parse_hours
@@ -174,6 +175,14 @@ def opening_minutes(config: HallConfig) -> tuple[int, int]:
     """When the hall first opens and last closes in a day, in minutes after midnight."""
     spans = [parse_hours(text) for text in config.hall.opening_hours]
     return min(a for a, _ in spans), max(b for _, b in spans)
+
+
+def clock_minutes(hhmm: str) -> int:
+    """'08:30' → 510 minutes after midnight; ValueError for anything else."""
+    found = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", hhmm)
+    if not found:
+        raise ValueError(f"{hhmm!r} is not a time of day like 08:30")
+    return int(found.group(1)) * 60 + int(found.group(2))
 
 
 def moment(config: HallConfig, day: dt.date, minutes: int) -> float:
