@@ -43,17 +43,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hallcall.display.announcer import AnnounceSettings
+from hallcall.display.app import DisplayApp
+from hallcall.display.playback import ProcessPlayer, RecordingPlayer
+from hallcall.gui.qtapp import make_app
+from hallcall.server import auth
+from hallcall.server.app import HallServer, database_path
+from hallcall.server.storage import Storage
 from PySide6.QtCore import QEventLoop, QTimer
 
-from display.announcer import AnnounceSettings
-from display.app import DisplayApp
-from display.playback import ProcessPlayer, RecordingPlayer
 from hallcall import config as hall_config
 from hallcall.client import HallClient
-from hallcall.qtapp import make_app
-from server import auth
-from server.app import HallServer, database_path
-from server.storage import Storage
 
 HALL = """
 [hall]

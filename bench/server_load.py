@@ -6,7 +6,7 @@ It prints figures; it is not a pass/fail test.  One run:
 1. writes a hall TOML for the run into a temporary folder (N comprehensive counters, enough
    services that the 999-a-day numbering never runs out, K kiosks and M displays with tokens,
    open around the clock), seeds N clerks straight into the hall's database, and starts
-   ``python -m hallcall.cli server --port 0`` as a child process, reading the port from its
+   ``python -m hallcall.launch.cli server --port 0`` as a child process, reading the port from its
    "listening on ws://HOST:PORT" line;
 2. connects the clients on 127.0.0.1 with ``hallcall.client.HallClient`` (the client the
    programs use, on the websockets library), in separate load-generator processes (the
@@ -30,7 +30,7 @@ It prints figures; it is not a pass/fail test.  One run:
 
 4. prints a summary against the targets and stops the server (SIGTERM, then kill).
 
-``--profile FILE`` runs the server under cProfile (``python -m cProfile -o FILE -m hallcall.cli
+``--profile FILE`` runs the server under cProfile (``python -m cProfile -o FILE -m hallcall.launch.cli
 server ...``); the figures of such a run are slowed by the profiler, and generator-heavy code
 looks worse than it is.  Read the profile with
 ``python -c "import pstats; pstats.Stats('FILE').sort_stats('cumulative').print_stats(40)"``.
@@ -70,10 +70,10 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from hallcall.server.child import ServerChild, ServerDidNotStart
+from hallcall.server.child import start_server as start_child
 
 from hallcall.client import HallClient
-from server.child import ServerChild, ServerDidNotStart
-from server.child import start_server as start_child
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-pass-1234"
@@ -164,10 +164,11 @@ def write_hall(
 def seed_clerks(hall: Hall) -> None:
     """One clerk per counter, clerk001..clerkNNN, all with one password (hashed once)."""
     sys.path.insert(0, str(ROOT))
+    from hallcall.server import auth
+    from hallcall.server.app import database_path
+    from hallcall.server.storage import Storage
+
     from hallcall import config as hall_config
-    from server import auth
-    from server.app import database_path
-    from server.storage import Storage
 
     hall_config.load(hall.config)  # a config the server would refuse should fail here, clearly
     digest = auth.hash_password(PASSWORD)

@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hallcall.gui.qtapp import restyle
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
@@ -29,7 +30,6 @@ from PySide6.QtWidgets import (
 )
 
 from hallcall.i18n import name_in
-from hallcall.qtapp import restyle
 
 from .actions import ACTIONS
 from .sign_in import SignInPage

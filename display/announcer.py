@@ -28,14 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hallcall.assets import SOUNDS
+
 from .phrases import DEFAULT_PHRASES, phrases_for_call
 from .playback import Player, wav_seconds
 
 log = logging.getLogger("hallcall.display.announcer")
 
-SOUNDS = Path(__file__).resolve().parent.parent / "assets" / "sounds"
 BUILT_IN_CHIME = SOUNDS / "chime.wav"
-WORKER_COMMAND = [sys.executable, "-m", "display.speech_worker"]
+WORKER_COMMAND = [sys.executable, "-m", "hallcall.display.speech_worker"]
 DEFAULT_VOICES = {"zh": "cmn-latn-pinyin", "en": "en"}
 RETRY_SECONDS = 60.0
 

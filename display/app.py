@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from hallcall.gui.link import HallLink
+from hallcall.gui.qtapp import ConnectionBadge, cjk_family
 from PySide6.QtCore import QObject, Signal, Slot
 
 from hallcall.i18n import device_refusal
-from hallcall.link import HallLink
-from hallcall.qtapp import ConnectionBadge, cjk_family
 
 from .announcer import Announcer, AnnounceSettings
 from .board import Board, Call

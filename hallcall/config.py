@@ -22,7 +22,6 @@ import msgspec
 Policy = Literal["oldest", "in_order"]
 Lang = Literal["zh", "en"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DEMO_HALL = Path(__file__).resolve().parent.parent / "assets" / "demo-hall.toml"  # read from the clone
 
 
 class ConfigError(Exception):

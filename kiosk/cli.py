@@ -42,10 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the kiosk until its window is closed, Ctrl-C or SIGTERM; returns the exit code."""
 
+    from hallcall.gui.link import HallLink
+    from hallcall.gui.qtapp import make_app, quit_on_signals, show_full_screen
     from PySide6.QtCore import Qt
-
-    from hallcall.link import HallLink
-    from hallcall.qtapp import make_app, quit_on_signals, show_full_screen
 
     from .app import KioskWindow
 

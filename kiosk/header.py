@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hallcall.gui.link import HallLink
+from hallcall.gui.qtapp import ConnectionBadge
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
 from hallcall.i18n import MONTHS_EN, WEEKDAYS
-from hallcall.link import HallLink
-from hallcall.qtapp import ConnectionBadge
 
 from .text import T
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hallcall.config import DEMO_HALL
+from hallcall.assets import DEMO_HALL
 
 from .escpos_text import ENCODINGS
 from .ticket import QR_MODES, TicketData, render

@@ -7,4 +7,4 @@ bash scripts/setup.sh
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/python -m pytest "$@"
+.venv/bin/pytest "$@"  # not `python -m`: the tree is not on sys.path, so tests import what is installed

@@ -70,7 +70,7 @@ def start_server(
     """
     log = log or Path(data) / "server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, *python, "-m", "hallcall.cli", "server", "--config", str(config), "--data", str(data)]
+    cmd = [sys.executable, *python, "-m", "hallcall.launch.cli", "server", "--config", str(config), "--data", str(data)]
     cmd += ["--host", host, "--port", str(port), *options]
     with log.open("ab") as out:
         offset = out.tell()

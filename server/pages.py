@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Any
 
 import jinja2
+from hallcall.assets import WEB
 
 from hallcall.config import HallConfig
 from hallcall.i18n import Strings, other_lang
@@ -22,7 +22,6 @@ from .domain.hall import HallState
 from .domain.model import QueueError, Ticket
 from .views import Views
 
-WEB = Path(__file__).resolve().parent.parent / "assets" / "web"
 TICKET_PATH = re.compile(r"^/t/(\d{4}-\d{2}-\d{2})/([A-Z]{1,2}\d{3,})$")
 
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(WEB), autoescape=True)

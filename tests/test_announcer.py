@@ -16,10 +16,9 @@ from pathlib import Path
 
 import psutil
 import pytest
-
-from display.announcer import Announcer, AnnounceSettings
-from display.phrases import phrase, phrases_for_call, spell_number
-from display.playback import Played, ProcessPlayer, RecordingPlayer
+from hallcall.display.announcer import Announcer, AnnounceSettings
+from hallcall.display.phrases import phrase, phrases_for_call, spell_number
+from hallcall.display.playback import Played, ProcessPlayer, RecordingPlayer
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -192,7 +191,7 @@ def test_a_killed_engine_is_tried_again_later_and_speech_comes_back(announcers: 
         '    print(json.dumps({"ready": True}), flush=True)\n'
         "    sys.stdin.readline()\n"
         "    time.sleep(3600)\n"
-        'os.execv(sys.executable, [sys.executable, "-m", "display.speech_worker"])\n'
+        'os.execv(sys.executable, [sys.executable, "-m", "hallcall.display.speech_worker"])\n'
     )
     player = RecordingPlayer()
     statuses: list[dict[str, str]] = []
@@ -341,4 +340,4 @@ def test_stopping_ends_the_speech_process_even_while_it_starts() -> None:
     announcer.start()
     announcer.announce("A001", 1)
     announcer.stop()  # while it speaks
-    assert running_children("display.speech_worker") == []
+    assert running_children("hallcall.display.speech_worker") == []

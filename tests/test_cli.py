@@ -7,16 +7,21 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT, TEST_HALL
+from hallcall.server import auth
+from hallcall.server.app import database_path
+from hallcall.server.storage import Storage
 
 from hallcall.client import HallClient
-from server import auth
-from server.app import database_path
-from server.storage import Storage
 
 
 def hallcall(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "hallcall.cli", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60
+        [sys.executable, "-m", "hallcall.launch.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
     )
 
 

@@ -315,7 +315,7 @@ def test_config_error_message_without_line() -> None:
 
 def run_check(path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "hallcall.cli", "check-config", str(path)],
+        [sys.executable, "-m", "hallcall.launch.cli", "check-config", str(path)],
         capture_output=True,
         text=True,
         cwd=ROOT,

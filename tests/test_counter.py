@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 from conftest import LiveHall, config_with
+from hallcall.counter.actions import ACTIONS
+from hallcall.counter.app import CounterProgram
+from hallcall.counter.dialogs import NumberDialog, PauseDialog, TransferDialog
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from test_counter_support import (
@@ -21,10 +24,6 @@ from test_counter_support import (
     shoot,
     sign_in,
 )
-
-from counter.actions import ACTIONS
-from counter.app import CounterProgram
-from counter.dialogs import NumberDialog, PauseDialog, TransferDialog
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from conftest import LiveHall
+from hallcall.counter.actions import ACTIONS
 from PySide6.QtCore import Qt
 from test_counter_support import (
     issue,
@@ -19,8 +20,6 @@ from test_counter_support import (
     shoot,
     sign_in,
 )
-
-from counter.actions import ACTIONS
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, LiveHall
+from hallcall.counter import cli
+from hallcall.counter.app import CounterProgram
+from hallcall.counter.compact_bar import BAR_HEIGHT
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel
 from test_counter_support import issue, open_program, press, press_answered, shoot, sign_in
-
-from counter import cli
-from counter.app import CounterProgram
-from counter.compact_bar import BAR_HEIGHT
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -136,7 +135,7 @@ def test_a_server_address_that_is_not_a_websocket_is_refused(capsys: pytest.Capt
 
 
 def test_the_cli_module_does_not_load_qt() -> None:
-    code = "import sys, counter.cli; print('PySide6' in sys.modules)"
+    code = "import sys, hallcall.counter.cli; print('PySide6' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -155,7 +154,7 @@ def test_hallcall_counter_ends_cleanly_on_ctrl_c(live_hall: LiveHall) -> None:
     cmd = [
         sys.executable,
         "-m",
-        "hallcall.cli",
+        "hallcall.launch.cli",
         "counter",
         "--server",
         live_hall.url,

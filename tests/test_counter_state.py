@@ -3,9 +3,9 @@ and the words it builds (times, refusals)."""
 
 from __future__ import annotations
 
-from counter.actions import ACTIONS, BY_NAME, allowed
-from counter.state import SERVED_KEPT, CounterState
-from counter.text import T, duration, refusal_text, session_end_text
+from hallcall.counter.actions import ACTIONS, BY_NAME, allowed
+from hallcall.counter.state import SERVED_KEPT, CounterState
+from hallcall.counter.text import T, duration, refusal_text, session_end_text
 
 HALL = {
     "languages": ["zh", "en"],
@@ -120,7 +120,7 @@ def test_why_a_session_ended_in_both_languages() -> None:
 
 
 def test_buttons_take_two_rows_on_a_wide_screen_and_three_on_a_narrow_one() -> None:
-    from counter.main_window import buttons_per_row
+    from hallcall.counter.main_window import buttons_per_row
 
     assert buttons_per_row(1366) == 7 and buttons_per_row(1920) == 7
     assert buttons_per_row(1024) == 5 and buttons_per_row(0) == 5

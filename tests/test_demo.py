@@ -15,11 +15,10 @@ from typing import Any
 
 import psutil
 import pytest
+from hallcall.kiosk.virtual_printer import decode
+from hallcall.launch.demo import hall
+from hallcall.launch.demo.headless import MOMENTS
 from PySide6.QtGui import QImage
-
-from hallcall.demo import hall
-from hallcall.demo.headless import MOMENTS
-from kiosk.virtual_printer import decode
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENS = ("kiosk", "counter", "display")
@@ -30,7 +29,7 @@ def morning(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.
     out = tmp_path_factory.mktemp("demo") / "out"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run(
-        [sys.executable, "-m", "hallcall.cli", "demo", "--headless", "--out", str(out), "--seed", "7"],
+        [sys.executable, "-m", "hallcall.launch.cli", "demo", "--headless", "--out", str(out), "--seed", "7"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -147,10 +146,9 @@ def test_the_figures_add_up(morning: tuple[Path, Any]) -> None:
 def test_closing_the_desktop_demos_windows_stops_everything(tmp_path: Path, qapp: Any) -> None:
     """The desktop demo's windows (offscreen here) all closed: the demo returns, its server child
     ends, and the demo's data folder is removed."""
+    from hallcall.launch.demo import desktop
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
-
-    from hallcall.demo import desktop
 
     seen: dict[str, Any] = {}
 

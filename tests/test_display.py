@@ -18,16 +18,15 @@ from typing import Any
 
 import pytest
 from conftest import DISPLAY_1F, DISPLAY_2F, ROOT, TEST_HALL, LiveHall
+from hallcall.display.app import DisplayApp
+from hallcall.display.board import Board
+from hallcall.display.cli import add_arguments
+from hallcall.display.palette import colour_pairs, contrast_ratio
+from hallcall.display.playback import RecordingPlayer
+from hallcall.display.screen import DisplayScreen
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QWidget
 from test_announcer import hanging_worker
-
-from display.app import DisplayApp
-from display.board import Board
-from display.cli import add_arguments
-from display.palette import colour_pairs, contrast_ratio
-from display.playback import RecordingPlayer
-from display.screen import DisplayScreen
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -333,7 +332,7 @@ def test_hallcall_display_runs_signs_in_and_stops_on_sigterm(server_process: Any
     server = server_process()
     log = tmp_path / "display.log"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    command = [sys.executable, "-m", "hallcall.cli", "display", "--server", server.url]
+    command = [sys.executable, "-m", "hallcall.launch.cli", "display", "--server", server.url]
     command += ["--token", DISPLAY_2F["token"], "--windowed", "--portrait", "--lang", "en"]
     with log.open("w") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)

@@ -12,12 +12,11 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, LiveHall
+from hallcall.display.app import DisplayApp
+from hallcall.server import auth
+from hallcall.server.app import database_path
+from hallcall.server.storage import Storage
 from test_display import save, shown_calls, waiting_lines
-
-from display.app import DisplayApp
-from server import auth
-from server.app import database_path
-from server.storage import Storage
 
 pytestmark = pytest.mark.timeout(90)
 

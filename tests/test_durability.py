@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from conftest import KIOSK, PASSWORD, ROOT, TEST_HALL, config_with
+from hallcall.server.app import database_path
+from hallcall.server.child import ServerChild
+from hallcall.server.clock import Clock
+from hallcall.server.domain.model import Journal
+from hallcall.server.hub import Hub
+from hallcall.server.storage import Storage
 
 from hallcall import protocol as p
 from hallcall.client import HallClient
-from server.app import database_path
-from server.child import ServerChild
-from server.clock import Clock
-from server.domain.model import Journal
-from server.hub import Hub
-from server.storage import Storage
 
 
 async def _connect(sp: ServerChild, role: str, **hello: Any) -> tuple[HallClient, dict[str, Any]]:
@@ -223,7 +223,7 @@ async def test_second_server_on_the_same_data_is_refused(
     kiosk, _ = await _connect(sp, "kiosk", **KIOSK)
     _ok(await kiosk.call("issue", request_id="before", service="social"))
 
-    cmd = [sys.executable, "-m", "hallcall.cli", "server", "--config", str(TEST_HALL), "--data", str(tmp_path)]
+    cmd = [sys.executable, "-m", "hallcall.launch.cli", "server", "--config", str(TEST_HALL), "--data", str(tmp_path)]
     second = await asyncio.to_thread(
         subprocess.run, [*cmd, "--port", "0"], capture_output=True, text=True, timeout=30, cwd=ROOT
     )

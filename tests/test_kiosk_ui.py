@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 from conftest import LiveHall
+from hallcall.gui.link import HallLink
+from hallcall.kiosk.app import KioskWindow
+from hallcall.kiosk.virtual_printer import decode
 from test_kiosk_ui_support import (
     hall_config,
     issue,
@@ -20,10 +23,6 @@ from test_kiosk_ui_support import (
     tap_service,
     wait_printed,
 )
-
-from hallcall.link import HallLink
-from kiosk.app import KioskWindow
-from kiosk.virtual_printer import decode
 
 pytestmark = pytest.mark.timeout(60)
 

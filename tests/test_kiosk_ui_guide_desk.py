@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hallcall.kiosk.guide_desk import MAX_PIN_TRIES
+from hallcall.kiosk.virtual_printer import decode
 from test_kiosk_ui_support import (
     Kiosk,
     clipped_labels,
@@ -17,9 +19,6 @@ from test_kiosk_ui_support import (
     tap_service,
     wait_printed,
 )
-
-from kiosk.guide_desk import MAX_PIN_TRIES
-from kiosk.virtual_printer import decode
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -12,10 +12,9 @@ import zoneinfo
 
 import pytest
 from conftest import ROOT
-
-from kiosk import cli
-from kiosk.service_state import issuing_now, statuses
-from kiosk.text import T, wait_text
+from hallcall.kiosk import cli
+from hallcall.kiosk.service_state import issuing_now, statuses
+from hallcall.kiosk.text import T, wait_text
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 HALL = {
@@ -113,6 +112,9 @@ def test_the_command_line_names_what_is_wrong() -> None:
 
 
 def test_the_kiosk_command_does_not_load_qt_until_it_runs() -> None:
-    code = "import sys, kiosk.cli, hallcall.cli; hallcall.cli.build_parser(); print('PySide6' in sys.modules)"
+    code = (
+        "import sys, hallcall.kiosk.cli, hallcall.launch.cli; hallcall.launch.cli.build_parser();"
+        " print('PySide6' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

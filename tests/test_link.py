@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 from conftest import KIOSK, PASSWORD, LiveHall
-
-from hallcall.link import HallLink
+from hallcall.gui.link import HallLink
 
 pytestmark = pytest.mark.timeout(60)
 

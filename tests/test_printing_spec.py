@@ -7,10 +7,9 @@ import argparse
 from pathlib import Path
 
 import pytest
-
-from kiosk import preview
-from kiosk.printer import PrinterSpec, PrinterSpecError, parse_spec
-from kiosk.virtual_printer import decode
+from hallcall.kiosk import preview
+from hallcall.kiosk.printer import PrinterSpec, PrinterSpecError, parse_spec
+from hallcall.kiosk.virtual_printer import decode
 
 
 @pytest.mark.parametrize(

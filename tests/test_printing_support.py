@@ -18,7 +18,7 @@ import time
 import tty
 from collections.abc import Callable
 
-from kiosk.escpos_codes import STATUS_QUERY
+from hallcall.kiosk.escpos_codes import STATUS_QUERY
 
 # DLE EOT answers (n = 1 printer, 2 offline cause, 4 paper sensor).
 READY = bytes([0x12, 0x12, 0x12])

@@ -7,12 +7,11 @@ import itertools
 import time
 
 import pytest
+from hallcall.kiosk.print_worker import PrintWorker
+from hallcall.kiosk.printer import parse_spec
 from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QApplication
 from test_printing_support import PAPER_OUT, READY, TcpPrinter
-
-from kiosk.print_worker import PrintWorker
-from kiosk.printer import parse_spec
 
 JOB = b"\x1b@S001\n\x1dVB\x00"
 
@@ -125,7 +124,7 @@ def test_a_status_check_prints_nothing_and_answers_on_the_qt_thread(qtbot, tcp_p
 
 
 def test_virtual_printer_through_the_worker(qtbot, tmp_path):
-    from kiosk.virtual_printer import decode
+    from hallcall.kiosk.virtual_printer import decode
 
     worker = PrintWorker(parse_spec(f"virtual:{tmp_path}"), paper_mm=58)
     with qtbot.waitSignal(worker.finished, timeout=3000) as blocker:

@@ -23,7 +23,7 @@ async def test_a_kiosk_entry_overrides_the_kiosk_section(tmp_path):
         'zone = "1F" }]',
         'zone = "1F", printer = "virtual:/tmp/t", paper_mm = 58, encoding = "image" }]',
     )
-    from server.views import Views
+    from hallcall.server.views import Views
 
     device = Views(config).device("kiosk", "kiosk-1")
     assert (device["printer"], device["paper_mm"], device["encoding"]) == ("virtual:/tmp/t", 58, "image")

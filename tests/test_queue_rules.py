@@ -15,12 +15,10 @@ from typing import Any
 
 import pytest
 from conftest import config_with
-
-from hallcall.config import HallConfig, load
-from server.domain import selection
-from server.domain.estimates import HandlingTimes, capacity, estimate_seconds
-from server.domain.hall import HallState
-from server.domain.model import (
+from hallcall.server.domain import selection
+from hallcall.server.domain.estimates import HandlingTimes, capacity, estimate_seconds
+from hallcall.server.domain.hall import HallState
+from hallcall.server.domain.model import (
     APPOINTMENT,
     CALLED,
     CANCELLED,
@@ -43,6 +41,8 @@ from server.domain.model import (
     Ticket,
     TicketSaved,
 )
+
+from hallcall.config import HallConfig, load
 
 TEST_HALL = Path(__file__).parent / "halls" / "test-hall.toml"
 NOW = 1795399200.0  # Monday 2026-11-23 10:00 Asia/Shanghai

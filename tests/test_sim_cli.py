@@ -12,7 +12,7 @@ from conftest import ROOT, TEST_HALL
 
 
 def simulate(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "hallcall.cli", "simulate", "--config", str(TEST_HALL), *args]
+    command = [sys.executable, "-m", "hallcall.launch.cli", "simulate", "--config", str(TEST_HALL), *args]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
 
 
@@ -55,7 +55,7 @@ def test_bad_options_are_named_and_nothing_runs(args: tuple[str, ...], problem: 
 def test_a_broken_config_is_named(tmp_path: Path) -> None:
     broken = tmp_path / "hall.toml"
     broken.write_text(TEST_HALL.read_text(encoding="utf-8").replace("[hall]", "[hall", 1), encoding="utf-8")
-    command = [sys.executable, "-m", "hallcall.cli", "simulate", "--config", str(broken)]
+    command = [sys.executable, "-m", "hallcall.launch.cli", "simulate", "--config", str(broken)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "config error" in done.stderr and "hall.toml" in done.stderr

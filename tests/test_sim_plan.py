@@ -1,4 +1,4 @@
-"""hallcall.sim.plan: a seeded day decided before it runs, on the demo hall and the test hall.
+"""hallcall.launch.sim.plan: a seeded day decided before it runs, on the demo hall and the test hall.
 
 Everything here is pure and deterministic, so each check below uses fixed seeds: the numbers
 it compares are the same on every run, and the margins only have to hold for those seeds.
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, TEST_HALL, config_with
+from hallcall.launch.demo import hall as demo_hall
+from hallcall.launch.sim import plan
 
 from hallcall import config as hall_config
 from hallcall.config import HallConfig
-from hallcall.demo import hall as demo_hall
-from hallcall.sim import plan
 
 DEMO = demo_hall.load()
 TEST = hall_config.load(TEST_HALL)
@@ -81,8 +81,8 @@ def test_the_same_seed_gives_the_same_day(name: str) -> None:
 
 _DIGEST = """
 import datetime as dt, hashlib
-from hallcall.demo import hall
-from hallcall.sim import plan
+from hallcall.launch.demo import hall
+from hallcall.launch.sim import plan
 c = hall.load()
 day = lambda h: dt.datetime(2026, 11, 23, h, tzinfo=c.tz).timestamp()
 arrivals = plan.plan_arrivals(c, plan.Profile(), 11, day(8), day(12))

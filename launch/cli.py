@@ -10,7 +10,7 @@ import logging
 import sys
 from pathlib import Path
 
-from . import config as hall_config
+from hallcall import config as hall_config
 
 DEFAULT_DATA = Path("hallcall-data")
 
@@ -24,9 +24,9 @@ def _load_config(path: str) -> hall_config.HallConfig:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     config = _load_config(args.config)
-    from kiosk.printer import PrinterSpecError, parse_spec
+    from hallcall.kiosk.printer import PrinterSpecError, parse_spec
 
-    printers = [("kiosk.printer", config.kiosk.printer)]
+    printers = [("hallcall.kiosk.printer", config.kiosk.printer)]
     printers += [(f"devices.kiosks {d.name!r} printer", d.printer) for d in config.devices.kiosks if d.printer]
     for where, spec in printers:
         try:
@@ -43,9 +43,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_server(args: argparse.Namespace) -> int:
-    from server.app import database_path, run
-    from server.clock import Clock, parse_start
-    from server.storage import Storage, StorageError
+    from hallcall.server.app import database_path, run
+    from hallcall.server.clock import Clock, parse_start
+    from hallcall.server.storage import Storage, StorageError
 
     config = _load_config(args.config)
     try:
@@ -69,8 +69,8 @@ def cmd_server(args: argparse.Namespace) -> int:
 
 
 def _admin_storage(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from server.app import database_path
-    from server.storage import Storage, StorageError
+    from hallcall.server.app import database_path
+    from hallcall.server.storage import Storage, StorageError
 
     _load_config(args.config)
     try:
@@ -89,7 +89,7 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def cmd_admin(args: argparse.Namespace) -> int:
-    from server import auth
+    from hallcall.server import auth
 
     storage = _admin_storage(args)
     try:
@@ -124,7 +124,7 @@ def cmd_admin(args: argparse.Namespace) -> int:
 def _seed_clerks(args: argparse.Namespace, storage) -> int:  # type: ignore[no-untyped-def]
     """Create every clerk the config names (A and B roles) that has no account yet, all with one
     starting password: the first step of setting up a hall."""
-    from server.accounts import missing_clerks, seed_clerks
+    from hallcall.server.accounts import missing_clerks, seed_clerks
 
     config = _load_config(args.config)
     if not missing_clerks(config, storage):
@@ -193,14 +193,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 PROGRAMS = (
-    ("demo", "hallcall.demo.cli", "add_arguments", "run", "run the demo hall: on screen, or a simulated morning"),
-    ("simulate", "hallcall.sim.cli", "add_arguments", "run", "play a simulated day of a hall's config: its figures"),
-    ("kiosk", "kiosk.cli", "add_arguments", "run", "run a touch kiosk that issues and prints tickets"),
-    ("counter", "counter.cli", "add_arguments", "run", "run the clerk's counter program"),
-    ("display", "display.cli", "add_arguments", "run", "run a hall display with voice announcements"),
+    (
+        "demo",
+        "hallcall.launch.demo.cli",
+        "add_arguments",
+        "run",
+        "run the demo hall: on screen, or a simulated morning",
+    ),
+    (
+        "simulate",
+        "hallcall.launch.sim.cli",
+        "add_arguments",
+        "run",
+        "play a simulated day of a hall's config: its figures",
+    ),
+    ("kiosk", "hallcall.kiosk.cli", "add_arguments", "run", "run a touch kiosk that issues and prints tickets"),
+    ("counter", "hallcall.counter.cli", "add_arguments", "run", "run the clerk's counter program"),
+    ("display", "hallcall.display.cli", "add_arguments", "run", "run a hall display with voice announcements"),
     (
         "ticket-preview",
-        "kiosk.cli",
+        "hallcall.kiosk.cli",
         "add_preview_arguments",
         "run_preview",
         "print a sample ticket to files (bytes, text, PNG) for layout work",

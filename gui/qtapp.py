@@ -14,7 +14,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from .i18n import Strings
+from hallcall.i18n import Strings
+
 from .link import HallLink
 
 # Families tried in order: Debian's small fonts-wqy-microhei first, then Noto/Source Han,

@@ -16,11 +16,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from server.child import ServerChild, ServerDidNotStart
+from hallcall.server.child import ServerChild, ServerDidNotStart
 
 from . import hall
 
-log = logging.getLogger("hallcall.demo")
+log = logging.getLogger("hallcall.launch.demo")
 
 KIOSK = "kiosk-1"
 DISPLAY = "display-1F"
@@ -50,11 +50,11 @@ def run(port: int, out: Path, lang: str | None = None) -> int:
 
 
 def _open_windows(config: Any, server: ServerChild, tickets: Path, lang: str | None) -> int:
-    from counter.app import CounterProgram
-    from display.app import DisplayApp
-    from hallcall.link import HallLink
-    from hallcall.qtapp import make_app, quit_on_signals
-    from kiosk.app import KioskWindow
+    from hallcall.counter.app import CounterProgram
+    from hallcall.display.app import DisplayApp
+    from hallcall.gui.link import HallLink
+    from hallcall.gui.qtapp import make_app, quit_on_signals
+    from hallcall.kiosk.app import KioskWindow
 
     app = make_app()
     app.setQuitOnLastWindowClosed(True)

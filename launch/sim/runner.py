@@ -30,7 +30,7 @@ from . import plan
 from .clerk import Clerk, Desk, Tally
 from .clock import SimClock
 
-log = logging.getLogger("hallcall.sim")
+log = logging.getLogger("hallcall.launch.sim")
 
 CLOSE_TIMEOUT_SECONDS = 30.0  # real seconds, on top of LONGEST_VISIT_MINUTES of hall time
 LONGEST_VISIT_MINUTES = 120.0  # the clerks are given this long to finish their last visitors

@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hallcall.sim import plan, runner
-from hallcall.sim.figures import Figures, read_figures
-from server.child import ServerDidNotStart
+from hallcall.launch.sim import plan, runner
+from hallcall.launch.sim.figures import Figures, read_figures
+from hallcall.server.child import ServerDidNotStart
 
 from . import hall
 
-log = logging.getLogger("hallcall.demo")
+log = logging.getLogger("hallcall.launch.demo")
 
 KIOSK, KIOSK_SIZE = "kiosk-1", (1920, 1080)
 DISPLAY, DISPLAY_SIZE = "display-1F", (1920, 1080)
@@ -73,7 +73,7 @@ def run(options: Options) -> int:
 
 
 def _play(options: Options, config: Any, data: Path) -> int:
-    from hallcall.qtapp import make_app, quit_on_signals
+    from hallcall.gui.qtapp import make_app, quit_on_signals
 
     out = options.out
     database = hall.prepare(config, data)
@@ -176,11 +176,11 @@ class _Programs:
     """The kiosk, counter and display running for real, offscreen."""
 
     def __init__(self, url: str, config: Any, out: Path, lang: str | None) -> None:
-        from counter.app import CounterProgram
-        from display.app import DisplayApp
-        from display.playback import FilePlayer
-        from hallcall.link import HallLink
-        from kiosk.app import KioskWindow
+        from hallcall.counter.app import CounterProgram
+        from hallcall.display.app import DisplayApp
+        from hallcall.display.playback import FilePlayer
+        from hallcall.gui.link import HallLink
+        from hallcall.kiosk.app import KioskWindow
 
         from .bridge import ScreenDesk, ScreenKiosk
 

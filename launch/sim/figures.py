@@ -15,8 +15,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hallcall.server.domain.model import GREEN
+
 from hallcall.config import HallConfig
-from server.domain.model import GREEN
 
 
 @dataclass

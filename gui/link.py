@@ -25,10 +25,10 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 from websockets.exceptions import InvalidHandshake, InvalidURI
 
-from . import protocol as p
-from .client import HallClient
+from hallcall import protocol as p
+from hallcall.client import HallClient
 
-log = logging.getLogger("hallcall.link")
+log = logging.getLogger("hallcall.gui.link")
 
 # Answers to a hello that will not change by trying again with the same credentials.
 _FINAL_REFUSALS = {"auth_failed", "protocol_version", "bad_field", "forbidden", "session_ended", "bad_message"}

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from .clock import SimClock
 from .plan import Visitor
 
-log = logging.getLogger("hallcall.sim")
+log = logging.getLogger("hallcall.launch.sim")
 
 RECALL_AFTER_SECONDS = 45.0  # a called visitor who has not come is called again after this
 NO_SHOW_AFTER_SECONDS = 60.0  # and marked absent this long after the recall

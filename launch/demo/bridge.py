@@ -13,11 +13,10 @@ import concurrent.futures
 import threading
 from typing import Any
 
+from hallcall.counter.app import CounterProgram
+from hallcall.kiosk.app import KioskWindow
+from hallcall.launch.sim.plan import Arrival
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-
-from counter.app import CounterProgram
-from hallcall.sim.plan import Arrival
-from kiosk.app import KioskWindow
 
 ANSWER_TIMEOUT_SECONDS = 15.0
 

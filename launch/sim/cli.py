@@ -86,8 +86,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from server.accounts import sign_up_hall
-    from server.child import ServerDidNotStart, start_server
+    from hallcall.server.accounts import sign_up_hall
+    from hallcall.server.child import ServerDidNotStart, start_server
 
     from . import runner
     from .figures import read_figures
