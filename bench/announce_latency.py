@@ -43,6 +43,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QEventLoop, QTimer
+
+from hallcall import config as hall_config
+from hallcall.client import HallClient
 from hallcall.display.announcer import AnnounceSettings
 from hallcall.display.app import DisplayApp
 from hallcall.display.playback import ProcessPlayer, RecordingPlayer
@@ -50,10 +54,6 @@ from hallcall.gui.qtapp import make_app
 from hallcall.server import auth
 from hallcall.server.app import HallServer, database_path
 from hallcall.server.storage import Storage
-from PySide6.QtCore import QEventLoop, QTimer
-
-from hallcall import config as hall_config
-from hallcall.client import HallClient
 
 HALL = """
 [hall]

@@ -37,10 +37,11 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from server_load import percentile  # noqa: E402  (this folder is on the path when run as a script)
+
 from hallcall.launch.demo import hall  # noqa: E402
 from hallcall.launch.sim import plan, runner  # noqa: E402
 from hallcall.launch.sim.figures import read_figures  # noqa: E402
-from server_load import percentile  # noqa: E402  (this folder is on the path when run as a script)
 
 OPENS, CLOSES, CLERKS_STOP = "08:30", "17:30", "17:45"
 REAL_DAY_SECONDS = 9 * 3600

@@ -70,10 +70,10 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from hallcall.server.child import ServerChild, ServerDidNotStart
-from hallcall.server.child import start_server as start_child
 
 from hallcall.client import HallClient
+from hallcall.server.child import ServerChild, ServerDidNotStart
+from hallcall.server.child import start_server as start_child
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-pass-1234"
@@ -164,11 +164,10 @@ def write_hall(
 def seed_clerks(hall: Hall) -> None:
     """One clerk per counter, clerk001..clerkNNN, all with one password (hashed once)."""
     sys.path.insert(0, str(ROOT))
+    from hallcall import config as hall_config
     from hallcall.server import auth
     from hallcall.server.app import database_path
     from hallcall.server.storage import Storage
-
-    from hallcall import config as hall_config
 
     hall_config.load(hall.config)  # a config the server would refuse should fail here, clearly
     digest = auth.hash_password(PASSWORD)

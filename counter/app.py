@@ -13,12 +13,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from hallcall.gui.link import HallLink
-from hallcall.gui.qtapp import ConnectionBadge
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDialog
 
+from hallcall.gui.link import HallLink
+from hallcall.gui.qtapp import ConnectionBadge
 from hallcall.i18n import error_text, name_in, other_lang
 
 from .actions import ACTIONS, BY_NAME, allowed

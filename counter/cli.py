@@ -37,8 +37,9 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"hallcall counter: {problem}", file=sys.stderr)
         return 2
-    from hallcall.gui.qtapp import make_app, quit_on_signals
     from PySide6.QtCore import QTimer
+
+    from hallcall.gui.qtapp import make_app, quit_on_signals
 
     from .app import CounterProgram
 

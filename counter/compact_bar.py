@@ -7,10 +7,11 @@ The bar has no title bar (it would take a third of its height), so it is dragged
 
 from __future__ import annotations
 
-from hallcall.gui.qtapp import restyle
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from hallcall.gui.qtapp import restyle
 
 from .actions import ACTIONS
 from .state import CounterState

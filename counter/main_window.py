@@ -12,7 +12,6 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hallcall.gui.qtapp import restyle
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hallcall.gui.qtapp import restyle
 from hallcall.i18n import name_in
 
 from .actions import ACTIONS

@@ -6,10 +6,11 @@ whichever it was), and the password field is cleared so the next try starts clea
 
 from __future__ import annotations
 
-from hallcall.gui.qtapp import restyle
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from hallcall.gui.qtapp import restyle
 
 from .text import T
 

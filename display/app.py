@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from hallcall.gui.link import HallLink
-from hallcall.gui.qtapp import ConnectionBadge, cjk_family
 from PySide6.QtCore import QObject, Signal, Slot
 
+from hallcall.gui.link import HallLink
+from hallcall.gui.qtapp import ConnectionBadge, cjk_family
 from hallcall.i18n import device_refusal
 
 from .announcer import Announcer, AnnounceSettings

@@ -25,8 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hallcall.gui.qtapp import make_app, quit_on_signals, show_full_screen
     from PySide6.QtCore import Qt
+
+    from hallcall.gui.qtapp import make_app, quit_on_signals, show_full_screen
 
     from .app import DisplayApp
 

@@ -13,11 +13,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from hallcall.gui.link import HallLink
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QApplication, QLayout, QStackedWidget, QVBoxLayout, QWidget
 
+from hallcall.gui.link import HallLink
 from hallcall.hall_clock import HallClock
 from hallcall.i18n import device_refusal, error_text
 

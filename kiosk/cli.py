@@ -42,9 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the kiosk until its window is closed, Ctrl-C or SIGTERM; returns the exit code."""
 
+    from PySide6.QtCore import Qt
+
     from hallcall.gui.link import HallLink
     from hallcall.gui.qtapp import make_app, quit_on_signals, show_full_screen
-    from PySide6.QtCore import Qt
 
     from .app import KioskWindow
 

@@ -8,10 +8,11 @@ visitor must leave with it.
 
 from __future__ import annotations
 
-from hallcall.gui.qtapp import restyle
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from hallcall.gui.qtapp import restyle
 
 from .qr_pixmap import qr_pixmap
 from .text import T, wait_text

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hallcall.gui.link import HallLink
-from hallcall.gui.qtapp import ConnectionBadge
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
+from hallcall.gui.link import HallLink
+from hallcall.gui.qtapp import ConnectionBadge
 from hallcall.i18n import MONTHS_EN, WEEKDAYS
 
 from .text import T

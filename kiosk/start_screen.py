@@ -6,10 +6,11 @@ grey and cannot be pressed, and says why in words rather than just looking dead.
 
 from __future__ import annotations
 
-from hallcall.gui.qtapp import restyle
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from hallcall.gui.qtapp import restyle
 
 from .service_state import ServiceStatus
 from .text import T, wait_text

@@ -13,8 +13,8 @@ import re
 from typing import Any
 
 import jinja2
-from hallcall.assets import WEB
 
+from hallcall.assets import WEB
 from hallcall.config import HallConfig
 from hallcall.i18n import Strings, other_lang
 

@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from hallcall import config as hall_config
+from hallcall.client import HallClient
 from hallcall.server import auth
 from hallcall.server.app import HallServer, database_path
 from hallcall.server.child import ServerChild, start_server
 from hallcall.server.clock import Clock
 from hallcall.server.storage import Storage
-
-from hallcall import config as hall_config
-from hallcall.client import HallClient
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

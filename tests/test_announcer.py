@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+
 from hallcall.display.announcer import Announcer, AnnounceSettings
 from hallcall.display.phrases import phrase, phrases_for_call, spell_number
 from hallcall.display.playback import Played, ProcessPlayer, RecordingPlayer

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT, TEST_HALL
+
+from hallcall.client import HallClient
 from hallcall.server import auth
 from hallcall.server.app import database_path
 from hallcall.server.storage import Storage
-
-from hallcall.client import HallClient
 
 
 def hallcall(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

@@ -29,13 +29,13 @@ from typing import Any
 
 import pytest
 from conftest import MONDAY_10AM, PASSWORD, TEST_HALL, ManualClock
-from hallcall.server import auth
-from hallcall.server.app import HallServer, database_path
-from hallcall.server.storage import Storage
 
 from hallcall import config as hall_config
 from hallcall import protocol as p
 from hallcall.client import HallClient
+from hallcall.server import auth
+from hallcall.server.app import HallServer, database_path
+from hallcall.server.storage import Storage
 
 ANSWER_TIMEOUT = 15.0  # seconds any single answer may take before the test fails
 

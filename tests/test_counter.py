@@ -8,9 +8,6 @@ from typing import Any
 
 import pytest
 from conftest import LiveHall, config_with
-from hallcall.counter.actions import ACTIONS
-from hallcall.counter.app import CounterProgram
-from hallcall.counter.dialogs import NumberDialog, PauseDialog, TransferDialog
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from test_counter_support import (
@@ -24,6 +21,10 @@ from test_counter_support import (
     shoot,
     sign_in,
 )
+
+from hallcall.counter.actions import ACTIONS
+from hallcall.counter.app import CounterProgram
+from hallcall.counter.dialogs import NumberDialog, PauseDialog, TransferDialog
 
 pytestmark = pytest.mark.timeout(60)
 

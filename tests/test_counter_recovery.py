@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from conftest import LiveHall
-from hallcall.counter.actions import ACTIONS
 from PySide6.QtCore import Qt
 from test_counter_support import (
     issue,
@@ -20,6 +19,8 @@ from test_counter_support import (
     shoot,
     sign_in,
 )
+
+from hallcall.counter.actions import ACTIONS
 
 pytestmark = pytest.mark.timeout(60)
 

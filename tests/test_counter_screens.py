@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, LiveHall
-from hallcall.counter import cli
-from hallcall.counter.app import CounterProgram
-from hallcall.counter.compact_bar import BAR_HEIGHT
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel
 from test_counter_support import issue, open_program, press, press_answered, shoot, sign_in
+
+from hallcall.counter import cli
+from hallcall.counter.app import CounterProgram
+from hallcall.counter.compact_bar import BAR_HEIGHT
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from conftest import PASSWORD, LiveHall
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
 from hallcall.counter.actions import BY_NAME
 from hallcall.counter.app import CounterProgram
 from hallcall.gui.qtapp import make_app
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
 FAST = {"min_backoff": 0.05, "max_backoff": 0.3}

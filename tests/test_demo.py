@@ -15,10 +15,11 @@ from typing import Any
 
 import psutil
 import pytest
+from PySide6.QtGui import QImage
+
 from hallcall.kiosk.virtual_printer import decode
 from hallcall.launch.demo import hall
 from hallcall.launch.demo.headless import MOMENTS
-from PySide6.QtGui import QImage
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENS = ("kiosk", "counter", "display")
@@ -146,9 +147,10 @@ def test_the_figures_add_up(morning: tuple[Path, Any]) -> None:
 def test_closing_the_desktop_demos_windows_stops_everything(tmp_path: Path, qapp: Any) -> None:
     """The desktop demo's windows (offscreen here) all closed: the demo returns, its server child
     ends, and the demo's data folder is removed."""
-    from hallcall.launch.demo import desktop
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
+
+    from hallcall.launch.demo import desktop
 
     seen: dict[str, Any] = {}
 

@@ -18,15 +18,16 @@ from typing import Any
 
 import pytest
 from conftest import DISPLAY_1F, DISPLAY_2F, ROOT, TEST_HALL, LiveHall
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QWidget
+from test_announcer import hanging_worker
+
 from hallcall.display.app import DisplayApp
 from hallcall.display.board import Board
 from hallcall.display.cli import add_arguments
 from hallcall.display.palette import colour_pairs, contrast_ratio
 from hallcall.display.playback import RecordingPlayer
 from hallcall.display.screen import DisplayScreen
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QWidget
-from test_announcer import hanging_worker
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -15,6 +15,10 @@ from typing import Any
 
 import pytest
 from conftest import DISPLAY_1F, TEST_HALL, LiveHall
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtGui import QFontMetricsF
+from test_display import save
+
 from hallcall.display.app import DisplayApp
 from hallcall.display.now_calling import FULL_NUMBER_PX, MIN_NUMBER_PX, CallRow
 from hallcall.display.playback import RecordingPlayer
@@ -22,9 +26,6 @@ from hallcall.display.screen import DisplayScreen
 from hallcall.server import auth
 from hallcall.server.app import database_path
 from hallcall.server.storage import Storage
-from PySide6.QtCore import QPoint, QRect
-from PySide6.QtGui import QFontMetricsF
-from test_display import save
 
 pytestmark = pytest.mark.timeout(90)
 

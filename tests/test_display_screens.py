@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, LiveHall
+from test_display import save, shown_calls, waiting_lines
+
 from hallcall.display.app import DisplayApp
 from hallcall.server import auth
 from hallcall.server.app import database_path
 from hallcall.server.storage import Storage
-from test_display import save, shown_calls, waiting_lines
 
 pytestmark = pytest.mark.timeout(90)
 

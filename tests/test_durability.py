@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from conftest import KIOSK, PASSWORD, ROOT, TEST_HALL, config_with
+
+from hallcall import protocol as p
+from hallcall.client import HallClient
 from hallcall.server.app import database_path
 from hallcall.server.child import ServerChild
 from hallcall.server.clock import Clock
 from hallcall.server.domain.model import Journal
 from hallcall.server.hub import Hub
 from hallcall.server.storage import Storage
-
-from hallcall import protocol as p
-from hallcall.client import HallClient
 
 
 async def _connect(sp: ServerChild, role: str, **hello: Any) -> tuple[HallClient, dict[str, Any]]:

@@ -10,9 +10,6 @@ from typing import Any
 
 import pytest
 from conftest import LiveHall
-from hallcall.gui.link import HallLink
-from hallcall.kiosk.app import KioskWindow
-from hallcall.kiosk.virtual_printer import decode
 from test_kiosk_ui_support import (
     hall_config,
     issue,
@@ -23,6 +20,10 @@ from test_kiosk_ui_support import (
     tap_service,
     wait_printed,
 )
+
+from hallcall.gui.link import HallLink
+from hallcall.kiosk.app import KioskWindow
+from hallcall.kiosk.virtual_printer import decode
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hallcall.kiosk.guide_desk import MAX_PIN_TRIES
-from hallcall.kiosk.virtual_printer import decode
 from test_kiosk_ui_support import (
     Kiosk,
     clipped_labels,
@@ -19,6 +17,9 @@ from test_kiosk_ui_support import (
     tap_service,
     wait_printed,
 )
+
+from hallcall.kiosk.guide_desk import MAX_PIN_TRIES
+from hallcall.kiosk.virtual_printer import decode
 
 pytestmark = pytest.mark.timeout(60)
 

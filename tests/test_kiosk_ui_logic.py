@@ -12,6 +12,7 @@ import zoneinfo
 
 import pytest
 from conftest import ROOT
+
 from hallcall.kiosk import cli
 from hallcall.kiosk.service_state import issuing_now, statuses
 from hallcall.kiosk.text import T, wait_text

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from conftest import LiveHall
-from hallcall.kiosk.virtual_printer import decode
 from test_kiosk_ui_support import (
     clipped_labels,
     open_kiosk,
@@ -18,6 +17,8 @@ from test_kiosk_ui_support import (
     wait_printed,
 )
 from test_printing_support import PAPER_LOW, PAPER_OUT, READY, TcpPrinter, free_port
+
+from hallcall.kiosk.virtual_printer import decode
 
 pytestmark = pytest.mark.timeout(60)
 

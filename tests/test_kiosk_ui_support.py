@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 from conftest import KIOSK, TEST_HALL, LiveHall
-from hallcall.gui.link import HallLink
-from hallcall.kiosk.app import KioskWindow
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from hallcall.client import HallClient
+from hallcall.gui.link import HallLink
+from hallcall.kiosk.app import KioskWindow
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
 FAST = {"min_backoff": 0.05, "max_backoff": 0.3}

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from conftest import KIOSK, PASSWORD, LiveHall
+
 from hallcall.gui.link import HallLink
 
 pytestmark = pytest.mark.timeout(60)

@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 import pytest
+
 from hallcall.kiosk import preview
 from hallcall.kiosk.printer import PrinterSpec, PrinterSpecError, parse_spec
 from hallcall.kiosk.virtual_printer import decode

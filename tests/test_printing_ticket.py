@@ -8,12 +8,12 @@ import zoneinfo
 from pathlib import Path
 
 import pytest
+
+from hallcall.config import load
 from hallcall.kiosk.escpos_codes import paper_columns, paper_dots
 from hallcall.kiosk.escpos_text import columns, draw_cell_text, trim_width, wrap
 from hallcall.kiosk.ticket import IMAGE_BUDGET, TEXT_BUDGET, TicketData, render, status_url, ticket_data_from_issue
 from hallcall.kiosk.virtual_printer import decode
-
-from hallcall.config import load
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = load(ROOT / "assets" / "demo-hall.toml")

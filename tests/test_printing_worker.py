@@ -7,11 +7,12 @@ import itertools
 import time
 
 import pytest
-from hallcall.kiosk.print_worker import PrintWorker
-from hallcall.kiosk.printer import parse_spec
 from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QApplication
 from test_printing_support import PAPER_OUT, READY, TcpPrinter
+
+from hallcall.kiosk.print_worker import PrintWorker
+from hallcall.kiosk.printer import parse_spec
 
 JOB = b"\x1b@S001\n\x1dVB\x00"
 

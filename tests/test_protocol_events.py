@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from conftest import DISPLAY_1F, DISPLAY_2F, MONDAY_10AM, TEST_HALL, Hall, ManualClock, collect, seed_clerks, wait_for
-from hallcall.server.app import HallServer, database_path
-from hallcall.server.storage import Storage
 from test_protocol import of_topic, synced
 
 from hallcall import config as hall_config
+from hallcall.server.app import HallServer, database_path
+from hallcall.server.storage import Storage
 
 
 async def busy_hall(hall):

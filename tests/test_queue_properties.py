@@ -16,14 +16,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hallcall.server.domain.hall import HallState
-from hallcall.server.domain.model import AT_COUNTER, GREEN, HELD, NORMAL, WAITING, QueueError
-from hallcall.server.storage import Storage
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from hallcall.config import load
+from hallcall.server.domain.hall import HallState
+from hallcall.server.domain.model import AT_COUNTER, GREEN, HELD, NORMAL, WAITING, QueueError
+from hallcall.server.storage import Storage
 
 CONFIG = load(Path(__file__).parent / "halls" / "test-hall.toml")
 START = 1795399200.0  # Monday 2026-11-23 10:00 Asia/Shanghai

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from conftest import config_with
+
+from hallcall.config import HallConfig, load
 from hallcall.server.domain import selection
 from hallcall.server.domain.estimates import HandlingTimes, capacity, estimate_seconds
 from hallcall.server.domain.hall import HallState
@@ -41,8 +43,6 @@ from hallcall.server.domain.model import (
     Ticket,
     TicketSaved,
 )
-
-from hallcall.config import HallConfig, load
 
 TEST_HALL = Path(__file__).parent / "halls" / "test-hall.toml"
 NOW = 1795399200.0  # Monday 2026-11-23 10:00 Asia/Shanghai

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, TEST_HALL, config_with
-from hallcall.launch.demo import hall as demo_hall
-from hallcall.launch.sim import plan
 
 from hallcall import config as hall_config
 from hallcall.config import HallConfig
+from hallcall.launch.demo import hall as demo_hall
+from hallcall.launch.sim import plan
 
 DEMO = demo_hall.load()
 TEST = hall_config.load(TEST_HALL)

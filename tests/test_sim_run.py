@@ -18,16 +18,16 @@ from typing import Any
 
 import pytest
 from conftest import PASSWORD, SUPERVISOR, TEST_HALL, config_with, seed_clerks
+
+from hallcall import config as hall_config
+from hallcall.client import HallClient
+from hallcall.config import HallConfig
 from hallcall.launch.demo import hall as demo_hall
 from hallcall.launch.sim import plan, runner
 from hallcall.launch.sim.figures import Figures, read_figures
 from hallcall.server.app import database_path
 from hallcall.server.child import ServerChild, start_server
 from hallcall.server.storage import Storage
-
-from hallcall import config as hall_config
-from hallcall.client import HallClient
-from hallcall.config import HallConfig
 
 MONDAY = dt.date(2026, 11, 23)
 SPEED = 600.0  # ten simulated minutes a real second

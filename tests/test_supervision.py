@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from conftest import config_with
+
+from hallcall.config import HallConfig, load
 from hallcall.server.domain.hall import HallState
 from hallcall.server.domain.model import GREEN
 from hallcall.server.domain.supervision import current_warnings
-
-from hallcall.config import HallConfig, load
 
 TEST_HALL = Path(__file__).parent / "halls" / "test-hall.toml"
 NOW = 1795399200.0  # Monday 2026-11-23 10:00 Asia/Shanghai

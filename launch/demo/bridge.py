@@ -13,10 +13,11 @@ import concurrent.futures
 import threading
 from typing import Any
 
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
 from hallcall.counter.app import CounterProgram
 from hallcall.kiosk.app import KioskWindow
 from hallcall.launch.sim.plan import Arrival
-from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 ANSWER_TIMEOUT_SECONDS = 15.0
 

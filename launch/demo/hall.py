@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from hallcall import config as hall_config
 from hallcall.assets import DEMO_HALL
 from hallcall.launch.sim import plan
 from hallcall.server.accounts import sign_up_hall
 from hallcall.server.child import ServerChild, start_server
-
-from hallcall import config as hall_config
 
 DEMO_CONFIG = DEMO_HALL
 PASSWORD = "demo1234"

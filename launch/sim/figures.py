@@ -15,9 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hallcall.server.domain.model import GREEN
-
 from hallcall.config import HallConfig
+from hallcall.server.domain.model import GREEN
 
 
 @dataclass

@@ -21,9 +21,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from hallcall.server.domain.calendar import hall_open
-
 from hallcall.config import WEEKDAYS, HallConfig, Service, parse_hours
+from hallcall.server.domain.calendar import hall_open
 
 # Relative arrival rate by local time of day (hours), linear between the points.
 DAY_SHAPE: tuple[tuple[float, float], ...] = (

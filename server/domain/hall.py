@@ -644,7 +644,16 @@ class HallState:
             "held": [self.tickets[i].number for i in state.held],
             "targeted": [t.number for t in self.targeted[number]],
             "served_today": len(state.served),
+            "callable": self.callable_count(number),
         }
+
+    def callable_count(self, number: int) -> int:
+        """Tickets counter ``number`` could call next: those queued for its services (not sent to
+        another counter) and those sent to it.  Counted here because only the queue knows each
+        ticket's service after a transfer; a number's prefix does not say it."""
+        services = self.config.counter_services(self.config.counter(number))  # type: ignore[arg-type]
+        queued = sum(len(q) for s in services for q in self.waiting[s].values())
+        return queued + len(self.targeted[number])
 
 
 __all__ = ["CANCELLED", "EXPIRED", "GREEN", "HallState", "QueueError"]

@@ -233,7 +233,7 @@ def result(request_id: str, data: dict[str, Any] | None = None) -> dict[str, Any
 def error(
     code: str, message: str, request_id: str | None = None, *, field: str | None = None, **details: Any
 ) -> dict[str, Any]:
-    from .i18n import error_text
+    from hallcall.i18n import error_text
 
     body: dict[str, Any] = {"type": "error", "re": request_id, "code": code, "message": message}
     body["message_zh"] = error_text(code, "zh", {"field": field, **details})
@@ -246,3 +246,45 @@ def error(
 
 def event(topic: str, name: str, seq: int, data: dict[str, Any]) -> dict[str, Any]:
     return {"type": "event", "topic": topic, "name": name, "seq": seq, "data": data}
+
+
+__all__ = [
+    "MUTATING",
+    "PROTOCOL_VERSION",
+    "REQUEST_TYPES",
+    "ROLE_REQUESTS",
+    "AnyRequest",
+    "CallBack",
+    "CallNext",
+    "CallNumber",
+    "Cancel",
+    "DeviceStatus",
+    "Finish",
+    "ForceSignOut",
+    "Hello",
+    "Hold",
+    "Issue",
+    "NoShow",
+    "Notice",
+    "Number",
+    "Pause",
+    "Ping",
+    "ProtocolError",
+    "PutBack",
+    "Reason",
+    "Recall",
+    "Request",
+    "RequestId",
+    "Resume",
+    "Role",
+    "SignOut",
+    "Snapshot",
+    "Start",
+    "TicketInfo",
+    "Transfer",
+    "decode",
+    "encode",
+    "error",
+    "event",
+    "result",
+]

@@ -1,0 +1,203 @@
+"""What the server sends (docs/protocol.md sections 2-4 and 7): the welcome, snapshots,
+answers (a result or an error for every request id), and events.
+
+Each request type has exactly one answer shape (``ANSWERS``) and each event topic one data shape
+(``EVENTS``), so the server builds them typed and a client decodes them typed.  An envelope's
+``data`` is decoded in two steps: the envelope first (``data`` kept raw), then the data with the
+shape its request type or topic names.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+import msgspec
+from msgspec import UNSET, Struct, UnsetType
+
+from hallcall.config import Names
+
+from .requests import PROTOCOL_VERSION, REQUEST_TYPES, Role
+from .shapes import (
+    AnyWarning,
+    CallView,
+    CounterView,
+    DeviceReport,
+    DeviceSettings,
+    HallView,
+    JournalEntry,
+    JourneyStep,
+    Me,
+    ServiceSummary,
+    TicketView,
+)
+
+T = TypeVar("T")
+
+
+class Message(Struct, tag_field="type", kw_only=True):
+    """Base of every server message; ``type`` names which it is."""
+
+
+class Welcome(Message, tag="welcome", kw_only=True):
+    """The answer to a good hello (4.2)."""
+
+    re: str
+    role: Role
+    protocol: int = PROTOCOL_VERSION
+    server_time: float
+    name: str
+    counter: int | UnsetType = UNSET
+    session_token: str | UnsetType = UNSET
+
+
+class HallSnapshot(Message, tag="snapshot", kw_only=True):
+    """Everything a (re)connected client needs to draw its screen from nothing (4.3)."""
+
+    seq: int
+    server_time: float
+    clock_speed: float
+    day: str
+    hall: HallView
+    services: list[ServiceSummary]
+    counters: list[CounterView]
+    calls: list[CallView]
+    notice: Names
+    device: DeviceSettings | UnsetType = UNSET  # kiosk, display
+    warnings: list[AnyWarning] | UnsetType = UNSET  # counter, supervisor
+    devices: list[DeviceReport] | UnsetType = UNSET  # counter, supervisor
+    me: Me | UnsetType = UNSET  # counter
+
+
+class Result(Message, Generic[T], tag="result", kw_only=True):
+    """A request's answer when it was done (or refused nothing); ``data`` has its ANSWERS shape."""
+
+    re: str
+    data: T
+
+
+class Error(Message, tag="error", kw_only=True):
+    """A request's answer when it was refused (section 8 lists the codes)."""
+
+    re: str | None
+    code: str
+    message: str
+    message_zh: str
+    field: str | UnsetType = UNSET
+    details: dict[str, Any] | UnsetType = UNSET
+
+
+class Event(Message, Generic[T], tag="event", kw_only=True):
+    """Something changed (section 7); ``data`` has the EVENTS shape of its ``topic``."""
+
+    topic: str
+    name: str
+    seq: int
+    data: T
+
+
+# ---------------------------------------------------------------- answers, one per request type
+class Empty(Struct):
+    """The answer of a request that only changes something (pause, resume, sign_out, ...)."""
+
+
+class PingAnswer(Struct, kw_only=True):
+    server_time: float
+
+
+class SnapshotAnswer(Struct, kw_only=True):
+    seq: int  # the snapshot itself is sent just before this answer
+
+
+class TicketAnswer(Struct, kw_only=True):
+    """A ticket after the request acted on it; ``ticket`` lookups add its day, and for counters
+    and supervisors its journey."""
+
+    ticket: TicketView
+    day: str | UnsetType = UNSET
+    journey: list[JourneyStep] | UnsetType = UNSET
+
+
+class IssueAnswer(Struct, kw_only=True):
+    """A new ticket, with the figures the kiosk prints on it."""
+
+    ticket: TicketView
+    ahead: int
+    estimated_wait_s: int
+    day: str
+
+
+class NoticeAnswer(Struct, kw_only=True):
+    notice: Names  # what the displays show now
+
+
+ANSWERS: dict[str, type[Struct]] = {
+    "hello": Empty,  # answered by a Welcome, or an Error
+    "ping": PingAnswer,
+    "snapshot": SnapshotAnswer,
+    "ticket": TicketAnswer,
+    "issue": IssueAnswer,
+    "device_status": Empty,
+    "call_next": TicketAnswer,
+    "recall": TicketAnswer,
+    "start": TicketAnswer,
+    "finish": TicketAnswer,
+    "no_show": TicketAnswer,
+    "put_back": TicketAnswer,
+    "transfer": TicketAnswer,
+    "hold": TicketAnswer,
+    "call_back": TicketAnswer,
+    "call_number": TicketAnswer,
+    "cancel": TicketAnswer,
+    "pause": Empty,
+    "resume": Empty,
+    "sign_out": Empty,
+    "force_sign_out": Empty,
+    "notice": NoticeAnswer,
+}
+assert ANSWERS.keys() == REQUEST_TYPES.keys(), "every request type has exactly one answer shape"
+
+
+# ---------------------------------------------------------------- events, one data shape per topic
+class QueueUpdate(Struct, kw_only=True):
+    services: list[ServiceSummary]
+
+
+class SessionEnded(Struct, kw_only=True):
+    """Sent to a counter program whose sign-in ended elsewhere (day end, supervisor, takeover)."""
+
+    counter: int
+    reason: str
+
+
+EVENTS: dict[str, Any] = {
+    "calls": CallView,  # name "called"
+    "counters": CounterView,  # name "counter"
+    "queue": QueueUpdate,  # name "queue"
+    "warnings": AnyWarning,  # name "raised" or "cleared"
+    "devices": DeviceReport,  # name "device"
+    "journal": JournalEntry,  # name: the journal action
+    "notice": Names,  # name "notice"
+    "session": SessionEnded,  # name "ended"
+}
+
+AnyMessage = Welcome | HallSnapshot | Result[msgspec.Raw] | Error | Event[msgspec.Raw]
+
+__all__ = [
+    "ANSWERS",
+    "EVENTS",
+    "AnyMessage",
+    "Empty",
+    "Error",
+    "Event",
+    "HallSnapshot",
+    "IssueAnswer",
+    "Message",
+    "NoticeAnswer",
+    "PingAnswer",
+    "QueueUpdate",
+    "Result",
+    "SessionEnded",
+    "SnapshotAnswer",
+    "TicketAnswer",
+    "Welcome",
+]

@@ -1,0 +1,265 @@
+"""The shapes the server shows the hall in (docs/protocol.md section 5): tickets, calls, counter
+views, service summaries, journal entries, the hall as configured, device reports, warnings.
+
+They are the one definition of what a client can know.  The server's view layer builds them
+from the domain; the clients' mirror (``hallcall.mirror``) decodes them, so a field added here
+is added everywhere at once and a client never guesses a fact the server did not send.
+Optional fields that only some messages carry default to ``UNSET`` and are left out of the JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+from msgspec import UNSET, Struct, UnsetType
+
+from hallcall.config import Announce, CounterProgram, Display, Kiosk, Names
+
+Priority = Literal["normal", "appointment", "green"]
+TicketState = Literal["waiting", "called", "serving", "held", "done", "no_show", "cancelled", "expired"]
+
+
+class Shape(Struct):
+    """Base of every server-made shape: decoding ignores fields a newer server adds."""
+
+
+class TicketView(Shape, kw_only=True):
+    """A ticket (5.1).  ``ahead``, ``estimated_wait_s`` and ``counters_open`` only while it waits."""
+
+    id: int
+    number: str
+    service: str
+    priority: Priority
+    state: TicketState
+    issued_at: float
+    called_at: float | None
+    serving_at: float | None
+    finished_at: float | None
+    counter: int | None
+    clerk: str | None
+    recalls: int
+    putbacks: int
+    transfers: int
+    target_counter: int | None
+    ahead: int | UnsetType = UNSET
+    estimated_wait_s: int | UnsetType = UNSET
+    counters_open: int | UnsetType = UNSET
+
+
+class CallView(Shape, kw_only=True):
+    """A call (5.2): what a display shows and announces."""
+
+    number: str
+    service: str
+    counter: int
+    counter_name: Names
+    zone: str
+    recall: int
+    priority: bool
+    at: float | None
+
+
+class CounterView(Shape, kw_only=True):
+    """One counter as the hall sees it now (5.3).  ``callable`` is how many tickets this counter
+    could call next — its services' waiting tickets and those sent to it — counted by the server,
+    which alone knows each ticket's service after a transfer."""
+
+    counter: int
+    clerk: str | None
+    signed_in_at: float | None
+    paused: bool
+    pause_reason: str | None
+    paused_at: float | None
+    current: TicketView | None
+    held: list[str]
+    targeted: list[str]
+    served_today: int
+    callable: int
+    zone: str
+    name: Names
+
+
+class ServiceSummary(Shape, kw_only=True):
+    """A service's queue (5.4): waiting counts and the estimate for a ticket issued now."""
+
+    service: str
+    waiting: int
+    priority_waiting: int
+    next: list[str]
+    estimated_wait_s: int
+    counters_open: int
+    issued: int
+    finished: int
+    cap_left: int | None
+
+
+class JournalEntry(Shape, kw_only=True):
+    """One append-only step of the hall's journal (5.5)."""
+
+    at: float
+    action: str
+    number: str | None
+    service: str | None
+    counter: int | None
+    clerk: str | None
+    reason: str
+    detail: dict[str, Any]
+
+
+class JourneyStep(Shape, kw_only=True):
+    """One step of a ticket's journey: a journal entry without the ticket's own number/service."""
+
+    at: float
+    action: str
+    counter: int | None
+    clerk: str | None
+    reason: str
+    detail: dict[str, Any]
+
+
+class Materials(Shape):
+    zh: list[str]
+    en: list[str]
+
+
+class ServiceInfo(Shape, kw_only=True):
+    """A service as configured (5.6), with the server's own defaults already applied:
+    ``issuing_hours`` is the service's or else the hall's opening hours."""
+
+    id: str
+    prefix: str
+    name: Names
+    target_wait_s: int
+    daily_cap: int
+    issuing_hours: list[str]
+    materials: Materials
+    priority_allowed: bool
+    zone: str
+
+
+class CounterInfo(Shape, kw_only=True):
+    """A counter as configured (5.6): ``name`` is its configured name or the server's default
+    ("N号窗口" / "Counter N"); ``services`` is the ordered list it serves (every service for a
+    comprehensive window)."""
+
+    number: int
+    name: Names
+    services: list[str]
+    comprehensive: bool
+    policy: str
+    zone: str
+    clerks: list[str]
+    backups: list[str]
+
+
+class HallView(Shape, kw_only=True):
+    """The hall as configured (5.6), for drawing a screen.  The sections are the config's own
+    structs with every default filled in, so no client keeps defaults of its own."""
+
+    name: Names
+    languages: list[str]
+    timezone: str
+    opening_hours: list[str]
+    open_days: list[str]
+    hours_enforced: bool
+    public_url: str
+    kiosk: Kiosk  # staff_pin always "": a kiosk gets its PIN in the snapshot's `device`
+    display: Display
+    announce: Announce
+    counter_program: CounterProgram
+    services: list[ServiceInfo]
+    counters: list[CounterInfo]
+
+
+class DeviceReport(Shape, kw_only=True):
+    """A device's last reported status (5.7)."""
+
+    device: str
+    role: str
+    state: Literal["ok", "fault"]
+    detail: str
+    at: float
+
+
+class DeviceSettings(Shape, kw_only=True):
+    """A kiosk's or display's own settings (4.3 ``device``).  Display: name and zone only."""
+
+    name: str
+    zone: str
+    printer: str | UnsetType = UNSET
+    paper_mm: int | UnsetType = UNSET
+    encoding: str | UnsetType = UNSET
+    qr: str | UnsetType = UNSET
+    staff_pin: str | UnsetType = UNSET
+
+
+class Warning(Shape, tag_field="kind", kw_only=True):
+    """An open supervision warning (5.8); ``kind`` tells which of the three it is."""
+
+    level: int
+    key: str
+    raised_at: float
+
+
+class WaitWarning(Warning, tag="wait", kw_only=True):
+    number: str
+    service: str
+    waited_s: int
+    target_s: int
+    counter: int | None
+
+
+class PauseWarning(Warning, tag="pause_long", kw_only=True):
+    counter: int
+    clerk: str
+    reason: str | None
+    paused_s: int
+
+
+class UnstaffedWarning(Warning, tag="unstaffed", kw_only=True):
+    counter: int
+    since: float
+    backups: list[str]
+
+
+AnyWarning = WaitWarning | PauseWarning | UnstaffedWarning
+
+
+class Me(Shape, kw_only=True):
+    """A counter's own part of its snapshot: who is signed in, and the last tickets finished."""
+
+    counter: int
+    clerk: str
+    served: list[TicketView]
+
+
+def to_builtins(shape: Any) -> Any:
+    """A shape as plain JSON-ready Python (for templates and tests)."""
+    return msgspec.to_builtins(shape)
+
+
+__all__ = [
+    "AnyWarning",
+    "CallView",
+    "CounterInfo",
+    "CounterView",
+    "DeviceReport",
+    "DeviceSettings",
+    "HallView",
+    "JournalEntry",
+    "JourneyStep",
+    "Materials",
+    "Me",
+    "PauseWarning",
+    "Priority",
+    "ServiceInfo",
+    "ServiceSummary",
+    "Shape",
+    "TicketState",
+    "TicketView",
+    "UnstaffedWarning",
+    "WaitWarning",
+    "Warning",
+    "to_builtins",
+]
