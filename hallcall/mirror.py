@@ -36,9 +36,15 @@ class Update:
     data: Any
 
 
+def _convert(data: Any, shape: Any) -> Any:
+    """Decoded JSON → a typed shape.  Not strict, only so that JSON's string keys of
+    ``dict[int, ...]`` fields (counter numbers) become ints again."""
+    return msgspec.convert(data, shape, strict=False)
+
+
 def answer(kind: str, data: Mapping[str, Any]) -> Any:
     """A result's ``data`` for a request of type ``kind``, as its typed answer shape."""
-    return msgspec.convert(data, p.ANSWERS[kind])
+    return _convert(data, p.ANSWERS[kind])
 
 
 class HallMirror:
@@ -52,6 +58,7 @@ class HallMirror:
         self.hall: p.HallView | None = None
         self.services: dict[str, p.ServiceSummary] = {}  # in config order
         self.counters: dict[int, p.CounterView] = {}  # in config order
+        self.callable: dict[int, int] = {}  # counter -> tickets it could call next
         self.calls: deque[p.CallView] = deque(maxlen=RECENT_CALLS)  # oldest first
         self.notice = Names(zh="", en="")
         self.device: p.DeviceSettings | None = None
@@ -67,7 +74,7 @@ class HallMirror:
         (welcome, results, errors) and events already covered by the snapshot return None."""
         kind = message.get("type")
         if kind == "snapshot":
-            self.apply_snapshot(msgspec.convert(message, p.HallSnapshot), local_now)
+            self.apply_snapshot(_convert(message, p.HallSnapshot), local_now)
             return Update("snapshot", "snapshot", None)
         if kind == "event":
             return self.apply_event(message)
@@ -82,6 +89,7 @@ class HallMirror:
         self._counter_info = {c.number: c for c in snap.hall.counters}
         self.services = {s.service: s for s in snap.services}
         self.counters = {c.counter: c for c in snap.counters}
+        self.callable = dict(snap.callable)
         self.calls = deque(snap.calls, maxlen=RECENT_CALLS)
         self.notice = snap.notice
         self.device = snap.device or None
@@ -99,13 +107,14 @@ class HallMirror:
         if not self.loaded or seq <= self.seq or shape is None:
             return None
         self.seq = max(self.seq, seq)
-        data = msgspec.convert(event.get("data", {}), shape)
+        data = _convert(event.get("data", {}), shape)
         if isinstance(data, p.CallView):
             self.calls.append(data)
         elif isinstance(data, p.CounterView):
             self.counters[data.counter] = data
         elif isinstance(data, p.QueueUpdate):
             self.services.update((s.service, s) for s in data.services)
+            self.callable.update(data.callable)
         elif isinstance(data, p.Warning):
             if name == "cleared":
                 self.warnings.pop(data.key, None)

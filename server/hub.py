@@ -259,7 +259,8 @@ class Hub:
         self._queue_dirty = False
         summaries = [self.state.service_summary(s.id) for s in self.config.services]
         self.seq += 1
-        everyone = p.encode(p.event("queue", "queue", self.seq, {"services": summaries}))
+        callable_ = self.state.callable_counts()
+        everyone = p.encode(p.event("queue", "queue", self.seq, {"services": summaries, "callable": callable_}))
         by_zone: dict[str, list[Client]] = {}
         for c in self.clients:
             by_zone.setdefault(c.zone if c.role == "display" else "", []).append(c)
@@ -268,7 +269,7 @@ class Hub:
                 self._send(clients, everyone)
             else:
                 mine = [s for s in summaries if self.views.service_zone(s["service"]) in ("", zone)]
-                self._send(clients, p.event("queue", "queue", self.seq, {"services": mine}))
+                self._send(clients, p.event("queue", "queue", self.seq, {"services": mine, "callable": callable_}))
 
     # ------------------------------------------------------------------ answers kept for retries
     def remembered(self, principal: str, request_id: str) -> bytes | None:
@@ -441,6 +442,7 @@ class Hub:
             "day": self.state.day,
             "hall": self.views.hall(),
             "services": services,
+            "callable": self.state.callable_counts(),
             "counters": counters,
             "calls": calls,
             "notice": self.notice,

@@ -49,7 +49,7 @@ class Views:
             "open_days": list(c.hall.open_days),
             "hours_enforced": self.enforce_hours,
             "public_url": c.hall.public_url,
-            "kiosk": msgspec.to_builtins(c.kiosk) | {"staff_pin": None},
+            "kiosk": msgspec.to_builtins(c.kiosk) | {"staff_pin": ""},
             "display": msgspec.to_builtins(c.display),
             "announce": msgspec.to_builtins(c.announce),
             "counter_program": msgspec.to_builtins(c.counter_program),

@@ -59,6 +59,7 @@ class HallSnapshot(Message, tag="snapshot", kw_only=True):
     day: str
     hall: HallView
     services: list[ServiceSummary]
+    callable: dict[int, int]  # as in QueueUpdate
     counters: list[CounterView]
     calls: list[CallView]
     notice: Names
@@ -159,7 +160,12 @@ assert ANSWERS.keys() == REQUEST_TYPES.keys(), "every request type has exactly o
 
 # ---------------------------------------------------------------- events, one data shape per topic
 class QueueUpdate(Struct, kw_only=True):
+    """The waiting counts, coalesced (7.4).  ``callable``: counter number → how many tickets it
+    could call next (its services' queues and the tickets sent to it), counted by the server,
+    which alone knows each ticket's service after a transfer."""
+
     services: list[ServiceSummary]
+    callable: dict[int, int]
 
 
 class SessionEnded(Struct, kw_only=True):

@@ -61,9 +61,7 @@ class CallView(Shape, kw_only=True):
 
 
 class CounterView(Shape, kw_only=True):
-    """One counter as the hall sees it now (5.3).  ``callable`` is how many tickets this counter
-    could call next — its services' waiting tickets and those sent to it — counted by the server,
-    which alone knows each ticket's service after a transfer."""
+    """One counter as the hall sees it now (5.3)."""
 
     counter: int
     clerk: str | None
@@ -75,7 +73,6 @@ class CounterView(Shape, kw_only=True):
     held: list[str]
     targeted: list[str]
     served_today: int
-    callable: int
     zone: str
     name: Names
 

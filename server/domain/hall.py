@@ -644,8 +644,11 @@ class HallState:
             "held": [self.tickets[i].number for i in state.held],
             "targeted": [t.number for t in self.targeted[number]],
             "served_today": len(state.served),
-            "callable": self.callable_count(number),
         }
+
+    def callable_counts(self) -> dict[int, int]:
+        """Each counter's callable count (see ``callable_count``), for the coalesced queue update."""
+        return {number: self.callable_count(number) for number in self.counters}
 
     def callable_count(self, number: int) -> int:
         """Tickets counter ``number`` could call next: those queued for its services (not sent to
