@@ -13,13 +13,16 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+import msgspec
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDialog
 
+from hallcall import protocol as p
 from hallcall.gui.link import HallLink
 from hallcall.gui.qtapp import ConnectionBadge
 from hallcall.i18n import error_text, name_in, other_lang
+from hallcall.mirror import answer as result
 
 from .actions import ACTIONS, BY_NAME, allowed
 from .compact_bar import CompactBar
@@ -152,7 +155,7 @@ class CounterProgram(QObject):
             self._set_lang(self.state.first_language)
         if not self.auto_call_set:  # the hall's default once; after that it is the clerk's switch
             self.auto_call_set = True
-            self.screen.auto_call.setChecked(bool(self.state.counter_program()["auto_call"]))
+            self.screen.auto_call.setChecked(self.state.counter_program().auto_call)
         if first:
             self.sign_in.reset()
             self._status("", "info")
@@ -197,7 +200,7 @@ class CounterProgram(QObject):
     # -- the server's messages ------------------------------------------------------------
     def _on_event(self, event: dict[str, Any]) -> None:
         if event.get("topic") == "session" and event.get("name") == "ended":
-            reason = str((event.get("data") or {}).get("reason", ""))
+            reason = msgspec.convert(event.get("data") or {}, p.SessionEnded).reason
             if reason == "signed out":  # the clerk's own sign-out
                 self._session_over(T("signed_out", self.lang), error=False)
             else:
@@ -210,7 +213,6 @@ class CounterProgram(QObject):
         kind = self.pending.pop(rid, None)
         if kind is None:
             return
-        data = answer.get("data") or {}
         if answer.get("type") == "error":
             if answer.get("code") == "session_ended":
                 self._session_over(error_text("session_ended", self.lang))
@@ -220,8 +222,10 @@ class CounterProgram(QObject):
             else:
                 self._status(refusal_text(answer, self.lang), "error")
         else:
-            self.state.apply_result(kind, data)
-            number = (data.get("ticket") or {}).get("number", "")
+            reply = result(kind, answer.get("data") or {})
+            self.state.apply_result(kind, reply)
+            ticket = getattr(reply, "ticket", None)  # the ticket the action was done to, if any
+            number = ticket.number if ticket is not None else ""
             done = "done_called" if kind in ("call_next", "call_number", "call_back") else f"done_{kind}"
             self._status(T(done, self.lang, number=number), "info")
             if kind == "finish" and self.screen.auto_call.isChecked() and not self.state.paused:
@@ -292,13 +296,13 @@ class CounterProgram(QObject):
         self._open(dialog, kind)
 
     def _ask_transfer(self) -> None:
-        cur = self.state.current or {}
-        services = [s for s in self.state.hall.get("services", []) if s.get("id") != cur.get("service")]
-        counters = [c for c in self.state.hall.get("counters", []) if c.get("number") != self.number]
+        cur = self.state.current
+        services = [s for s in self.state.hall.services if cur is None or s.id != cur.service]
+        counters = [c for c in self.state.hall.counters if c.number != self.number]
         self._open(TransferDialog(T("transfer", self.lang), self.lang, services, counters, self._parent()), "transfer")
 
     def _ask_pause(self) -> None:
-        reasons = self.state.counter_program()["pause_reasons"]
+        reasons = self.state.counter_program().pause_reasons
         dialog = PauseDialog(T("pause", self.lang), self.lang, reasons, self.state.first_language, self._parent())
         self._open(dialog, "pause")
 
@@ -353,10 +357,13 @@ class CounterProgram(QObject):
         if self.state.loaded:
             self.screen.refresh(self.state, lang)
             self.bar.refresh(self.state, lang, link_state)
-        if self.signed_in:
-            title = name_in(self.state.counter_config().get("name"), lang) or T("title", lang, counter=self.number)
-        else:
+        info = self.state.counter_info()
+        if not self.signed_in:
             title = T("sign_in_title", lang, counter=self.number)
+        elif info is not None:  # the counter's name as the server gives it (its default included)
+            title = name_in(info.name, lang)
+        else:  # welcomed, and the snapshot describing the hall not here yet
+            title = T("title", lang, counter=self.number)
         self.window.setWindowTitle(title)
         self.bar.setWindowTitle(title)
 

@@ -83,7 +83,7 @@ class CompactBar(QWidget):
         self.dot.setToolTip(link_state)
         self.counter.setText(T("counter_clerk", lang, counter=state.number, clerk=state.clerk or "—"))
         cur = state.current
-        self.number.setText(cur["number"] if cur else "—")
+        self.number.setText(cur.number if cur is not None else "—")
         self.number.setProperty("state", state.current_state)
         restyle(self.number)
         waiting = T("queue_total", lang, n=state.waiting_total())

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hallcall import protocol as p
+from hallcall.config import Names
 from hallcall.i18n import name_in
 
 from .text import T
@@ -169,18 +171,23 @@ class TransferDialog(_Base):
     """Where the current ticket goes: one service's queue, or one other counter, and why."""
 
     def __init__(
-        self, title: str, lang: str, services: list[dict[str, Any]], counters: list[dict[str, Any]], parent: QWidget
+        self,
+        title: str,
+        lang: str,
+        services: list[p.ServiceInfo],
+        counters: list[p.CounterInfo],
+        parent: QWidget,
     ) -> None:
         super().__init__(title, lang, parent)
         self.services = QListWidget()
         self.counters = QListWidget()
         for s in services:
-            item = QListWidgetItem(f"{s.get('prefix', '')}  {name_in(s.get('name'), lang, s['id'])}")
-            item.setData(Qt.ItemDataRole.UserRole, s["id"])
+            item = QListWidgetItem(f"{s.prefix}  {name_in(s.name, lang, s.id)}")
+            item.setData(Qt.ItemDataRole.UserRole, s.id)
             self.services.addItem(item)
-        for c in counters:
-            item = QListWidgetItem(name_in(c.get("name"), lang, str(c["number"])))
-            item.setData(Qt.ItemDataRole.UserRole, c["number"])
+        for c in counters:  # by the names the server gives them (its default "Counter N" included)
+            item = QListWidgetItem(name_in(c.name, lang, str(c.number)))
+            item.setData(Qt.ItemDataRole.UserRole, c.number)
             self.counters.addItem(item)
         # Choosing in one list clears the other (by mouse or by arrow keys): a transfer names
         # exactly one target.
@@ -219,7 +226,7 @@ class TransferDialog(_Base):
 class PauseDialog(_Base):
     """Why the counter pauses: one of the hall's reasons, or words of the clerk's own."""
 
-    def __init__(self, title: str, lang: str, reasons: list[dict[str, str]], record_lang: str, parent: QWidget) -> None:
+    def __init__(self, title: str, lang: str, reasons: list[Names], record_lang: str, parent: QWidget) -> None:
         super().__init__(title, lang, parent)
         self.record_lang = record_lang
         self.group = QButtonGroup(self)

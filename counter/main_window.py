@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, Signal
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hallcall import protocol as p
 from hallcall.gui.qtapp import restyle
 from hallcall.i18n import name_in
 
@@ -209,7 +209,7 @@ class CounterScreen(QWidget):
         """Redraw everything from the state (cheap: a few labels)."""
         now = state.server_now()
         self.header.setText(T("counter_clerk", lang, counter=state.number, clerk=state.clerk or "—"))
-        self.served_today.setText(T("served_today", lang, n=state.view.get("served_today", 0)))
+        self.served_today.setText(T("served_today", lang, n=state.served_today))
         self._draw_pause(state, lang, now)
         self.current_heading.setText(T("current", lang))
         self.queue_heading.setText(T("queue", lang) + " · " + T("queue_total", lang, n=state.waiting_total()))
@@ -230,35 +230,36 @@ class CounterScreen(QWidget):
         self._draw_pause(state, lang, now)
 
     def _draw_pause(self, state: CounterState, lang: str, now: float) -> None:
+        view = state.view
         self.paused.setVisible(state.paused)
-        if state.paused:
-            since = now - float(state.view.get("paused_at") or now)
-            reason = pause_reason_text(state, str(state.view.get("pause_reason") or ""), lang)
+        if view is not None and view.paused:
+            since = now - (view.paused_at or now)
+            reason = pause_reason_text(state, view.pause_reason or "", lang)
             self.paused.setText(T("paused_badge", lang, reason=reason, minutes=duration(since, lang)))
 
     def _draw_current(self, state: CounterState, lang: str, now: float) -> None:
         cur = state.current
         self.number.setProperty("state", state.current_state)
         restyle(self.number)
-        if not cur:
+        if cur is None:
             self.number.setText(T("no_current", lang))
             self.service.setText("")
             self.marks.setText("")
             self.ticket_state.setText(T("idle_hint", lang) if not state.paused else "")
             self.times.setText("")
             return
-        self.number.setText(cur["number"])
-        self.service.setText(service_name(state, cur.get("service", ""), lang))
+        self.number.setText(cur.number)
+        self.service.setText(service_name(state, cur.service, lang))
         self.marks.setText("  ".join(ticket_marks(cur, lang)))
-        self.ticket_state.setText(T("state_" + cur["state"], lang) if cur["state"] in ("called", "serving") else "")
-        called = float(cur.get("called_at") or now)
-        lines = [T("waited", lang, t=duration(called - float(cur.get("issued_at") or called), lang))]
-        if cur["state"] == "serving" and cur.get("serving_at"):
-            lines.append(T("serving_for", lang, t=duration(now - float(cur["serving_at"]), lang)))
+        self.ticket_state.setText(T("state_" + cur.state, lang) if cur.state in ("called", "serving") else "")
+        called = cur.called_at or now
+        lines = [T("waited", lang, t=duration(called - (cur.issued_at or called), lang))]
+        if cur.state == "serving" and cur.serving_at:
+            lines.append(T("serving_for", lang, t=duration(now - cur.serving_at, lang)))
         else:
             lines.append(T("called_for", lang, t=duration(now - called, lang)))
-        if cur.get("recalls"):
-            lines.append(T("recalls", lang, n=cur["recalls"]))
+        if cur.recalls:
+            lines.append(T("recalls", lang, n=cur.recalls))
         self.times.setText("\n".join(lines))
 
     def set_status(self, text: str, kind: str) -> None:
@@ -269,24 +270,25 @@ class CounterScreen(QWidget):
 
 
 def service_name(state: CounterState, service_id: str, lang: str) -> str:
-    return name_in(state.service_config(service_id).get("name"), lang, service_id)
+    info = state.service_info(service_id)
+    return name_in(info.name if info is not None else None, lang, service_id)
 
 
 def pause_reason_text(state: CounterState, reason: str, lang: str) -> str:
     """A configured reason is shown in the screen's language, whichever language was stored."""
-    for option in state.counter_program()["pause_reasons"]:
-        if reason in (option.get("zh"), option.get("en")):
+    for option in state.counter_program().pause_reasons:
+        if reason in (option.zh, option.en):
             return name_in(option, lang, reason)
     return reason
 
 
-def ticket_marks(ticket: dict[str, Any], lang: str) -> list[str]:
+def ticket_marks(ticket: p.TicketView, lang: str) -> list[str]:
     marks = []
-    if ticket.get("priority", "normal") != "normal":
+    if ticket.priority != "normal":
         marks.append("★ " + T("mark_priority", lang))
-    if ticket.get("transfers"):
+    if ticket.transfers:
         marks.append("⇄ " + T("mark_transfer", lang))
-    if ticket.get("putbacks"):
+    if ticket.putbacks:
         marks.append("↺ " + T("mark_putback", lang))
     return marks
 
@@ -295,12 +297,11 @@ def queue_html(state: CounterState, lang: str) -> str:
     priority = state.priority_numbers()
     rows = []
     for summary in state.my_queue():
-        name = escape(service_name(state, summary["service"], lang))
+        name = escape(service_name(state, summary.service, lang))
         nxt = " ".join(
-            f'<b style="color:#b3261e">★{escape(n)}</b>' if n in priority else escape(n)
-            for n in summary.get("next", [])[:5]
+            f'<b style="color:#b3261e">★{escape(n)}</b>' if n in priority else escape(n) for n in summary.next[:5]
         )
-        count = T("queue_line", lang, name=name, n=summary.get("waiting", 0))
+        count = T("queue_line", lang, name=name, n=summary.waiting)
         rows.append(f'<p style="margin:2px 0"><b>{count}</b>&nbsp;&nbsp;<span style="color:#34495e">{nxt}</span></p>')
     if state.targeted:
         rows.append(f"<p><b>⇄ {escape(T('targeted', lang, numbers=' '.join(state.targeted)))}</b></p>")
@@ -313,41 +314,36 @@ def queue_html(state: CounterState, lang: str) -> str:
 
 def warnings_html(state: CounterState, lang: str, now: float) -> str:
     lines: list[tuple[str, str]] = []  # (colour, text)
-    for w in sorted(state.warnings.values(), key=lambda w: (-int(w.get("level", 1)), w.get("raised_at", 0))):
-        grown = max(0.0, now - float(w.get("raised_at", now)))
-        if w["kind"] == "wait":
+    for w in sorted(state.warnings.values(), key=lambda w: (-w.level, w.raised_at)):
+        grown = max(0.0, now - w.raised_at)
+        if isinstance(w, p.WaitWarning):
             text = T(
-                f"warn_wait_{2 if w.get('level') == 2 else 1}",
+                f"warn_wait_{2 if w.level == 2 else 1}",
                 lang,
-                number=w.get("number", ""),
-                service=service_name(state, w.get("service", ""), lang),
-                waited=duration(float(w.get("waited_s", 0)) + grown, lang),
-                target=duration(float(w.get("target_s", 0)), lang),
+                number=w.number,
+                service=service_name(state, w.service, lang),
+                waited=duration(w.waited_s + grown, lang),
+                target=duration(w.target_s, lang),
             )
-        elif w["kind"] == "pause_long":
-            reason = pause_reason_text(state, str(w.get("reason", "")), lang)
-            text = T("warn_pause", lang, paused=duration(float(w.get("paused_s", 0)) + grown, lang), reason=reason)
-        elif w["kind"] == "unstaffed":
-            text = T("warn_unstaffed", lang, counter=w.get("counter", ""))
+        elif isinstance(w, p.PauseWarning):
+            reason = pause_reason_text(state, w.reason or "", lang)
+            text = T("warn_pause", lang, paused=duration(w.paused_s + grown, lang), reason=reason)
         else:
-            text = w["kind"]
-        lines.append(("#b3261e" if w.get("level") == 2 else "#b35c00", text))
+            text = T("warn_unstaffed", lang, counter=w.counter)
+        lines.append(("#b3261e" if w.level == 2 else "#b35c00", text))
     for d in state.fault_devices():
-        lines.append(("#6a3d9a", T("warn_device", lang, device=d.get("device", ""), detail=d.get("detail", ""))))
+        lines.append(("#6a3d9a", T("warn_device", lang, device=d.device, detail=d.detail)))
     if not lines:
         return f'<span style="color:#7b8794">{escape(T("no_warnings", lang))}</span>'
     return "".join(f'<p style="margin:2px 0; color:{c}">⚠ {escape(t)}</p>' for c, t in lines)
 
 
 def served_text(state: CounterState, lang: str) -> str:
-    zone = ZoneInfo(state.hall.get("timezone") or "UTC")
+    zone = ZoneInfo(state.hall.timezone)
     rows = []
     for t in reversed(state.served):
-        at = t.get("finished_at")
-        clock = datetime.fromtimestamp(float(at), zone).strftime("%H:%M") if at else ""
-        rows.append(
-            T("served_line", lang, number=t["number"], service=service_name(state, t["service"], lang), time=clock)
-        )
+        clock = datetime.fromtimestamp(t.finished_at, zone).strftime("%H:%M") if t.finished_at else ""
+        rows.append(T("served_line", lang, number=t.number, service=service_name(state, t.service, lang), time=clock))
     return "\n".join(rows) if rows else "—"
 
 

@@ -129,13 +129,13 @@ def test_every_action(live_hall: LiveHall, qtbot: Any, via: str) -> None:
         assert program.screen.status.property("kind") == "info", program.screen.status.text()
 
     act("call_next")
-    assert program.state.current["number"] == "A001"
+    assert program.state.current.number == "A001"
     act("recall")
-    assert program.state.current["recalls"] == 1
+    assert program.state.current.recalls == 1
     act("start")
     assert program.state.current_state == "serving"
     act("finish")
-    assert program.state.current is None and program.state.served[-1]["number"] == "A001"
+    assert program.state.current is None and program.state.served[-1].number == "A001"
     assert "A001" in program.screen.served.text()
 
     act("call_next")
@@ -144,7 +144,7 @@ def test_every_action(live_hall: LiveHall, qtbot: Any, via: str) -> None:
     act("put_back", lambda d: d.number.text() == "A002" or pytest.fail("the last no-show is offered"), dialog=True)
 
     act("call_next")  # A003: A002 is in its put-back cool-down
-    assert program.state.current["number"] == "A003"
+    assert program.state.current.number == "A003"
 
     def to_counter_3(d: TransferDialog) -> None:
         item = next(d.counters.item(i) for i in range(d.counters.count()) if d.counters.item(i).data(256) == 3)
@@ -154,14 +154,14 @@ def test_every_action(live_hall: LiveHall, qtbot: Any, via: str) -> None:
 
     act("transfer", to_counter_3, dialog=True)
     act("call_next")
-    assert program.state.current["number"] == "A004"
+    assert program.state.current.number == "A004"
     act("hold")
     assert program.state.held == ["A004"]
     act("call_back", number_choice(qtbot, "A004", via), dialog=True)
-    assert program.state.current["number"] == "A004"
+    assert program.state.current.number == "A004"
     act("finish")
     act("call_number", number_choice(qtbot, "C001", via), dialog=True)
-    assert program.state.current["number"] == "C001"
+    assert program.state.current.number == "C001"
     act("finish")
     act("cancel", number_choice(qtbot, "A005", via), dialog=True)
 
@@ -170,7 +170,7 @@ def test_every_action(live_hall: LiveHall, qtbot: Any, via: str) -> None:
         shoot(d, f"counter-pause-dialog-{via}")
 
     act("pause", meeting, dialog=True)
-    assert program.state.paused and program.state.view["pause_reason"] == "开会"
+    assert program.state.paused and program.state.view.pause_reason == "开会"
     assert "Paused: Meeting" in program.screen.paused.text()
     assert not program.can("call_next")
     act("pause")  # the same key resumes
@@ -209,6 +209,38 @@ def test_buttons_follow_the_counters_state(live_hall: LiveHall, qtbot: Any) -> N
     qtbot.waitUntil(lambda: program.state.paused, timeout=5000)
     assert enabled(program) == {"put_back", "pause", "sign_out"}
     assert program.screen.buttons["pause"].text() == "Resume  [P]"
+
+
+def test_the_waiting_count_is_the_servers_after_a_transfer_changed_a_tickets_service(
+    live_hall: LiveHall, qtbot: Any
+) -> None:
+    """A001 (social) goes to the consultation service, is called there and sent on to counter 3
+    (consultation only).  Its number still looks social, and consultation's queue counts it as
+    well as counter 3's sent-to list: counter 3 can call exactly one ticket, and shows 1."""
+    issue(live_hall, "social", 1)
+    program = open_program(live_hall, qtbot, 3)
+    sign_in(qtbot, program, "bob")
+
+    async def transfer_a001_to_counter_3() -> None:
+        c1 = await live_hall.hall.counter(1, "cat")
+        assert (await c1.request("call_next"))["ticket"]["number"] == "A001"
+        await c1.request("transfer", service="consult")
+        assert (await c1.request("call_next"))["ticket"]["number"] == "A001"  # now consultation's
+        await c1.request("transfer", to_counter=3)
+        await c1.close()
+
+    live_hall.run(transfer_a001_to_counter_3())
+    qtbot.waitUntil(lambda: program.state.targeted == ["A001"], timeout=5000)
+    qtbot.waitUntil(lambda: program.state.mirror.services["consult"].waiting == 1, timeout=5000)
+    assert program.state.waiting_total() == 1
+    assert program.screen.queue_heading.text() == "My queue · 1 waiting"
+    assert "Sent to this counter: A001" in program.screen.queue.text()
+    program.set_compact(True)
+    assert program.bar.waiting.text() == "1 waiting"
+    press_answered(qtbot, program, "call_next", "key")
+    assert program.state.current is not None and program.state.current.number == "A001"
+    qtbot.waitUntil(lambda: program.state.waiting_total() == 0, timeout=5000)
+    assert program.bar.waiting.text() == "0 waiting"
 
 
 def test_a_disabled_action_does_nothing_on_its_key(live_hall: LiveHall, qtbot: Any) -> None:
@@ -281,7 +313,7 @@ def test_auto_call_calls_the_next_ticket_after_finish(live_hall: LiveHall, qtbot
     program.screen.auto_call.setChecked(True)
     press_answered(qtbot, program, "call_next", "key")
     press(qtbot, program, "finish", "key")
-    qtbot.waitUntil(lambda: (program.state.current or {}).get("number") == "A002", timeout=5000)
+    qtbot.waitUntil(lambda: program.state.current is not None and program.state.current.number == "A002", timeout=5000)
     settle(qtbot, program)
     assert actions_in(live_hall, "A002") == ["issue", "call"]
 
@@ -358,7 +390,7 @@ def test_a_reason_clicked_then_enter_pauses(live_hall: LiveHall, qtbot: Any) -> 
     qtbot.keyClick(dialog.focusWidget() or dialog, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: program.dialog is None, timeout=3000)
     settle(qtbot, program)
-    assert program.state.paused and program.state.view["pause_reason"] == "开会"
+    assert program.state.paused and program.state.view.pause_reason == "开会"
 
 
 def test_a_transfer_target_chosen_with_the_arrow_keys_replaces_a_clicked_one(live_hall: LiveHall, qtbot: Any) -> None:
@@ -400,4 +432,4 @@ def test_after_a_dialog_the_keys_work_again_without_a_click(live_hall: LiveHall,
     qtbot.waitUntil(lambda: QApplication.activeWindow() is program.window, timeout=2000)
     qtbot.keyClick(program.window, "N")
     settle(qtbot, program)
-    assert program.state.current["number"] == "A001"
+    assert program.state.current.number == "A001"

@@ -39,7 +39,7 @@ def test_two_counters_racing_for_next_never_get_the_same_visitor(live_hall: Live
     winners = [p for p in (one, two) if p.state.current]
     losers = [p for p in (one, two) if not p.state.current]
     assert len(winners) == 1 and len(losers) == 1
-    assert winners[0].state.current["number"] == "A001"
+    assert winners[0].state.current.number == "A001"
     assert losers[0].screen.status.text() == "Nobody is waiting."
     assert [s["action"] for s in journey(live_hall, "A001")] == ["issue", "call"]
 
@@ -64,7 +64,7 @@ def test_a_server_restart_while_serving_gives_the_ticket_back(live_hall: LiveHal
     live_hall.start()
     qtbot.waitUntil(lambda: program.connected(), timeout=10000)
     assert program.window.signed_in_page
-    assert program.state.current["number"] == "A001"
+    assert program.state.current.number == "A001"
     assert program.state.current_state == "serving"
     assert program.screen.number.text() == "A001"
     assert program.screen.status.text() == ""
@@ -86,7 +86,7 @@ def test_a_press_as_the_connection_drops_is_done_once_after_it_returns(live_hall
     assert "Will resend after reconnecting: Call next" in program.screen.status.text()
     live_hall.start()
     settle(qtbot, program)
-    assert program.state.current["number"] == "A001"
+    assert program.state.current.number == "A001"
     assert [s["action"] for s in journey(live_hall, "A001")] == ["issue", "call"]
     assert [s["action"] for s in journey(live_hall, "A002")] == ["issue"]
 
@@ -101,7 +101,7 @@ def test_a_press_answered_by_a_server_that_then_restarts_is_not_done_twice(live_
     live_hall.restart()
     settle(qtbot, program)
     qtbot.waitUntil(lambda: program.connected(), timeout=10000)
-    assert program.state.current["number"] == "A001"
+    assert program.state.current.number == "A001"
     assert [s["action"] for s in journey(live_hall, "A001")] == ["issue", "call"]
     assert [s["action"] for s in journey(live_hall, "A002")] == ["issue"]
 
