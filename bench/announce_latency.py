@@ -47,7 +47,6 @@ from PySide6.QtCore import QEventLoop, QTimer
 
 from hallcall import config as hall_config
 from hallcall.client import HallClient
-from hallcall.display.announcer import AnnounceSettings
 from hallcall.display.app import DisplayApp
 from hallcall.display.playback import ProcessPlayer, RecordingPlayer
 from hallcall.gui.qtapp import make_app
@@ -204,7 +203,7 @@ def main() -> int:
         print(header)
         print("-" * len(header))
         for languages in (("zh",), ("en",), ("zh", "en")):
-            announcer.configure(AnnounceSettings(languages=languages))
+            announcer.configure(hall_config.Announce(languages=list(languages)))
             first = len(announcer.done)
             sent: list[float] = []
             for n in range(1, args.calls + 1):

@@ -6,6 +6,10 @@ overlap and a burst of calls loses none.  Speech is made by a separate process
 says "chime only" and tries a fresh engine again later.  Nothing here touches Qt; the display
 hears about problems through the ``on_status`` callback (called from the announcer thread).
 
+What to say and how (languages, phrases, voices, rate, chime …) is the hall's ``[announce]``
+section as the snapshot carries it, a ``hallcall.config.Announce`` with the config's defaults
+filled in by the server: the announcer keeps no defaults of its own.
+
 For the best latency the speech for a call is requested first, then the chime plays while the
 worker synthesises, and the speech plays as soon as the chime is over.
 """
@@ -23,55 +27,30 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hallcall.assets import SOUNDS
+from hallcall.config import Announce
 
-from .phrases import DEFAULT_PHRASES, phrases_for_call
+from .phrases import phrases_for_call
 from .playback import Player, wav_seconds
 
 log = logging.getLogger("hallcall.display.announcer")
 
 BUILT_IN_CHIME = SOUNDS / "chime.wav"
 WORKER_COMMAND = [sys.executable, "-m", "hallcall.display.speech_worker"]
-DEFAULT_VOICES = {"zh": "cmn-latn-pinyin", "en": "en"}
 RETRY_SECONDS = 60.0
 
 
-@dataclass(frozen=True)
-class AnnounceSettings:
-    """The hall's ``[announce]`` section, as the snapshot's ``hall.announce`` carries it."""
-
-    enabled: bool = True
-    languages: tuple[str, ...] = ("zh", "en")
-    repeats: int = 1
-    phrases: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PHRASES))
-    voices: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_VOICES))
-    rate: int = 150
-    volume: float = 1.0
-    chime: Path = BUILT_IN_CHIME
-    speech_timeout: float = 8.0
-
-    @classmethod
-    def from_hall(cls, section: Mapping[str, Any] | None) -> AnnounceSettings:
-        """Settings from ``hall.announce``; missing keys keep the defaults of the config docs."""
-        s = dict(section or {})
-        base = cls()
-        chime = Path(str(s.get("chime") or base.chime.name))
-        return cls(
-            enabled=bool(s.get("enabled", base.enabled)),
-            languages=tuple(s.get("languages", base.languages)),
-            repeats=max(1, min(3, int(s.get("repeats", base.repeats)))),
-            phrases={**base.phrases, **(s.get("phrase") or {})},
-            voices={**base.voices, **(s.get("voices") or {})},
-            rate=int(s.get("rate", base.rate)),
-            volume=max(0.0, min(1.0, float(s.get("volume", base.volume)))),
-            chime=chime if chime.is_absolute() else SOUNDS / chime,
-            speech_timeout=float(s.get("speech_timeout_seconds", base.speech_timeout)),
-        )
+def chime_path(chime: str) -> Path:
+    """The file ``announce.chime`` names: an absolute path, or a file in assets/sounds/."""
+    if not chime:
+        return BUILT_IN_CHIME
+    path = Path(chime)
+    return path if path.is_absolute() else SOUNDS / path
 
 
 @dataclass
@@ -184,14 +163,14 @@ class Announcer:
     def __init__(
         self,
         player: Player,
-        settings: AnnounceSettings | None = None,
+        settings: Announce | None = None,
         *,
         worker_command: list[str] | None = None,
         on_status: Callable[[dict[str, str]], None] | None = None,
         retry_seconds: float = RETRY_SECONDS,
     ) -> None:
         self.player = player
-        self.settings = settings or AnnounceSettings()
+        self.settings = settings if settings is not None else Announce()
         self.worker_command = worker_command or WORKER_COMMAND
         self.on_status = on_status
         self.retry_seconds = retry_seconds
@@ -214,7 +193,7 @@ class Announcer:
     def start(self) -> None:
         self._thread.start()
 
-    def configure(self, settings: AnnounceSettings) -> None:
+    def configure(self, settings: Announce) -> None:
         """New settings (from a fresh snapshot); they apply from the next announcement on."""
         self.settings = settings
 
@@ -274,7 +253,7 @@ class Announcer:
         if time.monotonic() < self._retry_at:
             return None
         try:
-            self._speech = SpeechProcess(self.worker_command, self.settings.speech_timeout)
+            self._speech = SpeechProcess(self.worker_command, self.settings.speech_timeout_seconds)
         except SpeechUnavailable as exc:
             self._drop_speech(str(exc))
             return None
@@ -297,23 +276,23 @@ class Announcer:
         s = self.settings
         if not s.enabled:
             return
-        texts = phrases_for_call(item.number, item.counter, list(s.languages), s.phrases)
+        texts = phrases_for_call(item.number, item.counter, s.languages, s.phrase)
         speech = self._ensure_speech() if texts else None
         pending: list[tuple[str, Path, int]] = []
         if speech is not None:
             try:
                 for lang, text in texts:
                     path = self._tmp / f"{item.number}-{lang}-{time.monotonic_ns()}.wav"
-                    pending.append((lang, path, speech.submit(text, s.voices.get(lang, lang), s.rate, s.volume, path)))
+                    pending.append((lang, path, speech.submit(text, s.voices.get(lang), s.rate, s.volume, path)))
             except SpeechUnavailable as exc:
                 self._drop_speech(str(exc))
                 pending = []
-        chime = self._chime(s.chime)
+        chime = self._chime(chime_path(s.chime))
         item.chime = time.monotonic()
         self._play(chime, "chime")
         if not pending or self._speech is None:
             return
-        deadline = time.monotonic() + s.speech_timeout
+        deadline = time.monotonic() + s.speech_timeout_seconds
         ready: list[tuple[str, Path]] = []
         errors: list[str] = []
         try:

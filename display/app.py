@@ -1,6 +1,8 @@
 """The hall display program: the link to the server, the board, the screen and the announcer.
 
-Everything arrives through HallLink's queued signals on the Qt thread; the announcer works in
+Everything arrives through HallLink's queued signals on the Qt thread, already taken into the
+link's hall mirror, which the board reads: the display shows what the server says and keeps no
+facts or defaults of its own; the announcer works in
 its own thread and speech in its own process, so neither the network nor a hung speech engine
 can freeze the screen.  A reconnect brings a fresh snapshot and the screen is redrawn from it;
 calls made while the link was down are still announced.
@@ -13,12 +15,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from hallcall import protocol as p
 from hallcall.gui.link import HallLink
 from hallcall.gui.qtapp import ConnectionBadge, cjk_family
 from hallcall.i18n import device_refusal
+from hallcall.mirror import Update
 
-from .announcer import Announcer, AnnounceSettings
-from .board import Board, Call
+from .announcer import Announcer
+from .board import Board
 from .playback import Player, default_player
 from .screen import DisplayScreen
 from .text import T
@@ -53,7 +57,7 @@ class DisplayApp(QObject):
         if zone is not None:
             hello["zone"] = zone
         self.link = HallLink(url, hello, self, retry_refused_after=REFUSED_RETRY_SECONDS)
-        self.board = Board()
+        self.board = Board(self.link.mirror)
         self.lang_chosen = lang is not None
         self.screen = DisplayScreen(lang or "zh", cjk_family(), portrait)
         self.badge = ConnectionBadge(self.link, self.screen.lang)
@@ -68,8 +72,7 @@ class DisplayApp(QObject):
         self._stopped = False
         self.problems_changed.connect(self._on_problems)
         self.link.welcomed.connect(self._on_welcome)
-        self.link.snapshot_received.connect(self._on_snapshot)
-        self.link.event_received.connect(self._on_event)
+        self.link.updated.connect(self._on_update)
         self.link.refused.connect(self._on_refused)
 
     def start(self) -> None:
@@ -117,26 +120,26 @@ class DisplayApp(QObject):
         reasons = device_refusal(answer)
         self.screen.set_alert("refused", {lang: T("refused", lang, reason=reasons[lang]) for lang in reasons})
 
-    @Slot(dict)
-    def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
-        missed = self.board.load(snapshot)
-        hall = self.board.hall
-        if not self.lang_chosen and hall.get("languages"):
+    @Slot(object)
+    def _on_update(self, update: Update) -> None:
+        if update.topic == "snapshot":
+            self._on_snapshot()
+            return
+        call = self.board.take(update)
+        self.screen.show_board(self.board)
+        if call is not None:
+            self._called(call)
+
+    def _on_snapshot(self) -> None:
+        missed = self.board.load()
+        if not self.lang_chosen and self.board.hall is not None:
             self.lang_chosen = True
-            self.screen.set_lang(hall["languages"][0])
-        self.screen.set_clock(snapshot, str(hall.get("timezone", "")))
+            self.screen.set_lang(self.link.mirror.first_language)
         if self.announcer is not None:
-            self.announcer.configure(AnnounceSettings.from_hall(self.board.section("announce")))
+            self.announcer.configure(self.board.announce)
         self.screen.show_board(self.board)
         self._check_zone()
         for call in missed:
-            self._called(call)
-
-    @Slot(dict)
-    def _on_event(self, event: dict[str, Any]) -> None:
-        call = self.board.apply(event)
-        self.screen.show_board(self.board)
-        if call is not None:
             self._called(call)
 
     def _check_zone(self) -> None:
@@ -149,7 +152,7 @@ class DisplayApp(QObject):
         log.error("zone %r has no counters in this hall (its zones: %s)", zone, ", ".join(known))
         self.screen.set_alert("zone", T.both("unknown_zone", zone=zone, known=", ".join(known)))
 
-    def _called(self, call: Call) -> None:
+    def _called(self, call: p.CallView) -> None:
         self.screen.flash(call)
         if self.announcer is not None:
             self.announcer.announce(call.number, call.counter)

@@ -1,8 +1,11 @@
-"""What the hall display knows: the calls, the counters and the waiting counts of its zone.
+"""What the hall display shows, read from the hall mirror: the calls, the counters and the
+waiting counts of its zone.
 
-Pure data, no Qt: a snapshot sets it whole, events change it, and the screen draws from it.
-The server already filters all of this by the display's zone (protocol 7.5), so the board
-keeps what it is sent.
+Pure data, no Qt: the mirror (``hallcall.mirror.HallMirror``, kept by the link) holds the hall
+as the server last described it, and the board only reads it the way the screen needs it.
+The server already filters all of this by the display's zone (protocol 7.5) and fills in every
+name and setting (a counter without a name is "N号窗口" / "Counter N" on the wire), so the
+board keeps no defaults and decides no facts of its own.
 
 "Calls now in progress" are the counters whose current ticket is ``called`` or ``serving``
 (from the counter views), newest call first: a row goes away when the clerk finishes or marks
@@ -11,41 +14,20 @@ a no-show, which the plain list of calls cannot tell.
 
 from __future__ import annotations
 
-import collections
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-CALLS_KEPT = 20  # as many as the server's snapshot carries
+from hallcall import protocol as p
+from hallcall.config import Announce, Display, Names
+from hallcall.mirror import HallMirror, Update
+
+CallKey = tuple[str, int, int, float | None]
 
 
-@dataclass(frozen=True)
-class Call:
-    """One call as the screen and the announcer need it."""
-
-    number: str
-    counter: int
-    counter_name: dict[str, str]
-    recall: int
-    priority: bool
-    at: float
-
-    @property
-    def key(self) -> tuple[str, int, int, float]:
-        """What tells two calls apart (a recall has its own count, the same ``at``)."""
-        return (self.number, self.counter, self.recall, self.at)
-
-    @classmethod
-    def from_wire(cls, data: dict[str, Any]) -> Call:
-        counter = int(data["counter"])
-        name = data.get("counter_name") or {"zh": f"{counter}号窗口", "en": f"Counter {counter}"}
-        return cls(
-            number=str(data["number"]),
-            counter=counter,
-            counter_name=dict(name),
-            recall=int(data.get("recall", 0)),
-            priority=bool(data.get("priority", False)),
-            at=float(data.get("at", 0.0)),
-        )
+def call_key(call: p.CallView) -> CallKey:
+    """What tells two calls apart (a recall has its own count, the same ``at``)."""
+    return (call.number, call.counter, call.recall, call.at)
 
 
 @dataclass(frozen=True)
@@ -53,59 +35,79 @@ class Waiting:
     """One service's line on the waiting panel."""
 
     service: str
-    name: dict[str, str]
+    name: Names
     prefix: str
     waiting: int
     next: list[str]
 
 
 class Board:
-    def __init__(self) -> None:
-        self.hall: dict[str, Any] = {}
-        self.device: dict[str, Any] = {}
-        self.notice: dict[str, str] = {"zh": "", "en": ""}
-        self.calls: collections.deque[Call] = collections.deque(maxlen=CALLS_KEPT)
-        self.counters: dict[int, dict[str, Any]] = {}
-        self.services: list[dict[str, Any]] = []
-        self.loaded = False
+    """The display's view of one ``HallMirror`` (its own when none is given: tests)."""
 
-    def load(self, snapshot: dict[str, Any]) -> list[Call]:
-        """Take a (re)connect snapshot whole; returns the calls it has that this board missed.
+    def __init__(self, mirror: HallMirror | None = None) -> None:
+        self.mirror = mirror if mirror is not None else HallMirror()
+        self._known: set[CallKey] = set()  # the calls seen so far (announced or history)
+        self._loaded = False
+
+    # -- following the mirror ----------------------------------------------------------------
+    def load(self, snapshot: Mapping[str, Any] | None = None) -> list[p.CallView]:
+        """After a (re)connect snapshot (fed to the mirror here when given, else by the link):
+        returns the calls it has that this board missed.
 
         After a reconnect, calls made while the link was down are in the snapshot's list; they
         are returned so the display can still announce them.  On the first snapshot nothing is
         returned: those calls are history, announced long ago.
         """
-        first = not self.loaded
-        known = {c.key for c in self.calls}
-        self.hall = dict(snapshot.get("hall") or {})
-        self.device = dict(snapshot.get("device") or {})
-        self.notice = dict(snapshot.get("notice") or (self.hall.get("display") or {}).get("notice") or self.notice)
-        self.calls.clear()
-        self.calls.extend(Call.from_wire(c) for c in snapshot.get("calls", []))
-        self.counters = {int(v["counter"]): v for v in snapshot.get("counters", [])}
-        self.services = list(snapshot.get("services", []))
-        self.loaded = True
-        if first:
-            return []
-        return [c for c in self.calls if c.key not in known]
+        if snapshot is not None:
+            self.mirror.apply(snapshot)
+        first = not self._loaded
+        missed = [] if first else [c for c in self.mirror.calls if call_key(c) not in self._known]
+        self._known = {call_key(c) for c in self.mirror.calls}
+        self._loaded = True
+        return missed
 
-    def apply(self, event: dict[str, Any]) -> Call | None:
-        """Take one event; returns the call when it is a new call (to flash and announce)."""
-        topic, data = event.get("topic"), event.get("data") or {}
-        if topic == "calls":
-            call = Call.from_wire(data)
-            self.calls.append(call)
-            return call
-        if topic == "counters":
-            self.counters[int(data["counter"])] = data
-        elif topic == "queue":
-            self.services = list(data.get("services", []))
-        elif topic == "notice":
-            self.notice = {"zh": str(data.get("zh", "")), "en": str(data.get("en", ""))}
+    def take(self, update: Update) -> p.CallView | None:
+        """An event the mirror took in; returns the call when it is a new call (to flash and
+        announce)."""
+        if isinstance(update.data, p.CallView):
+            self._known.add(call_key(update.data))
+            return update.data
         return None
 
-    def in_progress(self) -> list[Call]:
+    def apply(self, event: Mapping[str, Any]) -> p.CallView | None:
+        """Feed one event (decoded JSON) to the mirror and take it (tests, or a board of its own)."""
+        update = self.mirror.apply(event)
+        return None if update is None else self.take(update)
+
+    # -- reading it --------------------------------------------------------------------------
+    @property
+    def hall(self) -> p.HallView | None:
+        return self.mirror.hall
+
+    @property
+    def display(self) -> Display:
+        """The hall's ``[display]`` settings (the config's defaults until the first snapshot)."""
+        return self.hall.display if self.hall is not None else Display()
+
+    @property
+    def announce(self) -> Announce:
+        """The hall's ``[announce]`` settings (the config's defaults until the first snapshot)."""
+        return self.hall.announce if self.hall is not None else Announce()
+
+    @property
+    def name(self) -> Names:
+        return self.hall.name if self.hall is not None else Names(zh="", en="")
+
+    @property
+    def notice(self) -> Names:
+        return self.mirror.notice
+
+    @property
+    def calls(self) -> list[p.CallView]:
+        """The recent calls, oldest first."""
+        return list(self.mirror.calls)
+
+    def in_progress(self) -> list[p.CallView]:
         """Counters with a ticket called or being served, newest call first.
 
         "Newest" is the order of the call list, where a recall is a new entry: a recall keeps
@@ -113,27 +115,29 @@ class Board:
         the row that flashes, so it must come to the top rather than stay below rows that do
         not fit.  Tickets called before the list began (a server restart) follow, by ``at``.
         """
-        latest = {(c.number, c.counter): (i, c) for i, c in enumerate(self.calls)}
+        latest = {(c.number, c.counter): (i, c) for i, c in enumerate(self.mirror.calls)}
         out = []
-        for view in self.counters.values():
-            ticket = view.get("current")
-            if not ticket or ticket.get("state") not in ("called", "serving"):
+        for view in self.mirror.counters.values():
+            ticket = view.current
+            if ticket is None or ticket.state not in ("called", "serving"):
                 continue
-            rank, call = latest.get((ticket["number"], int(view["counter"])), (-1, None))
+            rank, call = latest.get((ticket.number, view.counter), (-1, None))
             if call is None:  # called before the server's call list began (e.g. a restart)
-                call = Call(
-                    number=ticket["number"],
-                    counter=int(view["counter"]),
-                    counter_name=dict(view.get("name") or {}),
-                    recall=int(ticket.get("recalls", 0)),
-                    priority=ticket.get("priority", "normal") != "normal",
-                    at=float(ticket.get("called_at") or 0.0),
+                call = p.CallView(
+                    number=ticket.number,
+                    service=ticket.service,
+                    counter=view.counter,
+                    counter_name=view.name,
+                    zone=view.zone,
+                    recall=ticket.recalls,
+                    priority=ticket.priority != "normal",
+                    at=ticket.called_at,
                 )
-            out.append((call.at, rank, call))
+            out.append((call.at or 0.0, rank, call))
         return [call for _, _, call in sorted(out, key=lambda t: (t[1], t[0]), reverse=True)]
 
-    def newest(self) -> Call | None:
-        return self.calls[-1] if self.calls else None
+    def newest(self) -> p.CallView | None:
+        return self.mirror.calls[-1] if self.mirror.calls else None
 
     def unknown_zone(self) -> tuple[str, list[str]] | None:
         """(the zone shown, the hall's zones) when the display's zone matches no counter.
@@ -141,32 +145,28 @@ class Board:
         The server accepts any zone in hello, so a typo ("2f" for "2F") makes a screen that
         stays empty all day; the hall config in the snapshot is not filtered and can tell.
         """
-        zone = str(self.device.get("zone") or "")
-        items = [*self.hall.get("counters", []), *self.hall.get("services", [])]
-        known = sorted({str(item.get("zone") or "") for item in items} - {""})
+        device, hall = self.mirror.device, self.hall
+        zone = device.zone if device is not None else ""
+        items = [*hall.counters, *hall.services] if hall is not None else []
+        known = sorted({item.zone for item in items} - {""})
         return (zone, known) if zone and known and zone not in known else None
 
-    def recent(self, limit: int) -> list[Call]:
+    def recent(self, limit: int) -> list[p.CallView]:
         """The last ``limit`` calls, newest first (recalls included)."""
-        return list(reversed(self.calls))[:limit]
+        return list(reversed(self.mirror.calls))[:limit]
 
     def waiting(self) -> list[Waiting]:
         """Waiting counts per service of this zone, in the hall's order."""
-        config = {s["id"]: s for s in self.hall.get("services", [])}
         out = []
-        for summary in self.services:
-            service = config.get(summary["service"], {})
+        for summary in self.mirror.services.values():
+            info = self.mirror.service_info(summary.service)
             out.append(
                 Waiting(
-                    service=summary["service"],
-                    name=dict(service.get("name") or {"zh": summary["service"], "en": summary["service"]}),
-                    prefix=str(service.get("prefix", "")),
-                    waiting=int(summary.get("waiting", 0)),
-                    next=list(summary.get("next", [])),
+                    service=summary.service,
+                    name=info.name if info else Names(zh=summary.service, en=summary.service),
+                    prefix=info.prefix if info else "",
+                    waiting=summary.waiting,
+                    next=list(summary.next),
                 )
             )
         return out
-
-    def section(self, name: str) -> dict[str, Any]:
-        """A hall config section (``display``, ``announce``) as the snapshot carries it."""
-        return dict(self.hall.get(name) or {})

@@ -28,10 +28,9 @@ from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from hallcall.i18n import other_lang
+from hallcall.protocol import CallView
 
-from .board import Call
 from .palette import BLACK, NUMBER_FAMILY, SOFT, WHITE, YELLOW
-from .text import T
 from .widgets import FitLabel, pixel_font
 
 # Sizes in pixels on a 1080p screen; the screen's ``unit`` scales them to the window.
@@ -68,16 +67,17 @@ class CallRow(QFrame):
         self.line.addWidget(self.number)
         self.line.addLayout(names)
         self.line.addWidget(self.tag)
-        self.call: Call | None = None
+        self.call: CallView | None = None
         self.hot = False
         self.compact = False
 
-    def show_call(self, call: Call, lang: str) -> None:
+    def show_call(self, call: CallView, lang: str) -> None:
+        """The call's counter name is the server's (a counter without a name is already
+        "N号窗口" / "Counter N" on the wire)."""
         self.call = call
         self.number.setText(call.number)
-        lang2 = other_lang(lang)
-        self.name.setText(call.counter_name.get(lang) or T("counter_short", lang, n=call.counter))
-        self.name2.setText(call.counter_name.get(lang2) or T("counter_short", lang2, n=call.counter))
+        self.name.setText(call.counter_name.get(lang))
+        self.name2.setText(call.counter_name.get(other_lang(lang)))
         self.tag.setText(tag_text(call))
 
     def set_form(self, form: Form, unit: float) -> None:
@@ -108,7 +108,7 @@ class CallRow(QFrame):
             label.set_colour(BLACK if hot else cold)
 
 
-def tag_text(call: Call) -> str:
+def tag_text(call: CallView) -> str:
     """The counter in a compact cell: an arrow and its number, the same in both languages."""
     return f"→ {call.counter}"
 
@@ -132,7 +132,7 @@ def line_height(font: QFont) -> int:
     return round(QFontMetricsF(font).height())
 
 
-def choose_form(calls: Sequence[Call], width: int, height: int, unit: float, family: str) -> Form:
+def choose_form(calls: Sequence[CallView], width: int, height: int, unit: float, family: str) -> Form:
     """The largest form that shows every call in ``width`` × ``height`` pixels (see the module doc)."""
     gap = round(ROW_GAP_PX * unit)
     full_number = pixel_font(family, FULL_NUMBER_PX * unit, True, NUMBER_FAMILY)
@@ -177,7 +177,7 @@ class CallGrid(QWidget):
         self.form: Form | None = None
         self._placed: tuple[int, int, float] | None = None
 
-    def show_calls(self, calls: Sequence[Call], lang: str, width: int, height: int, unit: float) -> int:
+    def show_calls(self, calls: Sequence[CallView], lang: str, width: int, height: int, unit: float) -> int:
         """Draw the calls (newest first) in the room given; returns how many are shown.
 
         Compact cells read down the first column, then the second, like a printed list.

@@ -11,15 +11,12 @@ English voice needs commas between the characters to pause between them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
+
+from hallcall.config import Names
 
 ZH_DIGITS = "零一二三四五六七八九"
 EN_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-
-DEFAULT_PHRASES = {
-    "zh": "请{number}号到{counter}号窗口办理",
-    "en": "Ticket {number}, please go to counter {counter}",
-}
 
 
 def spell_number(number: str, lang: str) -> str:
@@ -42,17 +39,21 @@ def phrase(template: str, number: str, counter: int, lang: str) -> str:
         raise ValueError(f"announce phrase {template!r} ({lang}) cannot be filled: {exc!r}") from exc
 
 
-def phrases_for_call(
-    number: str, counter: int, languages: list[str], templates: Mapping[str, str] | None
-) -> list[tuple[str, str]]:
+def template_in(templates: Names, lang: str) -> str:
+    """The hall's phrase in ``lang`` ("" for a language the hall has no phrase in)."""
+    return templates.zh if lang == "zh" else templates.en if lang == "en" else ""
+
+
+def phrases_for_call(number: str, counter: int, languages: Sequence[str], templates: Names) -> list[tuple[str, str]]:
     """(language, text) for each configured language, in the configured order.
 
-    A language without a template of its own uses the built-in one; a language that has
-    neither is skipped rather than spoken in the wrong tongue.
+    ``templates`` is the hall's ``announce.phrase`` as the server sends it (the config fills
+    in its default); a language that has no phrase is skipped rather than spoken in the wrong
+    tongue.
     """
     out = []
     for lang in languages:
-        template = (templates or {}).get(lang) or DEFAULT_PHRASES.get(lang)
+        template = template_in(templates, lang)
         if template:
             out.append((lang, phrase(template, number, counter, lang)))
     return out

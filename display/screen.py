@@ -16,17 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import time
 import zoneinfo
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from hallcall.hall_clock import HallClock
+from hallcall import protocol as p
 from hallcall.i18n import MONTHS_EN, WEEKDAYS, other_lang
 
 from . import phrases
-from .board import Board, Call
+from .board import Board
 from .now_calling import CallGrid
 from .palette import BACKGROUND, BLACK, GREEN, NOTICE_BG, NUMBER_FAMILY, PANEL, SOFT, TITLE, WARN_BG, WHITE, YELLOW
 from .text import T
@@ -114,7 +113,7 @@ class DisplayScreen(QWidget):
         self.board = Board()
         self.recent_limit = 8
         self.flash_seconds = 5.0
-        self.hall_clock = HallClock()
+        self.timezone = ""  # the hall's, as the board last had it
         self.tz: dt.tzinfo | None = None
         self.problems: dict[str, str] = {}
         self.alerts: dict[str, dict[str, str]] = {}
@@ -321,9 +320,11 @@ class DisplayScreen(QWidget):
         self._tick()
         self.lang_changed.emit(lang)
 
-    def set_clock(self, snapshot: dict[str, Any], timezone: str) -> None:
-        """Follow the server's clock (the hall's time) in the hall's time zone."""
-        self.hall_clock.sync(snapshot)
+    def _follow_timezone(self, timezone: str) -> None:
+        """Show the hall's time (the mirror's clock) in the hall's time zone."""
+        if timezone == self.timezone:
+            return
+        self.timezone = timezone
         try:
             self.tz = zoneinfo.ZoneInfo(timezone) if timezone else None
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -331,7 +332,7 @@ class DisplayScreen(QWidget):
         self._tick()
 
     def _tick(self) -> None:
-        now = dt.datetime.fromtimestamp(self.hall_clock.now(), self.tz)
+        now = dt.datetime.fromtimestamp(self.board.mirror.now(), self.tz)
         self.clock.setText(now.strftime("%H:%M"))
         weekday = now.weekday()
         self.date.setText(
@@ -350,12 +351,13 @@ class DisplayScreen(QWidget):
         """Redraw everything from the board (a snapshot or an event changed it)."""
         self.board = board
         lang, lang2 = self.lang, other_lang(self.lang)
-        display = board.section("display")
-        self.recent_limit = max(1, min(RECENT_ROWS, int(display.get("recent_calls", 8))))
-        self.flash_seconds = float(display.get("flash_seconds", 5))
-        name = board.hall.get("name") or {}
-        self.hall_name.setText(name.get(lang, ""))
-        self.hall_name2.setText(name.get(lang2, ""))
+        display = board.display
+        self.recent_limit = max(1, min(RECENT_ROWS, display.recent_calls))
+        self.flash_seconds = float(display.flash_seconds)
+        self.hall_name.setText(board.name.get(lang))
+        self.hall_name2.setText(board.name.get(lang2))
+        if board.hall is not None:
+            self._follow_timezone(board.hall.timezone)
         current = board.in_progress()
         # After a server restart the call list is empty, but counters still call: show the newest.
         self._show_caption(board.newest() or (current[0] if current else None))
@@ -371,15 +373,15 @@ class DisplayScreen(QWidget):
         waiting = waiting[: self.waiting_panel.show_rows(len(waiting))]
         for (name1, name2, count), line in zip(self.waiting_rows, waiting, strict=False):
             prefix = f"{line.prefix} " if line.prefix else ""
-            name1.setText(prefix + line.name.get(lang, line.service))
-            name2.setText(line.name.get(lang2, ""))
+            name1.setText(prefix + line.name.get(lang))
+            name2.setText(line.name.get(lang2))
             count.setText(T("people", lang, n=line.waiting))
         notice = board.notice
-        self.marquee.setText("        ".join(t for t in (notice.get(lang, ""), notice.get(lang2, "")) if t))
+        self.marquee.setText("        ".join(t for t in (notice.get(lang), notice.get(lang2)) if t))
         self.marquee.setVisible(bool(self.marquee.text()))
         self._show_problems()
 
-    def _show_now_calling(self, current: list[Call]) -> None:
+    def _show_now_calling(self, current: list[p.CallView]) -> None:
         """Every call in progress, as large as fits; "+N more" for the oldest that cannot."""
         lang, lang2 = self.lang, other_lang(self.lang)
         width, height = self.now_panel.room()
@@ -391,16 +393,16 @@ class DisplayScreen(QWidget):
         self.now_panel.subtitle.setVisible(not left_out)
         self.no_calls.setVisible(not current)
 
-    def _show_caption(self, call: Call | None) -> None:
+    def _show_caption(self, call: p.CallView | None) -> None:
         if call is None:
             self.caption1.setText(T("no_calls", self.lang))
             self.caption2.setText(T("no_calls", other_lang(self.lang)))
             return
-        templates = {**phrases.DEFAULT_PHRASES, **(self.board.section("announce").get("phrase") or {})}
-        self.caption1.setText(phrases.caption(templates.get(self.lang, ""), call.number, call.counter))
-        self.caption2.setText(phrases.caption(templates.get(other_lang(self.lang), ""), call.number, call.counter))
+        templates = self.board.announce.phrase  # the hall's, as the server sends it
+        for label, lang in ((self.caption1, self.lang), (self.caption2, other_lang(self.lang))):
+            label.setText(phrases.caption(phrases.template_in(templates, lang), call.number, call.counter))
 
-    def flash(self, call: Call) -> None:
+    def flash(self, call: p.CallView) -> None:
         """Highlight the newest call (caption and its row) for the hall's flash_seconds (0: not at all)."""
         if self.flash_seconds <= 0:
             return

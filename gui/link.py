@@ -9,6 +9,10 @@ server sent them.
 Requests are kept until answered.  When the connection drops with a request unanswered, the
 same request is sent again with the same id after the reconnect; the server answers a
 repeated id with its first answer, so a tap is never lost and never done twice.
+
+The link keeps the program's one mirror of the hall (``mirror``, a ``hallcall.mirror.HallMirror``):
+every snapshot and event is folded into it on the Qt thread before the signals go out, so a
+slot reads the hall as the server last described it, typed; ``updated`` says what changed.
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ import secrets
 import threading
 from typing import Any
 
+import msgspec
 from PySide6.QtCore import QObject, Signal, Slot
 from websockets.exceptions import InvalidHandshake, InvalidURI
 
 from hallcall import protocol as p
 from hallcall.client import HallClient
+from hallcall.i18n import error_text
+from hallcall.mirror import HallMirror, Update
 
 log = logging.getLogger("hallcall.gui.link")
 
@@ -35,6 +42,13 @@ _FINAL_REFUSALS = {"auth_failed", "protocol_version", "bad_field", "forbidden", 
 # A counter's sign-in rules (queue-rules.md section 8) refuse a person, not a moment: the clerk
 # must be told at once (and may pick another counter), not kept waiting on silent retries.
 _FINAL_REFUSALS |= {"unknown_counter", "not_allowed_at_counter", "counter_occupied", "clerk_busy_elsewhere"}
+
+
+def refusal(code: str, message: str) -> dict[str, Any]:
+    """A refusal the link makes itself, not the server (an address it cannot use), in the
+    shape of the server's error answer, so a program shows both alike."""
+    error = p.Error(re=None, code=code, message=message, message_zh=error_text(code, "zh"))
+    return dict(msgspec.to_builtins(error))
 
 
 class HallLink(QObject):
@@ -46,6 +60,7 @@ class HallLink(QObject):
     event_received = Signal(dict)
     answered = Signal(str, dict)
     refused = Signal(dict)
+    updated = Signal(object)  # a hallcall.mirror.Update, after the mirror took it in
 
     # The worker thread's single channel to the Qt thread: (what, payload), in order.
     _deliver = Signal(str, object)
@@ -72,7 +87,8 @@ class HallLink(QObject):
         self.answer_timeout = answer_timeout
         self.state = "stopped"
         self.welcome: dict[str, Any] | None = None
-        self.snapshot: dict[str, Any] | None = None
+        self.snapshot: dict[str, Any] | None = None  # the last one, as decoded JSON
+        self.mirror = HallMirror()
         self._hello = {k: v for k, v in hello.items() if v is not None}
         self._lock = threading.Lock()
         self._pending: dict[str, tuple[str, dict[str, Any]]] = {}  # id → request, until answered
@@ -150,15 +166,30 @@ class HallLink(QObject):
             self.welcome = payload
             self.welcomed.emit(payload)
         elif what == "snapshot":
+            update = self._fold(payload)
             self.snapshot = payload
             self.snapshot_received.emit(payload)
+            if update is not None:
+                self.updated.emit(update)
         elif what == "event":
+            update = self._fold(payload)
             self.event_received.emit(payload)
+            if update is not None:
+                self.updated.emit(update)
         elif what == "answer":
             rid, answer = payload
             self.answered.emit(rid, answer)
         elif what == "refused":
             self.refused.emit(payload)
+
+    def _fold(self, message: dict[str, Any]) -> Update | None:
+        """Take a snapshot or event into the mirror; one that does not fit its shape (a server
+        that breaks the contract) is logged and left out, and the mirror stays as it was."""
+        try:
+            return self.mirror.apply(message)
+        except (msgspec.ValidationError, ValueError, TypeError, KeyError) as exc:
+            log.error("the server sent a %s the mirror cannot take: %s", message.get("type"), exc)
+            return None
 
     def _set_state_now(self, state: str) -> None:
         if state != self.state:
@@ -264,7 +295,7 @@ class HallLink(QObject):
                 woken.cancel()
             return "welcomed"
         except InvalidURI as exc:
-            return self._refuse(p.error("bad_address", f"not a server address: {exc}"))
+            return self._refuse(refusal("bad_address", f"not a server address: {exc}"))
         except (OSError, TimeoutError, InvalidHandshake, ConnectionError) as exc:
             log.info("cannot reach %s: %s", self.url, exc)
             return "failed"

@@ -16,8 +16,11 @@ from pathlib import Path
 
 import psutil
 import pytest
+from conftest import config_with
+from test_views_support import typed_hall
 
-from hallcall.display.announcer import Announcer, AnnounceSettings
+from hallcall.config import Announce, Names
+from hallcall.display.announcer import Announcer, chime_path
 from hallcall.display.phrases import phrase, phrases_for_call, spell_number
 from hallcall.display.playback import Played, ProcessPlayer, RecordingPlayer
 
@@ -81,35 +84,37 @@ def test_numbers_are_spelt_digit_by_digit_and_counters_read_as_numbers() -> None
     assert spell_number("A001", "zh") == "A 零 零 一"
     assert spell_number("a001", "en") == "A, zero, zero, one"
     assert spell_number("GA012", "zh") == "G A 零 一 二"
-    assert phrases_for_call("B012", 12, ["zh", "en"], None) == [
+    assert phrases_for_call("B012", 12, ["zh", "en"], Announce().phrase) == [
         ("zh", "请B 零 一 二号到12号窗口办理"),
         ("en", "Ticket B, zero, one, two, please go to counter 12"),
     ]
-    # A language without a phrase of its own uses the built-in one; an unknown one is skipped.
-    assert phrases_for_call("A001", 3, ["en", "fr"], {"zh": "{number}号请到{counter}号"}) == [
-        ("en", "Ticket A, zero, zero, one, please go to counter 3")
+    # A language without a phrase is skipped rather than spoken in the wrong tongue.
+    assert phrases_for_call("A001", 3, ["en", "fr", "zh"], Names(zh="{number}号请到{counter}号", en="")) == [
+        ("zh", "A 零 零 一号请到3号")
     ]
     with pytest.raises(ValueError, match=r"\{window\}"):
         phrase("请{number}号到{window}号窗口", "A001", 3, "zh")
 
 
-def test_settings_come_from_the_hall_announce_section() -> None:
-    s = AnnounceSettings.from_hall(
-        {
-            "languages": ["en"],
-            "repeats": 2,
-            "rate": 170,
-            "volume": 0.5,
-            "chime": "/tmp/x.wav",
-            "voices": {"en": "en-us"},
-            "speech_timeout_seconds": 3,
-            "phrase": {"en": "Number {number}, desk {counter}"},
-        }
-    )
-    assert (s.languages, s.repeats, s.rate, s.volume, s.speech_timeout) == (("en",), 2, 170, 0.5, 3.0)
-    assert s.chime == Path("/tmp/x.wav") and s.voices["en"] == "en-us" and s.voices["zh"] == "cmn-latn-pinyin"
-    assert s.phrases["en"] == "Number {number}, desk {counter}"
-    assert AnnounceSettings.from_hall({"chime": "chime.wav"}).chime.is_file()
+def test_settings_are_the_halls_announce_section_as_the_server_sends_it(tmp_path: Path) -> None:
+    section = """[announce]
+languages = ["en"]
+repeats = 2
+rate = 170
+volume = 0.5
+chime = "/tmp/x.wav"
+voices = { zh = "cmn-latn-pinyin", en = "en-us" }
+speech_timeout_seconds = 3
+phrase = { zh = "请{number}号到{counter}号窗口办理", en = "Number {number}, desk {counter}" }
+
+[server]"""
+    s = typed_hall(config_with(tmp_path, "[server]", section)).announce
+    assert (s.languages, s.repeats, s.rate, s.volume, s.speech_timeout_seconds) == (["en"], 2, 170, 0.5, 3.0)
+    assert chime_path(s.chime) == Path("/tmp/x.wav") and s.voices == Names(zh="cmn-latn-pinyin", en="en-us")
+    assert s.phrase.en == "Number {number}, desk {counter}"
+    # A hall that says nothing gets the config's defaults, filled in by the server.
+    assert typed_hall(config_with(tmp_path, "[server]", "[server]")).announce == Announce()
+    assert chime_path(Announce().chime).is_file() and chime_path("") == chime_path("chime.wav")
 
 
 def test_a_call_is_a_chime_then_real_chinese_and_english_speech(announcers: object) -> None:
@@ -137,11 +142,11 @@ def test_a_call_is_a_chime_then_real_chinese_and_english_speech(announcers: obje
 
 def test_repeats_languages_and_switching_off_follow_the_settings(announcers: object) -> None:
     player = RecordingPlayer()
-    announcer = announcers(player, AnnounceSettings(languages=("en",), repeats=2))
+    announcer = announcers(player, Announce(languages=["en"], repeats=2))
     announcer.announce("C007", 2)
     assert announcer.wait_idle(20)
     assert [p.kind for p in player.played] == ["chime", "speech:en", "speech:en"]
-    announcer.configure(AnnounceSettings(enabled=False))
+    announcer.configure(Announce(enabled=False))
     announcer.announce("C008", 2)
     assert announcer.wait_idle(5)
     assert len(player.played) == 3
@@ -167,7 +172,7 @@ def test_a_hanging_engine_is_killed_and_the_queue_goes_on_with_chimes(announcers
     player = RecordingPlayer()
     statuses: list[dict[str, str]] = []
     announcer = announcers(
-        player, AnnounceSettings(speech_timeout=1.0), worker_command=command, on_status=statuses.append
+        player, Announce(speech_timeout_seconds=1.0), worker_command=command, on_status=statuses.append
     )
     start = time.monotonic()
     for number in ("A001", "A002", "A003"):
@@ -198,7 +203,7 @@ def test_a_killed_engine_is_tried_again_later_and_speech_comes_back(announcers: 
     statuses: list[dict[str, str]] = []
     announcer = announcers(
         player,
-        AnnounceSettings(speech_timeout=1.0, languages=("en",)),
+        Announce(speech_timeout_seconds=1.0, languages=["en"]),
         worker_command=[sys.executable, str(script)],
         on_status=statuses.append,
         retry_seconds=0.5,
@@ -227,7 +232,7 @@ def test_a_missing_or_broken_engine_means_chime_only_and_a_warning(
     else:
         command = [sys.executable, "-c", "import sys; sys.exit(3)"]
     player = RecordingPlayer()
-    announcer = announcers(player, AnnounceSettings(speech_timeout=1.0), worker_command=command)
+    announcer = announcers(player, Announce(speech_timeout_seconds=1.0), worker_command=command)
     announcer.announce("A001", 1)
     assert announcer.wait_idle(10)
     assert [p.kind for p in player.played] == ["chime"]
@@ -236,7 +241,7 @@ def test_a_missing_or_broken_engine_means_chime_only_and_a_warning(
     assert expected in problem, problem
 
 
-CHIME = AnnounceSettings().chime
+CHIME = chime_path(Announce().chime)
 
 
 def fake_player(tmp_path: Path, body: str) -> list[str]:
@@ -286,7 +291,7 @@ def test_no_player_installed_means_silence_with_a_reason(monkeypatch: pytest.Mon
 def test_the_announcer_reports_a_silent_player_as_a_sound_problem(announcers: object, tmp_path: Path) -> None:
     command = fake_player(tmp_path, "sys.stderr.write('no soundcards found\\n'); sys.exit(1)\n")
     statuses: list[dict[str, str]] = []
-    announcer = announcers(ProcessPlayer(command), AnnounceSettings(languages=("en",)), on_status=statuses.append)
+    announcer = announcers(ProcessPlayer(command), Announce(languages=["en"]), on_status=statuses.append)
     announcer.announce("A001", 1)
     assert announcer.wait_idle(20)
     assert announcer.problems["sound"].endswith(" failed: no soundcards found")
@@ -303,13 +308,13 @@ def test_a_chime_file_that_cannot_be_read_is_reported_and_the_built_in_one_plays
     player = RecordingPlayer()
     statuses: list[dict[str, str]] = []
     for chime in (tmp_path / "no-such-chime.wav", broken):
-        announcer = announcers(player, AnnounceSettings(chime=chime, languages=("en",)), on_status=statuses.append)
+        announcer = announcers(player, Announce(chime=str(chime), languages=["en"]), on_status=statuses.append)
         announcer.announce("A001", 1)
         assert announcer.wait_idle(20)
         chime_played, speech_played = player.played[-2:]
         assert (chime_played.kind, chime_played.path, speech_played.kind) == ("chime", CHIME, "speech:en")
         assert str(chime) in announcer.problems["chime"] and statuses[-1] == announcer.problems
-    announcer.configure(AnnounceSettings(languages=("en",)))  # the config is fixed
+    announcer.configure(Announce(languages=["en"]))  # the config is fixed
     announcer.announce("A002", 1)
     assert announcer.wait_idle(20)
     assert announcer.problems == {} and statuses[-1] == {}
@@ -319,13 +324,13 @@ def test_a_voice_that_is_not_installed_is_reported_and_the_other_language_still_
     announcers: object,
 ) -> None:
     player = RecordingPlayer()
-    settings = AnnounceSettings(voices={"zh": "cmn-latn-pinyin", "en": "no-such-voice"})
+    settings = Announce(voices=Names(zh="cmn-latn-pinyin", en="no-such-voice"))
     announcer = announcers(player, settings)
     announcer.announce("A001", 3)
     assert announcer.wait_idle(20)
     assert [p.kind for p in player.played] == ["chime", "speech:zh"]
     assert announcer.problems["speech"] == "en: LookupError: voice 'no-such-voice' is not installed"
-    announcer.configure(AnnounceSettings())  # the config is fixed: the warning goes away
+    announcer.configure(Announce())  # the config is fixed: the warning goes away
     announcer.announce("A002", 3)
     assert announcer.wait_idle(20)
     assert [p.kind for p in player.played[2:]] == ["chime", "speech:zh", "speech:en"]

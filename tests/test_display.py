@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DISPLAY_1F, DISPLAY_2F, ROOT, TEST_HALL, LiveHall
+from conftest import DISPLAY_1F, DISPLAY_2F, ROOT, TEST_HALL, LiveHall, config_with
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QWidget
 from test_announcer import hanging_worker
+from test_views_support import call, snapshot
 
+from hallcall.config import Names
 from hallcall.display.app import DisplayApp
 from hallcall.display.board import Board
 from hallcall.display.cli import add_arguments
@@ -148,10 +150,10 @@ def test_screenshots_landscape_and_portrait_in_both_languages(live_hall: LiveHal
         app = displays(live_hall.url, size=(w, h), lang=lang, voice=False)
         screen = app.screen
         qtbot.waitUntil(lambda screen=screen: len(shown_calls(screen)) == 3, timeout=3000)
-        screen.board.notice = {
-            "zh": "请保管好随身物品，过号请重新取号。",
-            "en": "Please keep your belongings with you.",
-        }
+        screen.board.mirror.notice = Names(
+            zh="请保管好随身物品，过号请重新取号。",
+            en="Please keep your belongings with you.",
+        )
         screen.show_board(screen.board)
         screen.flash(screen.board.newest())
         shape = "landscape" if w > h else "portrait"
@@ -368,13 +370,14 @@ def test_portrait_can_be_forced_on_a_landscape_window(qtbot: Any) -> None:
     qtbot.waitUntil(lambda: screen.now_panel.geometry().top() == screen.recent_panel.geometry().top())
 
 
-def test_flash_seconds_zero_means_no_flashing(qtbot: Any) -> None:
+def test_flash_seconds_zero_means_no_flashing(qtbot: Any, tmp_path: Path) -> None:
     screen = DisplayScreen("zh")
     qtbot.addWidget(screen)
-    board = Board()
-    call = {"number": "A001", "counter": 1, "recall": 0, "at": 1.0}
     for seconds, flashes in ((0, False), (5, True)):
-        board.load({"seq": 1, "hall": {"display": {"flash_seconds": seconds}}, "calls": [call]})
+        config = config_with(tmp_path, "[server]", f"[display]\nflash_seconds = {seconds}\n\n[server]")
+        board = Board()
+        board.load(snapshot(config, calls=[call(config, "A001", 1)]))
+        assert board.display.flash_seconds == seconds
         screen.show_board(board)
         screen.flash(board.calls[-1])
         assert screen.flashing() is flashes

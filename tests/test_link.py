@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import pytest
 from conftest import KIOSK, PASSWORD, LiveHall
 
+from hallcall import protocol as p
 from hallcall.gui.link import HallLink
+from hallcall.mirror import Update
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -51,15 +54,24 @@ def test_connects_and_delivers_snapshot_and_answers(live_hall: LiveHall, links: 
 def test_events_arrive_on_the_qt_thread(live_hall: LiveHall, links: Any, qtbot: Any) -> None:
     link = links(live_hall.url, {"role": "counter", "counter": 1, "clerk": "ann", "password": PASSWORD})
     events: list[dict[str, Any]] = []
+    updates: list[Update] = []
     link.event_received.connect(events.append)
+    # The mirror has taken each message in by the time its signals go out.
+    link.event_received.connect(lambda e: updates.append(Update("seen", "seq", link.mirror.seq == e["seq"])))
+    link.updated.connect(updates.append)
     with qtbot.waitSignal(link.snapshot_received, timeout=5000):
         link.start()
+    assert link.mirror.loaded and updates[0].topic == "snapshot"
     kiosk = live_hall.run(live_hall.hall.kiosk())
     live_hall.run(kiosk.request("issue", service="social"))
     link.request("call_next")
     qtbot.waitUntil(lambda: any(e["topic"] == "calls" for e in events), timeout=5000)
     call = next(e for e in events if e["topic"] == "calls")["data"]
     assert (call["number"], call["counter"]) == ("A001", 1)
+    typed = next(u.data for u in updates if u.topic == "calls")
+    assert isinstance(typed, p.CallView) and (typed.number, typed.counter) == ("A001", 1)
+    assert link.mirror.calls[-1] == typed
+    assert all(u.data for u in updates if u.topic == "seen")
 
 
 def test_wrong_password_is_refused_and_retry_with_the_right_one_signs_in(
@@ -125,6 +137,10 @@ def test_a_bad_address_is_refused_with_a_clear_answer(links: Any, qtbot: Any) ->
         link.start()
     assert refusal.args[0]["code"] == "bad_address"
     assert "not-a-url" in refusal.args[0]["message"]
+    # The link's own refusal has the server's error shape, in both languages.
+    error = msgspec.convert(refusal.args[0], p.Error)
+    assert error.re is None and error.message_zh == "服务器地址无效。"
+    assert not link.mirror.loaded
 
 
 def test_stop_is_prompt_while_the_server_is_unreachable(links: Any, qtbot: Any) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hallcall.config import WEEKDAYS, HallConfig, parse_hours
+from hallcall import hours
+from hallcall.config import HallConfig
 
 
 def local(config: HallConfig, now: float) -> dt.datetime:
@@ -21,25 +22,11 @@ def business_day(config: HallConfig, now: float) -> str:
     return shifted.date().isoformat()
 
 
-def _minutes(moment: dt.datetime) -> int:
-    return moment.hour * 60 + moment.minute
-
-
 def open_span(config: HallConfig, spans: list[str], now: float) -> tuple[float, float] | None:
-    """The opening span (start, end as epoch seconds) that contains ``now``, if any."""
-    moment = local(config, now)
-    if WEEKDAYS[moment.weekday()] not in config.hall.open_days:
-        return None
-    minute = _minutes(moment) + moment.second / 60
-    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-    for span in spans:
-        start, end = parse_hours(span)
-        if start <= minute < end:
-            return (
-                (midnight + dt.timedelta(minutes=start)).timestamp(),
-                (midnight + dt.timedelta(minutes=end)).timestamp(),
-            )
-    return None
+    """The opening span (start, end as epoch seconds) that contains ``now``, if any (the rule
+    is hallcall.hours', which the kiosk asks too)."""
+    span = hours.open_span(spans, config.hall.open_days, local(config, now))
+    return None if span is None else (span[0].timestamp(), span[1].timestamp())
 
 
 def hall_open(config: HallConfig, now: float) -> tuple[float, float] | None:
