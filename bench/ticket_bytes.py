@@ -43,8 +43,9 @@ from test_printing_support import READY, PtyPrinter, TcpPrinter  # noqa: E402
 from hallcall.config import load  # noqa: E402
 from hallcall.kiosk.escpos_codes import STATUS_QUERY  # noqa: E402
 from hallcall.kiosk.print_worker import PrintWorker  # noqa: E402
-from hallcall.kiosk.printer import TicketPrinter, parse_spec  # noqa: E402
+from hallcall.kiosk.printer import TicketPrinter  # noqa: E402
 from hallcall.kiosk.ticket import TicketData, render, ticket_data_from_issue  # noqa: E402
+from hallcall.printer_spec import parse_spec  # noqa: E402
 
 DEMO = ROOT / "assets" / "demo-hall.toml"
 MODES = {"text": ("gb18030", "native"), "image": ("image", "native"), "image+QR image": ("image", "image")}

@@ -19,6 +19,8 @@ from typing import Literal
 
 import msgspec
 
+from hallcall.printer_spec import PrinterSpecError, parse_spec
+
 Policy = Literal["oldest", "in_order"]
 Lang = Literal["zh", "en"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -451,6 +453,7 @@ _PROGRAM_RANGES = (
 def _check_programs(config: HallConfig, path: Path, text: str) -> None:
     """The numeric ranges above, and the kiosk, display and announcement settings a schema
     cannot check."""
+    _check_printers(config, path, text)
     k = config.kiosk
     if k.staff_pin and not re.fullmatch(r"\d{4,12}", k.staff_pin):
         raise ConfigError(path, "kiosk.staff_pin must be 4 to 12 digits (or empty)", _line_of_key(text, "staff_pin"))
@@ -473,3 +476,29 @@ def _check_programs(config: HallConfig, path: Path, text: str) -> None:
         raise ConfigError(
             path, "counter_program.pause_reasons must name at least one reason", _line_of_key(text, "pause_reasons")
         )
+
+
+def _check_printers(config: HallConfig, path: Path, text: str) -> None:
+    """Every kiosk printer spec must parse: checked here, in the loader, so that the server refuses
+    a spec that ``check-config`` would refuse, rather than start a hall whose kiosks cannot print.
+    Displays ignore their printer settings, so theirs are not read."""
+    settings = [("kiosk.printer", config.kiosk.printer, _line_for_path(text, "$.kiosk", "printer"))]
+    settings += [
+        (f"devices.kiosks {d.name!r} printer", d.printer, _device_key_line(text, "kiosks", i, d, "printer"))
+        for i, d in enumerate(config.devices.kiosks)
+        if d.printer is not None
+    ]
+    for where, spec, line in settings:
+        try:
+            parse_spec(spec)
+        except PrinterSpecError as exc:
+            raise ConfigError(path, f"{where}: {exc}", line) from exc
+
+
+def _device_key_line(text: str, kind: str, index: int, device: Device, key: str) -> int | None:
+    """Line of a device's ``key``: in its own ``[[devices.<kind>]]`` table, or else the line of its
+    inline table (found by its token, which is unique)."""
+    headers = _table_lines(text, f"devices.{kind}")
+    if index < len(headers):
+        return _key_in_section(text.splitlines(), headers[index], key) or headers[index]
+    return _line_containing(text, device.token)

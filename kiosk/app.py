@@ -20,12 +20,13 @@ from PySide6.QtWidgets import QApplication, QLayout, QStackedWidget, QVBoxLayout
 from hallcall.gui.link import HallLink
 from hallcall.hall_clock import HallClock
 from hallcall.i18n import device_refusal, error_text
+from hallcall.printer_spec import PrinterSpecError, parse_spec
 
 from .confirm_screen import ConfirmScreen
 from .guide_desk import GuideDesk, PinPad
 from .header import Header
 from .print_worker import PrintWorker
-from .printer import PrinterSpecError, PrintResult, parse_spec
+from .printer import PrintResult
 from .service_state import State, hall_time, statuses
 from .start_screen import StartScreen
 from .style import screen_scale, sheet

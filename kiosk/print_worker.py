@@ -14,7 +14,9 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from .printer import PrinterSpec, PrintResult, TicketPrinter
+from hallcall.printer_spec import PrinterSpec
+
+from .printer import PrintResult, TicketPrinter
 
 log = logging.getLogger(__name__)
 

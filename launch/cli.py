@@ -8,7 +8,9 @@ import getpass
 import importlib
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from hallcall import config as hall_config
 
@@ -23,16 +25,9 @@ def _load_config(path: str) -> hall_config.HallConfig:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    """Load the config — the loader makes every check, printer specs included, so this verb refuses
+    exactly what the server and the programs refuse — and sum up what it describes."""
     config = _load_config(args.config)
-    from hallcall.kiosk.printer import PrinterSpecError, parse_spec
-
-    printers = [("hallcall.kiosk.printer", config.kiosk.printer)]
-    printers += [(f"devices.kiosks {d.name!r} printer", d.printer) for d in config.devices.kiosks if d.printer]
-    for where, spec in printers:
-        try:
-            parse_spec(spec)
-        except PrinterSpecError as exc:
-            raise SystemExit(f"hallcall: config error: {args.config}: {where}: {exc}") from None
     comprehensive = sum(1 for c in config.counters if not c.services)
     print(
         f"{args.config}: OK — {config.hall.name.en} / {config.hall.name.zh}: {len(config.services)} services, "
@@ -147,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = verbs.add_parser("check-config", help="check a hall config file and say what is wrong")
     check.add_argument("config")
-    check.set_defaults(func=cmd_check_config)
+    check.set_defaults(func=cmd_check_config, extra=None)
 
     srv = verbs.add_parser("server", help="run the hall's queue server")
     srv.add_argument("--config", required=True, help="the hall's TOML file")
@@ -163,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument(
         "--clock-speed", type=float, default=1.0, help="simulated clock speed factor (default: %(default)s)"
     )
-    srv.set_defaults(func=cmd_server)
+    srv.set_defaults(func=cmd_server, extra="server")
 
     admin = verbs.add_parser("admin", help="manage clerks and supervisors")
     admin.add_argument("--config", required=True)
@@ -181,54 +176,103 @@ def build_parser() -> argparse.ArgumentParser:
     admin_verbs.add_parser("list-clerks", help="list clerks and supervisors")
     seed = admin_verbs.add_parser("seed-clerks", help="add every clerk the config names, with one starting password")
     seed.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    admin.set_defaults(func=cmd_admin)
+    admin.set_defaults(func=cmd_admin, extra="server")
 
-    # The programs parse their own options; their modules import Qt only when they run.
-    for verb, module, add, run, text in PROGRAMS:
-        program = verbs.add_parser(verb, help=text)
-        target = importlib.import_module(module)
-        getattr(target, add)(program)
-        program.set_defaults(func=getattr(target, run))
+    for program in PROGRAMS:
+        _add_program(verbs, program)
     return parser
 
 
+class Program(NamedTuple):
+    """A verb whose module parses its own options (``add``) and runs (``run``), importing Qt and
+    its other libraries only when it runs."""
+
+    verb: str
+    module: str
+    extra: str  # the optional dependencies it needs: pip install "hallcall[<extra>]"
+    help: str
+    add: str = "add_arguments"
+    run: str = "run"
+
+
 PROGRAMS = (
-    (
-        "demo",
-        "hallcall.launch.demo.cli",
-        "add_arguments",
-        "run",
-        "run the demo hall: on screen, or a simulated morning",
-    ),
-    (
-        "simulate",
-        "hallcall.launch.sim.cli",
-        "add_arguments",
-        "run",
-        "play a simulated day of a hall's config: its figures",
-    ),
-    ("kiosk", "hallcall.kiosk.cli", "add_arguments", "run", "run a touch kiosk that issues and prints tickets"),
-    ("counter", "hallcall.counter.cli", "add_arguments", "run", "run the clerk's counter program"),
-    ("display", "hallcall.display.cli", "add_arguments", "run", "run a hall display with voice announcements"),
-    (
+    Program("demo", "hallcall.launch.demo.cli", "all", "run the demo hall: on screen, or a simulated morning"),
+    Program("simulate", "hallcall.launch.sim.cli", "server", "play a simulated day of a hall's config: its figures"),
+    Program("kiosk", "hallcall.kiosk.cli", "kiosk", "run a touch kiosk that issues and prints tickets"),
+    Program("counter", "hallcall.counter.cli", "counter", "run the clerk's counter program"),
+    Program("display", "hallcall.display.cli", "display", "run a hall display with voice announcements"),
+    Program(
         "ticket-preview",
         "hallcall.kiosk.cli",
-        "add_preview_arguments",
-        "run_preview",
+        "kiosk",
         "print a sample ticket to files (bytes, text, PNG) for layout work",
+        add="add_preview_arguments",
+        run="run_preview",
     ),
 )
 
 
+def _add_program(verbs: argparse._SubParsersAction, program: Program) -> None:
+    """The program's verb with its own options; or, when setting those up needs a library this
+    install lacks, a stand-in that takes any options and says which extra to install — so that
+    ``hallcall server --help`` works on a host that has the server extra alone."""
+    parser = verbs.add_parser(program.verb, help=program.help)
+    parser.set_defaults(extra=program.extra)
+    try:
+        target = importlib.import_module(program.module)
+        getattr(target, program.add)(parser)
+    except ModuleNotFoundError as exc:
+        if not _is_missing_library(exc):
+            raise
+        parser.set_defaults(func=_unavailable(exc), any_options=True)
+        return
+    parser.set_defaults(func=getattr(target, program.run))
+
+
+def _unavailable(missing: ModuleNotFoundError) -> Callable[[argparse.Namespace], int]:
+    """A stand-in for a program that cannot load: it raises what was missing, for main to name."""
+
+    def run(args: argparse.Namespace) -> int:
+        raise missing
+
+    return run
+
+
+def _is_missing_library(exc: ModuleNotFoundError) -> bool:
+    """A third-party library is not installed (an extra left out), rather than a hallcall or
+    standard-library module missing, which no extra would bring."""
+    top = (exc.name or "").partition(".")[0]
+    return bool(top) and top != "hallcall" and top not in sys.stdlib_module_names
+
+
+def _needs_extra(verb: str, extra: str, exc: ModuleNotFoundError) -> str:
+    """What to tell someone who ran a verb whose extra is not installed: the command that fixes it."""
+    library = (exc.name or "").partition(".")[0]
+    return (
+        f"hallcall {verb}: the Python package {library!r} is not installed here; "
+        f'{verb} needs the {extra!r} extra: pip install "hallcall[{extra}]"'
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one verb.  A verb whose libraries are not installed ends with the pip command that
+    installs its extra, not a traceback."""
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "any_options", False):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if not args.verbose:  # one line per connection opened and closed is noise in a hall's log
         logging.getLogger("hallcall.websockets").setLevel(logging.WARNING)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ModuleNotFoundError as exc:
+        if args.extra is None or not _is_missing_library(exc):
+            raise
+        raise SystemExit(_needs_extra(args.command, args.extra, exc)) from None
 
 
 if __name__ == "__main__":

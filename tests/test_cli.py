@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, TEST_HALL
 
 from hallcall.client import HallClient
@@ -91,14 +92,53 @@ def test_the_server_refuses_a_broken_config_and_names_the_problem(tmp_path):
     assert not (tmp_path / "data").exists() or not any((tmp_path / "data").iterdir())
 
 
-def test_check_config_says_ok_and_names_a_printer_spec_it_cannot_read(tmp_path):
-    good = hallcall("check-config", str(ROOT / "assets" / "demo-hall.toml"))
-    assert good.returncode == 0 and ": OK — " in good.stdout
+def _hall_with_a_printer_typo(tmp_path: Path) -> tuple[Path, int]:
+    """The test hall with kiosk-1's printer spec misspelt, and the line it is on."""
     typo = tmp_path / "hall.toml"
     kiosk = '{ name = "kiosk-1", token = "kiosk-token-1", zone = "1F" }'
     text = TEST_HALL.read_text(encoding="utf-8")
     assert text.count(kiosk) == 1
     typo.write_text(text.replace(kiosk, kiosk[:-2] + ', printer = "serail:/dev/ttyUSB0" }'), encoding="utf-8")
+    return typo, next(i for i, s in enumerate(typo.read_text(encoding="utf-8").splitlines(), 1) if "serail" in s)
+
+
+def test_check_config_says_ok_and_names_a_printer_spec_it_cannot_read(tmp_path):
+    good = hallcall("check-config", str(ROOT / "assets" / "demo-hall.toml"))
+    assert good.returncode == 0 and ": OK — " in good.stdout
+    typo, line = _hall_with_a_printer_typo(tmp_path)
     result = hallcall("check-config", str(typo))
     assert result.returncode != 0
-    assert "devices.kiosks 'kiosk-1' printer: printer spec 'serail:/dev/ttyUSB0': must start" in result.stderr
+    assert f"{typo}:{line}: devices.kiosks 'kiosk-1' printer: printer spec 'serail:/dev/ttyUSB0': must start" in (
+        result.stderr
+    )
+
+
+def test_the_server_refuses_a_printer_spec_that_check_config_refuses(tmp_path):
+    """One check, in the config loader: the server does not start a hall whose kiosk cannot print."""
+    typo, line = _hall_with_a_printer_typo(tmp_path)
+    result = hallcall("server", "--config", str(typo), "--data", str(tmp_path / "data"), "--port", "0")
+    assert result.returncode != 0
+    assert f"{typo}:{line}: devices.kiosks 'kiosk-1' printer: printer spec 'serail:/dev/ttyUSB0'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "missing", "extra"),
+    [
+        (["kiosk", "--server", "ws://127.0.0.1:9", "--token", "kiosk-token-1"], "PySide6", "kiosk"),
+        (["ticket-preview", "--out", "tickets"], "PIL", "kiosk"),
+        (["server", "--config", str(TEST_HALL), "--port", "0"], "sqlite_utils", "server"),
+    ],
+)
+def test_a_program_whose_extra_is_missing_says_which_to_install(tmp_path, argv, missing, extra):
+    """A library blocked the way an install without it fails (ModuleNotFoundError): the command
+    names the extra to install instead of showing a traceback; tests/test_install.py does it for real."""
+    code = f"import sys; sys.modules[{missing!r}] = None; from hallcall.launch.cli import main; sys.exit(main())"
+    result = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert result.returncode == 1, result.stderr
+    assert f"the Python package {missing!r} is not installed" in result.stderr
+    assert f'pip install "hallcall[{extra}]"' in result.stderr
+    assert "Traceback" not in result.stderr

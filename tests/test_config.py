@@ -310,6 +310,43 @@ def test_config_error_message_without_line() -> None:
     assert (str(err), err.path, err.line, err.problem) == ("hall.toml:12: bad", "hall.toml", 12, "bad")
 
 
+# ---------------------------------------------------------------------------- printer specs
+
+KIOSK_1 = '{ name = "kiosk-1", token = "kiosk-token-1", zone = "1F" }'
+
+
+def test_a_printer_spec_in_the_kiosk_section_is_read_when_the_config_loads(tmp_path: Path) -> None:
+    """The loader, not only ``check-config``, refuses a spec no kiosk could read: so does the server."""
+    text = BASE + '\n[kiosk]\nprinter = "serial:/dev/ttyUSB0:9601"\n'
+    path = write(tmp_path, text)
+    err = refused(path)
+    assert err.line == line_of(text, "printer = ")
+    assert str(err).startswith(f"{path}:{err.line}: kiosk.printer: printer spec 'serial:/dev/ttyUSB0:9601': ")
+    assert "baud rate '9601' is not one of" in err.problem
+
+
+def test_a_kiosks_own_printer_spec_names_the_kiosk_and_its_line(tmp_path: Path) -> None:
+    text = edited(KIOSK_1, KIOSK_1[:-2] + ', printer = "serail:/dev/ttyUSB0" }')
+    err = refused(write(tmp_path, text))
+    assert err.line == line_of(text, "serail")
+    assert err.problem.startswith("devices.kiosks 'kiosk-1' printer: printer spec 'serail:/dev/ttyUSB0': must start")
+
+
+def test_a_printer_spec_in_a_kiosk_table_names_its_own_line(tmp_path: Path) -> None:
+    demo = DEMO_HALL.read_text(encoding="utf-8")
+    text = edited('name = "kiosk-2"\n', 'name = "kiosk-2"\nprinter = "usb:epson"\n', demo)
+    err = refused(write(tmp_path, text))
+    assert err.line == line_of(text, 'printer = "usb:epson"')
+    assert "devices.kiosks 'kiosk-2' printer: printer spec 'usb:epson': expected usb:VENDOR:PRODUCT" in err.problem
+
+
+@pytest.mark.parametrize("spec", ["", "none", "network:[fe80::1]:9100", "usb:04b8:0202", "virtual:/tmp/tickets"])
+def test_printer_specs_a_kiosk_can_read_load(tmp_path: Path, spec: str) -> None:
+    text = edited(KIOSK_1, KIOSK_1[:-2] + f', printer = "{spec}" }}') + f'\n[kiosk]\nprinter = "{spec}"\n'
+    config = load(write(tmp_path, text))
+    assert config.kiosk.printer == spec and config.devices.kiosks[0].printer == spec
+
+
 # ---------------------------------------------------------------------------- the CLI
 
 

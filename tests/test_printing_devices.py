@@ -10,8 +10,9 @@ import pytest
 from test_printing_support import COVER_OPEN, PAPER_LOW, PAPER_OUT, READY, PtyPrinter, TcpPrinter, free_port
 
 from hallcall.kiosk.escpos_codes import STATUS_QUERY
-from hallcall.kiosk.printer import STATUS_WAIT, TicketPrinter, parse_spec
+from hallcall.kiosk.printer import STATUS_WAIT, TicketPrinter
 from hallcall.kiosk.virtual_printer import decode
+from hallcall.printer_spec import parse_spec
 
 JOB = b"\x1b@\x1c&" + "S001 社会保障".encode("gb18030") + b"\n\x1dVB\x00"
 

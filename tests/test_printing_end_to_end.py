@@ -7,9 +7,10 @@ import urllib.request
 
 from test_printing_support import READY, TcpPrinter
 
-from hallcall.kiosk.printer import TicketPrinter, parse_spec
+from hallcall.kiosk.printer import TicketPrinter
 from hallcall.kiosk.ticket import render, ticket_data_from_issue
 from hallcall.kiosk.virtual_printer import decode
+from hallcall.printer_spec import parse_spec
 
 
 def test_issued_ticket_prints_and_its_qr_code_opens_the_status_page(live_hall):

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from hallcall.kiosk import preview
-from hallcall.kiosk.printer import PrinterSpec, PrinterSpecError, parse_spec
 from hallcall.kiosk.virtual_printer import decode
+from hallcall.printer_spec import PrinterSpec, PrinterSpecError, parse_spec
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from test_printing_support import PAPER_OUT, READY, TcpPrinter
 
 from hallcall.kiosk.print_worker import PrintWorker
-from hallcall.kiosk.printer import parse_spec
+from hallcall.printer_spec import parse_spec
 
 JOB = b"\x1b@S001\n\x1dVB\x00"
 

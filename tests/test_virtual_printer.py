@@ -12,9 +12,10 @@ from test_printing_ticket import demo_ticket
 
 from hallcall.kiosk import escpos_codes as codes
 from hallcall.kiosk.escpos_text import cjk_font_path, draw_cell_text
-from hallcall.kiosk.printer import TicketPrinter, parse_spec
+from hallcall.kiosk.printer import TicketPrinter
 from hallcall.kiosk.ticket import render
 from hallcall.kiosk.virtual_printer import DecodeError, decode, render_png
+from hallcall.printer_spec import parse_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "build" / "screenshots"
