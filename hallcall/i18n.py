@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hallcall.protocol.errors import ERROR_CODES
+
+# One Chinese and one English sentence per registered error code (hallcall/protocol/errors.py).
 ERRORS: dict[str, dict[str, str]] = {
     "bad_json": {"zh": "消息不是有效的 JSON。", "en": "The message is not valid JSON."},
     "bad_message": {"zh": "消息格式不正确。", "en": "The message is not in the expected form."},
@@ -71,6 +74,8 @@ ERRORS: dict[str, dict[str, str]] = {
     "bad_address": {"zh": "服务器地址无效。", "en": "The server address is not valid."},
     "session_ended": {"zh": "登录已失效，请重新登录。", "en": "Your sign-in has ended; please sign in again."},
 }
+
+assert ERRORS.keys() == ERROR_CODES, "every registered error code, and only those, has its texts"
 
 
 class _Blank(dict):  # type: ignore[type-arg]

@@ -27,11 +27,12 @@ from websockets.http11 import Request, Response
 from hallcall import protocol as p
 from hallcall.config import HallConfig
 
-from . import auth, pages
+from . import auth, pages, views
 from .clock import Clock
 from .domain.model import QueueError
 from .hub import Client, Hub
 from .storage import Storage
+from .views import error
 
 log = logging.getLogger("hallcall.server")
 
@@ -152,29 +153,29 @@ class HallServer:
                 started = time.perf_counter()
                 if _size(raw) > self.config.server.max_message_bytes:
                     limit = self.config.server.max_message_bytes
-                    await _say(ws, p.error("too_large", f"the message has {_size(raw)} bytes; the limit is {limit}"))
+                    await _say(ws, error("too_large", f"the message has {_size(raw)} bytes; the limit is {limit}"))
                     continue
                 try:
                     request = p.decode(raw)
                 except p.ProtocolError as exc:
-                    await _say(ws, p.error(exc.code, exc.message, exc.request_id, field=exc.field))
+                    await _say(ws, error(exc.code, exc.message, exc.request_id, field=exc.field))
                     continue
                 kind = request.__struct_config__.tag  # type: ignore[attr-defined]
                 if client is None:
                     if isinstance(request, p.Hello):
                         client = await self._hello_safely(ws, request)
                     elif ended:
-                        await _say(ws, p.error("session_ended", "your sign-in has ended; say hello again", request.id))
+                        await _say(ws, error("session_ended", "your sign-in has ended; say hello again", request.id))
                     else:
-                        await _say(ws, p.error("hello_required", "say hello first", request.id))
+                        await _say(ws, error("hello_required", "say hello first", request.id))
                     continue
                 if isinstance(request, p.Hello):
                     message = "this connection has already said hello"
-                    await _say(ws, p.error("already_authenticated", message, request.id))
+                    await _say(ws, error("already_authenticated", message, request.id))
                     continue
                 if kind not in p.ROLE_REQUESTS[client.role]:
                     message = f"a {client.role} may not send {kind}"
-                    await _say(ws, p.error("forbidden", message, request.id, role=client.role))
+                    await _say(ws, error("forbidden", message, request.id, role=client.role))
                     continue
                 answer = await self._answer(client, request)
                 await ws.send(answer, text=True)
@@ -201,12 +202,9 @@ class HallServer:
             return await self.hub.handle(client, request)
         except Exception as exc:
             log.exception("request %s from %s failed", request.id, client.principal)
-            code = "storage_error" if "sqlite" in type(exc).__module__ or isinstance(exc, OSError) else "internal"
-            return p.encode(
-                p.error(
-                    code, f"the request could not be completed ({type(exc).__name__}); nothing was changed", request.id
-                )
-            )
+            storage = "sqlite" in type(exc).__module__ or isinstance(exc, OSError)
+            message = f"the request could not be completed ({type(exc).__name__}); nothing was changed"
+            return views.encode(error("storage_error" if storage else "internal", message, request.id))
 
     # ------------------------------------------------------------------ hello and sign-in
     async def _hello_safely(self, ws: ServerConnection, hello: p.Hello) -> Client | None:
@@ -217,43 +215,37 @@ class HallServer:
         except Exception as exc:
             log.exception("hello %s failed", hello.id)
             message = f"signing in failed ({type(exc).__name__}); nothing was changed"
-            await _say(ws, p.error("storage_error", message, hello.id))
+            await _say(ws, error("storage_error", message, hello.id))
             return None
 
     async def _hello(self, ws: ServerConnection, hello: p.Hello) -> Client | None:
         if hello.protocol != p.PROTOCOL_VERSION:
             message = f"this server speaks protocol {p.PROTOCOL_VERSION}, not {hello.protocol}"
-            await _say(ws, p.error("protocol_version", message, hello.id))
+            await _say(ws, error("protocol_version", message, hello.id))
             return None
         address = str(ws.remote_address[0]) if ws.remote_address else "?"
         keys = (f"addr:{address}", f"name:{hello.role}:{hello.clerk or hello.device or ''}")
         try:
             client, extra = await self._authenticate(ws, hello)
         except QueueError as exc:
-            await _say(ws, p.error(exc.code, exc.message, hello.id, **exc.details))
+            await _say(ws, error(exc.code, exc.message, hello.id, **exc.details))
             return None
         if client is None:
             self.throttle.failed(*keys)
             await asyncio.sleep(self.throttle.delay(*keys))
-            await _say(ws, p.error("auth_failed", "those credentials are not valid", hello.id))
+            await _say(ws, error("auth_failed", "those credentials are not valid", hello.id))
             return None
         self.throttle.succeeded(keys[1])  # an address keeps its count: one success does not clear guessing
         self.hub.attach(client)
-        welcome = {
-            "type": "welcome",
-            "re": hello.id,
-            "role": client.role,
-            "protocol": p.PROTOCOL_VERSION,
-            "server_time": self.hub.clock.now(),
-            "name": client.name,
-            **extra,
-        }
+        welcome = views.welcome(hello.id, hello.role, client.name, self.hub.clock.now(), **extra)
         await self.hub.settled()
         await _say(ws, welcome)
         await _say(ws, self.hub.snapshot(client))
         return client
 
     async def _authenticate(self, ws: ServerConnection, hello: p.Hello) -> tuple[Client | None, dict[str, Any]]:
+        """The signed-in client, or None for bad credentials; for a counter, also the welcome's
+        ``counter`` and ``token`` (its session token)."""
         if hello.role in ("kiosk", "display"):
             devices = self.config.devices.kiosks if hello.role == "kiosk" else self.config.devices.displays
             for d in devices:
@@ -304,7 +296,7 @@ class HallServer:
             session_id=session.id,
             services=frozenset(self.hub.state.counter_services[number]),
         )
-        return client, {"counter": number, "session_token": token}
+        return client, {"counter": number, "token": token}
 
     async def _password_ok(self, record: dict[str, Any] | None, password: str | None) -> bool:
         stored = record["password_hash"] if record else None
@@ -321,8 +313,8 @@ def _size(raw: str | bytes) -> int:
     return len(raw.encode())
 
 
-async def _say(ws: ServerConnection, message: dict[str, Any]) -> None:
-    await ws.send(p.encode(message), text=True)
+async def _say(ws: ServerConnection, message: p.Message) -> None:
+    await ws.send(views.encode(message), text=True)
 
 
 def _respond(connection: ServerConnection, status: HTTPStatus, body: str, content_type: str) -> Response:

@@ -41,7 +41,8 @@ class _HallCollector:
         warnings = GaugeMetricFamily("hallcall_warnings", "Active supervision warnings", labels=["kind"])
         kinds: dict[str, int] = {"wait": 0, "pause_long": 0, "unstaffed": 0}
         for w in self.hub.warnings.values():
-            kinds[w["kind"]] = kinds.get(w["kind"], 0) + 1
+            kind = type(w).__struct_config__.tag
+            kinds[kind] = kinds.get(kind, 0) + 1
         for kind, n in kinds.items():
             warnings.add_metric([kind], n)
         yield from (issued, finished, waiting, clients, signed_in, warnings)

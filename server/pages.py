@@ -81,8 +81,8 @@ def ticket_page(
     state_key = ticket.state
     rows: list[tuple[str, str]] = []
     if ticket.state == "waiting":
-        rows.append((T("ahead", lang), T("ahead_n", lang, n=data["ahead"])))
-        rows.append((T("estimate", lang), T("minutes", lang, n=max(1, round(data["estimated_wait_s"] / 60)))))
+        rows.append((T("ahead", lang), T("ahead_n", lang, n=data.ahead)))
+        rows.append((T("estimate", lang), T("minutes", lang, n=max(1, round(data.estimated_wait_s / 60)))))
     issued = dt.datetime.fromtimestamp(ticket.issued_at, config.tz).strftime("%H:%M")
     rows.append((T("issued", lang), issued))
     return 200, _render(

@@ -32,8 +32,8 @@ from .domain.model import (
     SessionRenewed,
     Ticket,
     TicketSaved,
-    device_status,
 )
+from .domain.supervision import Alert, as_record, from_record
 
 
 @dataclass(slots=True)
@@ -49,7 +49,7 @@ class AnswerRow:
 @dataclass(slots=True)
 class WarningRaised:
     key: str
-    warning: dict[str, Any]
+    warning: Alert
     at: float
 
 
@@ -273,9 +273,10 @@ class Storage:
                 )
             elif isinstance(change, WarningRaised):
                 w = change.warning
+                detail = json.dumps(as_record(w), ensure_ascii=False)
                 ex(
                     "INSERT INTO warnings (key, kind, level, detail, raised_at) VALUES (?, ?, ?, ?, ?)",
-                    (change.key, w["kind"], w["level"], json.dumps(w, ensure_ascii=False), change.at),
+                    (change.key, w.kind, w.level, detail, change.at),
                 )
             elif isinstance(change, WarningCleared):
                 ex("UPDATE warnings SET cleared_at = ? WHERE key = ? AND cleared_at IS NULL", (change.at, change.key))
@@ -330,10 +331,10 @@ class Storage:
 
         return nxt("tickets"), nxt("counter_sessions"), nxt("pauses")
 
-    def open_warnings(self) -> dict[str, dict[str, Any]]:
-        """Warnings raised and not yet cleared, by key, as they were raised."""
+    def open_warnings(self) -> dict[str, tuple[Alert, float]]:
+        """Warnings raised and not yet cleared, by key: (the alert as it was raised, when)."""
         rows = self.conn.execute("SELECT key, detail, raised_at FROM warnings WHERE cleared_at IS NULL")
-        return {key: {**json.loads(detail), "key": key, "raised_at": at} for key, detail, at in rows}
+        return {key: (from_record(json.loads(detail)), at) for key, detail, at in rows}
 
     def close_stale(self, day: str, is_today: Callable[[float], bool], now: float) -> None:
         """At start: what an earlier business day left open is closed as that day's end would have.
@@ -366,15 +367,20 @@ class Storage:
                         (now, day, session.counter, session.clerk),
                     )
 
-    def journey(self, ticket_id: int) -> list[dict[str, Any]]:
-        """Every step of one ticket, oldest first: the supervision office's transfer card."""
-        rows = self.db.query(
+    def journey(self, ticket_id: int) -> list[Journal]:
+        """Every step of one ticket, oldest first: the supervision office's transfer card (the
+        journal entries without the ticket itself)."""
+        rows = self.conn.execute(
             "SELECT at, action, counter, clerk, reason, detail FROM events WHERE ticket_id = ? ORDER BY id", [ticket_id]
         )
-        return [{**r, "detail": json.loads(r["detail"]) if r["detail"] else {}} for r in rows]
+        return [
+            Journal(at, action, None, counter, clerk, reason or "", json.loads(detail) if detail else {})
+            for at, action, counter, clerk, reason, detail in rows
+        ]
 
-    def device_statuses(self) -> dict[str, dict[str, Any]]:
-        """Each device's last reported status, read back from the journal at start."""
+    def device_statuses(self) -> dict[str, Journal]:
+        """Each device's last ``device_ok``/``device_fault`` journal entry, by device name, read
+        back from the journal at start."""
         rows = self.conn.execute(
             "SELECT at, action, reason, detail FROM events WHERE id IN "
             "(SELECT MAX(id) FROM events WHERE action IN ('device_ok', 'device_fault') "
@@ -384,7 +390,7 @@ class Storage:
         for at, action, reason, detail in rows:
             who = json.loads(detail) if detail else {}
             if "device" in who:
-                found[who["device"]] = device_status(action, reason, who, at)
+                found[who["device"]] = Journal(at, action, reason=reason or "", detail=who)
         return found
 
     def last_notice(self) -> dict[str, str] | None:

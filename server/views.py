@@ -1,145 +1,347 @@
-"""How the queue looks on the wire: the dictionaries events, answers and snapshots carry.
+"""How the queue looks on the wire: every answer, event, welcome and snapshot the server sends
+is built here, as the typed shapes of ``hallcall.protocol`` (docs/protocol.md sections 4-8).
 
-Kept apart from the hub so every message that shows a ticket, a call or a counter is built in
-one place and reads the same everywhere (docs/protocol.md describes these shapes).
+The domain returns domain objects (tickets, counter and queue figures, journal entries, alerts);
+this module alone turns them into wire shapes, so every message that shows a ticket, a call or
+a counter is built in one place and reads the same everywhere.  ``encode`` turns a message into
+the bytes sent; the hub encodes each message once, however many clients receive it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
 
-from hallcall.config import HallConfig
+from hallcall import protocol as p
+from hallcall.config import HallConfig, Names
+from hallcall.i18n import error_text
+from hallcall.protocol import errors
 
 from .domain.hall import HallState
-from .domain.model import Journal, Ticket
+from .domain.model import PRIORITY_NAMES, CounterFigures, Journal, QueueFigures, Ticket
+from .domain.supervision import Alert, LongPause, LongWait
+
+encode = msgspec.json.Encoder().encode
+
+
+# ---------------------------------------------------------------- envelopes
+def result(request_id: str, data: msgspec.Struct) -> p.Result[Any]:
+    """A request's answer when it was done; ``data`` has its request type's ANSWERS shape."""
+    return p.Result(re=request_id, data=data)
+
+
+def error(
+    code: str, message: str, request_id: str | None = None, *, field: str | None = None, **details: Any
+) -> p.Error:
+    """A refusal: ``code`` from the registry (hallcall.protocol.errors), the English ``message``
+    for logs, and the Chinese sentence of hallcall.i18n for people."""
+    errors.check(code)
+    return p.Error(
+        re=request_id,
+        code=code,
+        message=message,
+        message_zh=error_text(code, "zh", {"field": field, **details}),
+        field=field if field else msgspec.UNSET,
+        details=details if details else msgspec.UNSET,
+    )
+
+
+def event(topic: str, name: str, seq: int, data: Any) -> p.Event[Any]:
+    """An event; ``data`` has the EVENTS shape of ``topic``."""
+    return p.Event(topic=topic, name=name, seq=seq, data=data)
+
+
+def welcome(
+    request_id: str, role: p.Role, name: str, server_time: float, *, counter: int | None = None, token: str = ""
+) -> p.Welcome:
+    if counter is None:
+        return p.Welcome(re=request_id, role=role, server_time=server_time, name=name)
+    return p.Welcome(re=request_id, role=role, server_time=server_time, name=name, counter=counter, session_token=token)
+
+
+# ---------------------------------------------------------------- shapes from the domain
+def ticket_shape(t: Ticket) -> p.TicketView:
+    """A ticket without the waiting figures (a counter's current ticket, ``me.served``)."""
+    return p.TicketView(
+        id=t.id,
+        number=t.number,
+        service=t.service,
+        priority=PRIORITY_NAMES[t.priority],  # type: ignore[arg-type]
+        state=t.state,  # type: ignore[arg-type]
+        issued_at=t.issued_at,
+        called_at=t.called_at,
+        serving_at=t.serving_at,
+        finished_at=t.finished_at,
+        counter=t.counter,
+        clerk=t.clerk,
+        recalls=t.recalls,
+        putbacks=t.putbacks,
+        transfers=t.transfers,
+        target_counter=t.target_counter,
+    )
+
+
+def service_summary(f: QueueFigures) -> p.ServiceSummary:
+    return p.ServiceSummary(
+        service=f.service,
+        waiting=f.waiting,
+        priority_waiting=f.priority_waiting,
+        next=f.next,
+        estimated_wait_s=f.estimated_wait_s,
+        counters_open=f.counters_open,
+        issued=f.issued,
+        finished=f.finished,
+        cap_left=f.cap_left,
+    )
+
+
+def journal_entry(j: Journal) -> p.JournalEntry:
+    return p.JournalEntry(
+        at=j.at,
+        action=j.action,
+        number=j.ticket.number if j.ticket else None,
+        service=j.ticket.service if j.ticket else None,
+        counter=j.counter,
+        clerk=j.clerk,
+        reason=j.reason,
+        detail=j.detail,
+    )
+
+
+def journey_step(j: Journal) -> p.JourneyStep:
+    return p.JourneyStep(at=j.at, action=j.action, counter=j.counter, clerk=j.clerk, reason=j.reason, detail=j.detail)
+
+
+def device_report(j: Journal) -> p.DeviceReport:
+    """A device's status (5.7) from its ``device_ok``/``device_fault`` journal entry: the same
+    shape whether it was just reported or read back from the journal at start."""
+    return p.DeviceReport(
+        device=j.detail.get("device", ""),
+        role=j.detail.get("role", ""),
+        state=j.action.removeprefix("device_"),  # type: ignore[arg-type]
+        detail=j.reason,
+        at=j.at,
+    )
+
+
+def warning(key: str, alert: Alert, raised_at: float) -> p.AnyWarning:
+    """An open warning (5.8): the alert's figures, its key and when it was raised."""
+    if isinstance(alert, LongWait):
+        return p.WaitWarning(
+            level=alert.level,
+            key=key,
+            raised_at=raised_at,
+            number=alert.number,
+            service=alert.service,
+            waited_s=alert.waited_s,
+            target_s=alert.target_s,
+            counter=alert.counter,
+        )
+    if isinstance(alert, LongPause):
+        return p.PauseWarning(
+            level=alert.level,
+            key=key,
+            raised_at=raised_at,
+            counter=alert.counter,
+            clerk=alert.clerk,
+            reason=alert.reason,
+            paused_s=alert.paused_s,
+        )
+    return p.UnstaffedWarning(
+        level=alert.level,
+        key=key,
+        raised_at=raised_at,
+        counter=alert.counter,
+        since=alert.since,
+        backups=list(alert.backups),
+    )
+
+
+def names(zh: str, en: str) -> Names:
+    return Names(zh=zh, en=en)
 
 
 class Views:
+    """The shapes that need the hall's config: counter names and zones, the hall itself."""
+
     def __init__(self, config: HallConfig, *, enforce_hours: bool = True) -> None:
         self.config = config
         self.enforce_hours = enforce_hours
-        self._hall: dict[str, Any] | None = None
+        self._hall: p.HallView | None = None
         self._zones = {s.id: s.zone for s in config.services}
+        self._counter_zones = {c.number: c.zone for c in config.counters}
         self._counter_names = {
-            c.number: {"zh": c.name.zh, "en": c.name.en}
+            c.number: Names(zh=c.name.zh, en=c.name.en)
             if c.name
-            else {"zh": f"{c.number}号窗口", "en": f"Counter {c.number}"}
+            else Names(zh=f"{c.number}号窗口", en=f"Counter {c.number}")
             for c in config.counters
         }
+        self.configured_notice = Names(zh=config.display.notice.zh, en=config.display.notice.en)
 
+    # ------------------------------------------------------------ the hall as configured
     def service_zone(self, service: str) -> str:
         return self._zones.get(service, "")
 
-    def hall(self) -> dict[str, Any]:
+    def counter_zone(self, number: int) -> str:
+        return self._counter_zones.get(number, "")
+
+    def hall(self) -> p.HallView:
         """The hall as configured: names, services and counters, for drawing a screen.  Built
         once: the config does not change while the server runs, and every snapshot carries it."""
         if self._hall is None:
             self._hall = self._build_hall()
         return self._hall
 
-    def _build_hall(self) -> dict[str, Any]:
+    def _build_hall(self) -> p.HallView:
         c = self.config
-        return {
-            "name": {"zh": c.hall.name.zh, "en": c.hall.name.en},
-            "languages": list(c.hall.languages),
-            "timezone": c.hall.timezone,
-            "opening_hours": list(c.hall.opening_hours),
-            "open_days": list(c.hall.open_days),
-            "hours_enforced": self.enforce_hours,
-            "public_url": c.hall.public_url,
-            "kiosk": msgspec.to_builtins(c.kiosk) | {"staff_pin": ""},
-            "display": msgspec.to_builtins(c.display),
-            "announce": msgspec.to_builtins(c.announce),
-            "counter_program": msgspec.to_builtins(c.counter_program),
-            "services": [
-                {
-                    "id": s.id,
-                    "prefix": s.prefix,
-                    "name": {"zh": s.name.zh, "en": s.name.en},
-                    "target_wait_s": s.target_wait_minutes * 60,
-                    "daily_cap": s.daily_cap,
-                    "issuing_hours": list(s.issuing_hours or c.hall.opening_hours),
-                    "materials": {"zh": list(s.materials.zh), "en": list(s.materials.en)},
-                    "priority_allowed": s.priority_allowed,
-                    "zone": s.zone,
-                }
+        return p.HallView(
+            name=Names(zh=c.hall.name.zh, en=c.hall.name.en),
+            languages=list(c.hall.languages),
+            timezone=c.hall.timezone,
+            opening_hours=list(c.hall.opening_hours),
+            open_days=list(c.hall.open_days),
+            hours_enforced=self.enforce_hours,
+            public_url=c.hall.public_url,
+            kiosk=msgspec.structs.replace(c.kiosk, staff_pin=""),
+            display=c.display,
+            announce=c.announce,
+            counter_program=c.counter_program,
+            services=[
+                p.ServiceInfo(
+                    id=s.id,
+                    prefix=s.prefix,
+                    name=Names(zh=s.name.zh, en=s.name.en),
+                    target_wait_s=s.target_wait_minutes * 60,
+                    daily_cap=s.daily_cap,
+                    issuing_hours=list(s.issuing_hours or c.hall.opening_hours),
+                    materials=p.Materials(zh=list(s.materials.zh), en=list(s.materials.en)),
+                    priority_allowed=s.priority_allowed,
+                    zone=s.zone,
+                )
                 for s in c.services
             ],
-            "counters": [
-                {
-                    "number": k.number,
-                    "name": self._counter_names[k.number],
-                    "services": c.counter_services(k),
-                    "comprehensive": not k.services,
-                    "policy": k.policy,
-                    "zone": k.zone,
-                    "clerks": list(k.clerks),
-                    "backups": list(k.backups),
-                }
+            counters=[
+                p.CounterInfo(
+                    number=k.number,
+                    name=self._counter_names[k.number],
+                    services=c.counter_services(k),
+                    comprehensive=not k.services,
+                    policy=k.policy,
+                    zone=k.zone,
+                    clerks=list(k.clerks),
+                    backups=list(k.backups),
+                )
                 for k in c.counters
             ],
-        }
+        )
 
-    def device(self, role: str, name: str) -> dict[str, Any]:
-        """A kiosk's or display's own settings: its config entry over the [kiosk] defaults."""
+    def device(self, role: str, name: str, zone: str) -> p.DeviceSettings:
+        """A kiosk's or display's own settings: its config entry over the [kiosk] defaults; a
+        display's ``zone`` is the one it shows (its hello may name another than the config)."""
         devices = self.config.devices.kiosks if role == "kiosk" else self.config.devices.displays
         d = next(x for x in devices if x.name == name)
         if role != "kiosk":
-            return {"name": d.name, "zone": d.zone}
+            return p.DeviceSettings(name=d.name, zone=zone)
         k = self.config.kiosk
-        return {
-            "name": d.name,
-            "zone": d.zone,
-            "printer": k.printer if d.printer is None else d.printer,
-            "paper_mm": d.paper_mm or k.paper_mm,
-            "encoding": d.encoding or k.encoding,
-            "qr": d.qr or k.qr,
-            "staff_pin": k.staff_pin,
-        }
+        return p.DeviceSettings(
+            name=d.name,
+            zone=d.zone,
+            printer=k.printer if d.printer is None else d.printer,
+            paper_mm=d.paper_mm or k.paper_mm,
+            encoding=d.encoding or k.encoding,
+            qr=d.qr or k.qr,
+            staff_pin=k.staff_pin,
+        )
 
-    def ticket(self, state: HallState, t: Ticket) -> dict[str, Any]:
-        data = t.public()
+    def shown_notice(self, set_by_supervisor: dict[str, str] | None) -> Names:
+        """The notice the displays show: the supervisor's, unless none was set or it was
+        cleared; then the config's as it is now, so an edit to the config shows after a restart."""
+        if set_by_supervisor and (set_by_supervisor.get("zh") or set_by_supervisor.get("en")):
+            return Names(zh=set_by_supervisor.get("zh", ""), en=set_by_supervisor.get("en", ""))
+        return self.configured_notice
+
+    # ------------------------------------------------------------ the queue now
+    def ticket(self, state: HallState, t: Ticket) -> p.TicketView:
+        """A ticket, with ``ahead``, ``estimated_wait_s`` and ``counters_open`` while it waits."""
+        view = ticket_shape(t)
         if t.state == "waiting":
             ahead = state.ahead_of(t)
             seconds, opened = state.estimate(t.service, ahead)
-            data.update(ahead=ahead, estimated_wait_s=round(seconds), counters_open=opened)
-        return data
-
-    def issued(self, state: HallState, t: Ticket) -> dict[str, Any]:
-        data = self.ticket(state, t)
-        return {"ticket": data, "ahead": data["ahead"], "estimated_wait_s": data["estimated_wait_s"], "day": t.day}
-
-    def call(self, t: Ticket, action: str) -> dict[str, Any]:
-        counter = t.counter or 0
-        conf = self.config.counter(counter)
-        return {
-            "number": t.number,
-            "service": t.service,
-            "counter": counter,
-            "counter_name": self._counter_names.get(counter),
-            "zone": conf.zone if conf else "",
-            "recall": t.recalls if action == "recall" else 0,
-            "priority": t.priority > 0,
-            "at": t.called_at,
-        }
-
-    def counter(self, state: HallState, number: int) -> dict[str, Any]:
-        view = state.counter_view(number)
-        conf = self.config.counter(number)
-        view["zone"] = conf.zone if conf else ""
-        view["name"] = self._counter_names[number]
+            view.ahead, view.estimated_wait_s, view.counters_open = ahead, round(seconds), opened
         return view
 
-    def journal(self, j: Journal) -> dict[str, Any]:
-        return {
-            "at": j.at,
-            "action": j.action,
-            "number": j.ticket.number if j.ticket else None,
-            "service": j.ticket.service if j.ticket else None,
-            "counter": j.counter,
-            "clerk": j.clerk,
-            "reason": j.reason,
-            "detail": j.detail,
-        }
+    def issued(self, state: HallState, t: Ticket) -> p.IssueAnswer:
+        view = self.ticket(state, t)
+        return p.IssueAnswer(ticket=view, ahead=view.ahead, estimated_wait_s=view.estimated_wait_s, day=t.day)  # type: ignore[arg-type]
+
+    def ticket_answer(self, state: HallState, t: Ticket) -> p.TicketAnswer:
+        return p.TicketAnswer(ticket=self.ticket(state, t))
+
+    def call(self, t: Ticket, action: str) -> p.CallView:
+        counter = t.counter or 0
+        return p.CallView(
+            number=t.number,
+            service=t.service,
+            counter=counter,
+            counter_name=self._counter_names.get(counter) or Names(zh="", en=""),
+            zone=self._counter_zones.get(counter, ""),
+            recall=t.recalls if action == "recall" else 0,
+            priority=t.priority > 0,
+            at=t.called_at,
+        )
+
+    def counter(self, f: CounterFigures) -> p.CounterView:
+        session = f.session
+        return p.CounterView(
+            counter=f.counter,
+            clerk=session.clerk if session else None,
+            signed_in_at=session.signed_in_at if session else None,
+            paused=session is not None and session.paused_at is not None,
+            pause_reason=session.pause_reason if session else None,
+            paused_at=session.paused_at if session else None,
+            current=ticket_shape(f.current) if f.current is not None else None,
+            held=f.held,
+            targeted=f.targeted,
+            served_today=f.served_today,
+            zone=self._counter_zones.get(f.counter, ""),
+            name=self._counter_names[f.counter],
+        )
+
+    def counters(self, state: HallState, numbers: Iterable[int]) -> list[p.CounterView]:
+        return [self.counter(state.counter_figures(n)) for n in numbers]
+
+    def services(self, state: HallState) -> list[p.ServiceSummary]:
+        """Every service's summary, in config order."""
+        return [service_summary(state.queue_figures(s.id)) for s in self.config.services]
+
+    def queue(self, state: HallState) -> p.QueueUpdate:
+        return p.QueueUpdate(services=self.services(state), callable=state.callable_counts())
+
+    def me(self, state: HallState, counter: int, clerk: str) -> p.Me:
+        served = state.counters[counter].served[-10:]
+        return p.Me(counter=counter, clerk=clerk, served=[ticket_shape(state.tickets[i]) for i in served])
+
+    def ticket_lookup(self, state: HallState, t: Ticket, journey: list[Journal] | None) -> p.TicketAnswer:
+        """The answer to ``ticket``: the ticket and its day, and its journey for staff."""
+        answer = p.TicketAnswer(ticket=self.ticket(state, t), day=t.day)
+        if journey is not None:
+            answer.journey = [journey_step(j) for j in journey]
+        return answer
+
+
+__all__ = [
+    "Views",
+    "device_report",
+    "encode",
+    "error",
+    "event",
+    "journal_entry",
+    "journey_step",
+    "result",
+    "service_summary",
+    "ticket_shape",
+    "warning",
+    "welcome",
+]

@@ -78,7 +78,7 @@ async def test_a_disabled_clerk_cannot_sign_in(hall):
     answer = await client.call("hello", role="counter", protocol=1, counter=1, clerk="cat", password="pass1234")
     await client.close()
     assert answer["code"] == "auth_failed"
-    assert hall.hub.counter_view(1)["clerk"] is None
+    assert hall.hub.counter_view(1).clerk is None
 
 
 def test_the_server_refuses_a_broken_config_and_names_the_problem(tmp_path):

@@ -22,6 +22,7 @@ from conftest import KIOSK, PASSWORD, ROOT, TEST_HALL, config_with
 
 from hallcall import protocol as p
 from hallcall.client import HallClient
+from hallcall.config import Names
 from hallcall.server.app import database_path
 from hallcall.server.child import ServerChild
 from hallcall.server.clock import Clock
@@ -273,6 +274,6 @@ def test_a_cleared_notice_follows_the_config_after_a_restart(tmp_path: Path) -> 
         storage.commit()
         notice = '\n[display]\nnotice = { zh = "新通知", en = "New notice" }\n'
         edited = config_with(tmp_path, "[server]\n", notice + "\n[server]\n")
-        assert Hub(edited, storage, Clock()).notice == {"zh": "新通知", "en": "New notice"}
+        assert Hub(edited, storage, Clock()).notice == Names(zh="新通知", en="New notice")
     finally:
         storage.close()

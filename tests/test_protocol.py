@@ -19,6 +19,7 @@ from conftest import DISPLAY_2F, KIOSK, MONDAY_10AM, PASSWORD, collect, wait_for
 from websockets.asyncio.client import ClientConnection, connect
 
 from hallcall.client import HallClient, RequestFailed
+from hallcall.server.views import ticket_shape
 
 STORED_TABLES = ("tickets", "events", "counter_sessions", "pauses")
 
@@ -30,10 +31,10 @@ def stored(hall: Any) -> dict[str, Any]:
     state = hall.hub.state
     return {
         "db": {t: conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in STORED_TABLES},
-        "tickets": {number: t.public() for number, t in state.by_number.items()},
+        "tickets": {number: ticket_shape(t) for number, t in state.by_number.items()},
         "queues": {s: {p: [t.number for t in q] for p, q in qs.items()} for s, qs in state.waiting.items()},
         "targeted": {n: [t.number for t in q] for n, q in state.targeted.items()},
-        "counters": {n: state.counter_view(n) for n in state.counters},
+        "counters": {n: hall.hub.counter_view(n) for n in state.counters},
         "sessions": {n: c.session.id if c.session else None for n, c in state.counters.items()},
         "seq": dict(state.seq),
         "issued": dict(state.issued),
@@ -313,8 +314,8 @@ async def test_call_recall_start_finish(hall):
     hall.clock.advance(200)
     done = (await counter.request("finish"))["ticket"]
     assert done["state"] == "done" and done["finished_at"] == MONDAY_10AM + 280
-    assert hall.hub.counter_view(1)["current"] is None
-    assert hall.hub.counter_view(1)["served_today"] == 1
+    assert hall.hub.counter_view(1).current is None
+    assert hall.hub.counter_view(1).served_today == 1
     assert [a for a, _ in event_actions(hall)] == ["issue", "sign_in", "call", "recall", "serve", "finish"]
 
 
@@ -328,7 +329,7 @@ async def test_no_show_and_put_back_by_counter_and_supervisor(hall):
     assert (gone["number"], gone["state"]) == ("A001", "no_show")
     back = (await counter.request("put_back", number="A001", places=0))["ticket"]
     assert (back["state"], back["putbacks"], back["counter"]) == ("waiting", 1, None)
-    assert hall.hub.state.service_summary("social")["next"] == ["A002", "A003", "A001"]
+    assert hall.hub.state.queue_figures("social").next == ["A002", "A003", "A001"]
 
     await counter.request("call_next")
     await counter.request("no_show")  # A002
@@ -356,7 +357,7 @@ async def test_transfer_to_service_and_to_counter(hall):
         1,
     )
     assert moved["issued_at"] == MONDAY_10AM  # keeps its original issue time
-    assert hall.hub.counter_view(1)["current"] is None
+    assert hall.hub.counter_view(1).current is None
     called = (await c3.request("call_next"))["ticket"]
     assert called["number"] == "A001" and called["counter"] == 3
 
@@ -364,7 +365,7 @@ async def test_transfer_to_service_and_to_counter(hall):
     c2 = await hall.counter(2, "bob")
     sent = (await c3.request("transfer", to_counter=2))["ticket"]
     assert sent["target_counter"] == 2 and sent["state"] == "waiting" and sent["transfers"] == 2
-    assert hall.hub.counter_view(2)["targeted"] == ["A001"]
+    assert hall.hub.counter_view(2).targeted == ["A001"]
     got = (await c2.request("call_next"))["ticket"]
     assert got["number"] == "A001"  # sent here by name: before the tax queue
     assert got["target_counter"] is None
@@ -382,13 +383,13 @@ async def test_hold_and_call_back(hall):
     await counter.request("call_next")
     held = (await counter.request("hold", reason="fetching ID"))["ticket"]
     assert (held["number"], held["state"]) == ("A001", "held")
-    assert hall.hub.counter_view(1)["held"] == ["A001"]
-    assert hall.hub.counter_view(1)["current"] is None
+    assert hall.hub.counter_view(1).held == ["A001"]
+    assert hall.hub.counter_view(1).current is None
     await counter.request("call_next")  # A002 meanwhile
     await counter.request("finish")
     back = (await counter.request("call_back", number="A001"))["ticket"]
     assert (back["number"], back["state"], back["counter"]) == ("A001", "called", 1)
-    assert hall.hub.counter_view(1)["held"] == []
+    assert hall.hub.counter_view(1).held == []
 
 
 async def test_call_number_out_of_order(hall):
@@ -398,7 +399,7 @@ async def test_call_number_out_of_order(hall):
     counter = await hall.counter(1)
     called = (await counter.request("call_number", number="A002"))["ticket"]
     assert (called["number"], called["state"]) == ("A002", "called")
-    assert hall.hub.state.service_summary("social")["next"] == ["A001"]
+    assert hall.hub.state.queue_figures("social").next == ["A001"]
     assert ("call_number", "A002") in event_actions(hall)
 
 
@@ -412,7 +413,7 @@ async def test_cancel_by_counter_and_supervisor(hall):
     sup = await hall.supervisor()
     gone = (await sup.request("cancel", number="A002"))["ticket"]
     assert gone["state"] == "cancelled"
-    assert hall.hub.state.service_summary("social")["waiting"] == 0
+    assert hall.hub.state.queue_figures("social").waiting == 0
     assert ticket_rows(hall) == [("A001", "cancelled"), ("A002", "cancelled")]
 
 
@@ -420,10 +421,10 @@ async def test_pause_and_resume(hall):
     counter = await hall.counter(1)
     assert await counter.request("pause", reason="lunch") == {}
     view = hall.hub.counter_view(1)
-    assert view["paused"] is True and view["pause_reason"] == "lunch" and view["paused_at"] == MONDAY_10AM
+    assert view.paused is True and view.pause_reason == "lunch" and view.paused_at == MONDAY_10AM
     hall.clock.advance(600)
     assert await counter.request("resume") == {}
-    assert hall.hub.counter_view(1)["paused"] is False
+    assert hall.hub.counter_view(1).paused is False
     rows = hall.server.storage.conn.execute(
         "SELECT counter, clerk, reason, started_at, ended_at FROM pauses"
     ).fetchall()
@@ -433,7 +434,7 @@ async def test_pause_and_resume(hall):
 async def test_sign_out_frees_the_connection_for_a_new_hello(hall):
     counter = await hall.counter(1)
     assert await counter.request("sign_out") == {}
-    assert hall.hub.counter_view(1)["clerk"] is None
+    assert hall.hub.counter_view(1).clerk is None
     row = hall.server.storage.conn.execute("SELECT signed_out_at, end_reason FROM counter_sessions").fetchone()
     assert row == (MONDAY_10AM, "signed out")
     # the connection stays open but must say hello again before it may act
@@ -452,7 +453,7 @@ async def test_force_sign_out_by_supervisor_ends_the_session(hall):
     assert await sup.request("force_sign_out", counter=1, reason="left without signing out") == {}
     ended = (await wait_for(lambda: of_topic(seen, "session", "ended")))[0]
     assert ended["data"] == {"counter": 1, "reason": "left without signing out"}
-    assert hall.hub.counter_view(1)["clerk"] is None
+    assert hall.hub.counter_view(1).clerk is None
     row = hall.server.storage.conn.execute("SELECT signed_out_at, end_reason FROM counter_sessions").fetchone()
     assert row == (MONDAY_10AM, "left without signing out")
 
@@ -479,10 +480,10 @@ async def test_force_sign_out_returns_the_ticket_to_its_place(hall):
     sup = await hall.supervisor()
     assert await sup.request("force_sign_out", counter=1) == {}
     view = hall.hub.counter_view(1)
-    assert view["clerk"] is None and view["current"] is None
+    assert view.clerk is None and view.current is None
     ticket = (await sup.request("ticket", number="A001"))["ticket"]
     assert (ticket["state"], ticket["counter"], ticket["called_at"]) == ("waiting", None, None)
-    assert hall.hub.state.service_summary("social")["next"] == ["A001", "A002"]
+    assert hall.hub.state.queue_figures("social").next == ["A001", "A002"]
     assert [a for a, n in event_actions(hall) if n == "A001"] == ["issue", "call", "serve", "requeue"]
 
 
@@ -494,7 +495,7 @@ async def test_connection_can_sign_in_again_right_after_its_session_was_ended(ha
     await sup.request("force_sign_out", counter=1)
     answer = await counter.call("hello", role="counter", counter=1, clerk="cat", password=PASSWORD)
     assert answer["type"] == "welcome", answer
-    assert hall.hub.counter_view(1)["clerk"] == "cat"
+    assert hall.hub.counter_view(1).clerk == "cat"
     assert any(c.name == "cat" for c in hall.hub.clients)
 
 
@@ -630,7 +631,7 @@ async def test_already_authenticated(hall):
     await assert_refused(hall, kiosk, answer, "already_authenticated", before, re="again")
     # still the kiosk it was, and no counter session was opened
     assert (await kiosk.request("issue", service="social"))["ticket"]["number"] == "A001"
-    assert hall.hub.counter_view(1)["clerk"] is None
+    assert hall.hub.counter_view(1).clerk is None
 
 
 @pytest.mark.parametrize(
@@ -823,7 +824,7 @@ async def test_counter_busy(hall):
     await assert_refused(hall, counter, answer, "counter_busy", before, re="b-2")
     answer = await counter.call("sign_out", request_id="b-3")
     await assert_refused(hall, counter, answer, "counter_busy", before, re="b-3")
-    assert hall.hub.counter_view(1)["clerk"] == "cat"  # a refused sign_out leaves the clerk signed in
+    assert hall.hub.counter_view(1).clerk == "cat"  # a refused sign_out leaves the clerk signed in
     assert (await counter.request("finish"))["ticket"]["number"] == "A001"
 
 

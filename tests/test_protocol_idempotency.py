@@ -43,7 +43,7 @@ async def test_retry_after_reconnect_gets_the_first_answer(hall):
 async def test_retry_is_answered_from_the_database_when_not_cached(hall):
     kiosk = await open_raw(hall, "kiosk", **KIOSK)
     first = await kiosk.ask("issue", "k-db", service="social")
-    hall.hub._answers.clear()  # as if the answer had aged out of the in-memory cache
+    hall.hub.answers.cache.clear()  # as if the answer had aged out of the in-memory cache
     again = await kiosk.ask("issue", "k-db", service="social")
     assert again == first
     assert ticket_rows(hall) == [("A001", "waiting")]

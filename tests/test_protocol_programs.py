@@ -13,7 +13,7 @@ async def test_kiosk_snapshot_carries_its_printer_settings_and_no_pin_in_the_hal
     assert device["name"] == KIOSK["device"]
     assert set(device) == {"name", "zone", "printer", "paper_mm", "encoding", "qr", "staff_pin"}
     assert device["encoding"] == "gb18030" and device["paper_mm"] == 80
-    assert kiosk.snapshot["hall"]["kiosk"]["staff_pin"] is None
+    assert kiosk.snapshot["hall"]["kiosk"]["staff_pin"] == ""
     assert kiosk.snapshot["hall"]["kiosk"]["footer"]["zh"]
 
 
@@ -25,9 +25,9 @@ async def test_a_kiosk_entry_overrides_the_kiosk_section(tmp_path):
     )
     from hallcall.server.views import Views
 
-    device = Views(config).device("kiosk", "kiosk-1")
-    assert (device["printer"], device["paper_mm"], device["encoding"]) == ("virtual:/tmp/t", 58, "image")
-    assert device["qr"] == config.kiosk.qr
+    device = Views(config).device("kiosk", "kiosk-1", "1F")
+    assert (device.printer, device.paper_mm, device.encoding) == ("virtual:/tmp/t", 58, "image")
+    assert device.qr == config.kiosk.qr
 
 
 async def test_display_snapshot_names_its_zone_and_the_announcement_settings(hall):

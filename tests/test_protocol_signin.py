@@ -26,14 +26,14 @@ async def gone(hall, clerk: str) -> None:
 async def test_a_clerk_signs_in_at_own_counter(hall):
     ann = await hall.counter(4, "ann")
     assert ann.welcome["counter"] == 4
-    assert hall.hub.counter_view(4)["clerk"] == "ann"
+    assert hall.hub.counter_view(4).clerk == "ann"
     assert sessions(hall) == [(4, "ann", None, None)]
 
 
 async def test_backup_may_sign_in_when_nobody_is_there(hall):
     bob = await hall.counter(4, "bob")
     assert bob.welcome["counter"] == 4
-    assert hall.hub.counter_view(4)["clerk"] == "bob"
+    assert hall.hub.counter_view(4).clerk == "bob"
 
 
 async def test_backup_refused_while_a_clerk_is_connected_then_takes_over(hall):
@@ -44,14 +44,14 @@ async def test_backup_refused_while_a_clerk_is_connected_then_takes_over(hall):
     assert answer["type"] == "error" and answer["code"] == "counter_occupied" and answer["re"] == "b-1"
     assert answer["details"] == {"counter": 4}
     assert stored(hall) == before
-    assert hall.hub.counter_view(4)["clerk"] == "ann"
+    assert hall.hub.counter_view(4).clerk == "ann"
     assert await ann.request("ping")  # ann's link is untouched
 
     await ann.close()
     await gone(hall, "ann")
     welcome = await bob.hello("counter", counter=4, clerk="bob", password=PASSWORD)
     assert welcome["counter"] == 4
-    assert hall.hub.counter_view(4)["clerk"] == "bob"
+    assert hall.hub.counter_view(4).clerk == "bob"
     rows = sessions(hall)
     assert rows[0][:2] == (4, "ann") and rows[0][2] is not None and rows[0][3] == "taken over by bob"
     assert rows[1] == (4, "bob", None, None)
@@ -132,7 +132,7 @@ async def test_refused_take_over_leaves_the_absent_clerks_session(hall):
     answer = await bob.call("hello", request_id="to-1", role="counter", counter=4, clerk="bob", password=PASSWORD)
     assert answer["type"] == "error" and answer["code"] == "clerk_busy_elsewhere", answer
     assert answer["details"] == {"counter": 1}
-    assert hall.hub.counter_view(4)["clerk"] == "ann"
+    assert hall.hub.counter_view(4).clerk == "ann"
     assert stored(hall) == before
     back = HallClient(hall.url)
     await back.connect()
@@ -155,4 +155,4 @@ async def test_clerk_moving_to_another_counter_closes_the_first_session(hall):
     rows = sessions(hall)
     assert [(r[0], r[1]) for r in rows] == [(1, "cat"), (3, "cat")]
     assert rows[0][3] == "moved to counter 3" and rows[1][2] is None
-    assert hall.hub.counter_view(1)["clerk"] is None
+    assert hall.hub.counter_view(1).clerk is None

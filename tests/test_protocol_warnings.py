@@ -12,6 +12,8 @@ import pytest
 from conftest import MONDAY_10AM, collect, wait_for
 from test_protocol import of_topic, synced
 
+from hallcall.protocol import PauseWarning
+
 MINUTE = 60.0
 
 
@@ -114,7 +116,7 @@ async def test_pause_long(quiet):
     name, data = (await wait_for(lambda: warnings_of(seen, "pause_long")))[0]
     assert name == "raised"
     assert (data["counter"], data["clerk"], data["reason"], data["paused_s"]) == (1, "cat", "meeting", 1200)
-    assert [w["key"] for w in hall.hub.warnings.values() if w["kind"] == "pause_long"] == ["pause:1"]
+    assert [w.key for w in hall.hub.warnings.values() if isinstance(w, PauseWarning)] == ["pause:1"]
     await counter.request("snapshot")  # the paused counter sees its own warning too
     assert [w["key"] for w in counter.snapshot["warnings"]] == ["pause:1"]
 
@@ -176,4 +178,5 @@ async def test_open_warnings_survive_in_the_database(quiet):
     hall.clock.advance(16 * MINUTE)
     await hall.hub.check_warnings()
     assert set(hall.server.storage.open_warnings()) == {"wait:B001", "unstaffed:4"}
-    assert hall.server.storage.open_warnings()["wait:B001"]["level"] == 1
+    alert, raised_at = hall.server.storage.open_warnings()["wait:B001"]
+    assert (alert.kind, alert.level, alert.number, raised_at) == ("wait", 1, "B001", MONDAY_10AM + 16 * MINUTE)

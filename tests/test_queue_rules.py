@@ -30,12 +30,14 @@ from hallcall.server.domain.model import (
     HELD,
     NO_SHOW,
     NORMAL,
+    PRIORITY_NAMES,
     SERVING,
     WAITING,
     Journal,
     PauseEnded,
     PauseStarted,
     QueueError,
+    QueueFigures,
     Session,
     SessionClosed,
     SessionOpened,
@@ -171,7 +173,7 @@ def test_issue_numbers_each_service_from_001(hall: HallState) -> None:
 
 def test_issue_green_records_priority(hall: HallState) -> None:
     t, changes = hall.issue("social", NOW, priority=GREEN, channel="guide")
-    assert t.priority == GREEN and t.public()["priority"] == "green"
+    assert t.priority == GREEN and PRIORITY_NAMES[t.priority] == "green"
     log = journal(changes, "issue")
     assert log.detail == {"priority": GREEN} and log.reason == "guide"
 
@@ -189,24 +191,24 @@ def test_priority_not_allowed(hall: HallState) -> None:
 
 def test_daily_cap(hall: HallState) -> None:
     assert issue(hall, "tax", 5) == ["B001", "B002", "B003", "B004", "B005"]
-    assert hall.service_summary("tax")["cap_left"] == 0
+    assert hall.queue_figures("tax").cap_left == 0
     # a cancelled ticket still used one of the day's numbers
     hall.cancel("B005", NOW)
     err = refused(hall, "daily_cap_reached", hall.issue, "tax", NOW)
     assert err.details == {"service": "tax"}
     assert hall.issue("social", NOW)[0].number == "A001"  # other services are not capped
-    assert hall.service_summary("social")["cap_left"] is None
+    assert hall.queue_figures("social").cap_left is None
     hall.roll(NEXT_ROLLOVER)
     assert hall.issue("tax", NEXT_ROLLOVER)[0].number == "B001"
 
 
 def test_999_numbers_a_day_at_most(hall: HallState) -> None:
     hall.seq["social"] = 998
-    assert hall.service_summary("social")["cap_left"] is None  # no cap configured
+    assert hall.queue_figures("social").cap_left is None  # no cap configured
     assert hall.issue("social", NOW)[0].number == "A999"
     refused(hall, "daily_cap_reached", hall.issue, "social", NOW)
     # The kiosk learns the service is full from its summary, cap or no cap.
-    assert hall.service_summary("social")["cap_left"] == 0
+    assert hall.queue_figures("social").cap_left == 0
 
 
 def test_issuing_hours_enforced(tmp_path: Path) -> None:
@@ -258,8 +260,8 @@ def test_call_next_changes(hall: HallState) -> None:
     assert (log.at, log.ticket, log.counter, log.clerk) == (NOW + 30, t, 4, "ann")
     assert hall.counters[4].current == t.id
     assert hall.waiting_count("social") == 1
-    assert hall.counter_view(4)["current"]["number"] == "A001"
-    assert hall.counter_view(4)["clerk"] == session.clerk
+    assert hall.counter_figures(4).current.number == "A001"
+    assert hall.counter_figures(4).clerk == session.clerk
 
 
 def test_call_next_busy_and_empty(hall: HallState) -> None:
@@ -507,7 +509,7 @@ def test_transfer_to_a_counter(hall: HallState) -> None:
     assert (t.number, t.service, t.state, t.target_counter) == ("A001", "social", WAITING, 3)
     log = journal(changes, "transfer")
     assert log.detail == {"from_service": "social", "to_service": "social", "to_counter": 3}
-    assert hall.counter_view(3)["targeted"] == ["A001"]
+    assert hall.counter_figures(3).targeted == ["A001"]
     assert hall.waiting_count("social") == 2  # still counted as waiting for its service
     assert queue_numbers(hall, "social") == ["A002"]  # not in the open queue
     # only counter 3 may take it; others serving social do not see it
@@ -531,11 +533,11 @@ def test_targeted_tickets_come_in_issue_order_and_may_be_called_by_number(hall: 
     for _ in range(2):  # A001 then A002 sent to counter 3, in that order
         call(hall, 4)
         hall.transfer(4, NOW, to_counter=3)
-    assert hall.counter_view(3)["targeted"] == ["A001", "A002"]
+    assert hall.counter_figures(3).targeted == ["A001", "A002"]
     assert hall.ahead_of(hall.ticket("A002")) == 1
     t, _ = hall.call_number(3, "A002", NOW)
     assert t.target_counter is None
-    assert hall.counter_view(3)["targeted"] == ["A001"]
+    assert hall.counter_figures(3).targeted == ["A001"]
     hall.finish(3, NOW)
     assert drain(hall, 3) == ["A001", "C001"]
 
@@ -568,7 +570,7 @@ def test_hold_and_call_back(hall: HallState) -> None:
     assert kinds(changes) == ["TicketSaved", "Journal:hold"]
     assert journal(changes, "hold").reason == "fetch papers"
     assert hall.counters[4].current is None
-    assert hall.counter_view(4)["held"] == ["A001"]
+    assert hall.counter_figures(4).held == ["A001"]
     assert hall.waiting_count("social") == 1  # held is not waiting
     assert call(hall, 4, NOW + 40) == "A002"
     refused(hall, "counter_busy", hall.call_back, 4, "A001", NOW + 50)
@@ -578,7 +580,7 @@ def test_hold_and_call_back(hall: HallState) -> None:
     t, changes = hall.call_back(4, "A001", NOW + 70)
     assert (t.state, t.called_at, t.counter) == (CALLED, NOW + 70, 4)
     assert kinds(changes) == ["TicketSaved", "Journal:call_back"]
-    assert hall.counter_view(4)["held"] == []
+    assert hall.counter_figures(4).held == []
     hall.finish(4, NOW + 80)
     assert t.state == DONE
 
@@ -635,7 +637,7 @@ def test_pause_and_resume(hall: HallState) -> None:
     assert (session.paused_at, session.pause_reason) == (NOW + 10, "meeting")
     pause_id = session.pause_id
     assert pause_id is not None
-    assert hall.counter_view(4)["paused"] is True
+    assert hall.counter_figures(4).paused is True
     refused(hall, "counter_paused", hall.call_next, 4, NOW + 20)
     refused(hall, "counter_paused", hall.call_number, 4, "A002", NOW + 20)
     refused(hall, "counter_paused", hall.pause, 4, "again", NOW + 20)
@@ -973,8 +975,8 @@ def test_estimate_with_no_counter_open_assumes_one(hall: HallState) -> None:
     issue(hall, "social", 2)
     seconds, opened = hall.estimate("social", 2)
     assert (seconds, opened) == (600, 0)
-    assert hall.service_summary("social")["counters_open"] == 0
-    assert hall.service_summary("social")["estimated_wait_s"] == 600
+    assert hall.queue_figures("social").counters_open == 0
+    assert hall.queue_figures("social").estimated_wait_s == 600
 
 
 def test_estimate_comprehensive_counter_is_shared(hall: HallState) -> None:
@@ -1051,21 +1053,21 @@ def test_service_summary(hall: HallState) -> None:
     assert call(hall, 4, NOW) == "A003"  # green
     hall.finish(4, NOW + 120)  # handled in 2 minutes
     issue(hall, "social", priority=GREEN)  # A004
-    summary = hall.service_summary("social")
-    assert summary == {
-        "service": "social",
-        "waiting": 3,
-        "priority_waiting": 1,
-        "next": ["A004", "A001", "A002"],
-        "estimated_wait_s": 3 * 120,  # three ahead, 2 minutes each, one counter
-        "counters_open": 1,
-        "issued": 4,
-        "finished": 1,
-        "cap_left": None,
-    }
-    tax = hall.service_summary("tax", preview=1)
-    assert tax["next"] == ["B001"] and tax["cap_left"] == 3 and tax["waiting"] == 2
-    assert tax["estimated_wait_s"] == 2 * 600 and tax["counters_open"] == 0
+    summary = hall.queue_figures("social")
+    assert summary == QueueFigures(
+        service="social",
+        waiting=3,
+        priority_waiting=1,
+        next=["A004", "A001", "A002"],
+        estimated_wait_s=3 * 120,  # three ahead, 2 minutes each, one counter
+        counters_open=1,
+        issued=4,
+        finished=1,
+        cap_left=None,
+    )
+    tax = hall.queue_figures("tax", preview=1)
+    assert tax.next == ["B001"] and tax.cap_left == 3 and tax.waiting == 2
+    assert tax.estimated_wait_s == 2 * 600 and tax.counters_open == 0
 
 
 # ---------------------------------------------------------------------------- load (rebuild from storage)
@@ -1100,7 +1102,7 @@ def queue_view(state: HallState) -> dict[str, Any]:
         "served": {n: sorted(c.served) for n, c in state.counters.items()},
         "finished": dict(state.finished),
         "ids": (state.next_ticket_id, state.next_session_id, state.next_pause_id),
-        "views": [state.counter_view(n) for n in state.counters],
+        "views": [state.counter_figures(n) for n in state.counters],
     }
 
 
@@ -1141,8 +1143,8 @@ def test_load_rebuilds_the_same_state(hall: HallState) -> None:
             if t.state == WAITING:
                 assert copy_.ahead_of(copy_.tickets[t.id]) == hall.ahead_of(t)
         # (issued / cap_left after a transfer to another service: see the numbering test below)
-        summary = {k: v for k, v in hall.service_summary(service).items() if k not in ("issued", "cap_left")}
-        assert {k: v for k, v in copy_.service_summary(service).items() if k in summary} == summary
+        summary = dataclasses.replace(hall.queue_figures(service), issued=0, cap_left=None)
+        assert dataclasses.replace(copy_.queue_figures(service), issued=0, cap_left=None) == summary
     assert copy_.handling.mean("social") == hall.handling.mean("social")
 
 

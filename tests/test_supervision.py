@@ -11,7 +11,7 @@ from conftest import config_with
 from hallcall.config import HallConfig, load
 from hallcall.server.domain.hall import HallState
 from hallcall.server.domain.model import GREEN
-from hallcall.server.domain.supervision import current_warnings
+from hallcall.server.domain.supervision import LongPause, LongWait, Unstaffed, current_warnings
 
 TEST_HALL = Path(__file__).parent / "halls" / "test-hall.toml"
 NOW = 1795399200.0  # Monday 2026-11-23 10:00 Asia/Shanghai
@@ -36,7 +36,7 @@ def hall(config: HallConfig) -> HallState:
 
 
 def kinds(warnings: dict[str, dict]) -> dict[str, str]:
-    return {key: w["kind"] for key, w in warnings.items()}
+    return {key: w.kind for key, w in warnings.items()}
 
 
 def staff_everything(state: HallState, now: float = NOW) -> None:
@@ -60,20 +60,12 @@ def test_wait_warning_levels(hall: HallState) -> None:
     assert current_warnings(hall, NOW + 8 * MIN - 1) == {}
     warnings = current_warnings(hall, NOW + 8 * MIN)
     assert warnings == {
-        "wait:A001": {
-            "kind": "wait",
-            "level": 1,
-            "number": "A001",
-            "service": "social",
-            "waited_s": 480,
-            "target_s": 600,
-            "counter": None,
-        }
+        "wait:A001": LongWait(level=1, number="A001", service="social", waited_s=480, target_s=600, counter=None)
     }
-    assert current_warnings(hall, NOW + 10 * MIN - 1)["wait:A001"]["level"] == 1
+    assert current_warnings(hall, NOW + 10 * MIN - 1)["wait:A001"].level == 1
     at_target = current_warnings(hall, NOW + 10 * MIN)["wait:A001"]
-    assert (at_target["level"], at_target["waited_s"]) == (2, 600)
-    assert current_warnings(hall, NOW + 60 * MIN)["wait:A001"]["level"] == 2
+    assert (at_target.level, at_target.waited_s) == (2, 600)
+    assert current_warnings(hall, NOW + 60 * MIN)["wait:A001"].level == 2
     assert t.number == "A001"
 
 
@@ -82,11 +74,11 @@ def test_wait_warning_uses_each_services_target(hall: HallState) -> None:
     hall.issue("social", NOW)  # 10 min target
     hall.issue("tax", NOW)  # 20 min target
     hall.issue("consult", NOW)  # default 30 min target
-    levels = {k: w["level"] for k, w in current_warnings(hall, NOW + 16 * MIN).items()}
+    levels = {k: w.level for k, w in current_warnings(hall, NOW + 16 * MIN).items()}
     assert levels == {"wait:A001": 2, "wait:B001": 1}
-    levels = {k: w["level"] for k, w in current_warnings(hall, NOW + 24 * MIN).items()}
+    levels = {k: w.level for k, w in current_warnings(hall, NOW + 24 * MIN).items()}
     assert levels == {"wait:A001": 2, "wait:B001": 2, "wait:C001": 1}
-    assert current_warnings(hall, NOW + 24 * MIN)["wait:C001"]["target_s"] == 1800
+    assert current_warnings(hall, NOW + 24 * MIN)["wait:C001"].target_s == 1800
 
 
 def test_wait_warning_cleared_when_called(hall: HallState) -> None:
@@ -120,10 +112,10 @@ def test_wait_warning_for_priority_and_targeted_tickets(hall: HallState) -> None
     hall.transfer(1, NOW + MIN, to_counter=3)  # waits for counter 3 in particular
     warnings = current_warnings(hall, NOW + 10 * MIN)
     assert set(warnings) == {"wait:A001", "wait:A002"}
-    assert warnings["wait:A002"]["counter"] == 3 and warnings["wait:A002"]["level"] == 2
-    assert warnings["wait:A001"]["counter"] is None
+    assert warnings["wait:A002"].counter == 3 and warnings["wait:A002"].level == 2
+    assert warnings["wait:A001"].counter is None
     # the wait counts from the original issue time, not the transfer
-    assert warnings["wait:A002"]["waited_s"] == 600
+    assert warnings["wait:A002"].waited_s == 600
 
 
 def test_wait_warning_for_put_back_ticket(hall: HallState) -> None:
@@ -133,7 +125,7 @@ def test_wait_warning_for_put_back_ticket(hall: HallState) -> None:
     hall.no_show(4, NOW + MIN)
     assert current_warnings(hall, NOW + 9 * MIN) == {}  # a no-show is not waiting
     hall.put_back("A001", NOW + 2 * MIN)
-    assert current_warnings(hall, NOW + 9 * MIN)["wait:A001"]["level"] == 1
+    assert current_warnings(hall, NOW + 9 * MIN)["wait:A001"].level == 1
 
 
 # ---------------------------------------------------------------------------- pauses
@@ -145,17 +137,8 @@ def test_pause_long(hall: HallState) -> None:
     hall.pause(2, "meeting", NOW)
     assert current_warnings(hall, NOW + 20 * MIN - 1) == {}
     warnings = current_warnings(hall, NOW + 20 * MIN)
-    assert warnings == {
-        "pause:2": {
-            "kind": "pause_long",
-            "level": 1,
-            "counter": 2,
-            "clerk": "dan",
-            "reason": "meeting",
-            "paused_s": 1200,
-        }
-    }
-    assert current_warnings(hall, NOW + 45 * MIN)["pause:2"]["paused_s"] == 2700
+    assert warnings == {"pause:2": LongPause(counter=2, clerk="dan", reason="meeting", paused_s=1200, level=1)}
+    assert current_warnings(hall, NOW + 45 * MIN)["pause:2"].paused_s == 2700
     hall.resume(2, NOW + 45 * MIN)
     assert current_warnings(hall, NOW + 45 * MIN) == {}
     hall.pause(2, "phone", NOW + 50 * MIN)  # a new pause counts from its own start
@@ -179,13 +162,12 @@ def test_unstaffed_staffed_counter_during_opening_hours(hall: HallState) -> None
     warnings = current_warnings(hall, NOW)
     # counters 1-3 are staffed = false; counter 4 (ann, backup bob) should have a clerk
     assert kinds(warnings) == {"unstaffed:4": "unstaffed"}
-    assert warnings["unstaffed:4"] == {
-        "kind": "unstaffed",
-        "level": 1,
-        "counter": 4,
-        "since": MIDNIGHT,  # the test hall opened at 00:00
-        "backups": ["bob"],
-    }
+    assert warnings["unstaffed:4"] == Unstaffed(
+        counter=4,
+        since=MIDNIGHT,  # the test hall opened at 00:00
+        backups=("bob",),
+        level=1,
+    )
 
 
 def test_unstaffed_cleared_when_someone_signs_in(hall: HallState) -> None:
@@ -202,7 +184,7 @@ def test_unstaffed_after_sign_out_waits_for_the_grace_period(hall: HallState) ->
     assert current_warnings(hall, NOW + 15 * MIN - 1) == {}  # grace: 5 minutes
     warnings = current_warnings(hall, NOW + 15 * MIN)
     assert kinds(warnings) == {"unstaffed:4": "unstaffed"}
-    assert warnings["unstaffed:4"]["since"] == NOW + 10 * MIN
+    assert warnings["unstaffed:4"].since == NOW + 10 * MIN
 
 
 def test_unstaffed_grace_after_opening(tmp_path: Path) -> None:
@@ -213,7 +195,7 @@ def test_unstaffed_grace_after_opening(tmp_path: Path) -> None:
     assert current_warnings(state, opening + 5 * MIN - 1) == {}
     warnings = current_warnings(state, opening + 5 * MIN)
     assert kinds(warnings) == {"unstaffed:4": "unstaffed"}
-    assert warnings["unstaffed:4"]["since"] == opening
+    assert warnings["unstaffed:4"].since == opening
 
 
 def test_unstaffed_sign_out_before_opening_counts_from_opening(tmp_path: Path) -> None:
@@ -222,7 +204,7 @@ def test_unstaffed_sign_out_before_opening_counts_from_opening(tmp_path: Path) -
     state.sign_in(4, "ann", "h", NOW - 60 * MIN)
     state.sign_out(4, NOW - 30 * MIN)  # 09:30, before opening
     assert current_warnings(state, NOW) == {}
-    assert current_warnings(state, NOW + 3 * MIN)["unstaffed:4"]["since"] == NOW - 2 * MIN
+    assert current_warnings(state, NOW + 3 * MIN)["unstaffed:4"].since == NOW - 2 * MIN
 
 
 def test_no_unstaffed_warning_outside_opening_hours(tmp_path: Path) -> None:
@@ -231,7 +213,7 @@ def test_no_unstaffed_warning_outside_opening_hours(tmp_path: Path) -> None:
     assert current_warnings(state, NOW) == {}  # 10:00: the lunch-time gap
     assert current_warnings(state, NOW - 88 * MIN) == {}  # 08:32, within the grace
     morning = current_warnings(state, NOW - 60 * MIN)  # 09:00, open for 30 min
-    assert morning["unstaffed:4"]["since"] == NOW - 90 * MIN
+    assert morning["unstaffed:4"].since == NOW - 90 * MIN
     assert current_warnings(state, NOW - 30 * MIN) == {}  # 09:30: the morning span has ended
     assert "unstaffed:4" in current_warnings(state, NOW + 4 * 60 * MIN)  # 14:00
 
@@ -248,7 +230,7 @@ def test_unstaffed_only_for_staffed_counters(tmp_path: Path) -> None:
     state = new_state(config)
     warnings = current_warnings(state, NOW)
     assert set(warnings) == {"unstaffed:3", "unstaffed:4"}
-    assert warnings["unstaffed:3"]["backups"] == []
+    assert warnings["unstaffed:3"].backups == ()
 
 
 def test_warnings_combine(hall: HallState) -> None:

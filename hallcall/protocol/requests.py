@@ -1,4 +1,4 @@
-"""Wire protocol v1: the JSON messages clients and server exchange (docs/protocol.md).
+"""Wire protocol v1: the requests clients send (docs/protocol.md section 6).
 
 Requests are msgspec Structs tagged by ``type``; decoding checks every field's presence and
 type in one pass and reports the path of the first problem.  Each request carries a
@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
+
+from . import errors
 
 PROTOCOL_VERSION = 1
 
@@ -187,7 +189,7 @@ class ProtocolError(Exception):
 
     def __init__(self, code: str, message: str, request_id: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
-        self.code = code
+        self.code = errors.check(code)
         self.message = message
         self.request_id = request_id
         self.field = field
@@ -226,28 +228,6 @@ def _explain(raw: bytes | str, exc: msgspec.DecodeError) -> ProtocolError:
     return ProtocolError("bad_field", f"{kind}: {text}", request_id, field)
 
 
-def result(request_id: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"type": "result", "re": request_id, "data": data or {}}
-
-
-def error(
-    code: str, message: str, request_id: str | None = None, *, field: str | None = None, **details: Any
-) -> dict[str, Any]:
-    from hallcall.i18n import error_text
-
-    body: dict[str, Any] = {"type": "error", "re": request_id, "code": code, "message": message}
-    body["message_zh"] = error_text(code, "zh", {"field": field, **details})
-    if field:
-        body["field"] = field
-    if details:
-        body["details"] = details
-    return body
-
-
-def event(topic: str, name: str, seq: int, data: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "event", "topic": topic, "name": name, "seq": seq, "data": data}
-
-
 __all__ = [
     "MUTATING",
     "PROTOCOL_VERSION",
@@ -284,7 +264,4 @@ __all__ = [
     "Transfer",
     "decode",
     "encode",
-    "error",
-    "event",
-    "result",
 ]

@@ -30,11 +30,13 @@ from .model import (
     SERVING,
     WAITING,
     Change,
+    CounterFigures,
     CounterState,
     Journal,
     PauseEnded,
     PauseStarted,
     QueueError,
+    QueueFigures,
     Session,
     SessionClosed,
     SessionOpened,
@@ -600,7 +602,8 @@ class HallState:
                 ahead += bisect.bisect_left(queue, _order(t), key=_order)
         return ahead
 
-    def service_summary(self, service: str, preview: int = 5) -> dict[str, Any]:
+    def queue_figures(self, service: str, preview: int = 5) -> QueueFigures:
+        """One service's queue now: its counts, the next ``preview`` numbers, the estimate."""
         queues = self.waiting[service]
         upcoming = sorted(
             (t for p in sorted(queues, reverse=True) for t in queues[p][:preview]),
@@ -608,17 +611,17 @@ class HallState:
         )[:preview]
         waiting = self.waiting_count(service)
         seconds, opened = self.estimate(service, waiting)
-        return {
-            "service": service,
-            "waiting": waiting,
-            "priority_waiting": sum(len(q) for p, q in queues.items() if p > NORMAL),
-            "next": [t.number for t in upcoming],
-            "estimated_wait_s": round(seconds),
-            "counters_open": opened,
-            "issued": self.issued[service],
-            "finished": self.finished[service],
-            "cap_left": self._cap_left(service),
-        }
+        return QueueFigures(
+            service,
+            waiting,
+            sum(len(q) for p, q in queues.items() if p > NORMAL),
+            [t.number for t in upcoming],
+            round(seconds),
+            opened,
+            self.issued[service],
+            self.finished[service],
+            self._cap_left(service),
+        )
 
     def _cap_left(self, service: str) -> int | None:
         """Numbers left today under the daily cap; None = no cap.  A service without a cap is
@@ -629,22 +632,17 @@ class HallState:
             return max(0, min(cap, MAX_NUMBERS) - used)
         return 0 if used >= MAX_NUMBERS else None
 
-    def counter_view(self, number: int) -> dict[str, Any]:
+    def counter_figures(self, number: int) -> CounterFigures:
+        """One counter now: who is signed in, its ticket, what it holds and what was sent to it."""
         state = self.counters[number]
-        session = state.session
-        current = self.tickets[state.current].public() if state.current is not None else None
-        return {
-            "counter": number,
-            "clerk": session.clerk if session else None,
-            "signed_in_at": session.signed_in_at if session else None,
-            "paused": session is not None and session.paused_at is not None,
-            "pause_reason": session.pause_reason if session else None,
-            "paused_at": session.paused_at if session else None,
-            "current": current,
-            "held": [self.tickets[i].number for i in state.held],
-            "targeted": [t.number for t in self.targeted[number]],
-            "served_today": len(state.served),
-        }
+        return CounterFigures(
+            number,
+            state.session,
+            self.tickets[state.current] if state.current is not None else None,
+            [self.tickets[i].number for i in state.held],
+            [t.number for t in self.targeted[number]],
+            len(state.served),
+        )
 
     def callable_counts(self) -> dict[int, int]:
         """Each counter's callable count (see ``callable_count``), for the coalesced queue update."""

@@ -34,7 +34,8 @@ PRIORITY_BY_NAME = {v: k for k, v in PRIORITY_NAMES.items()}
 
 
 class QueueError(Exception):
-    """An action the queue rules refuse; ``code`` is stable and documented in protocol.md."""
+    """An action the queue rules refuse; ``code`` is stable, registered in
+    ``hallcall.protocol.errors`` and documented in protocol.md."""
 
     def __init__(self, code: str, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -66,26 +67,6 @@ class Ticket:
     target_counter: int | None = None  # transferred to one counter in particular
     channel: str = "kiosk"
     device: str = ""
-
-    def public(self) -> dict[str, Any]:
-        """The ticket as it goes on the wire."""
-        return {
-            "id": self.id,
-            "number": self.number,
-            "service": self.service,
-            "priority": PRIORITY_NAMES[self.priority],
-            "state": self.state,
-            "issued_at": self.issued_at,
-            "called_at": self.called_at,
-            "serving_at": self.serving_at,
-            "finished_at": self.finished_at,
-            "counter": self.counter,
-            "clerk": self.clerk,
-            "recalls": self.recalls,
-            "putbacks": self.putbacks,
-            "transfers": self.transfers,
-            "target_counter": self.target_counter,
-        }
 
 
 @dataclass(slots=True)
@@ -164,10 +145,41 @@ class PauseEnded:
     at: float
 
 
-def device_status(action: str, reason: str, detail: dict[str, Any], at: float) -> dict[str, Any]:
-    """A device's status (protocol.md 5.7) from its ``device_ok``/``device_fault`` journal entry:
-    the same shape whether it was just reported or read back from the journal at start."""
-    return {**detail, "state": action.removeprefix("device_"), "detail": reason, "at": at}
+@dataclass(slots=True)
+class QueueFigures:
+    """One service's queue as the screens show it: counts, the next numbers, the estimate for
+    a ticket issued now, and today's totals (``cap_left`` None: no daily cap)."""
+
+    service: str
+    waiting: int
+    priority_waiting: int
+    next: list[str]
+    estimated_wait_s: int
+    counters_open: int
+    issued: int
+    finished: int
+    cap_left: int | None
+
+
+@dataclass(slots=True)
+class CounterFigures:
+    """One counter as the hall sees it now: its session (None: nobody signed in), the ticket it
+    calls or serves, the numbers it holds and those sent to it, and how many it finished today."""
+
+    counter: int
+    session: Session | None
+    current: Ticket | None
+    held: list[str]
+    targeted: list[str]
+    served_today: int
+
+    @property
+    def clerk(self) -> str | None:
+        return self.session.clerk if self.session else None
+
+    @property
+    def paused(self) -> bool:
+        return self.session is not None and self.session.paused_at is not None
 
 
 Change = TicketSaved | Journal | SessionOpened | SessionRenewed | SessionClosed | PauseStarted | PauseEnded

@@ -12,18 +12,72 @@ previous set to raise and clear warnings.
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from . import calendar
 from .hall import HallState
 
-Warning_ = dict[str, Any]
+
+@dataclass(frozen=True, slots=True)
+class LongWait:
+    """A waiting ticket near (level 1) or past (level 2) its service's target wait."""
+
+    kind: ClassVar[str] = "wait"
+    level: int
+    number: str
+    service: str
+    waited_s: int
+    target_s: int
+    counter: int | None  # the counter it was transferred to, if any
 
 
-def current_warnings(state: HallState, now: float) -> dict[str, Warning_]:
-    """key → warning; the key identifies what the warning is about, so it can be cleared."""
+@dataclass(frozen=True, slots=True)
+class LongPause:
+    """A counter paused longer than the limit."""
+
+    kind: ClassVar[str] = "pause_long"
+    counter: int
+    clerk: str
+    reason: str | None
+    paused_s: int
+    level: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Unstaffed:
+    """A counter that should be staffed, with nobody signed in since ``since``."""
+
+    kind: ClassVar[str] = "unstaffed"
+    counter: int
+    since: float
+    backups: tuple[str, ...]
+    level: int = 1
+
+
+Alert = LongWait | LongPause | Unstaffed
+KINDS: dict[str, type[Alert]] = {cls.kind: cls for cls in (LongWait, LongPause, Unstaffed)}
+
+
+def as_record(alert: Alert) -> dict[str, Any]:
+    """An alert as plain data, ``kind`` first (how storage keeps it)."""
+    return {"kind": alert.kind, **{f.name: getattr(alert, f.name) for f in dataclasses.fields(alert)}}
+
+
+def from_record(record: dict[str, Any]) -> Alert:
+    """The alert ``as_record`` made (read back from the database at start)."""
+    cls = KINDS[record["kind"]]
+    values = {f.name: record[f.name] for f in dataclasses.fields(cls) if f.name in record}
+    if cls is Unstaffed:
+        values["backups"] = tuple(values.get("backups", ()))
+    return cls(**values)
+
+
+def current_warnings(state: HallState, now: float) -> dict[str, Alert]:
+    """key → alert; the key identifies what the alert is about, so it can be cleared."""
     config = state.config
-    found: dict[str, Warning_] = {}
+    found: dict[str, Alert] = {}
     fraction = config.supervision.wait_warn_fraction
     for service in config.services:
         target = service.target_wait_minutes * 60
@@ -34,38 +88,19 @@ def current_warnings(state: HallState, now: float) -> dict[str, Warning_]:
             if waited < fraction * target:
                 continue
             level = 2 if waited >= target else 1
-            found[f"wait:{t.number}"] = {
-                "kind": "wait",
-                "level": level,
-                "number": t.number,
-                "service": t.service,
-                "waited_s": round(waited),
-                "target_s": target,
-                "counter": t.target_counter,
-            }
+            found[f"wait:{t.number}"] = LongWait(level, t.number, t.service, round(waited), target, t.target_counter)
     limit = config.supervision.pause_limit_minutes * 60
     opening = calendar.hall_open(config, now)
     grace = config.supervision.unstaffed_grace_minutes * 60
     for number, c in state.counters.items():
         session = c.session
         if session is not None and session.paused_at is not None and now - session.paused_at >= limit:
-            found[f"pause:{number}"] = {
-                "kind": "pause_long",
-                "level": 1,
-                "counter": number,
-                "clerk": session.clerk,
-                "reason": session.pause_reason,
-                "paused_s": round(now - session.paused_at),
-            }
+            found[f"pause:{number}"] = LongPause(
+                number, session.clerk, session.pause_reason, round(now - session.paused_at)
+            )
         conf = config.counter(number)
         if session is None and opening is not None and conf is not None and conf.staffed:
             since = max(opening[0], c.last_signout_at or 0.0)
             if now - since >= grace:
-                found[f"unstaffed:{number}"] = {
-                    "kind": "unstaffed",
-                    "level": 1,
-                    "counter": number,
-                    "since": since,
-                    "backups": list(conf.backups),
-                }
+                found[f"unstaffed:{number}"] = Unstaffed(number, since, tuple(conf.backups))
     return found

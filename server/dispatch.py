@@ -1,0 +1,188 @@
+"""Dispatch: each request type's handler, which makes the domain call and builds the answer.
+
+A handler takes the hall (what the hub holds), the sender, the decoded request and the time,
+and returns the answer's data (the request type's ``ANSWERS`` shape, built by the view layer)
+and the domain's change records; a refusal is a ``QueueError``.  The hub decides around it:
+the day's roll, the session check, saving, the kept answer and who hears of the changes.
+``hello`` is answered by the network front (server/app.py), which signs a connection in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import msgspec
+
+from hallcall import protocol as p
+
+from .domain.hall import HallState
+from .domain.model import PRIORITY_BY_NAME, Change, Journal, Ticket
+from .views import Views
+
+
+class Sender(Protocol):
+    role: str
+    name: str
+    counter: int | None
+
+
+class HallContext(Protocol):
+    """What handlers read beyond the queue: the views, the event count, the journal, and a way
+    to send a client its snapshot."""
+
+    state: HallState
+    views: Views
+    seq: int
+
+    def journey(self, ticket_id: int) -> list[Journal]: ...
+
+    def send_snapshot(self, client: Any) -> None: ...
+
+
+Answer = tuple[msgspec.Struct, list[Change]]
+Handler = Callable[[HallContext, Any, Any, float], Answer]
+
+EMPTY = p.Empty()
+ANSWERED_BY_FRONT = frozenset({"hello"})  # server/app.py: a welcome and a snapshot, or an error
+
+
+def _ticket(hall: HallContext, found: tuple[Ticket, list[Change]]) -> Answer:
+    ticket, changes = found
+    return hall.views.ticket_answer(hall.state, ticket), changes
+
+
+# ---------------------------------------------------------------- reading only
+def _ping(hall: HallContext, client: Sender, r: p.Ping, now: float) -> Answer:
+    return p.PingAnswer(server_time=now), []
+
+
+def _snapshot(hall: HallContext, client: Sender, r: p.Snapshot, now: float) -> Answer:
+    hall.send_snapshot(client)
+    return p.SnapshotAnswer(seq=hall.seq), []
+
+
+def _ticket_info(hall: HallContext, client: Sender, r: p.TicketInfo, now: float) -> Answer:
+    ticket = hall.state.ticket(r.number)
+    journey = hall.journey(ticket.id) if client.role in ("counter", "supervisor") else None
+    return hall.views.ticket_lookup(hall.state, ticket, journey), []
+
+
+# ---------------------------------------------------------------- kiosks, displays, supervisors
+def _issue(hall: HallContext, client: Sender, r: p.Issue, now: float) -> Answer:
+    priority = PRIORITY_BY_NAME[r.priority]
+    ticket, changes = hall.state.issue(r.service, now, priority=priority, channel=client.role, device=client.name)
+    return hall.views.issued(hall.state, ticket), changes
+
+
+def _device_status(hall: HallContext, client: Sender, r: p.DeviceStatus, now: float) -> Answer:
+    detail = {"device": client.name, "role": client.role}
+    return EMPTY, [Journal(now, f"device_{r.state}", reason=r.detail, detail=detail)]
+
+
+def _notice(hall: HallContext, client: Sender, r: p.Notice, now: float) -> Answer:
+    text = {"zh": r.zh, "en": r.en}  # journaled as sent: both empty = "the configured one"
+    journal = Journal(now, "notice", clerk=client.name, reason=r.zh or r.en, detail=text)
+    return p.NoticeAnswer(notice=hall.views.shown_notice(text)), [journal]
+
+
+def _force_sign_out(hall: HallContext, client: Sender, r: p.ForceSignOut, now: float) -> Answer:
+    reason = r.reason or f"signed out by supervisor {client.name}"
+    return EMPTY, hall.state.sign_out(r.counter, now, reason, force=True)
+
+
+def _put_back(hall: HallContext, client: Sender, r: p.PutBack, now: float) -> Answer:
+    return _ticket(hall, hall.state.put_back(r.number, now, places=r.places, counter=client.counter, clerk=client.name))
+
+
+def _cancel(hall: HallContext, client: Sender, r: p.Cancel, now: float) -> Answer:
+    return _ticket(hall, hall.state.cancel(r.number, now, counter=client.counter, clerk=client.name, reason=r.reason))
+
+
+# ---------------------------------------------------------------- a clerk at their counter
+def _counter(client: Sender) -> int:
+    assert client.counter is not None, "only a counter's program sends this (ROLE_REQUESTS)"
+    return client.counter
+
+
+def _pause(hall: HallContext, client: Sender, r: p.Pause, now: float) -> Answer:
+    return EMPTY, hall.state.pause(_counter(client), r.reason, now)
+
+
+def _resume(hall: HallContext, client: Sender, r: p.Resume, now: float) -> Answer:
+    return EMPTY, hall.state.resume(_counter(client), now)
+
+
+def _sign_out(hall: HallContext, client: Sender, r: p.SignOut, now: float) -> Answer:
+    return EMPTY, hall.state.sign_out(_counter(client), now)
+
+
+def _transfer(hall: HallContext, client: Sender, r: p.Transfer, now: float) -> Answer:
+    found = hall.state.transfer(_counter(client), now, service=r.service, to_counter=r.to_counter, reason=r.reason)
+    return _ticket(hall, found)
+
+
+def _hold(hall: HallContext, client: Sender, r: p.Hold, now: float) -> Answer:
+    return _ticket(hall, hall.state.hold(_counter(client), now, r.reason))
+
+
+def _call_back(hall: HallContext, client: Sender, r: p.CallBack, now: float) -> Answer:
+    return _ticket(hall, hall.state.call_back(_counter(client), r.number, now))
+
+
+def _call_number(hall: HallContext, client: Sender, r: p.CallNumber, now: float) -> Answer:
+    return _ticket(hall, hall.state.call_number(_counter(client), r.number, now))
+
+
+def _call_next(hall: HallContext, client: Sender, r: p.CallNext, now: float) -> Answer:
+    return _ticket(hall, hall.state.call_next(_counter(client), now))
+
+
+def _recall(hall: HallContext, client: Sender, r: p.Recall, now: float) -> Answer:
+    return _ticket(hall, hall.state.recall(_counter(client), now))
+
+
+def _start(hall: HallContext, client: Sender, r: p.Start, now: float) -> Answer:
+    return _ticket(hall, hall.state.start(_counter(client), now))
+
+
+def _finish(hall: HallContext, client: Sender, r: p.Finish, now: float) -> Answer:
+    return _ticket(hall, hall.state.finish(_counter(client), now))
+
+
+def _no_show(hall: HallContext, client: Sender, r: p.NoShow, now: float) -> Answer:
+    return _ticket(hall, hall.state.no_show(_counter(client), now))
+
+
+HANDLERS: dict[str, Handler] = {
+    "ping": _ping,
+    "snapshot": _snapshot,
+    "ticket": _ticket_info,
+    "issue": _issue,
+    "device_status": _device_status,
+    "notice": _notice,
+    "force_sign_out": _force_sign_out,
+    "put_back": _put_back,
+    "cancel": _cancel,
+    "pause": _pause,
+    "resume": _resume,
+    "sign_out": _sign_out,
+    "transfer": _transfer,
+    "hold": _hold,
+    "call_back": _call_back,
+    "call_number": _call_number,
+    "call_next": _call_next,
+    "recall": _recall,
+    "start": _start,
+    "finish": _finish,
+    "no_show": _no_show,
+}
+assert HANDLERS.keys() | ANSWERED_BY_FRONT == p.REQUEST_TYPES.keys(), "every request type has one handler"
+
+
+def dispatch(hall: HallContext, client: Sender, request: p.Request, now: float) -> Answer:
+    """Run one request's handler: (answer data, changes), or a QueueError."""
+    return HANDLERS[request.__struct_config__.tag](hall, client, request, now)  # type: ignore[attr-defined]
+
+
+__all__ = ["ANSWERED_BY_FRONT", "EMPTY", "HANDLERS", "HallContext", "dispatch"]

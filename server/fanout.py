@@ -1,0 +1,180 @@
+"""Who hears what: the events a list of committed changes makes, and which clients get each.
+
+Pure functions, no I/O: ``news`` turns the domain's change records into the events' data
+(built by the view layer), ``route`` picks each event's audience from the connected clients'
+roles, zones, counters and services, and ``route_queue`` splits the coalesced queue update by
+display zone.  The hub encodes each message once and sends it to its recipients.
+
+The audience rules (docs/protocol.md section 7):
+
+* a call and a counter's view go to the displays of the counter's zone (every display when the
+  counter or the display has no zone), the supervisors, and that counter's own program;
+* the journal goes to the supervisors only;
+* the notice goes to the displays and the supervisors;
+* a device's status goes to the counters and the supervisors;
+* a warning goes to the supervisors, and to a counter when it is about that counter or (a wait
+  warning of a ticket not sent to a counter) about one of its services;
+* "session ended" goes to the programs signed in with that session, which hear nothing more
+  of the same list (the hub detaches them: they must say hello again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from hallcall import protocol as p
+
+from .domain.hall import HallState
+from .domain.model import (
+    Change,
+    Journal,
+    PauseEnded,
+    PauseStarted,
+    SessionClosed,
+    SessionOpened,
+    SessionRenewed,
+    TicketSaved,
+)
+from .views import Views, device_report, event, journal_entry
+
+CALL_ACTIONS = frozenset({"call", "call_number", "call_back", "recall"})
+
+
+class Listener(Protocol):
+    """What routing needs to know of a connected client."""
+
+    role: str
+    zone: str
+    counter: int | None
+    session_id: int | None
+    services: frozenset[str]
+
+
+L = TypeVar("L", bound=Listener)
+Routed = list[tuple[p.Event[Any], list[L]]]
+
+
+@dataclass(slots=True)
+class News:
+    """One event to publish, before its ``seq`` is known: ``data`` has the EVENTS shape of
+    ``topic``; ``session_id`` names the sign-in a ``session`` event is about."""
+
+    topic: str
+    name: str
+    data: Any
+    session_id: int | None = None
+
+
+def news(
+    changes: Iterable[Change], state: HallState, views: Views, *, every_counter: bool = False, journal: bool = True
+) -> list[News]:
+    """The events a committed list of changes makes, in order: for each change its session end,
+    journal entry, notice, device status and call; then the view of every counter the changes
+    touched (of every counter on a new business day, ``every_counter``).  ``journal`` False
+    leaves the journal out (nobody who could hear it is connected)."""
+    found: list[News] = []
+    counters: set[int] = set(state.counters) if every_counter else set()
+    for change in changes:
+        if isinstance(change, SessionOpened | SessionRenewed | PauseStarted | PauseEnded):
+            counters.add(change.session.counter)
+        elif isinstance(change, SessionClosed):
+            counters.add(change.session.counter)
+            ended = p.SessionEnded(counter=change.session.counter, reason=change.reason)
+            found.append(News("session", "ended", ended, change.session.id))
+        elif isinstance(change, TicketSaved):
+            if change.ticket.target_counter is not None:
+                counters.add(change.ticket.target_counter)
+        elif isinstance(change, Journal):
+            if change.counter is not None:
+                counters.add(change.counter)
+            action = change.action
+            if journal:
+                found.append(News("journal", action, journal_entry(change)))
+            if action == "notice":
+                found.append(News("notice", "notice", views.shown_notice(change.detail)))
+            elif action.startswith("device_"):
+                found.append(News("devices", "device", device_report(change)))
+            elif action in CALL_ACTIONS and change.ticket is not None:
+                found.append(News("calls", "called", views.call(change.ticket, action)))
+    found += [News("counters", "counter", view) for view in views.counters(state, sorted(counters))]
+    return found
+
+
+def route(items: Iterable[News], audience: Mapping[str, Collection[L]], seq: int) -> tuple[Routed[L], int]:
+    """(event, recipients) for each item that anyone hears, numbered from ``seq`` + 1 (an event
+    nobody hears still takes its number), and the last number used.  ``audience``: the
+    connected clients by role."""
+    out: Routed[L] = []
+    ended: set[int] = set()  # id() of the programs told their session ended
+    for item in items:
+        seq += 1
+        targets = recipients(item, audience)
+        if ended:
+            targets = [c for c in targets if id(c) not in ended]
+        if item.topic == "session":
+            ended.update(id(c) for c in targets)
+        if targets:
+            out.append((event(item.topic, item.name, seq, item.data), targets))
+    return out, seq
+
+
+def recipients(item: News, audience: Mapping[str, Collection[L]]) -> list[L]:
+    """Who hears one event (see the module's rules)."""
+    topic, data = item.topic, item.data
+    if topic in ("calls", "counters"):
+        return watching(data.counter, data.zone, audience)
+    if topic == "journal":
+        return list(audience["supervisor"])
+    if topic == "notice":
+        return [*audience["display"], *audience["supervisor"]]
+    if topic == "devices":
+        return [*audience["counter"], *audience["supervisor"]]
+    if topic == "warnings":
+        return [c for role in ("counter", "supervisor") for c in audience[role] if warned(c, data)]
+    if topic == "session":
+        return [c for c in audience["counter"] if c.session_id == item.session_id]
+    raise ValueError(f"no audience rule for topic {topic!r}")
+
+
+def watching(counter: int, zone: str, audience: Mapping[str, Collection[L]]) -> list[L]:
+    """Who hears about one counter's calls and state: the displays of its zone (all, if the
+    counter has none), the supervisors, and the counter's own program."""
+    found = [c for c in audience["display"] if not c.zone or not zone or c.zone == zone]
+    found += audience["supervisor"]
+    found += [c for c in audience["counter"] if c.counter == counter]
+    return found
+
+
+def warned(client: Listener, w: p.AnyWarning) -> bool:
+    """Whether a client hears of a warning (and finds it in its snapshot)."""
+    if client.role == "supervisor":
+        return True
+    if client.role != "counter":
+        return False
+    if w.counter is not None:
+        return w.counter == client.counter
+    return isinstance(w, p.WaitWarning) and w.service in client.services
+
+
+def route_queue(
+    update: p.QueueUpdate, listeners: Iterable[L], seq: int, zone_of: Callable[[str], str]
+) -> list[tuple[p.Event[Any], list[L]]]:
+    """The coalesced queue update numbered ``seq``: the whole of it to everyone but a zoned
+    display, which gets only the services of its zone or of none (``zone_of``: a service's zone)."""
+    by_zone: dict[str, list[L]] = {}
+    for c in listeners:
+        by_zone.setdefault(c.zone if c.role == "display" else "", []).append(c)
+    out: list[tuple[p.Event[Any], list[L]]] = []
+    for zone, clients in by_zone.items():
+        if zone:
+            mine = [s for s in update.services if zone_of(s.service) in ("", zone)]
+            data = p.QueueUpdate(services=mine, callable=update.callable)
+        else:
+            data = update
+        out.append((event("queue", "queue", seq, data), clients))
+    return out
+
+
+__all__ = ["CALL_ACTIONS", "Listener", "News", "news", "recipients", "route", "route_queue", "warned", "watching"]
