@@ -33,6 +33,7 @@ from . import fanout, views
 from .answers import Answers
 from .batch import GroupCommit
 from .clock import Clock
+from .day_end import close_earlier_days
 from .dispatch import dispatch
 from .domain import calendar, supervision
 from .domain.hall import HallState
@@ -89,10 +90,11 @@ class Hub:
 
     # ------------------------------------------------------------------ state from storage
     def _rebuild(self) -> HallState:
-        """The in-memory queue, rebuilt from the database (at start, and after a failed commit)."""
+        """The in-memory queue, rebuilt from the database (at start, and after a failed commit),
+        once the days the server missed the end of are ended by the live rollover's rule."""
         now = self.clock.now()
+        close_earlier_days(self.config, self.storage, now)
         day = calendar.business_day(self.config, now)
-        self.storage.close_stale(day, lambda at: calendar.business_day(self.config, at) == day, now)
         state = HallState(self.config, enforce_hours=self.enforce_hours)
         state.load(
             day=day,

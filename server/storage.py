@@ -336,36 +336,15 @@ class Storage:
         rows = self.conn.execute("SELECT key, detail, raised_at FROM warnings WHERE cleared_at IS NULL")
         return {key: (from_record(json.loads(detail)), at) for key, detail, at in rows}
 
-    def close_stale(self, day: str, is_today: Callable[[float], bool], now: float) -> None:
-        """At start: what an earlier business day left open is closed as that day's end would have.
-
-        Open tickets of earlier days expire; sessions opened on an earlier day are signed out."""
+    def open_tickets_before(self, day: str) -> list[Ticket]:
+        """Tickets of business days before ``day`` still open: what a day end has yet to expire
+        when the server was not running at the rollover."""
         marks = ", ".join("?" for _ in OPEN_STATES)
-        with self.db.atomic():
-            stale = self.conn.execute(
-                f"SELECT id, day, number, counter, clerk FROM tickets WHERE day < ? AND state IN ({marks})",
-                (day, *OPEN_STATES),
-            ).fetchall()
-            for tid, tday, number, counter, clerk in stale:
-                self.conn.execute("UPDATE tickets SET state = 'expired', finished_at = ? WHERE id = ?", (now, tid))
-                self.conn.execute(
-                    "INSERT INTO events (at, day, ticket_id, number, counter, clerk, action, reason) "
-                    "VALUES (?, ?, ?, ?, ?, ?, 'expire', 'day end')",
-                    (now, tday, tid, number, counter, clerk),
-                )
-            for session in self.open_sessions():
-                if not is_today(session.signed_in_at):
-                    if session.pause_id is not None:
-                        self.conn.execute("UPDATE pauses SET ended_at = ? WHERE id = ?", (now, session.pause_id))
-                    self.conn.execute(
-                        "UPDATE counter_sessions SET signed_out_at = ?, end_reason = 'day end' WHERE id = ?",
-                        (now, session.id),
-                    )
-                    self.conn.execute(
-                        "INSERT INTO events (at, day, counter, clerk, action, reason) "
-                        "VALUES (?, ?, ?, ?, 'sign_out', 'day end')",
-                        (now, day, session.counter, session.clerk),
-                    )
+        rows = self.conn.execute(
+            f"SELECT {', '.join(_TICKET_COLUMNS)} FROM tickets WHERE day < ? AND state IN ({marks}) ORDER BY id",
+            (day, *OPEN_STATES),
+        ).fetchall()
+        return [Ticket(*row) for row in rows]
 
     def journey(self, ticket_id: int) -> list[Journal]:
         """Every step of one ticket, oldest first: the supervision office's transfer card (the
