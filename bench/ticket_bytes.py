@@ -45,6 +45,7 @@ from hallcall.kiosk.escpos_codes import STATUS_QUERY  # noqa: E402
 from hallcall.kiosk.print_worker import PrintWorker  # noqa: E402
 from hallcall.kiosk.printer import TicketPrinter  # noqa: E402
 from hallcall.kiosk.ticket import TicketData, render, ticket_data_from_issue  # noqa: E402
+from hallcall.mirror import answer as typed_answer  # noqa: E402
 from hallcall.printer_spec import parse_spec  # noqa: E402
 
 DEMO = ROOT / "assets" / "demo-hall.toml"
@@ -233,7 +234,8 @@ def through_server(app: QCoreApplication, printer: PrinterProcess, rounds: int) 
                 rid = link.request("issue", service="social")
                 wait_until(app, lambda r=rid: r in answers)
                 answered_at = time.perf_counter()
-                ticket = ticket_data_from_issue(link.snapshot, answers[rid]["data"], url)
+                issued = typed_answer("issue", answers[rid]["data"])
+                ticket = ticket_data_from_issue(link.mirror.hall, issued, url)
                 job = render(ticket, "zh")
                 worker.submit(ticket.number, job)
                 wait_until(app, lambda n=i + 1: len(printed) == n)

@@ -4,6 +4,12 @@ Everything slow happens elsewhere: the link talks to the server from its own thr
 print worker talks to the printer from its own, and this window only reacts to their signals.
 A ticket is shown the moment the server answers; the printer's outcome arrives later and can
 only turn the confirmation into the on-screen fallback, never take the number away.
+
+What the window shows of the hall it reads from the link's hall mirror (``link.mirror``): the
+services as configured, their queues, the kiosk's own settings (``device``, resolved by the
+server) and the hall's ``[kiosk]`` section; an issue answer is read as the typed
+``IssueAnswer``.  The kiosk decides no fact of its own: whether a service issues now is the
+server's own rule (``hallcall.hours``) applied to the hours the server sent.
 """
 
 from __future__ import annotations
@@ -13,13 +19,16 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from msgspec import UNSET
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QApplication, QLayout, QStackedWidget, QVBoxLayout, QWidget
 
+from hallcall import protocol as p
+from hallcall.config import Kiosk
 from hallcall.gui.link import HallLink
-from hallcall.hall_clock import HallClock
 from hallcall.i18n import device_refusal, error_text
+from hallcall.mirror import Update, answer
 from hallcall.printer_spec import PrinterSpecError, parse_spec
 
 from .confirm_screen import ConfirmScreen
@@ -58,7 +67,7 @@ class Pending:
 class KioskWindow(QWidget):
     """The whole kiosk program on one window (full screen in a hall, windowed for testing)."""
 
-    issued = Signal(dict)  # the data of every successful issue answer (for benches and tests)
+    issued = Signal(object)  # every successful issue answer, a p.IssueAnswer (for benches and tests)
     print_done = Signal(str, object)  # (number, PrintResult) after the window has handled it
 
     def __init__(
@@ -82,9 +91,8 @@ class KioskWindow(QWidget):
         self.lang = lang or "zh"
         self._lang_given = lang is not None  # else the hall's first language, once known
         self.default_lang = self.lang  # what each new visitor starts with
-        self.hall: dict[str, Any] = {}
-        self.device: dict[str, Any] = {}
-        self.summaries: dict[str, dict[str, Any]] = {}
+        self.mirror = link.mirror  # the hall as the server last described it
+        self.pin = ""  # the guide desk's PIN, from the kiosk's device settings ("": none)
         self.refused: dict[str, State] = {}  # service → what the server said when it refused
         self.pending: dict[str, Pending] = {}  # request id → what it was for
         self.issue_timeout_ms = ISSUE_TIMEOUT_MS
@@ -95,7 +103,6 @@ class KioskWindow(QWidget):
         self.printer_problem: str = ""  # a printer setting that cannot work, for staff
         self.reported: tuple[str, str] | None = None  # last device_status sent (state, detail)
         self.fault_cause = ""  # the PrintResult state behind the reported fault ("setting": the spec)
-        self.clock = HallClock()  # the hall's time, not this PC's
         self._minute = -1
         self._desk_open = False
         self._desk_return = False
@@ -129,8 +136,7 @@ class KioskWindow(QWidget):
         self.desk.exit_requested.connect(self.close_desk)
 
         link.state_changed.connect(self._on_state)
-        link.snapshot_received.connect(self._on_snapshot)
-        link.event_received.connect(self._on_event)
+        link.updated.connect(self._on_update)
         link.answered.connect(self._on_answer)
         link.refused.connect(self._on_refused)
 
@@ -149,8 +155,8 @@ class KioskWindow(QWidget):
 
         self.set_lang(self.lang)
         self._on_state(link.state)
-        if link.snapshot is not None:
-            self._on_snapshot(link.snapshot)
+        if self.mirror.loaded:
+            self._on_snapshot()
 
     # ------------------------------------------------------------------ language
     def toggle_lang(self) -> None:
@@ -189,21 +195,26 @@ class KioskWindow(QWidget):
         log.error("the server refused this kiosk: %s", answer.get("message"))
         self.start_screen.set_staff_line(device_refusal(answer))
 
-    def _on_snapshot(self, snap: dict[str, Any]) -> None:
-        self.hall = snap.get("hall", {})
-        self.device = snap.get("device") or {}
-        self.summaries = {s["service"]: s for s in snap.get("services", [])}
+    def _on_update(self, update: Update) -> None:
+        """The mirror took in a snapshot or an event: redraw what it changed."""
+        if update.topic == "snapshot":
+            self._on_snapshot()
+        elif update.topic == "queue":
+            self._refresh_services()
+
+    def _on_snapshot(self) -> None:
+        hall = self.mirror.hall
+        assert hall is not None
         self.refused.clear()
-        self.clock.sync(snap)
         if not self._lang_given:
             self._lang_given = True  # a visitor's choice is not undone by a reconnect
-            self.default_lang = (self.hall.get("languages") or ["zh"])[0]
+            self.default_lang = self.mirror.first_language
             self.set_lang(self.default_lang)
-        self.header.set_hall_name(self.hall.get("name", {}))
-        pin = str(self.device.get("staff_pin") or "")
-        self.pin_pad.set_pin(pin)
-        self.start_screen.set_staff_button_visible(bool(pin))
-        if not pin and self._desk_open:
+        self.header.set_hall_name(hall.name)
+        self.pin = str(self._setting("staff_pin"))
+        self.pin_pad.set_pin(self.pin)
+        self.start_screen.set_staff_button_visible(bool(self.pin))
+        if not self.pin and self._desk_open:
             self.close_desk()
         if self.reported is not None:
             # Say it again on every (re)connect: a server started on a fresh database (a new
@@ -214,25 +225,21 @@ class KioskWindow(QWidget):
         self._refresh_services()
         self._tick()
 
-    def _on_event(self, event: dict[str, Any]) -> None:
-        if event.get("topic") == "queue":
-            for summary in event.get("data", {}).get("services", []):
-                self.summaries[summary["service"]] = summary
-            self._refresh_services()
-
     def _refresh_services(self) -> None:
-        if not self.hall:
+        hall = self.mirror.hall
+        if hall is None:
             return
-        now = hall_time(self.hall, self.clock.now())
-        shown = statuses(self.hall, self.summaries, now, self.refused)
+        now = hall_time(hall, self.mirror.now())
+        shown = statuses(hall, self.mirror.services, now, self.refused)
         self.start_screen.set_services(shown)
         self.desk.set_services(shown)
 
     def _tick(self) -> None:
         """Once a second: the clock; once a minute: which services are open now."""
-        if not self.hall:
+        hall = self.mirror.hall
+        if hall is None:
             return
-        now = hall_time(self.hall, self.clock.now())
+        now = hall_time(hall, self.mirror.now())
         self.header.set_time(now)
         if now.minute != self._minute:
             self._minute = now.minute
@@ -280,7 +287,7 @@ class KioskWindow(QWidget):
         self.pending[rid] = Pending("reprint", self.lang, True)
         self.desk.set_status(T.both("reprinting", number=number))
 
-    def _on_answer(self, rid: str, answer: dict[str, Any]) -> None:
+    def _on_answer(self, rid: str, reply: dict[str, Any]) -> None:
         job = self.pending.pop(rid, None)
         if job is None:
             return  # a device_status report, or a request this window gave up on
@@ -288,20 +295,20 @@ class KioskWindow(QWidget):
             self.issuing = None
             self._enable_issuing()
             self._set_message(None)
-        if answer.get("type") == "error":
-            self._refusal(job, answer)
+        if reply.get("type") == "error":
+            self._refusal(job, reply)
         elif job.kind == "issue":
-            self._issued(job, answer.get("data", {}))
+            self._issued(job, answer("issue", reply.get("data", {})))
         else:
-            self._reprint_answer(job, answer.get("data", {}))
+            self._reprint_answer(job, answer("ticket", reply.get("data", {})))
 
-    def _refusal(self, job: Pending, answer: dict[str, Any]) -> None:
-        code = answer.get("code", "")
+    def _refusal(self, job: Pending, reply: dict[str, Any]) -> None:
+        code = reply.get("code", "")
         message = {
-            "zh": answer.get("message_zh") or error_text(code, "zh", answer.get("details")),
-            "en": error_text(code, "en", answer.get("details")),
+            "zh": reply.get("message_zh") or error_text(code, "zh", reply.get("details")),
+            "en": error_text(code, "en", reply.get("details")),
         }
-        log.info("%s refused: %s %s", job.kind, code, answer.get("message"))
+        log.info("%s refused: %s %s", job.kind, code, reply.get("message"))
         if code == "service_closed":
             self.refused[job.service] = "closed"
         elif code == "daily_cap_reached":
@@ -312,9 +319,9 @@ class KioskWindow(QWidget):
         else:
             self._set_message((message, "error"))
 
-    def _issued(self, job: Pending, data: dict[str, Any]) -> None:
-        self.issued.emit(data)
-        ticket = self._ticket_data(data)
+    def _issued(self, job: Pending, issued: p.IssueAnswer) -> None:
+        self.issued.emit(issued)
+        ticket = self._ticket_data(issued)
         if job.from_desk:
             self.desk.set_status(
                 {
@@ -324,12 +331,12 @@ class KioskWindow(QWidget):
             )
         state = "printing" if self.worker is not None else "fault" if self.printer_problem else "none"
         self._desk_return = job.from_desk
-        self.confirm.show_ticket(ticket, job.lang, state, int(self._kiosk_setting("confirm_seconds", 8)))
+        self.confirm.show_ticket(ticket, job.lang, state, self._hall_kiosk().confirm_seconds)
         self.stack.setCurrentWidget(self.confirm)
         self._print(ticket, job)
 
-    def _reprint_answer(self, job: Pending, data: dict[str, Any]) -> None:
-        ticket = self._ticket_data(data)
+    def _reprint_answer(self, job: Pending, found: p.TicketAnswer) -> None:
+        ticket = self._ticket_data(found)
         if self.worker is None:
             if self.printer_problem:
                 self.desk.set_status(T.both("reprint_failed", number=ticket.number, detail=self.printer_problem))
@@ -338,11 +345,11 @@ class KioskWindow(QWidget):
             return
         self._print(ticket, job)
 
-    def _ticket_data(self, data: dict[str, Any]) -> TicketData:
-        """The printable ticket for an issue or ticket answer (a reprint has no top-level figures)."""
-        snapshot = {"hall": self.hall}
-        day = data.get("day") or (self.link.snapshot or {}).get("day", "")
-        return ticket_data_from_issue(snapshot, {**data, "day": day}, self.link.url)
+    def _ticket_data(self, found: p.IssueAnswer | p.TicketAnswer) -> TicketData:
+        """The printable ticket for an issue or ticket answer (a reprint has no top-level
+        figures; its day is the snapshot's when the answer names none)."""
+        assert self.mirror.hall is not None
+        return ticket_data_from_issue(self.mirror.hall, found, self.link.url, self.mirror.day)
 
     def _confirm_done(self) -> None:
         self.confirm.stop()
@@ -353,15 +360,23 @@ class KioskWindow(QWidget):
             self.set_lang(self.default_lang)  # this visitor is done; the next starts afresh
 
     # ------------------------------------------------------------------ printing
-    def _kiosk_setting(self, key: str, default: Any) -> Any:
-        """A printer or screen setting: the kiosk's own entry, then the hall's [kiosk], then ours."""
-        if self.device.get(key) not in (None, ""):
-            return self.device[key]
-        return (self.hall.get("kiosk") or {}).get(key, default)
+    def _setting(self, name: str) -> Any:
+        """One of this kiosk's own settings (printer, paper_mm, encoding, qr, staff_pin) as the
+        server resolved them: its ``[[devices.kiosks]]`` entry over the hall's ``[kiosk]``.
+        The server sends every one of them to a kiosk."""
+        value = getattr(self.mirror.device, name, UNSET)
+        if value is UNSET:
+            raise LookupError(f"the server's snapshot has no kiosk setting {name!r}")
+        return value
+
+    def _hall_kiosk(self) -> Kiosk:
+        """The hall's ``[kiosk]`` section (confirmation and print timeouts, the footer)."""
+        assert self.mirror.hall is not None
+        return self.mirror.hall.kiosk
 
     def _setup_printer(self) -> None:
         """(Re)start the print worker when the printer setting is new; a bad one is shown to staff."""
-        spec = self.printer_override if self.printer_override is not None else str(self.device.get("printer") or "")
+        spec = self.printer_override if self.printer_override is not None else str(self._setting("printer"))
         spec = spec.strip()
         if spec == self.printer_spec:
             return
@@ -381,8 +396,8 @@ class KioskWindow(QWidget):
         if parsed.kind != "none":
             self.worker = PrintWorker(
                 parsed,
-                timeout=float(self._kiosk_setting("print_timeout_seconds", 3.0)),
-                paper_mm=int(self._kiosk_setting("paper_mm", 80)),
+                timeout=self._hall_kiosk().print_timeout_seconds,
+                paper_mm=int(self._setting("paper_mm")),
             )
             self.worker.finished.connect(self._on_printed)
             self.worker.checked.connect(self._printer_outcome)
@@ -399,9 +414,9 @@ class KioskWindow(QWidget):
             render,
             ticket,
             job.lang,
-            paper_mm=int(self._kiosk_setting("paper_mm", 80)),
-            encoding=str(self._kiosk_setting("encoding", "gb18030")),
-            qr=str(self._kiosk_setting("qr", "native")),
+            paper_mm=int(self._setting("paper_mm")),
+            encoding=str(self._setting("encoding")),
+            qr=str(self._setting("qr")),
         )
         self.worker.submit(ticket.number, layout)
 
@@ -467,7 +482,7 @@ class KioskWindow(QWidget):
         state = self.link.state
         if state == "refused":
             self.start_screen.set_banner(T.both("refused"), "error")
-        elif state == "connecting" and self.link.snapshot is None:
+        elif state == "connecting" and not self.mirror.loaded:
             self.start_screen.set_banner(T.both("connecting"), "info")
         elif state != "connected":
             self.start_screen.set_banner(T.both("offline"), "warn")
@@ -478,7 +493,7 @@ class KioskWindow(QWidget):
 
     # ------------------------------------------------------------------ guide desk
     def open_pin_pad(self) -> None:
-        if not self.device.get("staff_pin"):
+        if not self.pin:
             return
         self.pin_pad.reset()
         self.stack.setCurrentWidget(self.pin_pad)

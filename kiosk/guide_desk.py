@@ -185,7 +185,7 @@ class ServiceRow(QWidget):
         row.addWidget(self.green_button)
 
     def show_status(self, status: ServiceStatus, lang: str, online: bool) -> None:
-        self.name.setText(status.name.get(lang, status.id))
+        self.name.setText(status.name.get(lang))
         self.issue_button.setText(T("issue_for", lang))
         self.green_button.setText(T("issue_green", lang))
         self.issue_button.setEnabled(online and status.state == "open")

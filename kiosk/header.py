@@ -11,6 +11,7 @@ import datetime as dt
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
+from hallcall.config import Names
 from hallcall.gui.link import HallLink
 from hallcall.gui.qtapp import ConnectionBadge
 from hallcall.i18n import MONTHS_EN, WEEKDAYS
@@ -27,7 +28,7 @@ class Header(QWidget):
         super().__init__(parent)
         self.setObjectName("header")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self._names = {"zh": "", "en": ""}
+        self._names = Names(zh="", en="")
         self.hall_name = QLabel(objectName="hallName")
         self.hall_name.setWordWrap(True)
         self.clock = QLabel(objectName="clock")
@@ -65,13 +66,13 @@ class Header(QWidget):
         for column in range(4):
             self.grid.setColumnStretch(column, 1 if column == 0 else 0)
 
-    def set_hall_name(self, names: dict[str, str]) -> None:
+    def set_hall_name(self, names: Names) -> None:
         self._names = names
-        self.hall_name.setText(names.get(self._lang, ""))
+        self.hall_name.setText(names.get(self._lang))
 
     def set_lang(self, lang: str) -> None:
         self._lang = lang
-        self.hall_name.setText(self._names.get(lang, ""))
+        self.hall_name.setText(self._names.get(lang))
         self.badge.set_lang(lang)
         self.lang_button.setText(T("switch_lang", lang))
 

@@ -41,7 +41,7 @@ class ServiceButton(QPushButton):
 
     def show_status(self, status: ServiceStatus, lang: str, online: bool) -> None:
         self.status = status
-        self.name.setText(status.name.get(lang, status.id))
+        self.name.setText(status.name.get(lang))
         if status.state == "closed":
             info = T("closed", lang)
         elif status.state == "full":

@@ -18,12 +18,14 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 import qrcode
+from msgspec import UNSET
 from PIL import Image, ImageOps
 
+from hallcall import protocol as p
+from hallcall.config import Names
 from hallcall.i18n import name_in, other_lang
 
 from . import escpos_codes as codes
@@ -238,10 +240,10 @@ def _ink_left(image: Image.Image) -> int:
 # --- from the server's answer to the ticket ------------------------------------------------
 
 
-def status_url(hall: dict[str, Any], ws_url: str, day: str, number: str) -> str:
+def status_url(public_url: str, ws_url: str, day: str, number: str) -> str:
     """The ticket's status page: ``<base>/t/<day>/<number>``, base = the hall's public_url, or
     the server's own address when the hall leaves it empty."""
-    base = (hall.get("public_url") or "").rstrip("/")
+    base = public_url.rstrip("/")
     if not base:
         parts = urlsplit(ws_url)
         scheme = "https" if parts.scheme == "wss" else "http"
@@ -249,26 +251,39 @@ def status_url(hall: dict[str, Any], ws_url: str, day: str, number: str) -> str:
     return f"{base}/t/{quote(day)}/{quote(number)}"
 
 
-def ticket_data_from_issue(snapshot: dict[str, Any], answer: dict[str, Any], ws_url: str) -> TicketData:
-    """A TicketData from the kiosk's snapshot and the data of an ``issue`` result.
+def ticket_data_from_issue(
+    hall: p.HallView, answer: p.IssueAnswer | p.TicketAnswer, ws_url: str, day: str = ""
+) -> TicketData:
+    """A TicketData from the hall (the snapshot's) and the answer to an ``issue`` request, or
+    to a ``ticket`` lookup for a reprint.
 
-    ``answer`` is the result's ``data`` ({"ticket", "ahead", "estimated_wait_s", "day"}); the
-    hall name, time zone, materials and footer come from the snapshot's ``hall``."""
-    hall = snapshot["hall"]
-    t = answer["ticket"]
-    service = next((s for s in hall.get("services", []) if s["id"] == t["service"]), None)
-    materials = (service or {}).get("materials") or {}
-    footer = (hall.get("kiosk") or {}).get("footer") or {}
+    An issue answer carries the figures printed on the ticket (people ahead, the estimated
+    wait) and the ticket's day; a lookup carries them in the ticket while it waits, and
+    ``day`` (the snapshot's) stands in when it names no day.  The hall name, time zone,
+    materials and footer are the hall's, as the server sends them."""
+    t = answer.ticket
+    if isinstance(answer, p.IssueAnswer):
+        ahead, wait, day = answer.ahead, answer.estimated_wait_s, answer.day
+    else:
+        ahead = t.ahead if t.ahead is not UNSET else 0
+        wait = t.estimated_wait_s if t.estimated_wait_s is not UNSET else 0
+        day = answer.day if answer.day is not UNSET and answer.day else day
+    service = next((s for s in hall.services if s.id == t.service), None)
+    materials = service.materials if service else p.Materials(zh=[], en=[])
     return TicketData(
-        hall_name=dict(hall["name"]),
-        number=t["number"],
-        service_name=dict(service["name"]) if service else {"zh": t["service"], "en": t["service"]},
-        ahead=int(answer.get("ahead", t.get("ahead", 0))),
-        estimated_wait_s=int(answer.get("estimated_wait_s", t.get("estimated_wait_s", 0))),
-        issued_at=float(t["issued_at"]),
-        timezone=hall.get("timezone", "Asia/Shanghai"),
-        materials={"zh": list(materials.get("zh", [])), "en": list(materials.get("en", []))},
-        status_url=status_url(hall, ws_url, answer["day"], t["number"]) if answer.get("day") else "",
-        footer=dict(footer),
-        priority=t.get("priority", "normal"),
+        hall_name=_both(hall.name),
+        number=t.number,
+        service_name=_both(service.name) if service else {"zh": t.service, "en": t.service},
+        ahead=ahead,
+        estimated_wait_s=wait,
+        issued_at=t.issued_at,
+        timezone=hall.timezone,
+        materials={"zh": list(materials.zh), "en": list(materials.en)},
+        status_url=status_url(hall.public_url, ws_url, day, t.number) if day else "",
+        footer=_both(hall.kiosk.footer),
+        priority=t.priority,
     )
+
+
+def _both(names: Names) -> dict[str, str]:
+    return {"zh": names.zh, "en": names.en}

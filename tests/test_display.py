@@ -398,3 +398,39 @@ def test_every_sound_problem_and_alert_is_on_the_warning_line_in_both_languages(
     screen.set_problems({})
     screen.set_alert("zone", None)
     assert not screen.warning.isVisible()
+
+
+def test_counter_names_are_shown_exactly_as_the_server_sends_them(tmp_path: Path, qtbot: Any, displays: Any) -> None:
+    """Counter 1 has a name of its own, counter 4 none: the display shows the server's names
+    (its "4号窗口" / "Counter 4" for the one without), from the calls and, after a restart
+    empties the call list, from the counter views."""
+    config = tmp_path / "hall.toml"
+    text = TEST_HALL.read_text(encoding="utf-8")
+    config.write_text(text.replace('{ zh = "1号窗口", en = "Counter 1" }', '{ zh = "综合服务台", en = "Help desk" }'))
+    live = LiveHall(tmp_path, config)
+    app: DisplayApp | None = None
+    try:
+        app = displays(live.url, voice=False)
+        screen = app.screen
+        issue(live, "social", 2)
+        call_next(live, 1, "cat")
+        live.clock.advance(30)
+        call_next(live, 4, "ann")
+        expected_zh = [("A002", "4号窗口"), ("A001", "综合服务台")]
+        qtbot.waitUntil(lambda: shown_calls(screen) == expected_zh, timeout=3000)
+        mirror = app.link.mirror
+        assert [c.counter_name for c in mirror.calls] == [
+            mirror.counter_info(1).name,  # type: ignore[union-attr]
+            mirror.counter_info(4).name,  # type: ignore[union-attr]
+        ]
+        assert mirror.counter_info(4).name == Names(zh="4号窗口", en="Counter 4")  # type: ignore[union-attr]
+        assert [row.name2.text() for row in screen.rows if not row.isHidden()] == ["Counter 4", "Help desk"]
+        screen.set_lang("en")
+        assert shown_calls(screen) == [("A002", "Counter 4"), ("A001", "Help desk")]
+        live.restart()
+        qtbot.waitUntil(lambda: app.link.state == "connected" and not app.link.mirror.calls, timeout=8000)
+        assert shown_calls(screen) == [("A002", "Counter 4"), ("A001", "Help desk")]
+    finally:
+        if app is not None:
+            app.stop()
+        live.close()

@@ -21,6 +21,7 @@ from test_kiosk_ui_support import (
     wait_printed,
 )
 
+from hallcall.client import RequestFailed
 from hallcall.gui.link import HallLink
 from hallcall.kiosk.app import KioskWindow
 from hallcall.kiosk.virtual_printer import decode
@@ -129,6 +130,34 @@ def test_closed_and_used_up_services_cannot_be_pressed(
     window.set_lang("en")
     assert window.start_screen.banner.text() == "This service is not issuing tickets now."
     assert tax.info.text() == "No more numbers today"
+
+
+def test_issuing_hours_are_the_servers(request: pytest.FixtureRequest, qtbot: Any, tmp_path: Path) -> None:
+    """Tax issues in hours of its own, social in the hall's: the kiosk offers each exactly
+    when the server issues it, from the hours the server sent (it keeps none of its own)."""
+    config = hall_config(
+        tmp_path,
+        replace={
+            'opening_hours = ["00:00-24:00"]': 'opening_hours = ["08:00-12:00", "13:00-18:00"]',
+            "daily_cap = 5": 'daily_cap = 5\nissuing_hours = ["13:00-14:00"]',
+        },
+    )
+    kiosk = open_kiosk(request, config=config, lang="zh")  # Monday 10:00
+    window, hall = kiosk.window, kiosk.hall
+    mirror = window.mirror
+    assert mirror.service_info("tax").issuing_hours == ["13:00-14:00"]  # type: ignore[union-attr]
+    assert mirror.service_info("social").issuing_hours == ["08:00-12:00", "13:00-18:00"]  # type: ignore[union-attr]
+    social, tax = window.service_button("social"), window.service_button("tax")
+    assert social.isEnabled() and not tax.isEnabled() and tax.info.text() == "现在不取号"
+    client = other_kiosk(hall)
+    with pytest.raises(RequestFailed, match="service_closed"):
+        issue(hall, client, "tax")  # the server says the same
+    for minutes, social_open, tax_open in ((3 * 60 + 5, True, True), (60, True, False), (4 * 60, False, False)):
+        hall.clock.advance(minutes * 60)  # 13:05, 14:05, 18:05
+        hall.restart()  # a fresh snapshot brings the server's time
+        qtbot.waitUntil(lambda: kiosk.link.connected and abs(mirror.now() - hall.clock.t) < 60, timeout=8000)
+        assert (social.isEnabled(), tax.isEnabled()) == (social_open, tax_open), minutes
+        assert (tax.info.text() == "现在不取号") == (not tax_open)
 
 
 def test_a_lost_server_disables_issuing_until_it_is_back(

@@ -9,24 +9,68 @@ import string
 import subprocess
 import sys
 import zoneinfo
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from test_views_support import typed_hall
 
+from hallcall import hours
+from hallcall import protocol as p
+from hallcall.config import HallConfig, load
 from hallcall.kiosk import cli
-from hallcall.kiosk.service_state import issuing_now, statuses
+from hallcall.kiosk.service_state import statuses
 from hallcall.kiosk.text import T, wait_text
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
-HALL = {
-    "timezone": "Asia/Shanghai",
-    "opening_hours": ["08:30-12:00", "13:30-17:30"],
-    "services": [
-        {"id": "social", "prefix": "S", "name": {"zh": "社保", "en": "Social"}, "issuing_hours": []},
-        {"id": "tax", "prefix": "T", "name": {"zh": "税务", "en": "Tax"}, "issuing_hours": ["09:00-11:00"]},
-        {"id": "consult", "prefix": "C", "name": {"zh": "咨询", "en": "Consult"}, "priority_allowed": False},
-    ],
-}
+HALL_TOML = """
+[hall]
+name = { zh = "大厅", en = "Hall" }
+timezone = "Asia/Shanghai"
+opening_hours = ["08:30-12:00", "13:30-17:30"]
+open_days = [OPEN_DAYS]
+
+[[services]]
+id = "social"
+prefix = "S"
+name = { zh = "社保", en = "Social" }
+
+[[services]]
+id = "tax"
+prefix = "T"
+name = { zh = "税务", en = "Tax" }
+issuing_hours = ["09:00-11:00"]
+
+[[services]]
+id = "consult"
+prefix = "C"
+name = { zh = "咨询", en = "Consult" }
+priority_allowed = false
+
+[[counters]]
+number = 1
+"""
+EVERY_DAY = '"mon", "tue", "wed", "thu", "fri", "sat", "sun"'
+
+
+def hall(tmp_path: Path, open_days: str = EVERY_DAY) -> HallConfig:
+    path = tmp_path / "hall.toml"
+    path.write_text(HALL_TOML.replace("OPEN_DAYS", open_days), encoding="utf-8")
+    return load(path)
+
+
+def summary(service: str, waiting: int = 0, estimated_wait_s: int = 0, cap_left: int | None = None) -> p.ServiceSummary:
+    return p.ServiceSummary(
+        service=service,
+        waiting=waiting,
+        priority_waiting=0,
+        next=[],
+        estimated_wait_s=estimated_wait_s,
+        counters_open=1,
+        issued=0,
+        finished=0,
+        cap_left=cap_left,
+    )
 
 
 def at(hour: int, minute: int = 0) -> dt.datetime:
@@ -34,40 +78,56 @@ def at(hour: int, minute: int = 0) -> dt.datetime:
 
 
 def test_issuing_hours_include_the_start_and_exclude_the_end() -> None:
-    spans = ["08:30-12:00", "13:30-17:30"]
-    assert issuing_now(spans, at(8, 30))
-    assert issuing_now(spans, at(11, 59))
-    assert not issuing_now(spans, at(12, 0))
-    assert not issuing_now(spans, at(13, 29))
-    assert issuing_now(spans, at(13, 30))
-    assert not issuing_now([], at(10))
+    spans, every_day = ["08:30-12:00", "13:30-17:30"], ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    assert hours.is_open(spans, every_day, at(8, 30))
+    assert hours.is_open(spans, every_day, at(11, 59))
+    assert not hours.is_open(spans, every_day, at(12, 0))
+    assert not hours.is_open(spans, every_day, at(13, 29))
+    assert hours.is_open(spans, every_day, at(13, 30))
+    assert not hours.is_open([], every_day, at(10))
+    assert not hours.is_open(spans, ["tue"], at(10))  # the 23rd is a Monday
+    assert hours.open_span(spans, every_day, at(14)) == (at(13, 30), at(17, 30))
 
 
-def test_service_states_follow_hours_caps_and_refusals() -> None:
+def test_the_kiosk_and_the_server_share_one_rule_for_issuing_hours(tmp_path: Path) -> None:
+    """The kiosk greys a button out exactly when the server would refuse the ticket."""
+    from hallcall.server.domain import calendar
+
+    config = hall(tmp_path, '"mon", "tue", "wed", "thu", "fri"')
+    view = typed_hall(config)
+    for moment in [at(h, m) for h in range(24) for m in (0, 29, 30, 59)] + [at(10) + dt.timedelta(days=5)]:
+        kiosk = {s.id: s.state == "open" for s in statuses(view, {}, moment)}
+        server = {s.id: calendar.issuing_open(config, s.id, moment.timestamp()) for s in config.services}
+        assert kiosk == server, moment
+
+
+def test_service_states_follow_hours_caps_and_refusals(tmp_path: Path) -> None:
+    view = typed_hall(hall(tmp_path))
     summaries = {
-        "social": {"waiting": 4, "estimated_wait_s": 600, "cap_left": None},
-        "tax": {"waiting": 0, "estimated_wait_s": 0, "cap_left": 0},
+        "social": summary("social", waiting=4, estimated_wait_s=600),
+        "tax": summary("tax", cap_left=0),
     }
-    by_id = {s.id: s for s in statuses(HALL, summaries, at(10))}
+    by_id = {s.id: s for s in statuses(view, summaries, at(10))}
     assert (by_id["social"].state, by_id["social"].waiting, by_id["social"].estimated_wait_s) == ("open", 4, 600)
     assert by_id["tax"].state == "full"
     assert by_id["consult"].state == "open" and not by_id["consult"].priority_allowed
     # Outside its own hours a service is closed, whatever its cap says.
-    assert {s.id: s.state for s in statuses(HALL, summaries, at(11, 30))}["tax"] == "closed"
+    assert {s.id: s.state for s in statuses(view, summaries, at(11, 30))}["tax"] == "closed"
     # The hall's hours apply to a service without its own (lunch break); a refusal wins over "open".
-    assert {s.id: s.state for s in statuses(HALL, summaries, at(12, 30))}["social"] == "closed"
-    refused = statuses(HALL, summaries, at(10), {"social": "full"})
+    assert {s.id: s.state for s in statuses(view, summaries, at(12, 30))}["social"] == "closed"
+    refused = statuses(view, summaries, at(10), {"social": "full"})
     assert refused[0].state == "full"
 
 
-def test_closed_days_and_a_server_that_ignores_hours() -> None:
-    weekdays = HALL | {"open_days": ["mon", "tue", "wed", "thu", "fri"]}
+def test_closed_days_and_a_server_that_ignores_hours(tmp_path: Path) -> None:
+    config = hall(tmp_path, '"mon", "tue", "wed", "thu", "fri"')
+    weekdays = typed_hall(config)
     saturday = dt.datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI)
     assert {s.state for s in statuses(weekdays, {}, saturday)} == {"closed"}
     assert statuses(weekdays, {}, at(10))[0].state == "open"
-    demo = weekdays | {"hours_enforced": False}
+    demo = typed_hall(config, enforce_hours=False)
     assert {s.state for s in statuses(demo, {}, saturday.replace(hour=22))} == {"open"}
-    assert statuses(demo, {"tax": {"cap_left": 0}}, saturday)[1].state == "full"
+    assert statuses(demo, {"tax": summary("tax", cap_left=0)}, saturday)[1].state == "full"
 
 
 @pytest.mark.parametrize(

@@ -6,17 +6,21 @@ from __future__ import annotations
 import urllib.request
 
 from test_printing_support import READY, TcpPrinter
+from test_views_support import mirror_of
 
 from hallcall.kiosk.printer import TicketPrinter
 from hallcall.kiosk.ticket import render, ticket_data_from_issue
 from hallcall.kiosk.virtual_printer import decode
+from hallcall.mirror import answer as typed_answer
 from hallcall.printer_spec import parse_spec
 
 
 def test_issued_ticket_prints_and_its_qr_code_opens_the_status_page(live_hall):
     kiosk = live_hall.run(live_hall.hall.kiosk())
     answer = live_hall.run(kiosk.request("issue", service="social", priority="green"))
-    ticket = ticket_data_from_issue(kiosk.snapshot, answer, live_hall.url)
+    hall = mirror_of(kiosk.snapshot).hall
+    assert hall is not None
+    ticket = ticket_data_from_issue(hall, typed_answer("issue", answer), live_hall.url)
     number = answer["ticket"]["number"]
     assert ticket.number == number and ticket.priority == "green"
     assert ticket.status_url == f"{live_hall.http_url}/t/{answer['day']}/{number}"

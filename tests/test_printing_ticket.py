@@ -7,8 +7,11 @@ import datetime as dt
 import zoneinfo
 from pathlib import Path
 
+import msgspec
 import pytest
+from test_views_support import typed_hall
 
+from hallcall import protocol as p
 from hallcall.config import load
 from hallcall.kiosk.escpos_codes import paper_columns, paper_dots
 from hallcall.kiosk.escpos_text import columns, draw_cell_text, trim_width, wrap
@@ -230,38 +233,58 @@ def test_wrap_keeps_closing_punctuation_off_the_line_start():
 
 
 def test_status_url_uses_public_url_or_the_servers_address():
-    assert status_url({"public_url": ""}, "ws://10.0.0.5:8765", "2026-11-23", "S001") == (
-        "http://10.0.0.5:8765/t/2026-11-23/S001"
-    )
-    assert status_url({"public_url": "https://hall.example.gov.cn/"}, "ws://x:1", "2026-11-23", "GA012") == (
+    assert status_url("", "ws://10.0.0.5:8765", "2026-11-23", "S001") == ("http://10.0.0.5:8765/t/2026-11-23/S001")
+    assert status_url("https://hall.example.gov.cn/", "ws://x:1", "2026-11-23", "GA012") == (
         "https://hall.example.gov.cn/t/2026-11-23/GA012"
     )
-    assert status_url({}, "wss://hall:443", "d", "A1").startswith("https://hall:443/")
+    assert status_url("", "wss://hall:443", "d", "A1").startswith("https://hall:443/")
+
+
+def ticket_view(number: str, service: str, **changes: object) -> p.TicketView:
+    fields: dict[str, object] = {
+        "id": 3,
+        "number": number,
+        "service": service,
+        "priority": "normal",
+        "state": "waiting",
+        "issued_at": ISSUED,
+        "called_at": None,
+        "serving_at": None,
+        "finished_at": None,
+        "counter": None,
+        "clerk": None,
+        "recalls": 0,
+        "putbacks": 0,
+        "transfers": 0,
+        "target_counter": None,
+    }
+    return msgspec.convert(fields | changes, p.TicketView)
 
 
 def test_ticket_data_from_an_issue_answer():
-    hall = {
-        "name": {"zh": "青岚区政务服务中心", "en": "Qinglan"},
-        "timezone": "Asia/Shanghai",
-        "public_url": "",
-        "services": [
-            {
-                "id": "social",
-                "name": {"zh": "社会保障", "en": "Social Security"},
-                "materials": {"zh": ["a"], "en": ["b"]},
-            }
-        ],
-        "kiosk": {"footer": FOOTER},
-    }
-    answer = {
-        "ticket": {"number": "S003", "service": "social", "priority": "green", "issued_at": ISSUED},
-        "ahead": 2,
-        "estimated_wait_s": 600,
-        "day": "2026-11-23",
-    }
-    data = ticket_data_from_issue({"hall": hall}, answer, "ws://127.0.0.1:9000")
+    hall = typed_hall(DEMO)  # as the server sends it
+    social = DEMO.service("social")
+    assert social is not None
+    issued = p.IssueAnswer(
+        ticket=ticket_view("S003", "social", priority="green", ahead=2, estimated_wait_s=600),
+        ahead=2,
+        estimated_wait_s=600,
+        day="2026-11-23",
+    )
+    data = ticket_data_from_issue(hall, issued, "ws://127.0.0.1:9000", "2026-11-22")
     assert data.number == "S003" and data.priority == "green"
-    assert data.service_name == {"zh": "社会保障", "en": "Social Security"}
-    assert (data.ahead, data.estimated_wait_s) == (2, 600)
-    assert data.status_url == "http://127.0.0.1:9000/t/2026-11-23/S003"
-    assert data.materials == {"zh": ["a"], "en": ["b"]} and data.footer == FOOTER
+    assert data.hall_name == {"zh": DEMO.hall.name.zh, "en": DEMO.hall.name.en}
+    assert data.service_name == {"zh": social.name.zh, "en": social.name.en}
+    assert (data.ahead, data.estimated_wait_s, data.issued_at, data.timezone) == (2, 600, ISSUED, DEMO.hall.timezone)
+    base = DEMO.hall.public_url.rstrip("/") or "http://127.0.0.1:9000"
+    assert data.status_url == f"{base}/t/2026-11-23/S003"  # the answer's day, not the snapshot's
+    assert data.materials == {"zh": list(social.materials.zh), "en": list(social.materials.en)}
+    assert data.footer == FOOTER
+    # A reprint: a ticket lookup carries its figures in the ticket while it waits, and the
+    # snapshot's day stands in when the answer names none.
+    found = p.TicketAnswer(ticket=ticket_view("S003", "social", ahead=1, estimated_wait_s=300))
+    again = ticket_data_from_issue(hall, found, "ws://127.0.0.1:9000", "2026-11-22")
+    assert (again.ahead, again.estimated_wait_s) == (1, 300)
+    assert again.status_url == f"{base}/t/2026-11-22/S003"
+    called = p.TicketAnswer(ticket=ticket_view("S003", "social", state="called"), day="2026-11-23")
+    assert ticket_data_from_issue(hall, called, "ws://h:1").ahead == 0
