@@ -111,8 +111,8 @@ class DisplayScreen(QWidget):
         self.portrait = bool(portrait)
         self.unit = 1.0
         self.board = Board()
-        self.recent_limit = 8
-        self.flash_seconds = 5.0
+        self.recent_limit = self.board.display.recent_calls  # the hall's, once a snapshot came
+        self.flash_seconds = float(self.board.display.flash_seconds)
         self.timezone = ""  # the hall's, as the board last had it
         self.tz: dt.tzinfo | None = None
         self.problems: dict[str, str] = {}
