@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,7 +109,7 @@ class Hub:
         self.state = self._rebuild()
         self._queue_dirty = True
 
-    async def durable(self, rows: list[Record], publish: Any = None) -> None:
+    async def durable(self, rows: list[Record], publish: Callable[[], None] | None = None) -> None:
         await self.batch.durable(rows, publish)
 
     async def settled(self) -> None:
