@@ -354,3 +354,23 @@ async def test_the_clerks_finish_a_long_visit_before_they_sign_out(
         hall, children, clock_start="09:25", start="09:30", arrivals_end="09:45", end="09:50", seed=4, profile=profile
     )
     check_books(run)
+
+
+async def test_a_simulated_clerk_has_work_when_the_server_counts_a_ticket_for_its_counter(hall: Any) -> None:
+    """The simulator follows the hall's mirror: a clerk has work when the server counts a ticket
+    its counter could call.  A001 (social) sent to counter 3 (consultation only) is work for
+    counter 3 and not for counter 4 (social), though social's waiting count includes it."""
+    config = hall_config.load(TEST_HALL)
+    sim = runner.Simulation(runner.Settings(config, hall.url, PASSWORD, 1, 0.0, 1.0, 2.0))
+    kiosk = await hall.kiosk()
+    await kiosk.request("issue", service="social")
+    counter_1 = await hall.counter(1, "cat")
+    await counter_1.request("call_next")
+    await counter_1.request("transfer", to_counter=3)
+    await kiosk.request("snapshot")  # a fresh snapshot, as after a hello
+    assert kiosk.snapshot is not None
+    sim._on_message(kiosk.snapshot)
+    assert sim.clock.synced and sim.hall.services["social"].waiting == 1
+    clerks = {n: sim._clerk(n, desk=None, reason="break") for n in (3, 4)}  # type: ignore[arg-type]
+    assert clerks[3].has_work() and not clerks[4].has_work()
+    assert sim.report.day == "" and sim.hall.day == "2026-11-23"

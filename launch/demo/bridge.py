@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from hallcall.counter.app import CounterProgram
 from hallcall.kiosk.app import KioskWindow
 from hallcall.launch.sim.plan import Arrival
+from hallcall.mirror import answer as typed_answer
 
 ANSWER_TIMEOUT_SECONDS = 15.0
 
@@ -32,6 +33,7 @@ class ScreenKiosk(QObject):
         self.window = window
         self.numbers: list[str] = []  # tickets this screen issued, in order
         self.dropped = 0  # taps the kiosk did not take (it had just lost the server)
+        self._issues: set[str] = set()  # request ids of the tickets tapped here, until answered
         self._tapping = threading.Event()  # a tap on its way to the Qt thread
         self._tap.connect(self._on_tap, Qt.ConnectionType.QueuedConnection)
         window.link.answered.connect(self._on_answer)
@@ -50,13 +52,17 @@ class ScreenKiosk(QObject):
         self.window.issue(service)
         if self.window.issuing is None:  # not taken: the kiosk lost the server meanwhile
             self.dropped += 1
+        else:
+            self._issues.add(self.window.issuing)
         self._tapping.clear()
 
     @Slot(str, dict)
     def _on_answer(self, rid: str, answer: dict[str, Any]) -> None:
-        ticket = answer.get("data", {}).get("ticket")
-        if answer.get("type") == "result" and isinstance(ticket, dict) and "number" in ticket:
-            self.numbers.append(ticket["number"])
+        if rid not in self._issues:  # the kiosk's own requests (device status, a staff ticket, ...)
+            return
+        self._issues.discard(rid)
+        if answer.get("type") == "result":
+            self.numbers.append(typed_answer("issue", answer["data"]).ticket.number)
 
 
 class ScreenDesk(QObject):

@@ -16,6 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from hallcall import protocol as p
+from hallcall.mirror import answer as typed_answer
+
 from .clock import SimClock
 from .plan import Visitor
 
@@ -87,7 +90,7 @@ class Clerk:
                 await self._send("finish")  # a ticket left over from before a restart
             elif answer.get("type") == "result":
                 self.tally.calls += 1
-                await self._serve(answer["data"]["ticket"])
+                await self._serve(typed_answer("call_next", answer["data"]).ticket)
             else:
                 await self.clock.sleep(30)
 
@@ -108,8 +111,8 @@ class Clerk:
                 stale = False
             self.work_arrived.clear()
 
-    async def _serve(self, ticket: dict[str, Any]) -> None:
-        v = self.visitor(ticket["number"], ticket["service"], int(ticket.get("transfers", 0)))
+    async def _serve(self, ticket: p.TicketView) -> None:
+        v = self.visitor(ticket.number, ticket.service, ticket.transfers)
         if not v.shows_up:
             await self.clock.sleep(RECALL_AFTER_SECONDS)
             if (await self._send("recall"))["type"] == "result":

@@ -21,7 +21,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from hallcall.config import WEEKDAYS, HallConfig, Service, parse_hours
+from hallcall.config import HallConfig, Service, parse_hours
 from hallcall.server.domain.calendar import hall_open
 
 # Relative arrival rate by local time of day (hours), linear between the points.
@@ -193,11 +193,13 @@ def moment(config: HallConfig, day: dt.date, minutes: int) -> float:
 
 def next_open_day(config: HallConfig, today: dt.date) -> dt.date:
     """The coming Monday (today, if it is one), or the first open day after it: a full weekday,
-    whatever day the simulation is run on."""
+    whatever day the simulation is run on.  A day is open when the hall is open as it first
+    opens that day, by the server's own rule (``hall_open``)."""
     monday = today + dt.timedelta(days=(7 - today.weekday()) % 7)
+    opens = opening_minutes(config)[0]
     for offset in range(7):
         day = monday + dt.timedelta(days=offset)
-        if WEEKDAYS[day.weekday()] in config.hall.open_days:
+        if hall_open(config, moment(config, day, opens)) is not None:
             return day
     return monday
 

@@ -25,6 +25,8 @@ from typing import Any
 
 from hallcall.client import HallClient
 from hallcall.config import HallConfig
+from hallcall.mirror import HallMirror
+from hallcall.mirror import answer as typed_answer
 
 from . import plan
 from .clerk import Clerk, Desk, Tally
@@ -96,7 +98,9 @@ class Simulation:
         self.s = settings
         self.clock = SimClock()
         self.report = Report()
-        self.waiting: dict[str, int] = {}
+        # The hall as the first kiosk hears it: waiting counts and what each counter could call.
+        self.hall = HallMirror()
+        self.hall.clock = self.clock  # the mirror syncs the simulator's clock from the snapshot
         self.work_arrived: list[asyncio.Event] = []
         self.clients: list[HallClient] = []
         self.kiosks: dict[str, HallClient] = {}
@@ -143,7 +147,7 @@ class Simulation:
         interval = 2 * self.s.config.server.queue_update_interval_ms / 1000
         while self.clock.now() < self.s.end:
             await asyncio.sleep(max(interval, min(60.0, self.s.end - self.clock.now()) / self.clock.speed))
-            if not any(self.waiting.values()):
+            if not any(s.waiting for s in self.hall.services.values()):
                 return
 
     async def _open(self) -> None:
@@ -155,9 +159,8 @@ class Simulation:
             raise ValueError("the hall config has no kiosks for the visitors to use")
         first = next(iter(self.kiosks.values()))
         assert first.snapshot is not None
-        self.clock.sync(first.snapshot)
-        self.report.day = first.snapshot.get("day", "")
-        self._on_queue(first.snapshot.get("services", []))
+        self.hall.apply(first.snapshot)
+        self.report.day = self.hall.day
         first.listeners.append(self._on_message)
         if self.s.supervisor is not None:
             name, password = self.s.supervisor
@@ -187,20 +190,19 @@ class Simulation:
             desks[number] = ClientDesk(task.result(), self.report.answer_ms)
         for counter in cfg.counters:
             if counter.number in desks:
-                self.clerks.append(self._clerk(counter.number, counter.services, desks[counter.number], reason))
+                self.clerks.append(self._clerk(counter.number, desks[counter.number], reason))
 
     def _staffs(self, number: int, staffed: bool) -> bool:
         if number in self.s.screen_desks:
             return True
         return number in self.s.counters if self.s.counters is not None else staffed
 
-    def _clerk(self, number: int, services: list[str], desk: Desk, reason: str) -> Clerk:
+    def _clerk(self, number: int, desk: Desk, reason: str) -> Clerk:
         work = asyncio.Event()
         self.work_arrived.append(work)
-        wanted = set(services)
 
-        def has_work() -> bool:
-            return any(n for sid, n in self.waiting.items() if not wanted or sid in wanted)
+        def has_work() -> bool:  # as the server counts it: the counter's services and tickets sent to it
+            return self.hall.callable.get(number, 0) > 0
 
         rest = plan.clerk_break(self.s.seed, number, self.s.profile, self.s.start, self.s.arrivals_end)
         return Clerk(
@@ -222,13 +224,10 @@ class Simulation:
         return client
 
     def _on_message(self, message: dict[str, Any]) -> None:
-        if message.get("type") == "event" and message.get("topic") == "queue":
-            self._on_queue(message["data"]["services"])
-
-    def _on_queue(self, services: list[dict[str, Any]]) -> None:
-        self.waiting = {s["service"]: int(s.get("waiting", 0)) for s in services}
-        for event in self.work_arrived:
-            event.set()
+        update = self.hall.apply(message)
+        if update is not None and update.topic == "queue":
+            for event in self.work_arrived:
+                event.set()
 
     def _arrive(self, arrival: plan.Arrival) -> None:
         screen = self.s.screen_kiosks.get(arrival.kiosk)
@@ -251,20 +250,20 @@ class Simulation:
             fields["priority"] = arrival.priority
         began = time.perf_counter()
         try:
-            answer = await client.call("issue", **fields)
+            reply = await client.call("issue", **fields)
         except (ConnectionError, TimeoutError):
             self.report.lost += 1
             return
         self.report.answer_ms.append((time.perf_counter() - began) * 1000)
-        if answer.get("type") == "error":
-            self.report.refused[answer.get("code", "?")] += 1
+        if reply.get("type") == "error":
+            self.report.refused[reply.get("code", "?")] += 1
             return
-        ticket = answer["data"]["ticket"]
+        ticket = typed_answer("issue", reply["data"]).ticket
         self.report.issued += 1
-        self.report.numbers.append(ticket["number"])
-        leaves = self.visitor(ticket["number"], ticket["service"], 0).leaves_after_seconds
+        self.report.numbers.append(ticket.number)
+        leaves = self.visitor(ticket.number, ticket.service, 0).leaves_after_seconds
         if leaves is not None and self.guide_desk is not None and self.clock.now() + leaves < self.s.end:
-            self._spawn(self._leave(ticket["number"], self.clock.now() + leaves), self._leaving)
+            self._spawn(self._leave(ticket.number, self.clock.now() + leaves), self._leaving)
 
     async def _leave(self, number: str, at: float) -> None:
         """A visitor tired of waiting tells the guide desk, which cancels the ticket (if it has
@@ -308,8 +307,10 @@ class Simulation:
 
 
 def _break_reason(config: HallConfig) -> str:
+    """The hall's first pause reason, in the language reasons are stored in (the hall's first,
+    as the counter program sends it)."""
     reasons = config.counter_program.pause_reasons
-    return reasons[0].zh if reasons else "break"
+    return reasons[0].get(config.hall.languages[0]) if reasons else "break"
 
 
 async def simulate(settings: Settings) -> Report:
