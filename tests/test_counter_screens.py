@@ -110,6 +110,8 @@ def test_compact_bar_works_the_counter_and_goes_back(live_hall: LiveHall, qtbot:
     press_answered(qtbot, program, "call_next", "button")
     assert program.bar.status.text() == "Nobody is waiting."
     assert program.bar.status.property("kind") == "error"
+    # The server's count for this counter follows in its coalesced queue update.
+    qtbot.waitUntil(lambda: program.bar.waiting.text() == "0 waiting", timeout=3000)
     shoot(program.bar, "counter-compact-refusal-en")
     qtbot.mouseClick(program.bar.expand, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: program.window.isVisible() and not program.bar.isVisible(), timeout=3000)
