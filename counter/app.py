@@ -143,7 +143,7 @@ class CounterProgram(QObject):
 
     def _on_welcome(self, welcome: dict[str, Any]) -> None:
         self.signed_in = True
-        self.state.clerk = str(welcome.get("name", ""))
+        self.state.clerk = msgspec.convert(welcome, p.Welcome, strict=False).name
 
     def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
         if not self.signed_in:
