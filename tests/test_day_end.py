@@ -197,3 +197,39 @@ def test_a_database_left_open_over_several_days_is_closed_at_start(tmp_path: Pat
         assert len(storage.conn.execute(JOURNAL).fetchall()) == len(events)
     finally:
         storage.close()
+
+
+def test_a_service_and_a_counter_removed_overnight_do_not_stop_the_start(tmp_path: Path) -> None:
+    """A hall that drops a service and a counter from its config after closing: the tickets still
+    waiting for them are expired by the same day end, and the server starts on the new config."""
+    monday_config = hall_config.load(TEST_HALL)
+    storage = Storage(tmp_path / "hall.sqlite3")
+    try:
+        monday = HallState(monday_config)
+        monday.roll(MONDAY_10AM)
+        saved(storage, monday.sign_in(1, "cat", "h1", MONDAY_10AM)[1], MONDAY)
+        for service in ("consult", "social"):
+            saved(storage, monday.issue(service, MONDAY_10AM + 60)[1], MONDAY)
+        saved(storage, monday.call_next(1, MONDAY_10AM + 120)[1], MONDAY)  # C001, the oldest
+        saved(storage, monday.transfer(1, MONDAY_10AM + 180, to_counter=3)[1], MONDAY)
+
+        text = TEST_HALL.read_text(encoding="utf-8")
+        consult = text[text.index('[[services]]\nid = "consult"') : text.index("[[counters]]")]
+        counter_3 = text[text.index("[[counters]]\nnumber = 3") : text.index("[[counters]]\nnumber = 4")]
+        edited = tmp_path / "hall.toml"
+        edited.write_text(text.replace(consult, "").replace(counter_3, ""), encoding="utf-8")
+        tuesday_config = hall_config.load(edited)
+        assert tuesday_config.service("consult") is None and tuesday_config.counter(3) is None
+
+        tuesday_9am = MONDAY_10AM + 86400 - 3600
+        hub = Hub(tuesday_config, storage, ManualClock(tuesday_9am))
+        written = steps(storage.conn.execute(JOURNAL).fetchall(), tuesday_9am)
+        assert written == [
+            (MONDAY, "C001", None, "cat", "expire", "day end"),  # sent to counter 3, which is gone
+            (MONDAY, "A001", None, None, "expire", "day end"),
+            (TUESDAY, None, 1, "cat", "sign_out", "day end"),
+        ]
+        assert storage.open_tickets_before(TUESDAY) == []
+        assert hub.state.day == TUESDAY and hub.state.stranded == []
+    finally:
+        storage.close()

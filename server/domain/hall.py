@@ -69,6 +69,10 @@ class HallState:
         self.by_number: dict[str, Ticket] = {}
         self.waiting: selection.Queues = {s.id: {} for s in config.services}
         self.targeted: dict[int, list[Ticket]] = {c.number: [] for c in config.counters}
+        # Waiting tickets whose service or target counter the config no longer has (a hall that
+        # edited its config overnight): known by number, so the day end expires them and a
+        # supervisor can cancel them, but in no queue a counter calls from.
+        self.stranded: list[Ticket] = []
         self.counters: dict[int, CounterState] = {c.number: CounterState(c.number) for c in config.counters}
         self.seq: dict[str, int] = {s.id: 0 for s in config.services}
         self.issued: dict[str, int] = {s.id: 0 for s in config.services}
@@ -102,7 +106,7 @@ class HallState:
             issuer = by_prefix.get(t.number[:-3], t.service)  # a transfer moves a ticket, not its number
             self.seq[issuer] = max(self.seq.get(issuer, 0), t.seq)
             self.issued[issuer] = self.issued.get(issuer, 0) + 1
-            if t.state == DONE:
+            if t.state == DONE and t.service in self.finished:
                 self.finished[t.service] += 1
         finished = [t for t in self.tickets.values() if t.state == DONE and t.called_at and t.finished_at]
         for t in sorted(finished, key=lambda t: t.finished_at or 0.0):
@@ -129,7 +133,9 @@ class HallState:
 
     def _queue_of(self, t: Ticket) -> list[Ticket]:
         if t.target_counter is not None:
-            return self.targeted[t.target_counter]
+            return self.targeted.get(t.target_counter, self.stranded)
+        if t.service not in self.waiting:
+            return self.stranded
         return self.waiting[t.service].setdefault(t.priority, [])
 
     def _enqueue(self, t: Ticket) -> None:
@@ -170,6 +176,7 @@ class HallState:
             queues.clear()
         for targeted in self.targeted.values():
             targeted.clear()
+        self.stranded.clear()
         for key in self.seq:
             self.seq[key] = self.issued[key] = self.finished[key] = 0
         self.handling.clear()
