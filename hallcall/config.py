@@ -77,6 +77,15 @@ class Counter(msgspec.Struct, forbid_unknown_fields=True):
     zone: str = ""
     staffed: bool = True  # expected to have a clerk during opening hours
 
+    @property
+    def open_to_any_clerk(self) -> bool:
+        """No A or B clerks named: any clerk may sign in here (the one place this rule lives)."""
+        return not self.clerks and not self.backups
+
+    def admits(self, clerk: str) -> bool:
+        """May ``clerk`` sign in at this counter."""
+        return self.open_to_any_clerk or clerk in self.clerks or clerk in self.backups
+
 
 class Device(msgspec.Struct, forbid_unknown_fields=True):
     name: str

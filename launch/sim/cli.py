@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     data = Path(tempfile.mkdtemp(prefix="hallcall-simulate-"))
     password = secrets.token_urlsafe(12)
     try:
-        spare = tuple(SPARE_CLERK.format(counter=c.number) for c in config.counters if not (c.clerks or c.backups))
+        spare = tuple(SPARE_CLERK.format(counter=c.number) for c in config.counters if c.open_to_any_clerk)
         database = sign_up_hall(Path(args.config), config, data, password, SUPERVISOR, spare)
         clock = dt.datetime.fromtimestamp(plan.moment(config, day, start - LEAD_MINUTES), config.tz)
         options = ("--clock-start", clock.strftime("%Y-%m-%dT%H:%M"), "--clock-speed", str(args.speed))

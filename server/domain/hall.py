@@ -472,9 +472,7 @@ class HallState:
     def may_sign_in(self, counter: int, clerk: str) -> bool:
         conf = self.config.counter(counter)
         assert conf is not None
-        if not conf.clerks and not conf.backups:
-            return True
-        return clerk in conf.clerks or clerk in conf.backups
+        return conf.admits(clerk)
 
     def sign_in(
         self, counter: int, clerk: str, token_hash: str, now: float, *, occupant_connected: bool = True
