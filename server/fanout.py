@@ -40,6 +40,7 @@ from .domain.model import (
 from .views import Views, device_report, event, journal_entry
 
 CALL_ACTIONS = frozenset({"call", "call_number", "call_back", "recall"})
+_SESSION_CHANGES = (SessionOpened, SessionRenewed, PauseStarted, PauseEnded)
 
 
 class Listener(Protocol):
@@ -76,29 +77,31 @@ def news(
     leaves the journal out (nobody who could hear it is connected)."""
     found: list[News] = []
     counters: set[int] = set(state.counters) if every_counter else set()
-    for change in changes:
-        if isinstance(change, SessionOpened | SessionRenewed | PauseStarted | PauseEnded):
-            counters.add(change.session.counter)
-        elif isinstance(change, SessionClosed):
-            counters.add(change.session.counter)
-            ended = p.SessionEnded(counter=change.session.counter, reason=change.reason)
-            found.append(News("session", "ended", ended, change.session.id))
-        elif isinstance(change, TicketSaved):
-            if change.ticket.target_counter is not None:
-                counters.add(change.ticket.target_counter)
-        elif isinstance(change, Journal):
+    for change in changes:  # the commonest first: every request journals, most save a ticket
+        if isinstance(change, Journal):
             if change.counter is not None:
                 counters.add(change.counter)
             action = change.action
             if journal:
                 found.append(News("journal", action, journal_entry(change)))
-            if action == "notice":
+            if action in CALL_ACTIONS:
+                if change.ticket is not None:
+                    found.append(News("calls", "called", views.call(change.ticket, action)))
+            elif action == "notice":
                 found.append(News("notice", "notice", views.shown_notice(change.detail)))
             elif action.startswith("device_"):
                 found.append(News("devices", "device", device_report(change)))
-            elif action in CALL_ACTIONS and change.ticket is not None:
-                found.append(News("calls", "called", views.call(change.ticket, action)))
-    found += [News("counters", "counter", view) for view in views.counters(state, sorted(counters))]
+        elif isinstance(change, TicketSaved):
+            if change.ticket.target_counter is not None:
+                counters.add(change.ticket.target_counter)
+        elif isinstance(change, SessionClosed):
+            counters.add(change.session.counter)
+            ended = p.SessionEnded(counter=change.session.counter, reason=change.reason)
+            found.append(News("session", "ended", ended, change.session.id))
+        elif isinstance(change, _SESSION_CHANGES):
+            counters.add(change.session.counter)
+    if counters:
+        found += [News("counters", "counter", view) for view in views.counters(state, sorted(counters))]
     return found
 
 

@@ -148,9 +148,12 @@ class Hub:
         """Tell the screens what a committed request changed (fanout decides who hears what)."""
         new_day = self.state.day != self._shown_day
         self._shown_day = self.state.day
+        self._queue_dirty = True
         items = fanout.news(
             changes, self.state, self.views, every_counter=new_day, journal=bool(self.by_role["supervisor"])
         )
+        if not items:  # an issue with no supervisor connected: only the coalesced queue update
+            return
         for item in items:
             if item.topic == "calls":
                 self.recent_calls.append(item.data)
@@ -164,7 +167,6 @@ class Hub:
                 for c in recipients:
                     self.detach(c)
         self._deliver(routed)
-        self._queue_dirty = True
 
     def counter_view(self, number: int) -> p.CounterView:
         return self.views.counter(self.state.counter_figures(number))
