@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A whole simulated day in the demo hall, against a real ``hallcall server`` process.
 
-It prints figures; it is not a pass/fail test.  The hall simulator (hallcall/sim) plays a
+It prints figures; it is not a pass/fail test.  The hall simulator (launch/sim) plays a
 Monday from 08:30 to 17:30 at ``--speed`` times real time: visitors take tickets at the two
 kiosks, the twelve counters' clerks call, serve, recall, mark no-shows, transfer and take
 breaks, and a guide desk cancels the tickets of visitors who leave, all over websockets.

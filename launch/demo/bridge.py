@@ -66,7 +66,7 @@ class ScreenKiosk(QObject):
 
 
 class ScreenDesk(QObject):
-    """A counter program that the simulator's clerk works: a ``Desk`` (see hallcall/sim/clerk.py)."""
+    """A counter program that the simulator's clerk works: a ``Desk`` (see launch/sim/clerk.py)."""
 
     _send = Signal(object, str, dict)
 
