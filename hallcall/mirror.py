@@ -6,8 +6,8 @@ notice, warnings and device reports.  Every fact comes from the server — a tic
 counter's callable count, opening hours, estimates, counter names, the announce settings — so
 two programs can never disagree about it, and a rule lives only in the server.
 
-The kiosk, counter, display and simulator all follow one ``HallMirror``; the web console's
-JavaScript port follows the same rules (docs/protocol.md, "Following the hall").
+The kiosk, counter, display and simulator all follow one ``HallMirror``; a browser client
+follows the same steps, written down in docs/protocol.md, section 13, "Following the hall".
 """
 
 from __future__ import annotations
