@@ -1,5 +1,9 @@
 """A day's figures, read from the hall's database: the server's record, not the simulator's.
 
+The wait (first call, from the journal), the 90th percentile and the read-only connection are the
+supervision report's own (:mod:`hallcall.server.reports`), so the two never disagree; the layout
+and the per-state books (cancelled, still waiting, green) stay the simulator's.
+
 Per service (the one a ticket was issued for, by its prefix): tickets issued, served, absent,
 cancelled and still waiting, green-channel tickets, transfers, and the wait from issue to first
 call (mean, 90th percentile, longest, and how many waited longer than the service's target).
@@ -9,13 +13,12 @@ call (mean, 90th percentile, longest, and how many waited longer than the servic
 from __future__ import annotations
 
 import json
-import math
-import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hallcall.config import HallConfig
+from hallcall.server import reports
 from hallcall.server.domain.model import GREEN
 
 
@@ -42,10 +45,7 @@ class ServiceFigures:
 
     @property
     def p90_wait(self) -> float:
-        if not self.waits:
-            return 0.0
-        ordered = sorted(self.waits)
-        return ordered[min(len(ordered) - 1, math.ceil(0.9 * len(ordered)) - 1)]
+        return reports.p90(self.waits)
 
     @property
     def max_wait(self) -> float:
@@ -161,15 +161,9 @@ def read_figures(database: Path, config: HallConfig, day: str) -> Figures:
     still be running)."""
     by_prefix = {s.prefix: s for s in config.services}
     figures = {s.id: ServiceFigures(s.id, s.name.zh, s.name.en) for s in config.services}
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    conn = reports.connect_read_only(database)
     try:
-        first_calls = dict(
-            conn.execute(
-                "SELECT ticket_id, MIN(at) FROM events WHERE day = ? AND action IN ('call', 'call_number') "
-                "GROUP BY ticket_id",
-                (day,),
-            ).fetchall()
-        )
+        first_calls = {tid: call[0] for tid, call in reports.first_calls(conn, day, day).items()}
         rows = conn.execute(
             "SELECT id, number, state, priority, issued_at, serving_at, finished_at, transfers "
             "FROM tickets WHERE day = ?",
@@ -179,7 +173,7 @@ def read_figures(database: Path, config: HallConfig, day: str) -> Figures:
         conn.close()
     handled: dict[str, list[float]] = {s: [] for s in figures}
     for ticket_id, number, state, priority, issued_at, serving_at, finished_at, transfers in rows:
-        service = by_prefix[number.rstrip("0123456789")]
+        service = by_prefix[reports.service_of(number)]
         f = figures[service.id]
         f.issued += 1
         if state == "done":
