@@ -73,6 +73,8 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "bad_address": {"zh": "服务器地址无效。", "en": "The server address is not valid."},
     "session_ended": {"zh": "登录已失效，请重新登录。", "en": "Your sign-in has ended; please sign in again."},
+    "bad_date": {"zh": "日期格式应为 年-月-日，如 2026-12-01。", "en": "A date must be YYYY-MM-DD, e.g. 2026-12-01."},
+    "bad_range": {"zh": "开始日期晚于结束日期。", "en": "The range starts after it ends."},
 }
 
 assert ERRORS.keys() == ERROR_CODES, "every registered error code, and only those, has its texts"

@@ -9,15 +9,18 @@ the day's roll, the session check, saving, the kept answer and who hears of the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import msgspec
 
 from hallcall import protocol as p
+from hallcall.config import Names
 
+from . import reports
 from .domain.hall import HallState
-from .domain.model import PRIORITY_BY_NAME, Change, Journal, Ticket
+from .domain.model import PRIORITY_BY_NAME, Change, Journal, QueueError, Ticket
 from .views import Views
 
 
@@ -154,6 +157,58 @@ def _no_show(hall: HallContext, client: Sender, r: p.NoShow, now: float) -> Answ
     return _ticket(hall, hall.state.no_show(_counter(client), now))
 
 
+# ---------------------------------------------------------------- reports: in a worker thread
+def _report_row(g: reports.Group) -> p.ReportRow:
+    d = g.as_dict()
+    return p.ReportRow(
+        key=g.key,
+        name=Names(zh=g.name_zh or g.key, en=g.name_en or g.key),
+        issued=g.issued,
+        served=g.served,
+        no_shows=g.no_shows,
+        transfers=g.transfers,
+        called=len(g.waits),
+        mean_wait_minutes=d["mean_wait_minutes"],  # type: ignore[arg-type]
+        p90_wait_minutes=d["p90_wait_minutes"],  # type: ignore[arg-type]
+        mean_handling_minutes=d["mean_handling_minutes"],  # type: ignore[arg-type]
+        p90_handling_minutes=d["p90_handling_minutes"],  # type: ignore[arg-type]
+        within_target=d["within_target"],  # type: ignore[arg-type]
+        evaluations=list(g.levels),
+        satisfaction=d["satisfaction"],  # type: ignore[arg-type]
+    )
+
+
+def report_answer(r: reports.Report) -> p.ReportAnswer:
+    return p.ReportAnswer(
+        from_=r.first,
+        to=r.last,
+        by=r.by,
+        rows=[_report_row(g) for g in r.rows],
+        total=_report_row(r.total),
+        hours=[
+            p.ReportHour(hour=h.hour, arrivals=h.arrivals, mean_wait_minutes=round(h.mean_wait, 2)) for h in r.hours
+        ],
+        counters=[_report_row(g) for g in r.counters],
+    )
+
+
+async def _report(hall: Any, client: Sender, r: p.Report, now: float) -> msgspec.Struct:
+    """A month of figures takes a while to read: the query runs in a worker thread on its own
+    read-only connection to the committed database, so the event loop keeps serving the hall."""
+    try:
+        reports.check_range(r.from_, r.to, r.by)
+        found = await asyncio.to_thread(reports.report_file, hall.storage.path, hall.config, r.from_, r.to, r.by)
+    except reports.ReportError as exc:
+        # a date or the range (`by` is checked by the decoder)
+        raise QueueError(
+            "bad_range" if exc.code == "bad_range" else "bad_date", str(exc), **{"from": r.from_, "to": r.to}
+        ) from None
+    return report_answer(found)
+
+
+# Requests answered by a coroutine (the hub awaits it); they only read and change nothing.
+ASYNC_HANDLERS: dict[str, Callable[[Any, Any, Any, float], Awaitable[msgspec.Struct]]] = {"report": _report}
+
 HANDLERS: dict[str, Handler] = {
     "ping": _ping,
     "snapshot": _snapshot,
@@ -177,7 +232,9 @@ HANDLERS: dict[str, Handler] = {
     "finish": _finish,
     "no_show": _no_show,
 }
-assert HANDLERS.keys() | ANSWERED_BY_FRONT == p.REQUEST_TYPES.keys(), "every request type has one handler"
+assert HANDLERS.keys() | ASYNC_HANDLERS.keys() | ANSWERED_BY_FRONT == p.REQUEST_TYPES.keys(), (
+    "every request type has one handler"
+)
 
 
 def dispatch(hall: HallContext, client: Sender, request: p.Request, now: float) -> Answer:
@@ -185,4 +242,4 @@ def dispatch(hall: HallContext, client: Sender, request: p.Request, now: float) 
     return HANDLERS[request.__struct_config__.tag](hall, client, request, now)  # type: ignore[attr-defined]
 
 
-__all__ = ["ANSWERED_BY_FRONT", "EMPTY", "HANDLERS", "HallContext", "dispatch"]
+__all__ = ["ANSWERED_BY_FRONT", "ASYNC_HANDLERS", "EMPTY", "HANDLERS", "HallContext", "dispatch"]

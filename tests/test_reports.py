@@ -218,3 +218,24 @@ def test_cli_errors(tmp_path: Path) -> None:
 def test_report_as_dict_is_json() -> None:
     r = reports.Report("2026-11-23", "2026-11-23", "service", [], reports.Group("all"), [], [])
     assert json.loads(json.dumps(r.as_dict()))["total"]["satisfaction"] is None
+
+
+async def test_the_report_request(hall: Hall) -> None:
+    await play_day(hall)
+    sue = await hall.supervisor()
+    data = await sue.request("report", **{"from": DAY, "to": DAY, "by": "clerk"})
+    truth = reports.report_file(database_path(TEST_HALL, hall.data), CONFIG, DAY, DAY, "clerk")
+    assert data["from"] == DAY and data["by"] == "clerk"
+    assert [r["key"] for r in data["rows"]] == [g.key for g in truth.rows]
+    assert data["total"]["served"] == truth.total.served and data["total"]["issued"] is None
+    assert data["total"]["evaluations"] == [0, 0, 0, 0, 0] and data["total"]["satisfaction"] is None
+    assert data["hours"][0]["hour"] == 10 and data["hours"][0]["arrivals"] == 7
+    backwards = await sue.call("report", **{"from": "2026-11-24", "to": DAY})
+    assert backwards["type"] == "error" and backwards["code"] == "bad_range"
+    bad = await sue.call("report", **{"from": "2026-11-31", "to": DAY})
+    assert bad["code"] == "bad_date"
+    grouping = await sue.call("report", **{"from": DAY, "to": DAY, "by": "zone"})
+    assert grouping["code"] == "bad_field"
+    clerk = await hall.counter(3, "bob")
+    forbidden = await clerk.call("report", **{"from": DAY, "to": DAY})
+    assert forbidden["code"] == "forbidden"

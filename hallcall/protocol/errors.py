@@ -47,6 +47,9 @@ SERVER_CODES: tuple[str, ...] = (
     "counter_occupied",
     "clerk_busy_elsewhere",
     "session_ended",
+    # reports
+    "bad_date",
+    "bad_range",
 )
 
 # Codes a client makes for itself, in the same shape, without asking the server.

@@ -27,6 +27,8 @@ from .shapes import (
     JournalEntry,
     JourneyStep,
     Me,
+    ReportHour,
+    ReportRow,
     ServiceSummary,
     TicketView,
 )
@@ -131,6 +133,19 @@ class NoticeAnswer(Struct, kw_only=True):
     notice: Names  # what the displays show now
 
 
+class ReportAnswer(Struct, kw_only=True):
+    """A supervision report: one row per group, the hall's total, the hours and each counter's
+    served and handling (rows with ``issued`` null)."""
+
+    from_: str = msgspec.field(name="from")
+    to: str
+    by: str
+    rows: list[ReportRow]
+    total: ReportRow
+    hours: list[ReportHour]
+    counters: list[ReportRow]
+
+
 ANSWERS: dict[str, type[Struct]] = {
     "hello": Empty,  # answered by a Welcome, or an Error
     "ping": PingAnswer,
@@ -154,6 +169,7 @@ ANSWERS: dict[str, type[Struct]] = {
     "sign_out": Empty,
     "force_sign_out": Empty,
     "notice": NoticeAnswer,
+    "report": ReportAnswer,
 }
 assert ANSWERS.keys() == REQUEST_TYPES.keys(), "every request type has exactly one answer shape"
 
@@ -201,6 +217,7 @@ __all__ = [
     "NoticeAnswer",
     "PingAnswer",
     "QueueUpdate",
+    "ReportAnswer",
     "Result",
     "SessionEnded",
     "SnapshotAnswer",

@@ -134,6 +134,14 @@ class ForceSignOut(Request, tag="force_sign_out"):
     reason: Reason = ""
 
 
+class Report(Request, tag="report"):
+    """The supervision report for business days ``from``..``to`` (YYYY-MM-DD), grouped ``by``."""
+
+    from_: Annotated[str, msgspec.Meta(max_length=10)] = msgspec.field(name="from")
+    to: Annotated[str, msgspec.Meta(max_length=10)]
+    by: Literal["service", "counter", "clerk"] = "service"
+
+
 AnyRequest = (
     Hello
     | Ping
@@ -157,6 +165,7 @@ AnyRequest = (
     | SignOut
     | ForceSignOut
     | Notice
+    | Report
 )
 
 REQUEST_TYPES: dict[str, type[Request]] = {
@@ -173,7 +182,7 @@ ROLE_REQUESTS: dict[str, set[str]] = {
     "kiosk": _EVERYONE | {"issue", "device_status"},
     "display": _EVERYONE | {"device_status"},
     "counter": _EVERYONE | _CLERK,
-    "supervisor": _EVERYONE | {"put_back", "cancel", "force_sign_out", "notice"},
+    "supervisor": _EVERYONE | {"put_back", "cancel", "force_sign_out", "notice", "report"},
 }
 
 # Requests that change the queue: their answers are stored so a retried id is answered again.
@@ -253,6 +262,7 @@ __all__ = [
     "PutBack",
     "Reason",
     "Recall",
+    "Report",
     "Request",
     "RequestId",
     "Resume",

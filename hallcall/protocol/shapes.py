@@ -231,6 +231,34 @@ class Me(Shape, kw_only=True):
     served: list[TicketView]
 
 
+class ReportRow(Shape, kw_only=True):
+    """One row of a supervision report (a service, counter or clerk, or the hall's total); the
+    figures are defined in docs/supervision.md ("Reports").  Minutes; shares 0–1."""
+
+    key: str  # service id, counter number, clerk login, or "all"
+    name: Names
+    issued: int | None  # null by counter and by clerk: a ticket is issued to the hall
+    served: int
+    no_shows: int
+    transfers: int
+    called: int  # tickets called at least once: the waits counted
+    mean_wait_minutes: float
+    p90_wait_minutes: float
+    mean_handling_minutes: float
+    p90_handling_minutes: float
+    within_target: float | None  # null with no waits
+    evaluations: list[int]  # counts of levels 1..5
+    satisfaction: float | None  # levels 3–5 over all evaluations; null with none
+
+
+class ReportHour(Shape, kw_only=True):
+    """One local hour of day over the report's range: tickets issued then, and their mean wait."""
+
+    hour: int
+    arrivals: int
+    mean_wait_minutes: float
+
+
 def to_builtins(shape: Any) -> Any:
     """A shape as plain JSON-ready Python (for templates and tests)."""
     return msgspec.to_builtins(shape)
@@ -250,6 +278,8 @@ __all__ = [
     "Me",
     "PauseWarning",
     "Priority",
+    "ReportHour",
+    "ReportRow",
     "ServiceInfo",
     "ServiceSummary",
     "Shape",
