@@ -27,7 +27,7 @@ from websockets.http11 import Request, Response
 from hallcall import protocol as p
 from hallcall.config import HallConfig
 
-from . import auth, pages, views
+from . import auth, console, pages, views
 from .clock import Clock
 from .domain.model import QueueError
 from .hub import Client, Hub
@@ -119,6 +119,10 @@ class HallServer:
             stored = None if day == hub.state.day else self.storage.find_ticket(day, number)
             status, html = pages.ticket_page(self.config, hub.views, hub.state, day, number, lang, stored)
             return _respond(connection, HTTPStatus(status), html, "text/html; charset=utf-8")
+        if path in console.FILES:
+            found = console.console_file(path)
+            if found is not None:
+                return _respond(connection, HTTPStatus.OK, *found)
         if path == "/metrics":
             text = self.hub.metrics.render().decode()
             return _respond(connection, HTTPStatus.OK, text, "text/plain; version=0.0.4; charset=utf-8")
@@ -259,10 +263,21 @@ class HallServer:
         if record is not None and not record["active"]:
             record = None
         if hello.role == "supervisor":
-            ok = await self._password_ok(record, hello.password)
-            if not ok or record is None or record["role"] != "supervisor":
-                return None, {}
-            return Client(ws, "supervisor", f"supervisor:{name}", name), {}
+            now = self.hub.clock.now()
+            if hello.session_token and hello.password is None:
+                # resume a console sign-in: the token must be one this server issued to that account
+                owner = self.storage.supervisor_session(auth.token_hash(hello.session_token), now)
+                if owner != name or record is None or record["role"] != "supervisor":
+                    await self._spend_hash_time()
+                    return None, {}
+                token = hello.session_token
+            else:
+                ok = await self._password_ok(record, hello.password)
+                if not ok or record is None or record["role"] != "supervisor":
+                    return None, {}
+                token, digest = auth.new_session_token()
+                self.storage.save_supervisor_session(digest, name, now, now + auth.SUPERVISOR_SESSION_S)
+            return Client(ws, "supervisor", f"supervisor:{name}", name), {"token": token}
         if hello.counter is None:
             raise QueueError("bad_field", "a counter's hello must name its counter", field="counter")
         if self.config.counter(hello.counter) is None:

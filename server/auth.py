@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 
 MIN_PASSWORD = 6
+SUPERVISOR_SESSION_S = 12 * 3600  # a supervisor console's session token works for 12 hours
 
 
 def hash_password(password: str) -> str:

@@ -154,7 +154,17 @@ def _v1(db: sqlite_utils.Database) -> None:
     db["warnings"].create_index(["cleared_at"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2_supervisor_sessions(db: sqlite_utils.Database) -> None:
+    """Supervisor console sign-ins: only a token's hash is kept, with when it stops working."""
+    db["supervisor_sessions"].create(
+        {"token_hash": str, "clerk": str, "created_at": float, "expires_at": float},
+        pk="token_hash",
+        not_null={"clerk", "expires_at"},
+        if_not_exists=True,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2_supervisor_sessions]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _TICKET_COLUMNS = tuple(Ticket.__slots__)  # type: ignore[attr-defined]
@@ -403,3 +413,20 @@ class Storage:
     def set_clerk_active(self, name: str, active: bool) -> bool:
         cursor = self.db.execute("UPDATE clerks SET active = ? WHERE name = ?", [int(active), name])
         return cursor.rowcount > 0
+
+    # ------------------------------------------------------------------ supervisor console sessions
+    def save_supervisor_session(self, token_hash: str, clerk: str, created_at: float, expires_at: float) -> None:
+        with self.db.atomic():
+            self.conn.execute("DELETE FROM supervisor_sessions WHERE expires_at <= ?", (created_at,))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO supervisor_sessions (token_hash, clerk, created_at, expires_at) "
+                "VALUES (?, ?, ?, ?)",
+                (token_hash, clerk, created_at, expires_at),
+            )
+
+    def supervisor_session(self, token_hash: str, now: float) -> str | None:
+        """The supervisor a console token belongs to, if it has not expired."""
+        row = self.conn.execute(
+            "SELECT clerk FROM supervisor_sessions WHERE token_hash = ? AND expires_at > ?", (token_hash, now)
+        ).fetchone()
+        return row[0] if row else None

@@ -57,6 +57,8 @@ def welcome(
     request_id: str, role: p.Role, name: str, server_time: float, *, counter: int | None = None, token: str = ""
 ) -> p.Welcome:
     if counter is None:
+        if token:  # a supervisor's console session
+            return p.Welcome(re=request_id, role=role, server_time=server_time, name=name, session_token=token)
         return p.Welcome(re=request_id, role=role, server_time=server_time, name=name)
     return p.Welcome(re=request_id, role=role, server_time=server_time, name=name, counter=counter, session_token=token)
 
@@ -94,6 +96,7 @@ def service_summary(f: QueueFigures) -> p.ServiceSummary:
         issued=f.issued,
         finished=f.finished,
         cap_left=f.cap_left,
+        oldest_waiting_since=f.oldest_waiting_since,
     )
 
 

@@ -1064,7 +1064,9 @@ def test_service_summary(hall: HallState) -> None:
         issued=4,
         finished=1,
         cap_left=None,
+        oldest_waiting_since=summary.oldest_waiting_since,
     )
+    assert summary.oldest_waiting_since is not None
     tax = hall.queue_figures("tax", preview=1)
     assert tax.next == ["B001"] and tax.cap_left == 3 and tax.waiting == 2
     assert tax.estimated_wait_s == 2 * 600 and tax.counters_open == 0

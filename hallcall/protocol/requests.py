@@ -36,7 +36,7 @@ class Hello(Request, tag="hello"):
     counter: int | None = None  # counter
     clerk: str | None = None  # counter, supervisor
     password: str | None = None  # counter, supervisor
-    session_token: str | None = None  # counter: resume a sign-in without the password
+    session_token: str | None = None  # counter, supervisor: resume a sign-in without the password
     zone: str | None = None  # display: show only this zone (default: the device's zone)
 
 

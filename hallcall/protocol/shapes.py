@@ -89,6 +89,7 @@ class ServiceSummary(Shape, kw_only=True):
     issued: int
     finished: int
     cap_left: int | None
+    oldest_waiting_since: float | None = None  # issue time of the longest-waiting ticket; null: none waits
 
 
 class JournalEntry(Shape, kw_only=True):

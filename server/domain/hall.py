@@ -626,7 +626,14 @@ class HallState:
             self.issued[service],
             self.finished[service],
             self._cap_left(service),
+            self._oldest_waiting(service),
         )
+
+    def _oldest_waiting(self, service: str) -> float | None:
+        """When the longest-waiting ticket of ``service`` was issued (transfers keep their issue time)."""
+        times = [t.issued_at for q in self.waiting[service].values() for t in q]
+        times += [t.issued_at for q in self.targeted.values() for t in q if t.service == service]
+        return min(times, default=None)
 
     def _cap_left(self, service: str) -> int | None:
         """Numbers left today under the daily cap; None = no cap.  A service without a cap is

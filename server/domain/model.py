@@ -159,6 +159,7 @@ class QueueFigures:
     issued: int
     finished: int
     cap_left: int | None
+    oldest_waiting_since: float | None = None  # issue time of the ticket that has waited longest
 
 
 @dataclass(slots=True)

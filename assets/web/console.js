@@ -1,0 +1,352 @@
+// The supervisor console: signs in over the hall's websocket, follows the hall with HallMirror
+// (mirror.js, docs/protocol.md section 13) and draws it; every fact comes from the server.
+"use strict";
+
+const TEXTS = {
+  zh: {
+    title: "值班长控制台", signInTitle: "值班长登录", name: "用户名", password: "密码", signIn: "登录",
+    signOut: "退出登录", language: "English", connected: "已连接", reconnecting: "正在重新连接…",
+    signingIn: "正在登录…", counters: "窗口", counter: "窗口", clerk: "工作人员", state: "状态",
+    current: "当前号码", servedToday: "今日已办", abClerks: "A岗 / B岗", services: "业务",
+    service: "业务", waiting: "等候", estimate: "预计等候", longest: "最长等候", issued: "今日取号",
+    served: "今日办结", warnings: "提醒", devices: "设备", notice: "公告", noticeZh: "中文公告",
+    noticeEn: "English notice", setNotice: "发布公告", clearNotice: "恢复默认公告",
+    forceSignOut: "强制签退", forceSignOutDo: "签退", reason: "原因", ticketAction: "号码",
+    ticketNumber: "如 A012", putBack: "放回队列", cancelTicket: "取消号码",
+    idle: "空闲", calling: "呼叫中", serving: "办理中", paused: "暂停", out: "未登录",
+    noWarnings: "暂无提醒", noDevices: "暂无设备报告", ok: "正常", fault: "故障",
+    done: "已完成", noNumber: "请输入号码", noticeNone: "(无公告)",
+    sessionEnded: "登录已结束,请重新登录。", tokenExpired: "登录已过期,请重新登录。",
+    confirmSignOut: (c) => `确定将${c}强制签退吗?`,
+    wait: (w, svc, c) => `${w.number} ${svc} 已等候 ${dur(w.waited_s)}(目标 ${dur(w.target_s)})${c ? " → " + c : ""}`,
+    pauseLong: (w, c) => `${c} ${w.clerk || ""} 暂停已 ${dur(w.paused_s)}:${w.reason || ""}`,
+    unstaffed: (w, c) => `${c} 无人值守${w.backups && w.backups.length ? ",可联系B岗:" + w.backups.join("、") : ""}`,
+    ago: (s) => `${dur(s)}前`, noticeSet: "公告已发布", noticeCleared: "已恢复默认公告",
+    signedOut: (c) => `${c}已签退`, putBackDone: (n) => `${n} 已放回队列`, cancelled: (n) => `${n} 已取消`,
+    authFailed: "用户名或密码不正确。",
+  },
+  en: {
+    title: "Supervisor console", signInTitle: "Supervisor sign-in", name: "Name", password: "Password", signIn: "Sign in",
+    signOut: "Sign out", language: "中文", connected: "Connected", reconnecting: "Reconnecting…",
+    signingIn: "Signing in…", counters: "Counters", counter: "Counter", clerk: "Clerk", state: "State",
+    current: "Current ticket", servedToday: "Served today", abClerks: "A / B clerks", services: "Services",
+    service: "Service", waiting: "Waiting", estimate: "Est. wait", longest: "Longest wait", issued: "Issued",
+    served: "Served", warnings: "Warnings", devices: "Devices", notice: "Notice", noticeZh: "中文公告",
+    noticeEn: "English notice", setNotice: "Set notice", clearNotice: "Back to default",
+    forceSignOut: "Force sign-out", forceSignOutDo: "Sign out", reason: "Reason", ticketAction: "Ticket",
+    ticketNumber: "e.g. A012", putBack: "Put back", cancelTicket: "Cancel ticket",
+    idle: "Idle", calling: "Calling", serving: "Serving", paused: "Paused", out: "Signed out",
+    noWarnings: "No warnings", noDevices: "No device reports", ok: "OK", fault: "Fault",
+    done: "Done", noNumber: "Enter a ticket number", noticeNone: "(no notice)",
+    sessionEnded: "Your sign-in has ended; please sign in again.", tokenExpired: "Your sign-in has expired; please sign in again.",
+    confirmSignOut: (c) => `Force ${c} to sign out?`,
+    wait: (w, svc, c) => `${w.number} ${svc} has waited ${dur(w.waited_s)} (target ${dur(w.target_s)})${c ? " → " + c : ""}`,
+    pauseLong: (w, c) => `${c}: ${w.clerk || ""} paused for ${dur(w.paused_s)}: ${w.reason || ""}`,
+    unstaffed: (w, c) => `${c} has nobody signed in${w.backups && w.backups.length ? "; B clerks: " + w.backups.join(", ") : ""}`,
+    ago: (s) => `${dur(s)} ago`, noticeSet: "Notice set", noticeCleared: "Notice back to default",
+    signedOut: (c) => `${c} signed out`, putBackDone: (n) => `${n} put back`, cancelled: (n) => `${n} cancelled`,
+    authFailed: "The name or password is not correct.",
+  },
+};
+
+const STORE = window.sessionStorage; // the sign-in lasts as long as this tab; the server ends it after 12 h
+const mirror = new HallMirror();
+let lang = localStorage.getItem("hallcall.console.lang") || localStorage.getItem("hallcall.console.hallLang") || "zh";
+let ws = null;
+let signedIn = false;
+let retry = 0;
+let nextId = 1;
+const pending = new Map(); // request id -> callback(answer)
+
+const $ = (id) => document.getElementById(id);
+const t = (key, ...args) => {
+  const v = (TEXTS[lang] || TEXTS.zh)[key];
+  return typeof v === "function" ? v(...args) : v === undefined ? key : v;
+};
+const names = (n) => (n ? n[lang] || n.zh || n.en || "" : "");
+
+function dur(seconds) {
+  const s = Math.max(0, Math.round(seconds || 0));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  if (h) return lang === "zh" ? `${h}小时${m}分` : `${h} h ${m} min`;
+  if (m) return lang === "zh" ? `${m}分${String(r).padStart(2, "0")}秒` : `${m} min ${String(r).padStart(2, "0")} s`;
+  return lang === "zh" ? `${r}秒` : `${r} s`;
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c ?? "")));
+  return node;
+}
+
+// ------------------------------------------------------------------ the link
+function send(message, onAnswer) {
+  const id = `c${nextId++}`;
+  if (onAnswer) pending.set(id, onAnswer);
+  ws.send(JSON.stringify({ ...message, id }));
+  return id;
+}
+
+function connect(hello) {
+  if (ws) { ws.onclose = null; ws.close(); }
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  ws = new WebSocket(`${scheme}://${location.host}/`);
+  ws.onopen = () => {
+    retry = 0;
+    send({ type: "hello", role: "supervisor", protocol: 1, ...hello }, onWelcome);
+  };
+  ws.onmessage = (e) => onMessage(JSON.parse(e.data));
+  ws.onclose = () => {
+    pending.clear();
+    showLink(false);
+    if (signedIn) setTimeout(resume, Math.min(5000, 300 * 2 ** retry++));
+  };
+}
+
+function resume() {
+  const token = STORE.getItem("hallcall.console.token");
+  const clerk = STORE.getItem("hallcall.console.clerk");
+  if (token && clerk) connect({ clerk, session_token: token });
+  else showSignIn("");
+}
+
+function onWelcome(answer) {
+  if (answer.type === "welcome") {
+    signedIn = true;
+    STORE.setItem("hallcall.console.clerk", answer.name);
+    if (answer.session_token) STORE.setItem("hallcall.console.token", answer.session_token);
+    $("who").textContent = answer.name;
+    $("password").value = "";
+    return;
+  }
+  const resuming = STORE.getItem("hallcall.console.token") && !$("password").value;
+  if (answer.code === "auth_failed" && resuming) {
+    STORE.removeItem("hallcall.console.token");
+    signedIn = false;
+    showSignIn(t("tokenExpired"));
+  } else {
+    signedIn = false;
+    showSignIn(errorText(answer));
+  }
+  ws.onclose = null;
+  ws.close();
+}
+
+function errorText(e) {
+  // the server's Chinese sentence for people; its English message is written for logs, so the
+  // sign-in refusal a person sees most often has its own English sentence here
+  if (lang === "en" && e.code === "auth_failed") return t("authFailed");
+  return (lang === "zh" ? e.message_zh : e.message) || e.message || e.code;
+}
+
+function onMessage(m) {
+  if ((m.type === "result" || m.type === "error" || m.type === "welcome") && m.re && pending.has(m.re)) {
+    const callback = pending.get(m.re);
+    pending.delete(m.re);
+    callback(m);
+    return;
+  }
+  if (m.type === "event" && m.topic === "session" && m.name === "ended") {
+    signedIn = false;
+    STORE.removeItem("hallcall.console.token");
+    showSignIn(t("sessionEnded"));
+    return;
+  }
+  const update = mirror.apply(m);
+  if (!update) return;
+  if (update.topic === "snapshot") {
+    localStorage.setItem("hallcall.console.hallLang", mirror.firstLanguage);
+    if (!localStorage.getItem("hallcall.console.lang")) lang = mirror.firstLanguage;
+    showConsole();
+  }
+  render();
+}
+
+// ------------------------------------------------------------------ screens
+function applyTexts() {
+  document.documentElement.lang = lang;
+  for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  for (const node of document.querySelectorAll("[data-ph]")) node.placeholder = t(node.dataset.ph);
+  $("lang").textContent = t("language");
+  document.title = `${t("title")} · hallcall`;
+}
+
+function showSignIn(message) {
+  $("console").hidden = true;
+  $("sign-out").hidden = true;
+  $("signin").hidden = false;
+  $("signin-error").textContent = message || "";
+  $("link").textContent = "";
+  $("who").textContent = "";
+  $("clerk").value = $("clerk").value || STORE.getItem("hallcall.console.clerk") || "";
+}
+
+function showConsole() {
+  $("signin").hidden = true;
+  $("console").hidden = false;
+  $("sign-out").hidden = false;
+  showLink(true);
+}
+
+function showLink(up) {
+  if (!signedIn) return;
+  $("link").textContent = up ? t("connected") : t("reconnecting");
+  $("link").className = up ? "link" : "link down";
+}
+
+function counterLabel(number) {
+  const info = mirror.counterInfo(number);
+  return info ? names(info.name) : String(number);
+}
+
+function counterState(c) {
+  if (!c.clerk) return "out";
+  if (c.paused) return "paused";
+  if (c.current && c.current.state === "called") return "calling";
+  if (c.current && c.current.state === "serving") return "serving";
+  return "idle";
+}
+
+function render() {
+  if (!mirror.loaded) return;
+  applyTexts();
+  const now = mirror.now();
+  $("hall-name").textContent = `${names(mirror.hall.name)} · ${t("title")}`;
+  const clock = new Date(now * 1000);
+  $("clock").textContent = clock.toLocaleTimeString(lang === "zh" ? "zh-CN" : "en-GB", { timeZone: mirror.hall.timezone, hour12: false });
+  const notice = names(mirror.notice);
+  $("notice").textContent = `${t("notice")}: ${notice || t("noticeNone")}`;
+
+  const rows = [];
+  for (const c of mirror.counters.values()) {
+    const info = mirror.counterInfo(c.counter) || { clerks: [], backups: [] };
+    const state = counterState(c);
+    let stateText = t(state);
+    if (state === "paused") stateText += c.pause_reason ? ` · ${c.pause_reason}` : "";
+    const current = c.current;
+    const since = current ? (current.state === "serving" ? current.serving_at : current.called_at) : null;
+    const stateCell = el("td", {}, el("span", { class: `state ${state}` }, stateText));
+    if (state === "paused" && c.paused_at) stateCell.append(el("div", { class: "small" }, dur(now - c.paused_at)));
+    const role = c.clerk && info.backups.includes(c.clerk) ? " (B)" : c.clerk && info.clerks.includes(c.clerk) ? " (A)" : "";
+    rows.push(el("tr", { "data-counter": c.counter },
+      el("td", {}, el("span", { class: "counter-name" }, counterLabel(c.counter))),
+      el("td", {}, c.clerk ? c.clerk + role : "—"),
+      stateCell,
+      el("td", {}, current ? el("span", { class: "ticket" }, current.number) : "—",
+        current && since ? el("span", { class: "small" }, `  ${dur(now - since)}`) : ""),
+      el("td", { class: "num" }, c.served_today),
+      el("td", { class: "small" }, `A: ${info.clerks.join(", ") || "—"}`, el("br"), `B: ${info.backups.join(", ") || "—"}`)));
+  }
+  $("counter-rows").replaceChildren(...rows);
+
+  const srows = [];
+  for (const s of mirror.services.values()) {
+    const info = mirror.serviceInfo(s.service);
+    const longest = s.oldest_waiting_since ? now - s.oldest_waiting_since : null;
+    const late = info && info.target_wait_s && longest !== null && longest >= info.target_wait_s;
+    srows.push(el("tr", { "data-service": s.service, class: late ? "late" : "" },
+      el("td", {}, info ? `${info.prefix} ${names(info.name)}` : s.service),
+      el("td", { class: "num" }, s.waiting),
+      el("td", { class: "num" }, s.waiting ? dur(s.estimated_wait_s) : "—"),
+      el("td", { class: "num longest" }, longest === null ? "—" : dur(longest)),
+      el("td", { class: "num" }, s.issued),
+      el("td", { class: "num" }, s.finished)));
+  }
+  $("service-rows").replaceChildren(...srows);
+
+  const warnings = [...mirror.warnings.values()].sort((a, b) => b.level - a.level || a.raised_at - b.raised_at);
+  $("warning-count").textContent = warnings.length ? String(warnings.length) : "";
+  $("warning-list").replaceChildren(...(warnings.length ? warnings.map((w) => {
+    const svc = mirror.serviceInfo(w.service);
+    let text;
+    if (w.kind === "wait") text = t("wait", w, svc ? names(svc.name) : w.service || "", w.counter ? counterLabel(w.counter) : "");
+    else if (w.kind === "pause_long") text = t("pauseLong", w, counterLabel(w.counter));
+    else if (w.kind === "unstaffed") text = t("unstaffed", w, counterLabel(w.counter));
+    else text = w.key;
+    return el("li", { class: `level${w.level}`, "data-key": w.key }, el("span", { class: "age" }, t("ago", now - w.raised_at)), text);
+  }) : [el("li", { class: "none" }, t("noWarnings"))]));
+
+  const devices = [...mirror.devices.values()];
+  $("device-list").replaceChildren(...(devices.length ? devices.map((d) =>
+    el("li", { class: d.state, "data-device": d.device }, el("span", { class: "age" }, t("ago", now - d.at)),
+      `${d.device} (${d.role}) — ${t(d.state)}${d.detail ? ": " + d.detail : ""}`)) : [el("li", { class: "none" }, t("noDevices"))]));
+
+  const select = $("signout-counter");
+  const chosen = select.value;
+  select.replaceChildren(...[...mirror.counters.values()].filter((c) => c.clerk).map((c) =>
+    el("option", { value: c.counter }, `${counterLabel(c.counter)} · ${c.clerk}`)));
+  if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
+}
+
+// ------------------------------------------------------------------ actions
+function report(answer, good) {
+  const node = $("action-result");
+  if (answer.type === "error") {
+    node.textContent = errorText(answer);
+    node.className = "result bad";
+  } else {
+    node.textContent = good;
+    node.className = "result good";
+  }
+}
+
+function ticketNumber() {
+  const number = $("ticket-number").value.trim().toUpperCase();
+  if (!number) report({ type: "error", code: "", message: t("noNumber"), message_zh: t("noNumber") });
+  return number;
+}
+
+$("signin-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  STORE.removeItem("hallcall.console.token");
+  $("signin-error").textContent = t("signingIn");
+  connect({ clerk: $("clerk").value.trim(), password: $("password").value });
+});
+$("sign-out").addEventListener("click", () => {
+  signedIn = false;
+  STORE.removeItem("hallcall.console.token");
+  if (ws) { ws.onclose = null; ws.close(); }
+  showSignIn("");
+});
+$("lang").addEventListener("click", () => {
+  lang = lang === "zh" ? "en" : "zh";
+  localStorage.setItem("hallcall.console.lang", lang);
+  applyTexts();
+  render();
+});
+$("notice-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  send({ type: "notice", zh: $("notice-zh").value.trim(), en: $("notice-en").value.trim() }, (a) => report(a, t("noticeSet")));
+});
+$("notice-clear").addEventListener("click", () => {
+  $("notice-zh").value = $("notice-en").value = "";
+  send({ type: "notice", zh: "", en: "" }, (a) => report(a, t("noticeCleared")));
+});
+$("signout-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const counter = Number($("signout-counter").value);
+  if (!counter || !window.confirm(t("confirmSignOut", counterLabel(counter)))) return;
+  send({ type: "force_sign_out", counter, reason: $("signout-reason").value.trim() }, (a) => report(a, t("signedOut", counterLabel(counter))));
+});
+$("ticket-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const number = ticketNumber();
+  if (number) send({ type: "put_back", number }, (a) => report(a, t("putBackDone", number)));
+});
+$("cancel").addEventListener("click", () => {
+  const number = ticketNumber();
+  if (number) send({ type: "cancel", number, reason: $("ticket-reason").value.trim() }, (a) => report(a, t("cancelled", number)));
+});
+
+setInterval(render, 1000); // durations and the clock run on locally; nothing is asked of the server
+applyTexts();
+if (STORE.getItem("hallcall.console.token")) {
+  signedIn = true;
+  resume();
+} else {
+  showSignIn("");
+}

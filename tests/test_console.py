@@ -1,0 +1,220 @@
+"""The supervisor console (/console) in a real browser: Debian's Chromium driven by Playwright.
+
+The hall server runs in a thread of its own on a loopback port (``live_hall``); counter, kiosk
+and display clients are real websocket clients on the server's loop.  Every wait is bounded.
+Set HALLCALL_SCREENSHOTS=docs/screenshots to refresh the console's screenshots in the docs.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import PASSWORD, SUPERVISOR, LiveHall, collect, wait_for
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from hallcall.client import HallClient, RequestFailed
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package, installed by scripts/setup.sh (never `playwright install`)
+pytestmark = pytest.mark.timeout(90)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    pg = context.new_page()
+    pg.set_default_timeout(5000)
+    yield pg
+    context.close()
+
+
+def sign_in(page: Page, live: LiveHall, password: str = PASSWORD) -> None:
+    page.goto(f"{live.http_url}/console")
+    page.fill("#clerk", SUPERVISOR)
+    page.fill("#password", password)
+    page.click("#signin-form button[type=submit]")
+
+
+def signed_in(page: Page) -> None:
+    expect(page.locator("#console")).to_be_visible()
+    expect(page.locator("#who")).to_have_text(SUPERVISOR)
+
+
+def run(live: LiveHall, coro: Any) -> Any:
+    return live.run(coro)
+
+
+def counter(live: LiveHall, number: int, clerk: str) -> HallClient:
+    assert live.hall is not None
+    return run(live, live.hall.counter(number, clerk))
+
+
+def test_console_files_are_served_with_their_types(live_hall: LiveHall) -> None:
+    for path, kind in [
+        ("/console", "text/html"),
+        ("/console/console.js", "text/javascript"),
+        ("/console/mirror.js", "text/javascript"),
+        ("/console/console.css", "text/css"),
+    ]:
+        with urllib.request.urlopen(live_hall.http_url + path, timeout=5) as r:
+            assert r.status == 200 and r.headers["Content-Type"].startswith(kind), path
+            body = r.read().decode()
+            assert "http://" not in body and "https://" not in body, f"{path} names an external address"
+
+
+def test_supervisor_session_token_resumes_and_is_stored_hashed(live_hall: LiveHall) -> None:
+    assert live_hall.hall is not None
+    sup = run(live_hall, live_hall.hall.supervisor())
+    token = sup.welcome["session_token"]
+
+    async def stored() -> Any:
+        return live_hall.storage.conn.execute("SELECT token_hash FROM supervisor_sessions").fetchone()
+
+    (digest,) = run(live_hall, stored())
+    assert digest != token
+    live_hall.restart()  # a server restart keeps the session
+
+    async def resume(**fields: Any) -> dict[str, Any]:
+        c = await live_hall.hall.client()
+        try:
+            return await c.hello("supervisor", **fields)
+        except RequestFailed as exc:
+            return exc.answer
+
+    welcome = run(live_hall, resume(clerk=SUPERVISOR, session_token=token))
+    assert welcome["type"] == "welcome" and welcome["session_token"] == token
+    assert run(live_hall, resume(clerk="ann", session_token=token))["type"] == "error"  # someone else's token
+    assert run(live_hall, resume(clerk=SUPERVISOR, session_token="guessed"))["type"] == "error"
+    live_hall.clock.advance(12 * 3600 + 1)  # expired after 12 hours
+    assert run(live_hall, resume(clerk=SUPERVISOR, session_token=token))["type"] == "error"
+
+
+def test_a_call_appears_within_one_second(live_hall: LiveHall, page: Page) -> None:
+    sign_in(page, live_hall)
+    signed_in(page)
+    clerk = counter(live_hall, 1, "cat")
+    kiosk = run(live_hall, live_hall.hall.kiosk())
+    run(live_hall, kiosk.request("issue", service="social"))
+    expect(page.locator('tr[data-service="social"] td').nth(1)).to_have_text("1")
+    started = time.monotonic()
+    run(live_hall, clerk.request("call_next"))
+    expect(page.locator('tr[data-counter="1"] .ticket')).to_have_text("A001", timeout=1000)
+    assert time.monotonic() - started < 1.0
+    expect(page.locator('tr[data-counter="1"] .state')).to_have_text("呼叫中")  # the hall's first language
+
+
+def test_force_sign_out_ends_the_counters_session(live_hall: LiveHall, page: Page) -> None:
+    clerk = counter(live_hall, 2, "dan")
+    seen = collect(clerk)
+    sign_in(page, live_hall)
+    signed_in(page)
+    page.on("dialog", lambda d: d.accept())
+    page.select_option("#signout-counter", "2")
+    page.fill("#signout-reason", "end of shift")
+    page.click("#signout-form button[type=submit]")
+    run(live_hall, wait_for(lambda: any(m.get("topic") == "session" and m.get("name") == "ended" for m in seen), 5))
+    expect(page.locator('tr[data-counter="2"] .state')).to_have_text("未登录")
+
+
+def test_notice_reaches_a_display(live_hall: LiveHall, page: Page) -> None:
+    display = run(live_hall, live_hall.hall.display())
+    seen = collect(display)
+    sign_in(page, live_hall)
+    signed_in(page)
+    page.fill("#notice-zh", "午休时间 12:00-13:00")
+    page.fill("#notice-en", "Lunch break 12:00-13:00")
+    page.click("#notice-form button[type=submit]")
+    notices = lambda: [m for m in seen if m.get("topic") == "notice"]  # noqa: E731
+    run(live_hall, wait_for(notices, 5))
+    assert notices()[-1]["data"]["zh"] == "午休时间 12:00-13:00"
+    expect(page.locator("#notice")).to_contain_text("午休时间 12:00-13:00")
+
+
+def test_sign_in_survives_a_reload_and_a_server_restart(live_hall: LiveHall, page: Page) -> None:
+    sign_in(page, live_hall)
+    signed_in(page)
+    page.reload()
+    signed_in(page)
+    expect(page.locator("#signin")).to_be_hidden()
+    live_hall.restart()
+    expect(page.locator("#link")).to_have_text("已连接", timeout=10000)
+    clerk = counter(live_hall, 3, "bob")  # the console follows the restarted server live
+    expect(page.locator('tr[data-counter="3"] td').nth(1)).to_have_text("bob")
+    assert clerk.welcome["role"] == "counter"
+    page.reload()  # and the token still works after the restart
+    signed_in(page)
+
+
+def test_wrong_password_says_so_in_the_chosen_language(live_hall: LiveHall, page: Page) -> None:
+    sign_in(page, live_hall, password="wrong-password")
+    expect(page.locator("#signin-error")).to_have_text("用户名或密码不正确。")
+    page.click("#lang")
+    expect(page.locator("#signin-form button[type=submit]")).to_have_text("Sign in")
+    page.fill("#password", "wrong-again")
+    page.click("#signin-form button[type=submit]")
+    expect(page.locator("#signin-error")).to_have_text("The name or password is not correct.")
+    expect(page.locator("#console")).to_be_hidden()
+
+
+def busy_hall(live: LiveHall) -> None:
+    """Counters calling, serving, paused and empty; queues with waiting tickets; a fault; warnings."""
+    assert live.hall is not None
+    hall = live.hall
+    kiosk = run(live, hall.kiosk())
+    for service, count in (("social", 9), ("tax", 4), ("consult", 6)):
+        for _ in range(count):
+            run(live, kiosk.request("issue", service=service))
+    live.clock.advance(9 * 60)
+    c1 = counter(live, 1, "cat")
+    c2 = counter(live, 2, "dan")
+    c3 = counter(live, 3, "bob")
+    c4 = counter(live, 4, "ann")
+    for c in (c1, c2, c3, c4):
+        run(live, c.request("call_next"))
+    run(live, c1.request("start"))
+    run(live, c1.request("finish"))
+    run(live, c1.request("call_next"))
+    run(live, c1.request("start"))
+    run(live, c2.request("start"))
+    run(live, c3.request("no_show"))
+    run(live, c3.request("pause", reason="午餐"))
+    live.clock.advance(3 * 60)
+    run(live, kiosk.request("device_status", state="fault", detail="out of paper"))
+    display = run(live, hall.display())
+    run(live, display.request("device_status", state="ok", detail=""))
+    sup = run(live, hall.supervisor())
+    run(live, sup.request("notice", zh="系统维护:今日 16:30 停止取号", en="Maintenance: no new tickets after 16:30"))
+
+
+def test_busy_hall_screenshots(live_hall: LiveHall, page: Page, tmp_path: Path) -> None:
+    busy_hall(live_hall)
+    assert live_hall.server is not None
+    run(live_hall, live_hall.server.hub.check_warnings())
+    sign_in(page, live_hall)
+    signed_in(page)
+    expect(page.locator('tr[data-counter="3"] .state')).to_contain_text("暂停")
+    expect(page.locator(".warnings li.level2").first).to_be_visible()
+    out = Path(os.environ.get("HALLCALL_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out / "console-zh.png"))
+    page.click("#lang")
+    expect(page.locator('tr[data-counter="3"] .state')).to_contain_text("Paused")
+    page.screenshot(path=str(out / "console-en.png"))
+    for name in ("console-zh.png", "console-en.png"):
+        assert (out / name).stat().st_size > 20_000
+    # nothing spills past the screen: the page fits 1920 × 1080 without scrolling
+    assert page.evaluate("document.documentElement.scrollHeight") <= 1080
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1920
