@@ -3,12 +3,14 @@ server, then the report's figures checked against the journal, by hand."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -239,3 +241,23 @@ async def test_the_report_request(hall: Hall) -> None:
     clerk = await hall.counter(3, "bob")
     forbidden = await clerk.call("report", **{"from": DAY, "to": DAY})
     assert forbidden["code"] == "forbidden"
+
+
+async def test_a_slow_report_does_not_hold_up_the_hall(hall: Hall, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report runs in a worker thread: a kiosk is answered while a long report is being read."""
+    slow = reports.report_file
+
+    def report_file(*args: object, **kwargs: object) -> reports.Report:
+        time.sleep(1.0)
+        return slow(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reports, "report_file", report_file)
+    sue = await hall.supervisor()
+    kiosk = await hall.kiosk()
+    pending = asyncio.create_task(sue.request("report", **{"from": DAY, "to": DAY}))
+    await asyncio.sleep(0.1)
+    started = time.monotonic()
+    await kiosk.request("issue", service="social")
+    assert time.monotonic() - started < 0.5
+    assert not pending.done()
+    assert (await pending)["total"]["issued"] == 1
