@@ -98,9 +98,18 @@ class Device(msgspec.Struct, forbid_unknown_fields=True):
     qr: Literal["native", "image", "none"] | None = None
 
 
+class Pad(msgspec.Struct, forbid_unknown_fields=True):
+    """An evaluation pad: a small tablet facing the visitor at one counter."""
+
+    name: str
+    token: str
+    counter: int
+
+
 class Devices(msgspec.Struct, forbid_unknown_fields=True):
     kiosks: list[Device] = []
     displays: list[Device] = []
+    pads: list[Pad] = []
 
 
 class QueueRules(msgspec.Struct, forbid_unknown_fields=True):
@@ -116,6 +125,33 @@ class Supervision(msgspec.Struct, forbid_unknown_fields=True):
     wait_warn_fraction: float = 0.8
     pause_limit_minutes: int = 20
     unstaffed_grace_minutes: int = 5
+
+
+class EvaluationReason(msgspec.Struct, forbid_unknown_fields=True):
+    """Why a visitor was dissatisfied: a stable ``code`` (journaled) and its texts."""
+
+    code: str
+    zh: str
+    en: str
+
+
+def _default_reasons() -> list[EvaluationReason]:
+    return [
+        EvaluationReason("slow", "等候时间长", "Long wait"),
+        EvaluationReason("attitude", "服务态度差", "Attitude"),
+        EvaluationReason("unclear", "解释不清楚", "Not explained clearly"),
+        EvaluationReason("come_again", "要求再次来办", "Asked to come again"),
+        EvaluationReason("other", "其他", "Other"),
+    ]
+
+
+class Evaluation(msgspec.Struct, forbid_unknown_fields=True):
+    """The visitor's five-level evaluation (好差评): the reasons offered for level 2 and 1, how
+    long after a finish a pad may still evaluate it, and how long a ``dissatisfied`` warning stays."""
+
+    reasons: list[EvaluationReason] = msgspec.field(default_factory=_default_reasons)
+    pad_window_seconds: int = 120
+    warning_minutes: int = 30
 
 
 class Server(msgspec.Struct, forbid_unknown_fields=True):
@@ -196,6 +232,7 @@ class HallConfig(msgspec.Struct, forbid_unknown_fields=True, dict=True):
     devices: Devices = msgspec.field(default_factory=Devices)
     queue: QueueRules = msgspec.field(default_factory=QueueRules)
     supervision: Supervision = msgspec.field(default_factory=Supervision)
+    evaluation: Evaluation = msgspec.field(default_factory=Evaluation)
     server: Server = msgspec.field(default_factory=Server)
     kiosk: Kiosk = msgspec.field(default_factory=Kiosk)
     display: Display = msgspec.field(default_factory=Display)
@@ -424,6 +461,23 @@ def _check(config: HallConfig, path: Path, text: str) -> None:
                 raise ConfigError(path, f"device name {d.name!r} is used twice", line)
             tokens.add(d.token)
             names.add(d.name)
+    for d in config.devices.pads:
+        line = _line_containing(text, d.token) or _line_containing(text, f'"{d.name}"')
+        if len(d.token) < 8:
+            raise ConfigError(path, f"pad {d.name!r}: token must be at least 8 characters", line)
+        if d.token in tokens:
+            raise ConfigError(path, f"pad {d.name!r}: token is used by another device", line)
+        if d.name in names:
+            raise ConfigError(path, f"device name {d.name!r} is used twice", line)
+        if d.counter not in numbers:
+            raise ConfigError(path, f"pad {d.name!r}: there is no counter {d.counter}", line)
+        tokens.add(d.token)
+        names.add(d.name)
+    codes = [r.code for r in config.evaluation.reasons]
+    if not codes or len(set(codes)) != len(codes) or not all(codes):
+        raise ConfigError(
+            path, "evaluation.reasons: give at least one reason, each with its own code", _line_of_key(text, "reasons")
+        )
 
     q = config.queue
     for key in ("max_recalls", "max_putbacks", "putback_cooldown_seconds", "putback_places", "priority_streak_limit"):
@@ -448,6 +502,8 @@ _PROGRAM_RANGES = (
     ("server", "queue_update_interval_ms", 20, 5000, " ms"),
     ("supervision", "pause_limit_minutes", 1, 480, " minutes"),
     ("supervision", "unstaffed_grace_minutes", 0, 120, " minutes"),
+    ("evaluation", "pad_window_seconds", 10, 3600, " seconds"),
+    ("evaluation", "warning_minutes", 1, 1440, " minutes"),
     ("kiosk", "confirm_seconds", 2, 120, ""),
     ("kiosk", "print_timeout_seconds", 0.2, 30, ""),
     ("display", "recent_calls", 1, 20, ""),  # the display shows up to 10 of them

@@ -73,6 +73,10 @@ ERRORS: dict[str, dict[str, str]] = {
     },
     "bad_address": {"zh": "服务器地址无效。", "en": "The server address is not valid."},
     "session_ended": {"zh": "登录已失效，请重新登录。", "en": "Your sign-in has ended; please sign in again."},
+    "nothing_to_evaluate": {"zh": "没有可评价的办件。", "en": "There is no finished service to evaluate."},
+    "already_evaluated": {"zh": "该号已评价过。", "en": "This ticket has already been evaluated."},
+    "reason_required": {"zh": "不满意评价需选择原因。", "en": "A dissatisfied evaluation needs a reason."},
+    "unknown_reason": {"zh": "评价原因无效。", "en": "That evaluation reason is not one of the hall's."},
     "bad_date": {"zh": "日期格式应为 年-月-日，如 2026-12-01。", "en": "A date must be YYYY-MM-DD, e.g. 2026-12-01."},
     "bad_range": {"zh": "开始日期晚于结束日期。", "en": "The range starts after it ends."},
 }

@@ -250,6 +250,12 @@ class HallServer:
     async def _authenticate(self, ws: ServerConnection, hello: p.Hello) -> tuple[Client | None, dict[str, Any]]:
         """The signed-in client, or None for bad credentials; for a counter, also the welcome's
         ``counter`` and ``token`` (its session token)."""
+        if hello.role == "pad":
+            for pad in self.config.devices.pads:
+                if (hello.device in (None, pad.name)) and hello.token and auth.same(hello.token, pad.token):
+                    return Client(ws, "pad", f"pad:{pad.name}", pad.name, counter=pad.counter), {}
+            await self._spend_hash_time()
+            return None, {}
         if hello.role in ("kiosk", "display"):
             devices = self.config.devices.kiosks if hello.role == "kiosk" else self.config.devices.displays
             for d in devices:

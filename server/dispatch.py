@@ -19,9 +19,10 @@ from hallcall import protocol as p
 from hallcall.config import Names
 
 from . import reports
+from .domain import evaluation
 from .domain.hall import HallState
 from .domain.model import PRIORITY_BY_NAME, Change, Journal, QueueError, Ticket
-from .views import Views
+from .views import Views, ticket_shape
 
 
 class Sender(Protocol):
@@ -37,8 +38,11 @@ class HallContext(Protocol):
     state: HallState
     views: Views
     seq: int
+    evaluations: evaluation.Evaluations
 
     def journey(self, ticket_id: int) -> list[Journal]: ...
+
+    def find_ticket(self, day: str, number: str) -> Ticket | None: ...
 
     def send_snapshot(self, client: Any) -> None: ...
 
@@ -66,7 +70,15 @@ def _snapshot(hall: HallContext, client: Sender, r: p.Snapshot, now: float) -> A
 
 
 def _ticket_info(hall: HallContext, client: Sender, r: p.TicketInfo, now: float) -> Answer:
-    ticket = hall.state.ticket(r.number)
+    if r.day is not None and r.day != hall.state.day:
+        found = hall.find_ticket(r.day, r.number)
+        if found is None:
+            raise QueueError(
+                "unknown_ticket", f"there is no ticket {r.number!r} on {r.day}", number=r.number, day=r.day
+            )
+        ticket = found
+    else:
+        ticket = hall.state.ticket(r.number)
     journey = hall.journey(ticket.id) if client.role in ("counter", "supervisor") else None
     return hall.views.ticket_lookup(hall.state, ticket, journey), []
 
@@ -102,9 +114,18 @@ def _cancel(hall: HallContext, client: Sender, r: p.Cancel, now: float) -> Answe
     return _ticket(hall, hall.state.cancel(r.number, now, counter=client.counter, clerk=client.name, reason=r.reason))
 
 
+def _evaluate(hall: HallContext, client: Sender, r: p.Evaluate, now: float) -> Answer:
+    """A pad evaluates its counter's most recently finished ticket (domain/evaluation.py)."""
+    counter = _counter(client)
+    ticket, changes = evaluation.evaluate(
+        hall.state, hall.evaluations, counter, r.level, r.reason, r.note, now, channel=client.role
+    )
+    return p.EvaluateAnswer(ticket=ticket_shape(ticket), level=r.level, reason=r.reason or None), changes
+
+
 # ---------------------------------------------------------------- a clerk at their counter
 def _counter(client: Sender) -> int:
-    assert client.counter is not None, "only a counter's program sends this (ROLE_REQUESTS)"
+    assert client.counter is not None, "only a counter's program or pad sends this (ROLE_REQUESTS)"
     return client.counter
 
 
@@ -231,6 +252,7 @@ HANDLERS: dict[str, Handler] = {
     "start": _start,
     "finish": _finish,
     "no_show": _no_show,
+    "evaluate": _evaluate,
 }
 assert HANDLERS.keys() | ASYNC_HANDLERS.keys() | ANSWERED_BY_FRONT == p.REQUEST_TYPES.keys(), (
     "every request type has one handler"

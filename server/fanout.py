@@ -8,7 +8,8 @@ display zone.  The hub encodes each message once and sends it to its recipients.
 The audience rules (docs/protocol.md section 7):
 
 * a call and a counter's view go to the displays of the counter's zone (every display when the
-  counter or the display has no zone), the supervisors, and that counter's own program;
+  counter or the display has no zone), the supervisors, that counter's own program and its
+  evaluation pads;
 * the journal goes to the supervisors only;
 * the notice goes to the displays and the supervisors;
 * a device's status goes to the counters and the supervisors;
@@ -147,6 +148,7 @@ def watching(counter: int, zone: str, audience: Mapping[str, Collection[L]]) -> 
     found = [c for c in audience["display"] if not c.zone or not zone or c.zone == zone]
     found += audience["supervisor"]
     found += [c for c in audience["counter"] if c.counter == counter]
+    found += [c for c in audience.get("pad", ()) if c.counter == counter]
     return found
 
 

@@ -35,7 +35,7 @@ from .batch import GroupCommit
 from .clock import Clock
 from .day_end import close_earlier_days
 from .dispatch import ASYNC_HANDLERS, dispatch
-from .domain import calendar, supervision
+from .domain import calendar, evaluation, supervision
 from .domain.hall import HallState
 from .domain.model import Change, Journal, QueueError
 from .metrics import Metrics
@@ -69,12 +69,13 @@ class Hub:
         self.clock = clock
         self.enforce_hours = enforce_hours
         self.state = self._rebuild()
+        self.evaluations = self._evaluations()
         self.views = Views(config, enforce_hours=enforce_hours)
         self.batch = GroupCommit(storage, lambda: self.state.day, self._rolled_back)
         self.answers = Answers(storage)
         self.metrics = Metrics(self)
         self.clients: set[Client] = set()
-        self.by_role: dict[str, set[Client]] = {r: set() for r in ("kiosk", "display", "counter", "supervisor")}
+        self.by_role: dict[str, set[Client]] = {r: set() for r in ("kiosk", "display", "counter", "supervisor", "pad")}
         self.seq = 0
         self.recent_calls: deque[p.CallView] = deque(maxlen=20)
         self.devices: dict[str, p.DeviceReport] = {
@@ -105,8 +106,20 @@ class Hub:
         )
         return state
 
+    def _evaluations(self) -> evaluation.Evaluations:
+        """Today's evaluations, read back from the journal (one per ticket, even after a restart)."""
+        found = evaluation.Evaluations()
+        for ticket_id, at, number, counter, clerk, reason, detail in self.storage.evaluations(self.state.day):
+            level = int(detail.get("level", 5))
+            found.record(
+                ticket_id,
+                evaluation.alert_of(ticket_id, number, counter, clerk, level, reason, detail.get("note", ""), at),
+            )
+        return found
+
     def _rolled_back(self) -> None:
         self.state = self._rebuild()
+        self.evaluations = self._evaluations()
         self._queue_dirty = True
 
     async def durable(self, rows: list[Record], publish: Callable[[], None] | None = None) -> None:
@@ -194,7 +207,10 @@ class Hub:
                 return views.encode(views.result(request.id, data))
             except QueueError as exc:
                 return views.encode(views.error(exc.code, exc.message, request.id, **exc.details))
-        return await self.answers.once((client.principal, request.id), lambda: self._mutate(client, request))
+        answer = await self.answers.once((client.principal, request.id), lambda: self._mutate(client, request))
+        if kind == "evaluate":  # a low evaluation is a warning now, not at the next check
+            await self.check_warnings()
+        return answer
 
     async def _mutate(self, client: Client, request: p.Request) -> bytes:
         now = self.clock.now()
@@ -214,6 +230,21 @@ class Hub:
 
     def journey(self, ticket_id: int) -> list[Journal]:
         return self.storage.journey(ticket_id)
+
+    def find_ticket(self, day: str, number: str) -> Any:
+        """A ticket of an earlier business day, from the database (None if there is none)."""
+        return self.storage.find_ticket(day, number.strip().upper())
+
+    def pad_view(self, counter: int) -> p.PadView:
+        session = self.state.counters[counter].session
+        clerk_name = None
+        if session is not None:
+            record = self.storage.clerk(session.clerk)
+            clerk_name = (record or {}).get("display_name") or session.clerk
+        now = self.clock.now()
+        return self.views.pad(
+            self.state, counter, clerk_name, evaluation.awaiting(self.state, self.evaluations, counter, now)
+        )
 
     async def sign_in(self, counter: int, clerk: str, token_hash: str, *, occupied: bool) -> Any:
         """Open (or renew) a clerk's session at a counter; a day rollover found on the way is
@@ -253,14 +284,17 @@ class Hub:
             warnings=self.warnings.values(),
             devices=self.devices.values(),
         )
-        return snapshot(hall, client, client.name)
+        body = snapshot(hall, client, client.name)
+        if client.role == "pad" and client.counter is not None:
+            body.pad = self.pad_view(client.counter)
+        return body
 
     # ------------------------------------------------------------------ supervision
     async def check_warnings(self) -> None:
         """Raise new warnings and clear resolved ones; each is journaled in the database."""
         now = self.clock.now()
         rolled = self.state.roll(now)
-        found = supervision.current_warnings(self.state, now)
+        found = supervision.current_warnings(self.state, now, self.evaluations.low.values())
         raised = {k: a for k, a in found.items() if k not in self.warnings or self.warnings[k].level != a.level}
         cleared = [k for k in self.warnings if k not in found or k in raised]
         if not (raised or cleared or rolled):

@@ -367,6 +367,16 @@ class Storage:
             for at, action, counter, clerk, reason, detail in rows
         ]
 
+    def evaluations(self, day: str) -> list[tuple[int, float, str, int | None, str | None, str, dict[str, Any]]]:
+        """The ``evaluate`` journal entries of one business day, oldest first: (ticket id, at,
+        number, counter, clerk, reason, detail).  The journal is the record of evaluations."""
+        rows = self.conn.execute(
+            "SELECT ticket_id, at, number, counter, clerk, reason, detail FROM events "
+            "WHERE day = ? AND action = 'evaluate' ORDER BY id",
+            (day,),
+        ).fetchall()
+        return [(t, at, n, c, k, r or "", json.loads(d) if d else {}) for t, at, n, c, k, r, d in rows]
+
     def device_statuses(self) -> dict[str, Journal]:
         """Each device's last ``device_ok``/``device_fault`` journal entry, by device name, read
         back from the journal at start."""

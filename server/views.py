@@ -9,6 +9,7 @@ the bytes sent; the hub encodes each message once, however many clients receive 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,7 +22,7 @@ from hallcall.protocol import errors
 
 from .domain.hall import HallState
 from .domain.model import PRIORITY_NAMES, CounterFigures, Journal, QueueFigures, Ticket
-from .domain.supervision import Alert, LongPause, LongWait
+from .domain.supervision import Alert, Dissatisfied, LongPause, LongWait
 
 encode = msgspec.json.Encoder().encode
 
@@ -141,6 +142,18 @@ def warning(key: str, alert: Alert, raised_at: float) -> p.AnyWarning:
             waited_s=alert.waited_s,
             target_s=alert.target_s,
             counter=alert.counter,
+        )
+    if isinstance(alert, Dissatisfied):
+        return p.DissatisfiedWarning(
+            level=alert.level,
+            key=key,
+            raised_at=raised_at,
+            number=alert.number,
+            counter=alert.counter,
+            clerk=alert.clerk,
+            evaluation=alert.evaluation,
+            reason=alert.reason,
+            note=alert.note,
         )
     if isinstance(alert, LongPause):
         return p.PauseWarning(
@@ -330,8 +343,26 @@ class Views:
         """The answer to ``ticket``: the ticket and its day, and its journey for staff."""
         answer = p.TicketAnswer(ticket=self.ticket(state, t), day=t.day)
         if journey is not None:
-            answer.journey = [journey_step(j) for j in journey]
+            steps = [journey_step(j) for j in journey]
+            for before, step in itertools.pairwise(steps):
+                step.after_s = round(step.at - before.at, 3)
+            answer.journey = steps
         return answer
+
+    def pad(self, state: HallState, counter: int, clerk_name: str | None, awaiting: Ticket | None) -> p.PadView:
+        """An evaluation pad's part of its snapshot (``clerk_name``: the signed-in clerk's display name)."""
+        f = state.counter_figures(counter)
+        ev = self.config.evaluation
+        return p.PadView(
+            counter=counter,
+            counter_name=self._counter_names[counter],
+            clerk=f.session.clerk if f.session else None,
+            clerk_name=clerk_name if f.session else None,
+            current=ticket_shape(f.current) if f.current is not None else None,
+            awaiting=ticket_shape(awaiting) if awaiting is not None else None,
+            window_s=ev.pad_window_seconds,
+            reasons=[p.ReasonInfo(code=r.code, zh=r.zh, en=r.en) for r in ev.reasons],
+        )
 
 
 __all__ = [

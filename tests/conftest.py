@@ -38,6 +38,7 @@ SUPERVISOR = "sue"
 KIOSK = {"device": "kiosk-1", "token": "kiosk-token-1"}
 DISPLAY_1F = {"device": "display-1", "token": "display-token-1"}
 DISPLAY_2F = {"device": "display-2", "token": "display-token-2"}
+PAD_1 = {"device": "pad-1", "token": "pad-token-1"}
 
 _HASH = auth.hash_password(PASSWORD)
 
@@ -112,6 +113,11 @@ class Hall:
     async def supervisor(self) -> HallClient:
         c = await self.client()
         await c.hello("supervisor", clerk=SUPERVISOR, password=PASSWORD)
+        return c
+
+    async def pad(self, which: dict[str, str] = PAD_1) -> HallClient:
+        c = await self.client()
+        await c.hello("pad", **which)
         return c
 
 

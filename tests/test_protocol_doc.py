@@ -146,7 +146,7 @@ def test_each_shape_table_names_the_structs_fields(number: str, shape: type[msgs
 
 
 def test_a_journey_step_is_a_journal_entry_without_the_ticket() -> None:
-    assert fields(p.JourneyStep) == fields(p.JournalEntry) - {"number", "service"}
+    assert fields(p.JourneyStep) == (fields(p.JournalEntry) - {"number", "service"}) | {"after_s"}
     assert "without the `number` and `service` fields" in section("5.5")
     listed = re.search(r"each `(\{[^`]*\})`", subsection_of("ticket"))
     assert listed and braced(listed.group(1)) == fields(p.JourneyStep)
@@ -170,7 +170,8 @@ def test_the_warning_kinds_and_their_fields() -> None:
     said = text.split("Every warning\nhas", 1)[1].split("\n\n", 1)[0]
     assert set(re.findall(r"`([a-z_]+)`", said)) >= common
     kinds = {_ticked(row[0]): row[2] for row in rows(text)}
-    shapes = {cls.__struct_config__.tag: cls for cls in (p.WaitWarning, p.PauseWarning, p.UnstaffedWarning)}
+    kinds_ = (p.WaitWarning, p.PauseWarning, p.UnstaffedWarning, p.DissatisfiedWarning)
+    shapes = {cls.__struct_config__.tag: cls for cls in kinds_}
     assert set(kinds) == set(shapes)
     for kind, cell in kinds.items():
         own = fields(shapes[kind]) - fields(p.Warning)
@@ -190,6 +191,7 @@ def test_the_request_table_gives_every_type_its_roles_and_whether_it_changes_the
         allowed = {role for role, mark in zip(roles, marks, strict=False) if mark == "✓"}
         assert allowed == {r for r in roles if kind in p.ROLE_REQUESTS[r]}, kind
         assert (marks[4] == "✓") == (kind in p.MUTATING), kind
+        assert (marks[5] == "✓") == (kind in p.ROLE_REQUESTS["pad"]), kind
 
 
 @pytest.mark.parametrize("kind", sorted(p.REQUEST_TYPES))

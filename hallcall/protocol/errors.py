@@ -47,6 +47,10 @@ SERVER_CODES: tuple[str, ...] = (
     "counter_occupied",
     "clerk_busy_elsewhere",
     "session_ended",
+    "nothing_to_evaluate",
+    "already_evaluated",
+    "reason_required",
+    "unknown_reason",
     # reports
     "bad_date",
     "bad_range",

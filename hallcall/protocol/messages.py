@@ -27,6 +27,7 @@ from .shapes import (
     JournalEntry,
     JourneyStep,
     Me,
+    PadView,
     ReportHour,
     ReportRow,
     ServiceSummary,
@@ -69,6 +70,7 @@ class HallSnapshot(Message, tag="snapshot", kw_only=True):
     warnings: list[AnyWarning] | UnsetType = UNSET  # counter, supervisor
     devices: list[DeviceReport] | UnsetType = UNSET  # counter, supervisor
     me: Me | UnsetType = UNSET  # counter
+    pad: PadView | UnsetType = UNSET  # pad
 
 
 class Result(Message, Generic[T], tag="result", kw_only=True):
@@ -129,6 +131,14 @@ class IssueAnswer(Struct, kw_only=True):
     day: str
 
 
+class EvaluateAnswer(Struct, kw_only=True):
+    """The evaluation as recorded: the ticket it is about and the level given."""
+
+    ticket: TicketView
+    level: int
+    reason: str | None
+
+
 class NoticeAnswer(Struct, kw_only=True):
     notice: Names  # what the displays show now
 
@@ -170,6 +180,7 @@ ANSWERS: dict[str, type[Struct]] = {
     "force_sign_out": Empty,
     "notice": NoticeAnswer,
     "report": ReportAnswer,
+    "evaluate": EvaluateAnswer,
 }
 assert ANSWERS.keys() == REQUEST_TYPES.keys(), "every request type has exactly one answer shape"
 
@@ -210,6 +221,7 @@ __all__ = [
     "AnyMessage",
     "Empty",
     "Error",
+    "EvaluateAnswer",
     "Event",
     "HallSnapshot",
     "IssueAnswer",

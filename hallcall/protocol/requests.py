@@ -19,7 +19,8 @@ PROTOCOL_VERSION = 1
 RequestId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Number = Annotated[str, msgspec.Meta(min_length=2, max_length=8)]
 Reason = Annotated[str, msgspec.Meta(max_length=200)]
-Role = Literal["kiosk", "display", "counter", "supervisor"]
+Role = Literal["kiosk", "display", "counter", "supervisor", "pad"]
+Day = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
 
 class Request(msgspec.Struct, tag_field="type", forbid_unknown_fields=True):
@@ -31,8 +32,8 @@ class Hello(Request, tag="hello"):
 
     role: Role
     protocol: int = PROTOCOL_VERSION
-    device: str | None = None  # kiosk, display
-    token: str | None = None  # kiosk, display
+    device: str | None = None  # kiosk, display, pad
+    token: str | None = None  # kiosk, display, pad
     counter: int | None = None  # counter
     clerk: str | None = None  # counter, supervisor
     password: str | None = None  # counter, supervisor
@@ -50,6 +51,16 @@ class Snapshot(Request, tag="snapshot"):
 
 class TicketInfo(Request, tag="ticket"):
     number: Number
+    day: Day | None = None  # an earlier business day; default: today
+
+
+class Evaluate(Request, tag="evaluate"):
+    """A visitor's five-level evaluation (5 very satisfied … 1 very dissatisfied) of the pad's
+    counter's last finished ticket; level 2 and 1 need one of the configured reason codes."""
+
+    level: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    reason: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    note: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
 class Issue(Request, tag="issue"):
@@ -166,6 +177,7 @@ AnyRequest = (
     | ForceSignOut
     | Notice
     | Report
+    | Evaluate
 )
 
 REQUEST_TYPES: dict[str, type[Request]] = {
@@ -183,10 +195,11 @@ ROLE_REQUESTS: dict[str, set[str]] = {
     "display": _EVERYONE | {"device_status"},
     "counter": _EVERYONE | _CLERK,
     "supervisor": _EVERYONE | {"put_back", "cancel", "force_sign_out", "notice", "report"},
+    "pad": {"ping", "snapshot", "evaluate"},
 }
 
 # Requests that change the queue: their answers are stored so a retried id is answered again.
-MUTATING = _CLERK | {"issue", "device_status", "force_sign_out", "notice"}
+MUTATING = _CLERK | {"issue", "device_status", "force_sign_out", "notice", "evaluate"}
 
 _decoder = msgspec.json.Decoder(AnyRequest)
 _loose = msgspec.json.Decoder()
@@ -247,7 +260,9 @@ __all__ = [
     "CallNext",
     "CallNumber",
     "Cancel",
+    "Day",
     "DeviceStatus",
+    "Evaluate",
     "Finish",
     "ForceSignOut",
     "Hello",

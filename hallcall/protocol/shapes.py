@@ -106,7 +106,8 @@ class JournalEntry(Shape, kw_only=True):
 
 
 class JourneyStep(Shape, kw_only=True):
-    """One step of a ticket's journey: a journal entry without the ticket's own number/service."""
+    """One step of a ticket's journey: a journal entry without the ticket's own number/service,
+    and the seconds since the step before it (``after_s``; 0 for the first)."""
 
     at: float
     action: str
@@ -114,6 +115,7 @@ class JourneyStep(Shape, kw_only=True):
     clerk: str | None
     reason: str
     detail: dict[str, Any]
+    after_s: float = 0.0
 
 
 class Materials(Shape):
@@ -221,7 +223,39 @@ class UnstaffedWarning(Warning, tag="unstaffed", kw_only=True):
     backups: list[str]
 
 
-AnyWarning = WaitWarning | PauseWarning | UnstaffedWarning
+class DissatisfiedWarning(Warning, tag="dissatisfied", kw_only=True):
+    number: str
+    counter: int | None
+    clerk: str | None
+    evaluation: int  # the level given, 2 or 1
+    reason: str  # the reason code
+    note: str
+
+
+AnyWarning = WaitWarning | PauseWarning | UnstaffedWarning | DissatisfiedWarning
+
+
+class ReasonInfo(Shape, kw_only=True):
+    """One reason a visitor may give for level 2 or 1 (the config's ``[evaluation] reasons``)."""
+
+    code: str
+    zh: str
+    en: str
+
+
+class PadView(Shape, kw_only=True):
+    """An evaluation pad's own part of its snapshot: its counter, the clerk signed in there
+    (login id and display name), the current ticket, and the last finished ticket while it may
+    still be evaluated (``awaiting``: finished less than ``window_s`` ago and not yet evaluated)."""
+
+    counter: int
+    counter_name: Names
+    clerk: str | None
+    clerk_name: str | None
+    current: TicketView | None
+    awaiting: TicketView | None
+    window_s: int
+    reasons: list[ReasonInfo]
 
 
 class Me(Shape, kw_only=True):
@@ -272,13 +306,16 @@ __all__ = [
     "CounterView",
     "DeviceReport",
     "DeviceSettings",
+    "DissatisfiedWarning",
     "HallView",
     "JournalEntry",
     "JourneyStep",
     "Materials",
     "Me",
+    "PadView",
     "PauseWarning",
     "Priority",
+    "ReasonInfo",
     "ReportHour",
     "ReportRow",
     "ServiceInfo",

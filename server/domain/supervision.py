@@ -5,6 +5,8 @@
 * ``pause_long``: a counter has been paused longer than ``pause_limit_minutes``.
 * ``unstaffed``: during opening hours, a counter that should be staffed has had nobody signed in
   for ``unstaffed_grace_minutes`` (the A/B backup rule failing in practice).
+* ``dissatisfied``: a visitor gave level 2 or 1 (domain/evaluation.py); shown for
+  ``[evaluation] warning_minutes``.
 
 The set is recomputed from the queue state on a timer; the server diffs it against the
 previous set to raise and clear warnings.
@@ -13,6 +15,7 @@ previous set to raise and clear warnings.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -56,8 +59,24 @@ class Unstaffed:
     level: int = 1
 
 
-Alert = LongWait | LongPause | Unstaffed
-KINDS: dict[str, type[Alert]] = {cls.kind: cls for cls in (LongWait, LongPause, Unstaffed)}
+@dataclass(frozen=True, slots=True)
+class Dissatisfied:
+    """A visitor's evaluation of level 2 (warning level 1) or 1 (warning level 2)."""
+
+    kind: ClassVar[str] = "dissatisfied"
+    ticket_id: int
+    number: str
+    counter: int | None
+    clerk: str | None
+    evaluation: int
+    reason: str
+    note: str
+    at: float
+    level: int = 1
+
+
+Alert = LongWait | LongPause | Unstaffed | Dissatisfied
+KINDS: dict[str, type[Alert]] = {cls.kind: cls for cls in (LongWait, LongPause, Unstaffed, Dissatisfied)}
 
 
 def as_record(alert: Alert) -> dict[str, Any]:
@@ -74,10 +93,15 @@ def from_record(record: dict[str, Any]) -> Alert:
     return cls(**values)
 
 
-def current_warnings(state: HallState, now: float) -> dict[str, Alert]:
-    """key → alert; the key identifies what the alert is about, so it can be cleared."""
+def current_warnings(state: HallState, now: float, dissatisfied: Iterable[Dissatisfied] = ()) -> dict[str, Alert]:
+    """key → alert; the key identifies what the alert is about, so it can be cleared.
+    ``dissatisfied``: today's low evaluations, each shown for ``[evaluation] warning_minutes``."""
     config = state.config
     found: dict[str, Alert] = {}
+    shown = config.evaluation.warning_minutes * 60
+    for d in dissatisfied:
+        if now - d.at < shown:
+            found[f"dissatisfied:{d.ticket_id}"] = d
     fraction = config.supervision.wait_warn_fraction
     for service in config.services:
         target = service.target_wait_minutes * 60
