@@ -44,6 +44,8 @@ class HallContext(Protocol):
 
     def find_ticket(self, day: str, number: str) -> Ticket | None: ...
 
+    def evaluated(self, ticket_id: int) -> bool: ...
+
     def send_snapshot(self, client: Any) -> None: ...
 
 
@@ -115,11 +117,33 @@ def _cancel(hall: HallContext, client: Sender, r: p.Cancel, now: float) -> Answe
 
 
 def _evaluate(hall: HallContext, client: Sender, r: p.Evaluate, now: float) -> Answer:
-    """A pad evaluates its counter's most recently finished ticket (domain/evaluation.py)."""
-    counter = _counter(client)
-    ticket, changes = evaluation.evaluate(
-        hall.state, hall.evaluations, counter, r.level, r.reason, r.note, now, channel=client.role
-    )
+    """A pad evaluates its counter's most recently finished ticket; a supervisor enters a paper
+    form's evaluation of a ticket by number (domain/evaluation.py)."""
+    if client.role == "pad":
+        if r.number is not None or r.day is not None:
+            raise QueueError("bad_field", "a pad evaluates its counter's last ticket: no number", field="number")
+        found = evaluation.evaluate(
+            hall.state, hall.evaluations, _counter(client), r.level, r.reason, r.note, now, channel="pad"
+        )
+    else:
+        if r.number is None:
+            raise QueueError("bad_field", "a supervisor's evaluation names the ticket's number", field="number")
+        if r.day is not None and r.day != hall.state.day:
+            earlier = hall.find_ticket(r.day, r.number)
+            if earlier is None:
+                message = f"there is no ticket {r.number!r} on {r.day}"
+                raise QueueError("unknown_ticket", message, number=r.number, day=r.day)
+            if hall.evaluated(earlier.id):
+                raise QueueError(
+                    "already_evaluated", f"ticket {earlier.number} has already been evaluated", number=earlier.number
+                )
+            t = earlier
+        else:
+            t = hall.state.ticket(r.number)
+        found = evaluation.record(
+            hall.state, hall.evaluations, t, r.level, r.reason, r.note, now, channel="paper", by=client.name
+        )
+    ticket, changes = found
     return p.EvaluateAnswer(ticket=ticket_shape(ticket), level=r.level, reason=r.reason or None), changes
 
 

@@ -235,6 +235,11 @@ class Hub:
         """A ticket of an earlier business day, from the database (None if there is none)."""
         return self.storage.find_ticket(day, number.strip().upper())
 
+    def evaluated(self, ticket_id: int) -> bool:
+        """Whether a ticket was evaluated: today's in memory (a batch not yet saved included),
+        an earlier day's in the journal."""
+        return ticket_id in self.evaluations.done or self.storage.evaluated(ticket_id)
+
     def pad_view(self, counter: int) -> p.PadView:
         session = self.state.counters[counter].session
         clerk_name = None

@@ -377,6 +377,13 @@ class Storage:
         ).fetchall()
         return [(t, at, n, c, k, r or "", json.loads(d) if d else {}) for t, at, n, c, k, r, d in rows]
 
+    def evaluated(self, ticket_id: int) -> bool:
+        """Whether the journal has an evaluation of this ticket (of any day)."""
+        row = self.conn.execute(
+            "SELECT 1 FROM events WHERE ticket_id = ? AND action = 'evaluate' LIMIT 1", (ticket_id,)
+        ).fetchone()
+        return row is not None
+
     def device_statuses(self) -> dict[str, Journal]:
         """Each device's last ``device_ok``/``device_fault`` journal entry, by device name, read
         back from the journal at start."""

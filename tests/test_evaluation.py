@@ -214,3 +214,39 @@ def test_the_reasons_can_be_configured(tmp_path: Path) -> None:
     assert config.evaluation.pad_window_seconds == 300 and [r.code for r in config.evaluation.reasons] == ["slow"]
     assert PAD_1["device"] == "pad-1"
     assert asyncio is not None
+
+
+async def test_a_supervisor_enters_a_paper_form_by_number_today_or_of_an_earlier_day(hall: Hall) -> None:
+    import json
+
+    _, first = await serve_one(hall)
+    sup = await hall.supervisor()
+    assert (await sup.call("evaluate", level=5))["code"] == "bad_field"  # no number
+    pad = await hall.pad()
+    assert (await pad.call("evaluate", level=5, number=first))["code"] == "bad_field"  # a pad names none
+    kiosk = await hall.kiosk()
+    waiting = (await kiosk.request("issue", service="social"))["ticket"]["number"]
+    assert (await sup.call("evaluate", level=5, number=waiting))["code"] == "wrong_state"
+    hall.clock.advance(3600)  # long past a pad's window: a paper form has none
+    answer = await sup.request("evaluate", level=4, number=first.lower())
+    assert answer["ticket"]["number"] == first and answer["level"] == 4
+    assert (await sup.call("evaluate", level=4, number=first))["code"] == "already_evaluated"
+    monday = hall.hub.state.day
+    c = await hall.counter(1)
+    await c.request("call_next")
+    await c.request("start")
+    await c.request("finish")
+    hall.clock.advance(24 * 3600)
+    await hall.hub.check_warnings()  # rolls the day
+    assert (await sup.call("evaluate", level=5, number=waiting))["code"] == "unknown_ticket"  # not today
+    assert (await sup.call("evaluate", level=5, number="A099", day=monday))["code"] == "unknown_ticket"
+    assert (await sup.call("evaluate", level=5, number=first, day=monday))["code"] == "already_evaluated"
+    await sup.request("evaluate", level=2, reason="slow", number=waiting, day=monday)
+    assert (await sup.call("evaluate", level=3, number=waiting, day=monday))["code"] == "already_evaluated"
+    rows = evaluations(hall)
+    assert [(r[0], r[3], json.loads(r[4])) for r in rows] == [
+        (first, "", {"level": 4, "channel": "paper", "note": "", "by": "sue"}),
+        (waiting, "slow", {"level": 2, "channel": "paper", "note": "", "by": "sue"}),
+    ]
+    day = hall.hub.storage.conn.execute("SELECT day FROM events WHERE action = 'evaluate' ORDER BY id DESC").fetchone()
+    assert day == (monday,)  # filed under the ticket's own day, where reports look for it

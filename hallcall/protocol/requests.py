@@ -55,12 +55,15 @@ class TicketInfo(Request, tag="ticket"):
 
 
 class Evaluate(Request, tag="evaluate"):
-    """A visitor's five-level evaluation (5 very satisfied … 1 very dissatisfied) of the pad's
-    counter's last finished ticket; level 2 and 1 need one of the configured reason codes."""
+    """A visitor's five-level evaluation (5 very satisfied … 1 very dissatisfied): a pad's of its
+    counter's last finished ticket, or a supervisor's of the ticket ``number`` (of ``day``, default
+    today) from a paper form; level 2 and 1 need one of the configured reason codes."""
 
     level: Annotated[int, msgspec.Meta(ge=1, le=5)]
     reason: Annotated[str, msgspec.Meta(max_length=40)] | None = None
     note: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    number: Number | None = None  # supervisor only (required there)
+    day: Day | None = None  # supervisor only
 
 
 class Issue(Request, tag="issue"):
@@ -194,7 +197,7 @@ ROLE_REQUESTS: dict[str, set[str]] = {
     "kiosk": _EVERYONE | {"issue", "device_status"},
     "display": _EVERYONE | {"device_status"},
     "counter": _EVERYONE | _CLERK,
-    "supervisor": _EVERYONE | {"put_back", "cancel", "force_sign_out", "notice", "report"},
+    "supervisor": _EVERYONE | {"put_back", "cancel", "force_sign_out", "notice", "report", "evaluate"},
     "pad": {"ping", "snapshot", "evaluate"},
 }
 

@@ -98,14 +98,18 @@ def record(
     now: float,
     *,
     channel: str,
+    by: str | None = None,
 ) -> tuple[Ticket, list[Change]]:
-    """Record one evaluation of a served ticket ``t`` (checked: done, not yet evaluated)."""
+    """Record one evaluation of a served ticket ``t`` (checked: done, not yet evaluated);
+    ``by``: the supervisor who entered it from a paper form (kept in the detail)."""
     if t.state != DONE:
         raise QueueError("wrong_state", f"ticket {t.number} was not served", number=t.number, state=t.state)
     if t.id in evaluations.done:
         raise QueueError("already_evaluated", f"ticket {t.number} has already been evaluated", number=t.number)
     code = check_reason(state, level, reason)
-    detail = {"level": level, "channel": channel, "note": note}
+    detail: dict[str, object] = {"level": level, "channel": channel, "note": note}
+    if by is not None:
+        detail["by"] = by
     journal = Journal(now, "evaluate", t, counter=t.counter, clerk=t.clerk, reason=code, detail=detail)
     evaluations.record(t.id, alert_of(t.id, t.number, t.counter, t.clerk, level, code, note, now))
     return t, [journal]
