@@ -18,39 +18,8 @@ from hallcall.launch.sim.figures import _pad, _width
 from hallcall.server import reports
 from hallcall.server.app import database_path
 
-_HEAD = {
-    "zh": {
-        "service": "服务",
-        "counter": "窗口",
-        "clerk": "工作人员",
-        "cols": (
-            "取号", "办结", "过号", "转移", "平均等候(分)", "P90等候(分)", "平均办理(分)", "P90办理(分)",
-            "达标率", "评价1", "评价2", "评价3", "评价4", "评价5", "满意率",
-        ),
-        "title": "报表 {first} 至 {last}，按{by}",
-        "hours": ("时段", "到达", "平均等候(分)"),
-        "counters": ("窗口", "办结", "平均办理(分)"),
-    },
-    "en": {
-        "service": "Service",
-        "counter": "Counter",
-        "clerk": "Clerk",
-        "cols": (
-            "Issued", "Served", "No-shows", "Transfers", "Mean wait (min)", "P90 wait (min)",
-            "Mean handling (min)", "P90 handling (min)", "Within target", "Eval 1", "Eval 2", "Eval 3",
-            "Eval 4", "Eval 5", "Satisfaction",
-        ),
-        "title": "Report {first} to {last}, by {by}",
-        "hours": ("Hour", "Arrivals", "Mean wait (min)"),
-        "counters": ("Counter", "Served", "Mean handling (min)"),
-    },
-}  # fmt: skip
-
-_CSV_COLUMNS = (
-    "key", "name", "issued", "served", "no_shows", "transfers", "mean_wait_minutes", "p90_wait_minutes",
-    "mean_handling_minutes", "p90_handling_minutes", "within_target", "eval_1", "eval_2", "eval_3", "eval_4",
-    "eval_5", "satisfaction",
-)  # fmt: skip
+_HEAD = reports.HEADINGS  # one definition of the columns, shared with the report page (/console/report)
+_CSV_COLUMNS = reports.CSV_COLUMNS
 
 DASH = "—"
 

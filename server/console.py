@@ -7,14 +7,24 @@ nobody's rules but ours (``no-store``, like every page of the server).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hallcall.assets import WEB
 
-FILES = {
+from . import reports
+
+FILES: dict[str, tuple[str | Callable[[], str], str]] = {
     "/console": ("console.html", "text/html; charset=utf-8"),
     "/console/": ("console.html", "text/html; charset=utf-8"),
     "/console/console.js": ("console.js", "text/javascript; charset=utf-8"),
     "/console/mirror.js": ("mirror.js", "text/javascript; charset=utf-8"),
     "/console/console.css": ("console.css", "text/css; charset=utf-8"),
+    # the report page (issue 12): Chart.js vendored (docs/decisions.md), the columns from Python
+    "/console/report": ("report.html", "text/html; charset=utf-8"),
+    "/console/report.js": ("report.js", "text/javascript; charset=utf-8"),
+    "/console/report.css": ("report.css", "text/css; charset=utf-8"),
+    "/console/report-columns.js": (reports.columns_js, "text/javascript; charset=utf-8"),
+    "/console/vendor/chart.umd.js": ("vendor/chart.umd.js", "text/javascript; charset=utf-8"),
 }
 
 
@@ -24,6 +34,8 @@ def console_file(path: str) -> tuple[str, str] | None:
     if entry is None:
         return None
     name, content_type = entry
+    if callable(name):
+        return name(), content_type
     return (WEB / name).read_text(encoding="utf-8"), content_type
 
 

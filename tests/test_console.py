@@ -10,47 +10,17 @@ from __future__ import annotations
 import os
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, SUPERVISOR, LiveHall, collect, wait_for
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from browser import browser_fixture, page_fixture, sign_in, signed_in  # noqa: F401 (the shared fixtures)
+from conftest import SUPERVISOR, LiveHall, collect, wait_for
+from playwright.sync_api import Page, expect
 
 from hallcall.client import HallClient, RequestFailed
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's package, installed by scripts/setup.sh (never `playwright install`)
 pytestmark = pytest.mark.timeout(90)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    pg = context.new_page()
-    pg.set_default_timeout(5000)
-    yield pg
-    context.close()
-
-
-def sign_in(page: Page, live: LiveHall, password: str = PASSWORD) -> None:
-    page.goto(f"{live.http_url}/console")
-    page.fill("#clerk", SUPERVISOR)
-    page.fill("#password", password)
-    page.click("#signin-form button[type=submit]")
-
-
-def signed_in(page: Page) -> None:
-    expect(page.locator("#console")).to_be_visible()
-    expect(page.locator("#who")).to_have_text(SUPERVISOR)
 
 
 def run(live: LiveHall, coro: Any) -> Any:
