@@ -119,7 +119,7 @@ class HallServer:
             stored = None if day == hub.state.day else self.storage.find_ticket(day, number)
             status, html = pages.ticket_page(self.config, hub.views, hub.state, day, number, lang, stored)
             return _respond(connection, HTTPStatus(status), html, "text/html; charset=utf-8")
-        if path in console.FILES:
+        if path in console.FILES or console.PAD_PAGE.match(path):
             found = console.console_file(path)
             if found is not None:
                 return _respond(connection, HTTPStatus.OK, *found)

@@ -7,6 +7,7 @@ nobody's rules but ours (``no-store``, like every page of the server).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from hallcall.assets import WEB
@@ -25,12 +26,19 @@ FILES: dict[str, tuple[str | Callable[[], str], str]] = {
     "/console/report.css": ("report.css", "text/css; charset=utf-8"),
     "/console/report-columns.js": (reports.columns_js, "text/javascript; charset=utf-8"),
     "/console/vendor/chart.umd.js": ("vendor/chart.umd.js", "text/javascript; charset=utf-8"),
+    # the evaluation pad (issue 12): /pad/<counter> for every counter number, see PAD_PAGE
+    "/pad/<counter>": ("pad.html", "text/html; charset=utf-8"),
+    "/pad/pad.js": ("pad.js", "text/javascript; charset=utf-8"),
+    "/pad/pad.css": ("pad.css", "text/css; charset=utf-8"),
+    "/pad/mirror.js": ("mirror.js", "text/javascript; charset=utf-8"),
 }
+
+PAD_PAGE = re.compile(r"^/pad/\d{1,4}$")  # the pad's page has its counter number in the path
 
 
 def console_file(path: str) -> tuple[str, str] | None:
     """(body, content type) for a console path, or None if it is not one."""
-    entry = FILES.get(path)
+    entry = FILES.get(PAD_PAGE.sub("/pad/<counter>", path))
     if entry is None:
         return None
     name, content_type = entry
@@ -39,4 +47,4 @@ def console_file(path: str) -> tuple[str, str] | None:
     return (WEB / name).read_text(encoding="utf-8"), content_type
 
 
-__all__ = ["FILES", "console_file"]
+__all__ = ["FILES", "PAD_PAGE", "console_file"]
