@@ -99,6 +99,23 @@ def test_force_sign_out_ends_the_counters_session(live_hall: LiveHall, page: Pag
     expect(page.locator('tr[data-counter="2"] .state')).to_have_text("未登录")
 
 
+def test_a_reloaded_console_never_reuses_a_request_id(live_hall: LiveHall, page: Page) -> None:
+    """The server keeps a supervisor's answers by account and request id (protocol.md section 3):
+    after a reload the same request must run again, not get the earlier page's stored answer."""
+    page.on("dialog", lambda d: d.accept())
+    sign_in(page, live_hall)
+    signed_in(page)
+    for _ in range(2):
+        counter(live_hall, 2, "dan")
+        expect(page.locator('tr[data-counter="2"] td').nth(1)).to_have_text("dan")
+        page.select_option("#signout-counter", "2")
+        page.fill("#signout-reason", "end of shift")
+        page.click("#signout-form button[type=submit]")
+        expect(page.locator('tr[data-counter="2"] .state')).to_have_text("未登录")
+        page.reload()
+        signed_in(page)
+
+
 def test_notice_reaches_a_display(live_hall: LiveHall, page: Page) -> None:
     display = run(live_hall, live_hall.hall.display())
     seen = collect(display)

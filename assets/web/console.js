@@ -56,6 +56,9 @@ let ws = null;
 let signedIn = false;
 let retry = 0;
 let nextId = 1;
+// a random prefix per page load: the server keeps a supervisor's answers by account and id
+// (protocol.md section 3), so a reloaded page must never reuse an earlier load's ids
+const RUN = "c" + Math.random().toString(36).slice(2, 10) + Date.now().toString(36).slice(-4);
 const pending = new Map(); // request id -> callback(answer)
 
 const $ = (id) => document.getElementById(id);
@@ -85,7 +88,7 @@ function el(tag, attrs = {}, ...children) {
 
 // ------------------------------------------------------------------ the link
 function send(message, onAnswer) {
-  const id = `c${nextId++}`;
+  const id = `${RUN}-${nextId++}`;
   if (onAnswer) pending.set(id, onAnswer);
   ws.send(JSON.stringify({ ...message, id }));
   return id;
