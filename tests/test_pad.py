@@ -141,6 +141,17 @@ def test_level_one_asks_for_a_reason_in_the_chosen_language(live_hall: LiveHall,
     assert json.loads(rows[0][4]) == {"level": 1, "channel": "pad", "note": "waited long"}
 
 
+def test_a_tap_after_the_window_is_refused_by_the_server(live_hall: LiveHall, tablet: Page) -> None:
+    open_pad(tablet, live_hall)
+    serve_one(live_hall)
+    expect(tablet.locator("#rate")).to_be_visible()
+    live_hall.clock.advance(121)  # the server's window (120 s) has passed; the page's clock has not
+    tablet.click('#rate button[data-level="5"]')
+    expect(tablet.locator("#message")).to_have_text("没有可评价的办件。")
+    expect(tablet.locator("#idle")).to_be_visible()
+    assert evaluations(live_hall) == []
+
+
 def test_a_token_typed_once_is_kept(live_hall: LiveHall, tablet: Page) -> None:
     open_pad(tablet, live_hall, token=None)
     expect(tablet.locator("#setup")).to_be_visible()
