@@ -250,6 +250,20 @@ class HallServer:
     async def _authenticate(self, ws: ServerConnection, hello: p.Hello) -> tuple[Client | None, dict[str, Any]]:
         """The signed-in client, or None for bad credentials; for a counter, also the welcome's
         ``counter`` and ``token`` (its session token)."""
+        if hello.role == "visitor":  # no credentials: the ticket's page is public too (/t/{day}/{number})
+            if hello.number is None or hello.day is None:
+                field = "number" if hello.number is None else "day"
+                raise QueueError("bad_field", "a visitor's hello must name its ticket's day and number", field=field)
+            number = hello.number.strip().upper()
+            if hello.day == self.hub.state.day:
+                known = number in self.hub.state.by_number
+            else:  # an earlier day's ticket: followed as expired
+                known = self.storage.find_ticket(hello.day, number) is not None
+            if not known:
+                raise QueueError("unknown_ticket", f"there is no ticket {number} of {hello.day}", number=number)
+            client = Client(ws, "visitor", f"visitor:{hello.day}:{number}", number)
+            client.follows = (hello.day, number)
+            return client, {}
         if hello.role == "pad":
             for pad in self.config.devices.pads:
                 if (hello.device in (None, pad.name)) and hello.token and auth.same(hello.token, pad.token):

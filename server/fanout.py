@@ -16,7 +16,10 @@ The audience rules (docs/protocol.md section 7):
 * a warning goes to the supervisors, and to a counter when it is about that counter or (a wait
   warning of a ticket not sent to a counter) about one of its services;
 * "session ended" goes to the programs signed in with that session, which hear nothing more
-  of the same list (the hub detaches them: they must say hello again).
+  of the same list (the hub detaches them: they must say hello again);
+* a visitor (a phone following one ticket) hears none of the above and no queue update: only
+  ``route_visitors``' event about its own ticket, when that ticket's view changed since it last
+  heard it (computed with the coalesced queue update, once per followed ticket).
 """
 
 from __future__ import annotations
@@ -54,7 +57,16 @@ class Listener(Protocol):
     services: frozenset[str]
 
 
+class Follower(Protocol):
+    """What visitor routing needs to know of a visitor's connection: the ticket it follows
+    (day, number) and the view it last heard (None: only its snapshot's, or nothing)."""
+
+    follows: tuple[str, str] | None
+    heard: p.VisitorView | None
+
+
 L = TypeVar("L", bound=Listener)
+F = TypeVar("F", bound=Follower)
 Routed = list[tuple[p.Event[Any], list[L]]]
 
 
@@ -170,6 +182,8 @@ def route_queue(
     display, which gets only the services of its zone or of none (``zone_of``: a service's zone)."""
     by_zone: dict[str, list[L]] = {}
     for c in listeners:
+        if c.role == "visitor":  # a visitor hears only its own ticket (route_visitors)
+            continue
         by_zone.setdefault(c.zone if c.role == "display" else "", []).append(c)
     out: list[tuple[p.Event[Any], list[L]]] = []
     for zone, clients in by_zone.items():
@@ -182,4 +196,37 @@ def route_queue(
     return out
 
 
-__all__ = ["CALL_ACTIONS", "Listener", "News", "news", "recipients", "route", "route_queue", "warned", "watching"]
+def route_visitors(
+    fresh: Mapping[tuple[str, str], p.VisitorView], visitors: Iterable[F], seq: int
+) -> tuple[list[tuple[p.Event[Any], list[F]]], int]:
+    """The ``visitor`` events after a queue update: for each followed ticket (``fresh``: its view
+    now, by (day, number)) whose view differs from what one of its visitors last heard, one event
+    numbered after ``seq`` to those visitors only; and the last number used.  A visitor never
+    hears another ticket, and hears nothing when its own ticket's view did not change."""
+    changed: dict[tuple[str, str], list[F]] = {}
+    for c in visitors:
+        if c.follows is None:
+            continue
+        view = fresh.get(c.follows)
+        if view is not None and view != c.heard:
+            changed.setdefault(c.follows, []).append(c)
+    out: list[tuple[p.Event[Any], list[F]]] = []
+    for key, clients in changed.items():
+        seq += 1
+        out.append((event("visitor", "ticket", seq, fresh[key]), clients))
+    return out, seq
+
+
+__all__ = [
+    "CALL_ACTIONS",
+    "Follower",
+    "Listener",
+    "News",
+    "news",
+    "recipients",
+    "route",
+    "route_queue",
+    "route_visitors",
+    "warned",
+    "watching",
+]

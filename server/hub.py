@@ -60,6 +60,8 @@ class Client:
     session_id: int | None = None
     zone: str = ""
     services: frozenset[str] = frozenset()  # a counter's services, for its warnings
+    follows: tuple[str, str] | None = None  # a visitor's ticket: (day, number)
+    heard: p.VisitorView | None = None  # the view of that ticket a visitor was last sent
 
 
 class Hub:
@@ -75,7 +77,9 @@ class Hub:
         self.answers = Answers(storage)
         self.metrics = Metrics(self)
         self.clients: set[Client] = set()
-        self.by_role: dict[str, set[Client]] = {r: set() for r in ("kiosk", "display", "counter", "supervisor", "pad")}
+        self.by_role: dict[str, set[Client]] = {
+            r: set() for r in ("kiosk", "display", "counter", "supervisor", "pad", "visitor")
+        }
         self.seq = 0
         self.recent_calls: deque[p.CallView] = deque(maxlen=20)
         self.devices: dict[str, p.DeviceReport] = {
@@ -192,6 +196,24 @@ class Hub:
         self.seq += 1
         update = self.views.queue(self.state)
         self._deliver(fanout.route_queue(update, self.clients, self.seq, self.views.service_zone))
+        if self.by_role["visitor"]:
+            self.tell_visitors()
+
+    def visitor_view(self, day: str, number: str) -> p.VisitorView:
+        """The ticket a visitor follows, as its phone shows it (expired once its day is over)."""
+        t = self.state.by_number.get(number) if day == self.state.day else None
+        return self.views.visitor(self.state, t, day, number)
+
+    def tell_visitors(self) -> None:
+        """Each visitor whose own ticket's view changed gets it (one view per followed ticket,
+        encoded once for all the phones following it)."""
+        visitors = self.by_role["visitor"]
+        fresh = {key: self.visitor_view(*key) for key in {c.follows for c in visitors if c.follows}}
+        routed, self.seq = fanout.route_visitors(fresh, visitors, self.seq)
+        for message, recipients in routed:
+            for c in recipients:
+                c.heard = message.data
+        self._deliver(routed)
 
     # ------------------------------------------------------------------ requests
     async def handle(self, client: Client, request: p.Request) -> bytes:
@@ -292,6 +314,8 @@ class Hub:
         body = snapshot(hall, client, client.name)
         if client.role == "pad" and client.counter is not None:
             body.pad = self.pad_view(client.counter)
+        if client.role == "visitor" and client.follows is not None:
+            body.visitor = client.heard = self.visitor_view(*client.follows)
         return body
 
     # ------------------------------------------------------------------ supervision

@@ -31,7 +31,7 @@ class _HallCollector:
             finished.add_metric([s.id], state.finished[s.id])
             waiting.add_metric([s.id], state.waiting_count(s.id))
         clients = GaugeMetricFamily("hallcall_connected_clients", "Authenticated connections", labels=["role"])
-        roles = {"kiosk": 0, "display": 0, "counter": 0, "supervisor": 0}
+        roles = dict.fromkeys(self.hub.by_role, 0)  # every role, pads and visitors too
         for c in self.hub.clients:
             roles[c.role] += 1
         for role, n in roles.items():

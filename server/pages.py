@@ -1,9 +1,11 @@
 """The pages the server shows in a browser: for now, a ticket's status page.
 
 A visitor scans the QR code on the ticket (or photographs it off the kiosk's screen when the
-printer failed) and follows their number from a phone.  The page refreshes itself and speaks
-the hall's languages; templates live in assets/web/ and are rendered by Jinja2, which escapes
-everything it inserts.
+printer failed) and follows their number from a phone.  The server renders the page whole (it
+works without JavaScript and then reloads itself every 20 s); its script (assets/web/status.js,
+inlined) follows the ticket live over the websocket as a ``visitor`` (docs/protocol.md 4.1).
+It speaks the hall's languages; templates live in assets/web/ and are rendered by Jinja2, which
+escapes everything it inserts.
 """
 
 from __future__ import annotations
@@ -46,8 +48,29 @@ T = Strings(
         "missing": ("查不到这个号码。", "There is no such ticket."),
         "other_day": ("这是 {day} 的号，今日已无效。", "This ticket is from {day} and is no longer valid."),
         "footer": ("本页每 20 秒自动刷新。", "This page refreshes every 20 seconds."),
+        "next": ("下一位就是您，请到窗口附近等候。", "You are next: please wait near the counters."),
+        "live": ("实时更新中。", "Live: this page updates by itself."),
+        "offline": ("连接中断，正在重新连接……", "Connection lost; reconnecting…"),
+        "notify_label": ("前面还剩几人时提醒我", "Tell me when this many are ahead of me"),
+        "notify_button": ("提醒我", "Remind me"),
+        "notify_set": (
+            "好的：前面剩 {n} 人时提醒您（请保持本页打开）。",
+            "OK: you will be told when {n} are ahead (keep this page open).",
+        ),
+        "notify_denied": (
+            "浏览器未允许通知：请保持本页打开，到时本页会显示提示并响铃。",
+            "Notifications are not allowed: keep this page open; it will show a message and beep.",
+        ),
+        "notify_now": ("前面只剩 {n} 人了，请回到大厅。", "Only {n} ahead of you now: please come back to the hall."),
+        "sound_hint": ("点按本页任意处，叫到您时可响铃。", "Tap the page once so it can ring when you are called."),
     }
 )
+LIVE_KEYS = (
+    "waiting", "called", "serving", "held", "done", "no_show", "cancelled", "expired", "ahead_n", "minutes",
+    "next", "live", "offline", "notify_set", "notify_denied", "notify_now",
+)  # fmt: skip
+SCRIPT = (WEB / "status.js").read_text(encoding="utf-8")
+assert "</" not in SCRIPT, "status.js is inlined in a <script> element"
 
 
 def ticket_page(
@@ -64,6 +87,7 @@ def ticket_page(
         "number": number,
         "footer": T("footer", lang),
         "missing": "",
+        "day": day,
     }
     ticket: Ticket | None = None
     if day == state.day:
@@ -79,20 +103,26 @@ def ticket_page(
     service = config.service(ticket.service)
     counter = ticket.counter or ""
     state_key = ticket.state
-    rows: list[tuple[str, str]] = []
-    if ticket.state == "waiting":
-        rows.append((T("ahead", lang), T("ahead_n", lang, n=data.ahead)))
-        rows.append((T("estimate", lang), T("minutes", lang, n=max(1, round(data.estimated_wait_s / 60)))))
+    waiting = ticket.state == "waiting"
     issued = dt.datetime.fromtimestamp(ticket.issued_at, config.tz).strftime("%H:%M")
-    rows.append((T("issued", lang), issued))
+    strings = {key: T(key, lang) for key in LIVE_KEYS}
     return 200, _render(
         base
         | {
             "service": service.name.get(lang) if service else ticket.service,
             "green": T("green", lang) if ticket.priority > 0 else "",
+            "state": state_key,
             "state_text": T(state_key, lang, counter=counter),
             "state_class": {"called": "go", "no_show": "over", "expired": "over"}.get(state_key, ""),
-            "rows": rows,
+            "waiting": waiting,
+            "next": waiting and data.ahead == 0,
+            "labels": {k: T(k, lang) for k in ("ahead", "estimate", "issued", "next", "live", "sound_hint")}
+            | {k: T(k, lang) for k in ("notify_label", "notify_button")},
+            "ahead_text": T("ahead_n", lang, n=data.ahead) if waiting else "",
+            "estimate_text": T("minutes", lang, n=max(1, round(data.estimated_wait_s / 60))) if waiting else "",
+            "issued": issued,
+            "strings": strings,
+            "script": SCRIPT,
         }
     )
 

@@ -34,9 +34,11 @@ def snapshot(hall: Hall, client: Listener, name: str) -> p.HallSnapshot:
     """The snapshot for ``client`` (``name``: its device or clerk name)."""
     state, views = hall.state, hall.views
     zone = client.zone if client.role == "display" else ""
-    services = views.services(state)
-    counters = views.counters(state, [c.number for c in views.config.counters]) if client.role != "kiosk" else []
-    calls = list(hall.calls)
+    visitor = client.role == "visitor"  # its own ticket only (``visitor``, added by the hub), no staff names
+    services = [] if visitor else views.services(state)
+    every = [c.number for c in views.config.counters]
+    counters = views.counters(state, every) if client.role not in ("kiosk", "visitor") else []
+    calls = [] if visitor else list(hall.calls)
     if zone:
         services = [x for x in services if views.service_zone(x.service) in ("", zone)]
         counters = [x for x in counters if x.zone in ("", zone)]
@@ -46,9 +48,9 @@ def snapshot(hall: Hall, client: Listener, name: str) -> p.HallSnapshot:
         server_time=hall.server_time,
         clock_speed=hall.clock_speed,
         day=state.day,
-        hall=views.hall(),
+        hall=views.public_hall() if visitor else views.hall(),
         services=services,
-        callable=state.callable_counts(),
+        callable={} if visitor else state.callable_counts(),
         counters=counters,
         calls=calls,
         notice=hall.notice,

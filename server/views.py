@@ -186,6 +186,7 @@ class Views:
         self.config = config
         self.enforce_hours = enforce_hours
         self._hall: p.HallView | None = None
+        self._public_hall: p.HallView | None = None
         self._zones = {s.id: s.zone for s in config.services}
         self._counter_zones = {c.number: c.zone for c in config.counters}
         self._counter_names = {
@@ -209,6 +210,15 @@ class Views:
         if self._hall is None:
             self._hall = self._build_hall()
         return self._hall
+
+    def public_hall(self) -> p.HallView:
+        """The hall as a visitor's phone gets it: the counters without their clerks' and backups'
+        account names (a visitor needs no staff logins)."""
+        if self._public_hall is None:
+            hall = self.hall()
+            counters = [msgspec.structs.replace(c, clerks=[], backups=[]) for c in hall.counters]
+            self._public_hall = msgspec.structs.replace(hall, counters=counters)
+        return self._public_hall
 
     def _build_hall(self) -> p.HallView:
         c = self.config
@@ -348,6 +358,34 @@ class Views:
                 step.after_s = round(step.at - before.at, 3)
             answer.journey = steps
         return answer
+
+    def visitor(self, state: HallState, t: Ticket | None, day: str, number: str) -> p.VisitorView:
+        """A ticket as its visitor's phone follows it; ``t`` None (a ticket of an earlier day, or
+        the day rolled over since the hello) shows it ``expired``."""
+        if t is None:
+            return p.VisitorView(
+                day=day, number=number, service="", service_name=Names(zh="", en=""), priority="normal",
+                state="expired", ahead=None, estimated_wait_s=None, counter=None, counter_name=None, recalls=0,
+            )  # fmt: skip
+        service = self.config.service(t.service)
+        ahead = wait = None
+        if t.state == "waiting":
+            ahead = state.ahead_of(t)
+            wait = round(state.estimate(t.service, ahead)[0])
+        shown = t.state in ("called", "serving") and t.counter is not None
+        return p.VisitorView(
+            day=day,
+            number=t.number,
+            service=t.service,
+            service_name=service.name if service else Names(zh=t.service, en=t.service),
+            priority=PRIORITY_NAMES[t.priority],  # type: ignore[arg-type]
+            state=t.state,  # type: ignore[arg-type]
+            ahead=ahead,
+            estimated_wait_s=wait,
+            counter=t.counter if shown else None,
+            counter_name=self._counter_names.get(t.counter or 0) if shown else None,
+            recalls=t.recalls,
+        )
 
     def pad(self, state: HallState, counter: int, clerk_name: str | None, awaiting: Ticket | None) -> p.PadView:
         """An evaluation pad's part of its snapshot (``clerk_name``: the signed-in clerk's display name)."""

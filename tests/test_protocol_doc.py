@@ -192,6 +192,8 @@ def test_the_request_table_gives_every_type_its_roles_and_whether_it_changes_the
         assert allowed == {r for r in roles if kind in p.ROLE_REQUESTS[r]}, kind
         assert (marks[4] == "✓") == (kind in p.MUTATING), kind
         assert (marks[5] == "✓") == (kind in p.ROLE_REQUESTS["pad"]), kind
+    said = re.search(r"A `visitor` \(4\.1\) may send only ([^;]*);", section("6"))
+    assert said and set(re.findall(r"`([a-z_]+)`", said.group(1))) == p.ROLE_REQUESTS["visitor"]
 
 
 @pytest.mark.parametrize("kind", sorted(p.REQUEST_TYPES))

@@ -32,6 +32,7 @@ from .shapes import (
     ReportRow,
     ServiceSummary,
     TicketView,
+    VisitorView,
 )
 
 T = TypeVar("T")
@@ -71,6 +72,7 @@ class HallSnapshot(Message, tag="snapshot", kw_only=True):
     devices: list[DeviceReport] | UnsetType = UNSET  # counter, supervisor
     me: Me | UnsetType = UNSET  # counter
     pad: PadView | UnsetType = UNSET  # pad
+    visitor: VisitorView | UnsetType = UNSET  # visitor
 
 
 class Result(Message, Generic[T], tag="result", kw_only=True):
@@ -211,6 +213,7 @@ EVENTS: dict[str, Any] = {
     "journal": JournalEntry,  # name: the journal action
     "notice": Names,  # name "notice"
     "session": SessionEnded,  # name "ended"
+    "visitor": VisitorView,  # name "ticket"
 }
 
 AnyMessage = Welcome | HallSnapshot | Result[msgspec.Raw] | Error | Event[msgspec.Raw]

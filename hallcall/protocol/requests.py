@@ -19,7 +19,7 @@ PROTOCOL_VERSION = 1
 RequestId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Number = Annotated[str, msgspec.Meta(min_length=2, max_length=8)]
 Reason = Annotated[str, msgspec.Meta(max_length=200)]
-Role = Literal["kiosk", "display", "counter", "supervisor", "pad"]
+Role = Literal["kiosk", "display", "counter", "supervisor", "pad", "visitor"]
 Day = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
 
@@ -39,6 +39,8 @@ class Hello(Request, tag="hello"):
     password: str | None = None  # counter, supervisor
     session_token: str | None = None  # counter, supervisor: resume a sign-in without the password
     zone: str | None = None  # display: show only this zone (default: the device's zone)
+    number: Number | None = None  # visitor: the ticket to follow
+    day: Day | None = None  # visitor: the ticket's business day
 
 
 class Ping(Request, tag="ping"):
@@ -199,6 +201,7 @@ ROLE_REQUESTS: dict[str, set[str]] = {
     "counter": _EVERYONE | _CLERK,
     "supervisor": _EVERYONE | {"put_back", "cancel", "force_sign_out", "notice", "report", "evaluate"},
     "pad": {"ping", "snapshot", "evaluate"},
+    "visitor": {"ping", "snapshot"},  # a visitor's phone following its own ticket: read-only
 }
 
 # Requests that change the queue: their answers are stored so a retried id is answered again.

@@ -258,6 +258,24 @@ class PadView(Shape, kw_only=True):
     reasons: list[ReasonInfo]
 
 
+class VisitorView(Shape, kw_only=True):
+    """One ticket as its visitor's phone follows it (the ``visitor`` role): no ticket id, no
+    clerk.  ``ahead`` and ``estimated_wait_s`` only while it waits (null otherwise); ``counter``
+    and ``counter_name`` once it is called (null before); ``recalls`` grows with each recall."""
+
+    day: str
+    number: str
+    service: str
+    service_name: Names
+    priority: Priority
+    state: TicketState
+    ahead: int | None
+    estimated_wait_s: int | None
+    counter: int | None
+    counter_name: Names | None
+    recalls: int
+
+
 class Me(Shape, kw_only=True):
     """A counter's own part of its snapshot: who is signed in, and the last tickets finished."""
 
@@ -324,6 +342,7 @@ __all__ = [
     "TicketState",
     "TicketView",
     "UnstaffedWarning",
+    "VisitorView",
     "WaitWarning",
     "Warning",
     "to_builtins",

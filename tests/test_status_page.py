@@ -1,0 +1,119 @@
+"""The ticket status page (/t/{day}/{number}) live on a phone: Debian's Chromium via Playwright.
+
+A real hall server on a loopback port (``live_hall``); the kiosk and the counter are real
+websocket clients.  The page is rendered by the server (and works without JavaScript); its
+script follows the ticket as a ``visitor``.  Set HALLCALL_SCREENSHOTS=docs/screenshots to
+refresh status-phone-zh.png.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser import browser_fixture  # noqa: F401 (the shared Chromium fixture)
+from conftest import LiveHall
+from playwright.sync_api import Browser, Page, expect
+
+pytestmark = pytest.mark.timeout(90)
+DAY = "2026-11-23"
+
+
+def phone(browser: Browser, **options: Any) -> tuple[Any, Page]:
+    """A phone-sized page (390 × 844) in a context of its own (close it when done)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, **options)
+    page = context.new_page()
+    page.set_default_timeout(5000)
+    return context, page
+
+
+@pytest.fixture
+def phones(browser: Browser) -> Iterator[list[Page]]:
+    contexts: list[Any] = []
+    pages: list[Page] = []
+    for _ in range(2):
+        context, page = phone(browser)
+        contexts.append(context)
+        pages.append(page)
+    yield pages
+    for context in contexts:
+        context.close()
+
+
+def run(live: LiveHall, coro: Any) -> Any:
+    return live.run(coro)
+
+
+def issue(live: LiveHall, count: int) -> None:
+    assert live.hall is not None
+    kiosk = run(live, live.hall.kiosk())
+    for _ in range(count):
+        run(live, kiosk.request("issue", service="social"))
+
+
+def live_on(page: Page) -> None:
+    """The page's script has said hello and drawn its snapshot."""
+    page.wait_for_function("window.hallcallStatus && window.hallcallStatus.view() !== null")
+
+
+def test_the_page_turns_to_go_to_counter_within_one_second(live_hall: LiveHall, phones: list[Page]) -> None:
+    issue(live_hall, 3)
+    assert live_hall.hall is not None
+    clerk = run(live_hall, live_hall.hall.counter(1, "cat"))
+    mine, other = phones
+    mine.goto(f"{live_hall.http_url}/t/{DAY}/A002?lang=en")
+    other.goto(f"{live_hall.http_url}/t/{DAY}/A001?lang=en")  # first in line: calling A002 changes nothing of it
+    live_on(mine)
+    live_on(other)
+    expect(mine.locator("#ahead")).to_have_text("1")
+    other_before = other.locator("#ticket").inner_html()
+    run(live_hall, clerk.request("call_number", number="A002"))
+    started = time.monotonic()
+    expect(mine.locator("#state")).to_have_text("Please go to counter 1", timeout=1000)
+    assert time.monotonic() - started < 1.0
+    expect(mine.locator("#ahead")).to_be_hidden()
+    expect(mine.locator("#notify")).to_be_hidden()
+    time.sleep(0.3)  # several queue updates later
+    assert other.locator("#ticket").inner_html() == other_before
+    assert other.evaluate("window.hallcallStatus.view().state") == "waiting"
+
+
+def test_you_are_next_and_the_reminder_falls_back_to_the_page(live_hall: LiveHall, phones: list[Page]) -> None:
+    issue(live_hall, 3)
+    page = phones[0]
+    page.goto(f"{live_hall.http_url}/t/{DAY}/A003")
+    live_on(page)
+    expect(page.locator("#ahead")).to_have_text("2 人")
+    expect(page.locator("#next")).to_be_hidden()
+    page.fill("#notify-n", "1")
+    page.click("#notify-set")  # headless Chromium refuses notifications: the page says so
+    expect(page.locator("#notify-said")).to_contain_text("保持本页打开")
+    assert live_hall.hall is not None
+    clerk = run(live_hall, live_hall.hall.counter(1, "cat"))
+    run(live_hall, clerk.request("call_next"))
+    expect(page.locator("#alert")).to_have_text("前面只剩 1 人了，请回到大厅。", timeout=1000)
+    run(live_hall, clerk.request("finish"))
+    run(live_hall, clerk.request("call_next"))
+    expect(page.locator("#next")).to_be_visible(timeout=1000)
+    expect(page.locator("#next")).to_have_text("下一位就是您，请到窗口附近等候。")
+    expect(page.locator("#alert")).to_have_text("前面只剩 0 人了，请回到大厅。")
+    shots = os.environ.get("HALLCALL_SCREENSHOTS")
+    if shots:
+        page.screenshot(path=str(Path(shots) / "status-phone-zh.png"))
+
+
+def test_without_javascript_the_page_still_shows_the_ticket(live_hall: LiveHall, browser: Browser) -> None:
+    issue(live_hall, 2)
+    context, page = phone(browser, java_script_enabled=False)
+    try:
+        page.goto(f"{live_hall.http_url}/t/{DAY}/A002?lang=en")
+        expect(page.locator("#state")).to_have_text("Waiting")
+        expect(page.locator("#ahead")).to_have_text("1")
+        expect(page.locator("#notify")).to_be_hidden()
+        assert page.locator('noscript meta[http-equiv="refresh"]').count() == 1
+    finally:
+        context.close()
