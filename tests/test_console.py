@@ -205,3 +205,59 @@ def test_busy_hall_screenshots(live_hall: LiveHall, page: Page, tmp_path: Path) 
     # nothing spills past the screen: the page fits 1920 × 1080 without scrolling
     assert page.evaluate("document.documentElement.scrollHeight") <= 1080
     assert page.evaluate("document.documentElement.scrollWidth") <= 1920
+
+
+def test_ticket_journey_shows_each_step_and_the_longest_gap(live_hall: LiveHall, page: Page, tmp_path: Path) -> None:
+    """Issue 12: a ticket issued, called, transferred and finished by real clients, the hall's
+    clock moved between steps; the console lists the steps with the server's after_s and marks
+    the longest gap (who delayed it, and at which step)."""
+    assert live_hall.hall is not None
+    c1 = counter(live_hall, 1, "cat")
+    c2 = counter(live_hall, 2, "dan")
+    kiosk = run(live_hall, live_hall.hall.kiosk())
+    run(live_hall, kiosk.request("issue", service="social"))
+    for seconds, client, request, fields in [
+        (23 * 60, c1, "call_next", {}),
+        (2 * 60, c1, "start", {}),
+        (5 * 60, c1, "transfer", {"to_counter": 2, "reason": "需核对税务"}),
+        (60, c2, "call_next", {}),
+        (30, c2, "start", {}),
+        (4 * 60, c2, "finish", {}),
+    ]:
+        live_hall.clock.advance(seconds)
+        run(live_hall, client.request(request, **fields))
+    sign_in(page, live_hall)
+    signed_in(page)
+    page.fill("#journey-number", "a001")
+    page.click("#journey-form button[type=submit]")
+    rows = page.locator("#journey-rows tr")
+    expect(rows).to_have_count(7)
+    actions = ["取号", "叫号", "开始办理", "转办", "叫号", "开始办理", "办结"]
+    afters = ["—", "23分00秒", "2分00秒", "5分00秒", "1分00秒", "30秒", "4分00秒"]
+    for i, (action, after) in enumerate(zip(actions, afters, strict=True)):
+        expect(rows.nth(i).locator("td.action")).to_have_text(action)
+        expect(rows.nth(i).locator("td.after")).to_have_text(after)
+    expect(page.locator("#journey-rows tr.longest")).to_have_count(1)
+    expect(rows.nth(1)).to_have_class("longest")
+    expect(rows.nth(1).locator("td.who").nth(1)).to_have_text("cat")
+    expect(rows.nth(3)).to_contain_text("需核对税务")
+    expect(page.locator("#journey-summary")).to_contain_text("最长间隔:1号窗口 (cat) 叫号前等了 23分00秒")
+    out = Path(os.environ.get("HALLCALL_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    page.locator("#journey").scroll_into_view_if_needed()
+    page.screenshot(path=str(out / "console-journey-zh.png"), full_page=True)
+    page.click("#lang")
+    summary = "Longest: 23 min 00 s waiting before the call at Counter 1 (cat)"
+    expect(page.locator("#journey-summary")).to_contain_text(summary)
+    expect(rows.nth(4).locator("td.action")).to_have_text("call")
+    # errors in the chosen language: an unknown number, a bad day
+    page.fill("#journey-number", "A999")
+    page.click("#journey-form button[type=submit]")
+    expect(page.locator("#journey-error")).to_have_text("There is no ticket A999 today.")
+    expect(page.locator("#journey-panel")).to_be_hidden()
+    page.click("#lang")
+    expect(page.locator("#journey-error")).to_contain_text("今天没有A999号")
+    page.fill("#journey-number", "A001")
+    page.fill("#journey-day", "yesterday")
+    page.click("#journey-form button[type=submit]")
+    expect(page.locator("#journey-error")).to_have_text("日期格式应为 YYYY-MM-DD。")

@@ -345,6 +345,104 @@ $("cancel").addEventListener("click", () => {
   if (number) send({ type: "cancel", number, reason: $("ticket-reason").value.trim() }, (a) => report(a, t("cancelled", number)));
 });
 
+// ------------------------------------------------------------------ ticket journey (issue 12)
+// The `ticket` request's journey (protocol.md 6.3), drawn as it comes: after_s is the server's.
+Object.assign(TEXTS.zh, {
+  journeyTitle: "号码轨迹", journeyDay: "日期 YYYY-MM-DD", journeyShow: "查询", journeyAt: "时间",
+  journeyAction: "步骤", journeyAfter: "距上一步",
+  journeyHead: (n, d) => `${n}(${d})`,
+  journeyLongest: (d, a, where) => `最长间隔:${where ? where + " " : ""}${a}前等了 ${d}`,
+  journeyNoGap: "各步之间没有间隔",
+  journeyErr: { bad_field: () => "日期格式应为 YYYY-MM-DD。", no_number: () => t("noNumber") },
+  actions: {
+    issue: "取号", call: "叫号", call_number: "指定叫号", recall: "重呼", serve: "开始办理", finish: "办结",
+    no_show: "过号", put_back: "放回队列", transfer: "转办", hold: "挂起", call_back: "回呼", cancel: "取消",
+    expire: "作废", evaluate: "评价",
+  },
+});
+Object.assign(TEXTS.en, {
+  journeyTitle: "Ticket journey", journeyDay: "Day YYYY-MM-DD", journeyShow: "Show", journeyAt: "Time",
+  journeyAction: "Step", journeyAfter: "After previous",
+  journeyHead: (n, d) => `${n} (${d})`,
+  journeyLongest: (d, a, where) => `Longest: ${d} waiting before the ${a}${where ? " at " + where : ""}`,
+  journeyNoGap: "No time passed between the steps",
+  journeyErr: {
+    unknown_ticket: (e) => `There is no ticket ${e.details.number}${e.details.day ? " on " + e.details.day : " today"}.`,
+    bad_field: () => "The day must be written YYYY-MM-DD.", no_number: () => t("noNumber"),
+  },
+  actions: {
+    issue: "issue", call: "call", call_number: "call by number", recall: "recall", serve: "start of service",
+    finish: "finish", no_show: "no-show", put_back: "put back", transfer: "transfer", hold: "hold",
+    call_back: "call back", cancel: "cancel", expire: "expiry", evaluate: "evaluation",
+  },
+});
+
+let journey = null; // the latest answer to the journey form: result or error
+
+function actionText(action) {
+  return (TEXTS[lang] || TEXTS.zh).actions[action] || action;
+}
+
+function renderJourney() {
+  const error = $("journey-error");
+  const panel = $("journey-panel");
+  if (!journey) { error.textContent = ""; panel.hidden = true; return; }
+  if (journey.type === "error") {
+    const own = t("journeyErr")[journey.code];
+    error.textContent = own ? own(journey) : errorText(journey); // zh: the server's own sentence
+    panel.hidden = true;
+    return;
+  }
+  error.textContent = "";
+  const steps = journey.journey || [];
+  let longest = -1;
+  steps.forEach((s, i) => { if (s.after_s > 0 && (longest < 0 || s.after_s > steps[longest].after_s)) longest = i; });
+  const timeOf = (at) => new Date(at * 1000).toLocaleTimeString(lang === "zh" ? "zh-CN" : "en-GB",
+    { timeZone: mirror.hall ? mirror.hall.timezone : undefined, hour12: false });
+  const where = (s) => [s.counter ? counterLabel(s.counter) : "", s.clerk ? `(${s.clerk})` : ""].filter(Boolean).join(" ");
+  $("journey-rows").replaceChildren(...steps.map((s, i) => {
+    let reason = s.reason || "";
+    if (s.action === "transfer" && s.detail && s.detail.to_service) {
+      const svc = mirror.serviceInfo(s.detail.to_service);
+      reason = `→ ${svc ? names(svc.name) : s.detail.to_service}${s.detail.to_counter ? " / " + counterLabel(s.detail.to_counter) : ""}${reason ? " · " + reason : ""}`;
+    }
+    return el("tr", { class: i === longest ? "longest" : "", "data-action": s.action },
+      el("td", {}, timeOf(s.at)),
+      el("td", { class: "action" }, actionText(s.action)),
+      el("td", { class: "who" }, s.counter ? counterLabel(s.counter) : "—"),
+      el("td", { class: "who" }, s.clerk || "—"),
+      el("td", {}, reason),
+      el("td", { class: "after" }, i === 0 ? "—" : dur(s.after_s)));
+  }));
+  const head = t("journeyHead", journey.ticket.number, journey.day);
+  const summary = $("journey-summary");
+  if (longest >= 0) {
+    const s = steps[longest];
+    summary.textContent = `${head} · ${t("journeyLongest", dur(s.after_s), actionText(s.action), where(s))}`;
+    summary.className = "summary late";
+  } else {
+    summary.textContent = `${head} · ${t("journeyNoGap")}`;
+    summary.className = "summary";
+  }
+  panel.hidden = false;
+}
+
+$("journey-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const number = $("journey-number").value.trim().toUpperCase();
+  const day = $("journey-day").value.trim();
+  if (!number) {
+    journey = { type: "error", code: "no_number" };
+    renderJourney();
+    return;
+  }
+  send({ type: "ticket", number, ...(day ? { day } : {}) }, (a) => {
+    journey = a.type === "error" ? a : { type: "result", ...a.data };
+    renderJourney();
+  });
+});
+$("lang").addEventListener("click", renderJourney);
+
 setInterval(render, 1000); // durations and the clock run on locally; nothing is asked of the server
 applyTexts();
 if (STORE.getItem("hallcall.console.token")) {
