@@ -34,6 +34,10 @@ ERRORS: dict[str, dict[str, str]] = {
     "unknown_service": {"zh": "没有这个业务。", "en": "There is no such service."},
     "unknown_counter": {"zh": "没有{counter}号窗口。", "en": "There is no counter {counter}."},
     "unknown_ticket": {"zh": "今天没有{number}号。", "en": "There is no ticket {number} today."},
+    "unknown_warning": {
+        "zh": "没有这条未解除的提醒（可能已解除）。",
+        "en": "There is no such open warning (it may have cleared).",
+    },
     "wrong_state": {
         "zh": "{number}号当前状态不允许此操作。",
         "en": "Ticket {number} cannot do that in its current state.",

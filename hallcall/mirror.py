@@ -118,7 +118,7 @@ class HallMirror:
         elif isinstance(data, p.Warning):
             if name == "cleared":
                 self.warnings.pop(data.key, None)
-            else:
+            else:  # "raised" or "acknowledged": replace by key
                 self.warnings[data.key] = data
         elif isinstance(data, p.DeviceReport):
             self.devices[data.device] = data

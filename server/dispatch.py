@@ -22,6 +22,7 @@ from . import reports
 from .domain import evaluation
 from .domain.hall import HallState
 from .domain.model import PRIORITY_BY_NAME, Change, Journal, QueueError, Ticket
+from .storage import WarningAcknowledged
 from .views import Views, ticket_shape
 
 
@@ -39,6 +40,7 @@ class HallContext(Protocol):
     views: Views
     seq: int
     evaluations: evaluation.Evaluations
+    warnings: dict[str, p.AnyWarning]
 
     def journey(self, ticket_id: int) -> list[Journal]: ...
 
@@ -101,6 +103,22 @@ def _notice(hall: HallContext, client: Sender, r: p.Notice, now: float) -> Answe
     text = {"zh": r.zh, "en": r.en}  # journaled as sent: both empty = "the configured one"
     journal = Journal(now, "notice", clerk=client.name, reason=r.zh or r.en, detail=text)
     return p.NoticeAnswer(notice=hall.views.shown_notice(text)), [journal]
+
+
+def _acknowledge(hall: HallContext, client: Sender, r: p.Acknowledge, now: float) -> Answer:
+    """A supervisor acknowledges an open warning: who and when are kept with it (the first
+    acknowledgement stands); it stays open until its cause clears."""
+    w = hall.warnings.get(r.key)
+    if w is None:
+        raise QueueError("unknown_warning", f"there is no open warning {r.key!r}", key=r.key)
+    if w.acknowledged_by is not msgspec.UNSET:
+        return p.AcknowledgeAnswer(warning=w), []
+    acked = msgspec.structs.replace(w, acknowledged_by=client.name, acknowledged_at=now)
+    journal = Journal(
+        now, "warning_acknowledged", clerk=client.name, reason=r.key, detail={"kind": w.__struct_config__.tag}
+    )
+    ack = WarningAcknowledged(r.key, w.raised_at, client.name, now)
+    return p.AcknowledgeAnswer(warning=acked), [journal, ack]  # type: ignore[list-item]
 
 
 def _force_sign_out(hall: HallContext, client: Sender, r: p.ForceSignOut, now: float) -> Answer:
@@ -277,6 +295,7 @@ HANDLERS: dict[str, Handler] = {
     "finish": _finish,
     "no_show": _no_show,
     "evaluate": _evaluate,
+    "acknowledge": _acknowledge,
 }
 assert HANDLERS.keys() | ASYNC_HANDLERS.keys() | ANSWERED_BY_FRONT == p.REQUEST_TYPES.keys(), (
     "every request type has one handler"

@@ -40,7 +40,7 @@ from .domain.hall import HallState
 from .domain.model import Change, Journal, QueueError
 from .metrics import Metrics
 from .snapshot import Hall, snapshot
-from .storage import AnswerRow, Record, Storage, WarningCleared, WarningRaised
+from .storage import AnswerRow, Record, Storage, WarningAcknowledged, WarningCleared, WarningRaised
 from .views import Views
 
 log = logging.getLogger("hallcall.server")
@@ -89,6 +89,9 @@ class Hub:
         self.warnings: dict[str, p.AnyWarning] = {
             key: views.warning(key, alert, at) for key, (alert, at) in storage.open_warnings().items()
         }
+        for key, (by, at) in storage.acknowledgements().items():
+            if key in self.warnings:
+                self.warnings[key] = msgspec.structs.replace(self.warnings[key], acknowledged_by=by, acknowledged_at=at)
         self._queue_dirty = True
         self._shown_day = self.state.day
         self.started = time.time()
@@ -169,6 +172,7 @@ class Hub:
         items = fanout.news(
             changes, self.state, self.views, every_counter=new_day, journal=bool(self.by_role["supervisor"])
         )
+        items += self._acknowledged(changes)
         if not items:  # an issue with no supervisor connected: only the coalesced queue update
             return
         for item in items:
@@ -184,6 +188,22 @@ class Hub:
                 for c in recipients:
                     self.detach(c)
         self._deliver(routed)
+
+    def _acknowledged(self, changes: Iterable[Any]) -> list[fanout.News]:
+        """Apply the acknowledgements among committed changes to the open warnings (the first
+        stands; one of a warning since cleared or raised again is dropped): their events."""
+        found: list[fanout.News] = []
+        for change in changes:
+            if not isinstance(change, WarningAcknowledged):
+                continue
+            w = self.warnings.get(change.key)
+            if w is None or w.raised_at != change.raised_at or w.acknowledged_by is not msgspec.UNSET:
+                continue
+            self.warnings[change.key] = w = msgspec.structs.replace(
+                w, acknowledged_by=change.by, acknowledged_at=change.at
+            )
+            found.append(fanout.News("warnings", "acknowledged", w))
+        return found
 
     def counter_view(self, number: int) -> p.CounterView:
         return self.views.counter(self.state.counter_figures(number))
@@ -327,8 +347,12 @@ class Hub:
         raised = {k: a for k, a in found.items() if k not in self.warnings or self.warnings[k].level != a.level}
         cleared = [k for k in self.warnings if k not in found or k in raised]
         if not (raised or cleared or rolled):
-            for k, a in found.items():  # refresh the figures quietly
-                self.warnings[k] = views.warning(k, a, self.warnings[k].raised_at)
+            for k, a in found.items():  # refresh the figures quietly (an acknowledgement kept)
+                old = self.warnings[k]
+                fresh = views.warning(k, a, old.raised_at)
+                self.warnings[k] = msgspec.structs.replace(
+                    fresh, acknowledged_by=old.acknowledged_by, acknowledged_at=old.acknowledged_at
+                )
             return
         ops: list[Record] = [*rolled, *(WarningCleared(k, now) for k in cleared)]
         ops += [WarningRaised(k, a, now) for k, a in raised.items()]

@@ -59,7 +59,17 @@ class WarningCleared:
     at: float
 
 
-Record = Change | AnswerRow | WarningRaised | WarningCleared
+@dataclass(slots=True)
+class WarningAcknowledged:
+    """A supervisor acknowledged the open warning ``key`` raised at ``raised_at``."""
+
+    key: str
+    raised_at: float
+    by: str
+    at: float
+
+
+Record = Change | AnswerRow | WarningRaised | WarningCleared | WarningAcknowledged
 
 
 class StorageError(Exception):
@@ -164,7 +174,20 @@ def _v2_supervisor_sessions(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2_supervisor_sessions]
+def _v3_warning_acknowledgements(db: sqlite_utils.Database) -> None:
+    """A supervisor's acknowledgement of an open warning: who and when (null until then)."""
+    columns = db["warnings"].columns_dict
+    if "acknowledged_by" not in columns:
+        db["warnings"].add_column("acknowledged_by", str)
+    if "acknowledged_at" not in columns:
+        db["warnings"].add_column("acknowledged_at", float)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1,
+    _v2_supervisor_sessions,
+    _v3_warning_acknowledgements,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _TICKET_COLUMNS = tuple(Ticket.__slots__)  # type: ignore[attr-defined]
@@ -290,6 +313,12 @@ class Storage:
                 )
             elif isinstance(change, WarningCleared):
                 ex("UPDATE warnings SET cleared_at = ? WHERE key = ? AND cleared_at IS NULL", (change.at, change.key))
+            elif isinstance(change, WarningAcknowledged):
+                ex(
+                    "UPDATE warnings SET acknowledged_by = ?, acknowledged_at = ? WHERE key = ? "
+                    "AND raised_at = ? AND cleared_at IS NULL AND acknowledged_by IS NULL",
+                    (change.by, change.at, change.key, change.raised_at),
+                )
 
     def answer(self, principal: str, request_id: str) -> str | None:
         row = self.conn.execute(
@@ -345,6 +374,14 @@ class Storage:
         """Warnings raised and not yet cleared, by key: (the alert as it was raised, when)."""
         rows = self.conn.execute("SELECT key, detail, raised_at FROM warnings WHERE cleared_at IS NULL")
         return {key: (from_record(json.loads(detail)), at) for key, detail, at in rows}
+
+    def acknowledgements(self) -> dict[str, tuple[str, float]]:
+        """The open warnings a supervisor acknowledged, by key: (who, when)."""
+        rows = self.conn.execute(
+            "SELECT key, acknowledged_by, acknowledged_at FROM warnings "
+            "WHERE cleared_at IS NULL AND acknowledged_by IS NOT NULL"
+        )
+        return {key: (by, at) for key, by, at in rows}
 
     def open_tickets_before(self, day: str) -> list[Ticket]:
         """Tickets of business days before ``day`` still open: what a day end has yet to expire

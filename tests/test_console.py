@@ -130,6 +130,23 @@ def test_notice_reaches_a_display(live_hall: LiveHall, page: Page) -> None:
     expect(page.locator("#notice")).to_contain_text("午休时间 12:00-13:00")
 
 
+def test_acknowledging_a_warning_mutes_it_with_the_name(live_hall: LiveHall, page: Page) -> None:
+    assert live_hall.hall is not None
+    sign_in(page, live_hall)
+    signed_in(page)
+    kiosk = run(live_hall, live_hall.hall.kiosk())
+    run(live_hall, kiosk.request("issue", service="social"))  # target wait 10 minutes
+    live_hall.clock.advance(9 * 60)
+    run(live_hall, live_hall.hall.hub.check_warnings())
+    item = page.locator('#warning-list li[data-key="wait:A001"]')
+    expect(item.locator("button.ack")).to_have_text("知悉")
+    item.locator("button.ack").click()
+    expect(item).to_have_class("level1 acknowledged")
+    expect(item.locator(".acked")).to_contain_text(f"{SUPERVISOR} 已知悉")
+    expect(item.locator("button.ack")).to_have_count(0)
+    assert live_hall.hall.hub.warnings["wait:A001"].acknowledged_by == SUPERVISOR
+
+
 def test_sign_in_survives_a_reload_and_a_server_restart(live_hall: LiveHall, page: Page) -> None:
     sign_in(page, live_hall)
     signed_in(page)

@@ -270,7 +270,16 @@ function render() {
     else if (w.kind === "pause_long") text = t("pauseLong", w, counterLabel(w.counter));
     else if (w.kind === "unstaffed") text = t("unstaffed", w, counterLabel(w.counter));
     else text = w.key;
-    return el("li", { class: `level${w.level}`, "data-key": w.key }, el("span", { class: "age" }, t("ago", now - w.raised_at)), text);
+    const acked = w.acknowledged_by !== undefined;
+    const li = el("li", { class: `level${w.level}${acked ? " acknowledged" : ""}`, "data-key": w.key },
+      el("span", { class: "age" }, t("ago", now - w.raised_at)), text);
+    if (acked) li.append(el("span", { class: "acked" }, t("ackedBy", w.acknowledged_by, now - w.acknowledged_at)));
+    else {
+      const button = el("button", { class: "ack", type: "button" }, t("acknowledge"));
+      button.addEventListener("click", () => send({ type: "acknowledge", key: w.key }, (a) => { if (a.type === "error") report(a, ""); }));
+      li.append(button);
+    }
+    return li;
   }) : [el("li", { class: "none" }, t("noWarnings"))]));
 
   const devices = [...mirror.devices.values()];
@@ -284,6 +293,10 @@ function render() {
     el("option", { value: c.counter }, `${counterLabel(c.counter)} · ${c.clerk}`)));
   if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
 }
+
+// acknowledging a warning (protocol.md 6.24): it stays listed, muted, until its cause clears
+Object.assign(TEXTS.zh, { acknowledge: "知悉", ackedBy: (who, s) => `${who} 已知悉(${dur(s)}前)` });
+Object.assign(TEXTS.en, { acknowledge: "Acknowledge", ackedBy: (who, s) => `acknowledged by ${who} ${dur(s)} ago` });
 
 // ------------------------------------------------------------------ actions
 function report(answer, good) {

@@ -61,7 +61,7 @@ class HallMirror {
       for (const [k, v] of Object.entries(data.callable || {})) this.callable.set(Number(k), v);
     } else if (topic === "warnings") {
       if (name === "cleared") this.warnings.delete(data.key);
-      else this.warnings.set(data.key, data);
+      else this.warnings.set(data.key, data); // "raised" or "acknowledged": replace by key
     } else if (topic === "devices") {
       this.devices.set(data.device, data);
     } else if (topic === "notice") {

@@ -51,6 +51,7 @@ SERVER_CODES: tuple[str, ...] = (
     "already_evaluated",
     "reason_required",
     "unknown_reason",
+    "unknown_warning",
     # reports
     "bad_date",
     "bad_range",

@@ -145,6 +145,12 @@ class NoticeAnswer(Struct, kw_only=True):
     notice: Names  # what the displays show now
 
 
+class AcknowledgeAnswer(Struct, kw_only=True):
+    """The warning as acknowledged (the first acknowledgement stands)."""
+
+    warning: AnyWarning
+
+
 class ReportAnswer(Struct, kw_only=True):
     """A supervision report: one row per group, the hall's total, the hours and each counter's
     served and handling (rows with ``issued`` null)."""
@@ -183,6 +189,7 @@ ANSWERS: dict[str, type[Struct]] = {
     "notice": NoticeAnswer,
     "report": ReportAnswer,
     "evaluate": EvaluateAnswer,
+    "acknowledge": AcknowledgeAnswer,
 }
 assert ANSWERS.keys() == REQUEST_TYPES.keys(), "every request type has exactly one answer shape"
 
@@ -208,7 +215,7 @@ EVENTS: dict[str, Any] = {
     "calls": CallView,  # name "called"
     "counters": CounterView,  # name "counter"
     "queue": QueueUpdate,  # name "queue"
-    "warnings": AnyWarning,  # name "raised" or "cleared"
+    "warnings": AnyWarning,  # name "raised", "acknowledged" or "cleared"
     "devices": DeviceReport,  # name "device"
     "journal": JournalEntry,  # name: the journal action
     "notice": Names,  # name "notice"
@@ -221,6 +228,7 @@ AnyMessage = Welcome | HallSnapshot | Result[msgspec.Raw] | Error | Event[msgspe
 __all__ = [
     "ANSWERS",
     "EVENTS",
+    "AcknowledgeAnswer",
     "AnyMessage",
     "Empty",
     "Error",

@@ -150,6 +150,12 @@ class ForceSignOut(Request, tag="force_sign_out"):
     reason: Reason = ""
 
 
+class Acknowledge(Request, tag="acknowledge"):
+    """A supervisor acknowledges an open warning (by its key); it stays open until its cause clears."""
+
+    key: Annotated[str, msgspec.Meta(max_length=100)]
+
+
 class Report(Request, tag="report"):
     """The supervision report for business days ``from``..``to`` (YYYY-MM-DD), grouped ``by``."""
 
@@ -183,6 +189,7 @@ AnyRequest = (
     | Notice
     | Report
     | Evaluate
+    | Acknowledge
 )
 
 REQUEST_TYPES: dict[str, type[Request]] = {
@@ -199,13 +206,13 @@ ROLE_REQUESTS: dict[str, set[str]] = {
     "kiosk": _EVERYONE | {"issue", "device_status"},
     "display": _EVERYONE | {"device_status"},
     "counter": _EVERYONE | _CLERK,
-    "supervisor": _EVERYONE | {"put_back", "cancel", "force_sign_out", "notice", "report", "evaluate"},
+    "supervisor": _EVERYONE | {"put_back", "cancel", "force_sign_out", "notice", "report", "evaluate", "acknowledge"},
     "pad": {"ping", "snapshot", "evaluate"},
     "visitor": {"ping", "snapshot"},  # a visitor's phone following its own ticket: read-only
 }
 
 # Requests that change the queue: their answers are stored so a retried id is answered again.
-MUTATING = _CLERK | {"issue", "device_status", "force_sign_out", "notice", "evaluate"}
+MUTATING = _CLERK | {"issue", "device_status", "force_sign_out", "notice", "evaluate", "acknowledge"}
 
 _decoder = msgspec.json.Decoder(AnyRequest)
 _loose = msgspec.json.Decoder()
@@ -261,6 +268,7 @@ __all__ = [
     "PROTOCOL_VERSION",
     "REQUEST_TYPES",
     "ROLE_REQUESTS",
+    "Acknowledge",
     "AnyRequest",
     "CallBack",
     "CallNext",

@@ -200,6 +200,8 @@ class Warning(Shape, tag_field="kind", kw_only=True):
     level: int
     key: str
     raised_at: float
+    acknowledged_by: str | UnsetType = UNSET  # the supervisor who acknowledged it (still open)
+    acknowledged_at: float | UnsetType = UNSET
 
 
 class WaitWarning(Warning, tag="wait", kw_only=True):
