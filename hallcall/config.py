@@ -450,7 +450,8 @@ def _check(config: HallConfig, path: Path, text: str) -> None:
 
     tokens: set[str] = set()
     names: set[str] = set()
-    for kind, devices in (("kiosk", config.devices.kiosks), ("display", config.devices.displays)):
+    kinds = (("kiosk", config.devices.kiosks), ("display", config.devices.displays), ("pad", config.devices.pads))
+    for kind, devices in kinds:
         for d in devices:
             line = _line_containing(text, d.token) or _line_containing(text, f'"{d.name}"')
             if len(d.token) < 8:
@@ -459,20 +460,10 @@ def _check(config: HallConfig, path: Path, text: str) -> None:
                 raise ConfigError(path, f"{kind} {d.name!r}: token is used by another device", line)
             if d.name in names:
                 raise ConfigError(path, f"device name {d.name!r} is used twice", line)
+            if isinstance(d, Pad) and d.counter not in numbers:
+                raise ConfigError(path, f"pad {d.name!r}: there is no counter {d.counter}", line)
             tokens.add(d.token)
             names.add(d.name)
-    for d in config.devices.pads:
-        line = _line_containing(text, d.token) or _line_containing(text, f'"{d.name}"')
-        if len(d.token) < 8:
-            raise ConfigError(path, f"pad {d.name!r}: token must be at least 8 characters", line)
-        if d.token in tokens:
-            raise ConfigError(path, f"pad {d.name!r}: token is used by another device", line)
-        if d.name in names:
-            raise ConfigError(path, f"device name {d.name!r} is used twice", line)
-        if d.counter not in numbers:
-            raise ConfigError(path, f"pad {d.name!r}: there is no counter {d.counter}", line)
-        tokens.add(d.token)
-        names.add(d.name)
     codes = [r.code for r in config.evaluation.reasons]
     if not codes or len(set(codes)) != len(codes) or not all(codes):
         raise ConfigError(
