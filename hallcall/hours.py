@@ -33,3 +33,18 @@ def open_span(
 def is_open(spans: Sequence[str], open_days: Sequence[str], moment: dt.datetime) -> bool:
     """True if the hall-local ``moment`` falls inside one of ``spans`` on an open day."""
     return open_span(spans, open_days, moment) is not None
+
+
+def next_opening(spans: Sequence[str], open_days: Sequence[str], moment: dt.datetime) -> dt.datetime | None:
+    """When the hall-local ``moment``'s day opens again: the start of its first span that
+    begins after ``moment``; None when no span starts later that day (closed for the day, or
+    a day missing from ``open_days``).  A closed service's button says this time, so a
+    visitor at lunch learns when to come back instead of only that it is closed."""
+    if WEEKDAYS[moment.weekday()] not in open_days:
+        return None
+    minute = moment.hour * 60 + moment.minute + moment.second / 60
+    later = [start for start, _end in map(parse_hours, spans) if start > minute]
+    if not later:
+        return None
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight + dt.timedelta(minutes=min(later))

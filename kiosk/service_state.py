@@ -34,6 +34,8 @@ class ServiceStatus:
     estimated_wait_s: int
     state: State
     priority_allowed: bool
+    # For a closed service: when it issues again today (hall-local), None when not today.
+    opens_at: dt.datetime | None = None
 
 
 def hall_time(hall: p.HallView, epoch: float) -> dt.datetime:
@@ -51,7 +53,8 @@ def statuses(
 
     ``summaries`` are the latest service summaries by id (the mirror's); ``refused`` holds
     what the server said when it last refused a service, which wins until the caller forgets
-    it (the next snapshot or the next minute).
+    it (the next snapshot or the next minute).  A closed service carries when it opens again
+    today, by the server's own rule (``hallcall.hours``).
     """
     refused = refused or {}
     out = []
@@ -64,6 +67,9 @@ def statuses(
             state = "full"
         if state == "open" and service.id in refused:
             state = refused[service.id]
+        opens_at = None
+        if state == "closed" and hall.hours_enforced:
+            opens_at = hours.next_opening(service.issuing_hours, hall.open_days, moment)
         out.append(
             ServiceStatus(
                 id=service.id,
@@ -73,6 +79,7 @@ def statuses(
                 estimated_wait_s=summary.estimated_wait_s if summary else 0,
                 state=state,
                 priority_allowed=service.priority_allowed,
+                opens_at=opens_at,
             )
         )
     return out

@@ -43,7 +43,9 @@ class ServiceButton(QPushButton):
         self.status = status
         self.name.setText(status.name.get(lang))
         if status.state == "closed":
-            info = T("closed", lang)
+            # When it issues again, never an estimate: nobody is served from a closed queue.
+            opens = status.opens_at
+            info = T("opens_at", lang, t=f"{opens:%H:%M}") if opens else T("closed_today", lang)
         elif status.state == "full":
             info = T("cap_reached", lang)
         else:

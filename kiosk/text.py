@@ -16,7 +16,8 @@ T = Strings(
         "switch_lang": ("English", "中文"),
         "take_ticket": ("请选择业务取号", "Please choose a service"),
         "waiting": ("等候 {n} 人", "{n} waiting"),
-        "closed": ("现在不取号", "Not issuing now"),
+        "opens_at": ("{t} 起取号", "From {t}"),
+        "closed_today": ("今日已停止取号", "Closed for today"),
         "cap_reached": ("今日号已发完", "No more numbers today"),
         "issuing": ("正在取号，请稍候…", "Issuing your ticket, please wait…"),
         "offline": (

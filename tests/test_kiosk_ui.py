@@ -112,7 +112,7 @@ def test_closed_and_used_up_services_cannot_be_pressed(
     window, hall = kiosk.window, kiosk.hall
     consult, tax = window.service_button("consult"), window.service_button("tax")
     assert not consult.isEnabled()
-    assert consult.info.text() == "现在不取号"
+    assert consult.info.text() == "今日已停止取号"  # its only hours (07:00-08:00) are over at 10:00
     client = other_kiosk(hall)
     for _ in range(5):  # the test hall's daily cap for tax
         issue(hall, client, "tax")
@@ -130,11 +130,14 @@ def test_closed_and_used_up_services_cannot_be_pressed(
     window.set_lang("en")
     assert window.start_screen.banner.text() == "This service is not issuing tickets now."
     assert tax.info.text() == "No more numbers today"
+    assert consult.info.text() == "Closed for today"
 
 
 def test_issuing_hours_are_the_servers(request: pytest.FixtureRequest, qtbot: Any, tmp_path: Path) -> None:
     """Tax issues in hours of its own, social in the hall's: the kiosk offers each exactly
-    when the server issues it, from the hours the server sent (it keeps none of its own)."""
+    when the server issues it, from the hours the server sent (it keeps none of its own).
+    A closed button says when it issues again today, or that it is closed for today, and
+    never promises a wait (the server still estimates one for the tickets already issued)."""
     config = hall_config(
         tmp_path,
         replace={
@@ -148,16 +151,39 @@ def test_issuing_hours_are_the_servers(request: pytest.FixtureRequest, qtbot: An
     assert mirror.service_info("tax").issuing_hours == ["13:00-14:00"]  # type: ignore[union-attr]
     assert mirror.service_info("social").issuing_hours == ["08:00-12:00", "13:00-18:00"]  # type: ignore[union-attr]
     social, tax = window.service_button("social"), window.service_button("tax")
-    assert social.isEnabled() and not tax.isEnabled() and tax.info.text() == "现在不取号"
+    assert social.isEnabled() and not tax.isEnabled() and tax.info.text() == "13:00 起取号"
     client = other_kiosk(hall)
     with pytest.raises(RequestFailed, match="service_closed"):
         issue(hall, client, "tax")  # the server says the same
-    for minutes, social_open, tax_open in ((3 * 60 + 5, True, True), (60, True, False), (4 * 60, False, False)):
-        hall.clock.advance(minutes * 60)  # 13:05, 14:05, 18:05
+    for _ in range(3):
+        issue(hall, client, "social")
+    qtbot.waitUntil(lambda: social.info.text().startswith("等候 3 人"), timeout=5000)
+    assert "分钟" in social.info.text()
+    steps = (  # minutes on, then what social and tax say (None: open, with the queue and wait)
+        (2 * 60 + 30, "13:00 起取号", "13:00 起取号"),  # 12:30, lunch
+        (35, None, None),  # 13:05
+        (60, None, "今日已停止取号"),  # 14:05
+        (4 * 60, "今日已停止取号", "今日已停止取号"),  # 18:05
+    )
+    for minutes, social_says, tax_says in steps:
+        hall.clock.advance(minutes * 60)
         hall.restart()  # a fresh snapshot brings the server's time
         qtbot.waitUntil(lambda: kiosk.link.connected and abs(mirror.now() - hall.clock.t) < 60, timeout=8000)
-        assert (social.isEnabled(), tax.isEnabled()) == (social_open, tax_open), minutes
-        assert (tax.info.text() == "现在不取号") == (not tax_open)
+        for button, says in ((social, social_says), (tax, tax_says)):
+            assert button.isEnabled() == (says is None), minutes
+            if says is None:
+                assert "等候" in button.info.text() and "不取号" not in button.info.text(), minutes
+            else:
+                assert button.info.text() == says, minutes
+        if social_says is not None:
+            assert "分钟" not in social.info.text() and "等候" not in social.info.text()
+        if minutes == 2 * 60 + 30:
+            assert mirror.services["social"].estimated_wait_s > 0  # the server's estimate, not shown
+            window.set_lang("en")
+            assert (social.info.text(), tax.info.text()) == ("From 13:00", "From 13:00")
+            window.set_lang("zh")
+    window.set_lang("en")
+    assert (social.info.text(), tax.info.text()) == ("Closed for today", "Closed for today")
 
 
 def test_a_lost_server_disables_issuing_until_it_is_back(

@@ -89,6 +89,36 @@ def test_issuing_hours_include_the_start_and_exclude_the_end() -> None:
     assert hours.open_span(spans, every_day, at(14)) == (at(13, 30), at(17, 30))
 
 
+def test_the_next_opening_is_later_the_same_day_or_none() -> None:
+    spans, weekdays = ["08:30-12:00", "13:30-17:30"], ["mon", "tue", "wed", "thu", "fri"]
+    assert hours.next_opening(spans, weekdays, at(7)) == at(8, 30)
+    assert hours.next_opening(spans, weekdays, at(12)) == at(13, 30)  # lunch
+    assert hours.next_opening(spans, weekdays, at(10)) == at(13, 30)  # open now: the next span's start
+    assert hours.next_opening(spans, weekdays, at(13, 30)) is None  # the last span has begun
+    assert hours.next_opening(spans, weekdays, at(18)) is None
+    assert hours.next_opening(list(reversed(spans)), weekdays, at(7)) == at(8, 30)  # any order
+    assert hours.next_opening(spans, weekdays, at(7) + dt.timedelta(days=5)) is None  # Saturday
+
+
+def test_a_closed_service_says_when_it_opens_again_today(tmp_path: Path) -> None:
+    view = typed_hall(hall(tmp_path, '"mon", "tue", "wed", "thu", "fri"'))
+    summaries = {"social": summary("social", waiting=4, estimated_wait_s=600)}
+
+    def opens(moment: dt.datetime) -> dict[str, dt.datetime | None]:
+        return {s.id: s.opens_at for s in statuses(view, summaries, moment) if s.state == "closed"}
+
+    assert opens(at(8)) == {"social": at(8, 30), "tax": at(9), "consult": at(8, 30)}
+    assert opens(at(10)) == {}
+    assert opens(at(11, 30)) == {"tax": None}  # tax's only span is over: closed for today
+    assert opens(at(12, 30)) == {"social": at(13, 30), "tax": None, "consult": at(13, 30)}
+    assert opens(at(18)) == {"social": None, "tax": None, "consult": None}
+    assert set(opens(at(10) + dt.timedelta(days=5)).values()) == {None}  # Saturday
+    # The server refused it after all (its minute turned first): the next span, if any.
+    refused = statuses(view, summaries, at(11, 59), {"social": "closed"})
+    assert (refused[0].state, refused[0].opens_at) == ("closed", at(13, 30))
+    assert statuses(view, summaries, at(10), {"social": "full"})[0].opens_at is None
+
+
 def test_the_kiosk_and_the_server_share_one_rule_for_issuing_hours(tmp_path: Path) -> None:
     """The kiosk greys a button out exactly when the server would refuse the ticket."""
     from hallcall.server.domain import calendar
