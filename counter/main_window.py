@@ -29,12 +29,13 @@ from PySide6.QtWidgets import (
 
 from hallcall import protocol as p
 from hallcall.gui.qtapp import restyle
-from hallcall.i18n import name_in
 
 from .actions import ACTIONS
+from .served_list import ServedList
 from .sign_in import SignInPage
 from .state import CounterState
-from .text import T, duration
+from .text import T, duration, minutes
+from .warning_lines import pause_reason_text, service_name, warning_lines
 
 SCREEN_STYLE = """
 QWidget#screen { background: #f4f6f8; }
@@ -77,7 +78,7 @@ def _heading(layout: QVBoxLayout) -> QLabel:
     return label
 
 
-def _body(layout: QVBoxLayout, *, rich: bool = True, name: str = "") -> QLabel:
+def _body(layout: QVBoxLayout, *, name: str = "") -> QLabel:
     """A panel's text: top-left, wrapping, filling the panel below its heading.
 
     It scrolls inside the panel instead of growing it: on a busy morning forty tickets over
@@ -86,19 +87,23 @@ def _body(layout: QVBoxLayout, *, rich: bool = True, name: str = "") -> QLabel:
     label = QLabel()
     if name:
         label.setObjectName(name)
-    if rich:
-        label.setTextFormat(Qt.TextFormat.RichText)
-        label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
     label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    layout.addWidget(_scrolling(label), 1)
+    return label
+
+
+def _scrolling(content: QWidget) -> QScrollArea:
+    """``content`` in a scroll area that scrolls only up and down and is as wide as the panel."""
     scroll = QScrollArea()
-    scroll.setWidget(label)
+    scroll.setWidget(content)
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys belong to the window's shortcuts
     scroll.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
-    layout.addWidget(scroll, 1)
-    return label
+    return scroll
 
 
 def buttons_per_row(screen_width: int) -> int:
@@ -164,7 +169,8 @@ class CounterScreen(QWidget):
 
         served, sl = _panel()
         self.served_heading = _heading(sl)
-        self.served = _body(sl, rich=False)
+        self.served = ServedList()
+        sl.addWidget(_scrolling(self.served), 1)
 
         middle = QGridLayout()
         middle.addWidget(current, 0, 0, 2, 1)
@@ -220,7 +226,7 @@ class CounterScreen(QWidget):
         self._draw_current(state, lang, now)
         self.queue.setText(queue_html(state, lang))
         self.warnings.setText(warnings_html(state, lang, now))
-        self.served.setText(served_text(state, lang))
+        self.served.set_lines(served_lines(state, lang))
 
     def tick(self, state: CounterState, lang: str) -> None:
         """The once-a-second part: running times and the pause badge."""
@@ -235,7 +241,7 @@ class CounterScreen(QWidget):
         if view is not None and view.paused:
             since = now - (view.paused_at or now)
             reason = pause_reason_text(state, view.pause_reason or "", lang)
-            self.paused.setText(T("paused_badge", lang, reason=reason, minutes=duration(since, lang)))
+            self.paused.setText(T("paused_badge", lang, reason=reason, minutes=minutes(since, lang)))
 
     def _draw_current(self, state: CounterState, lang: str, now: float) -> None:
         cur = state.current
@@ -269,19 +275,6 @@ class CounterScreen(QWidget):
         restyle(self.status)
 
 
-def service_name(state: CounterState, service_id: str, lang: str) -> str:
-    info = state.service_info(service_id)
-    return name_in(info.name if info is not None else None, lang, service_id)
-
-
-def pause_reason_text(state: CounterState, reason: str, lang: str) -> str:
-    """A configured reason is shown in the screen's language, whichever language was stored."""
-    for option in state.counter_program().pause_reasons:
-        if reason in (option.zh, option.en):
-            return name_in(option, lang, reason)
-    return reason
-
-
 def ticket_marks(ticket: p.TicketView, lang: str) -> list[str]:
     marks = []
     if ticket.priority != "normal":
@@ -313,24 +306,8 @@ def queue_html(state: CounterState, lang: str) -> str:
 
 
 def warnings_html(state: CounterState, lang: str, now: float) -> str:
-    lines: list[tuple[str, str]] = []  # (colour, text)
-    for w in sorted(state.warnings.values(), key=lambda w: (-w.level, w.raised_at)):
-        grown = max(0.0, now - w.raised_at)
-        if isinstance(w, p.WaitWarning):
-            text = T(
-                f"warn_wait_{2 if w.level == 2 else 1}",
-                lang,
-                number=w.number,
-                service=service_name(state, w.service, lang),
-                waited=duration(w.waited_s + grown, lang),
-                target=duration(w.target_s, lang),
-            )
-        elif isinstance(w, p.PauseWarning):
-            reason = pause_reason_text(state, w.reason or "", lang)
-            text = T("warn_pause", lang, paused=duration(w.paused_s + grown, lang), reason=reason)
-        else:
-            text = T("warn_unstaffed", lang, counter=w.counter)
-        lines.append(("#b3261e" if w.level == 2 else "#b35c00", text))
+    """The warnings panel: the server's warnings summed up (warning_lines), then device faults."""
+    lines = warning_lines(state, lang, now)  # (colour, text)
     for d in state.fault_devices():
         lines.append(("#6a3d9a", T("warn_device", lang, device=d.device, detail=d.detail)))
     if not lines:
@@ -338,13 +315,14 @@ def warnings_html(state: CounterState, lang: str, now: float) -> str:
     return "".join(f'<p style="margin:2px 0; color:{c}">⚠ {escape(t)}</p>' for c, t in lines)
 
 
-def served_text(state: CounterState, lang: str) -> str:
+def served_lines(state: CounterState, lang: str) -> list[str]:
+    """My last finished tickets, newest first: time, number, service."""
     zone = ZoneInfo(state.hall.timezone)
     rows = []
     for t in reversed(state.served):
         clock = datetime.fromtimestamp(t.finished_at, zone).strftime("%H:%M") if t.finished_at else ""
         rows.append(T("served_line", lang, number=t.number, service=service_name(state, t.service, lang), time=clock))
-    return "\n".join(rows) if rows else "—"
+    return rows or ["—"]
 
 
 class MainWindow(QMainWindow):

@@ -55,20 +55,23 @@ T = Strings(
         # warnings
         "warnings": ("提醒", "Warnings"),
         "no_warnings": ("无", "None"),
-        "warn_wait_1": (
-            "{number}号（{service}）已等候 {waited}，接近时限 {target}",
-            "{number} ({service}) has waited {waited}, near the {target} target",
+        # one line per service and level: how many tickets, the longest wait, the service's limit
+        "warn_over": (
+            "{service}：{n} 张已超时，最久 {oldest}（时限 {limit}）",
+            "{service}: {n} over the limit, oldest {oldest} (limit {limit})",
         ),
-        "warn_wait_2": (
-            "{number}号（{service}）已等候 {waited}，超过时限 {target}",
-            "{number} ({service}) has waited {waited}, over the {target} target",
+        "warn_near": (
+            "{service}：{n} 张接近时限，最久 {oldest}（时限 {limit}）",
+            "{service}: {n} near the limit, oldest {oldest} (limit {limit})",
         ),
         "warn_pause": ("本窗口暂停已 {paused}（{reason}）", "This counter has been paused for {paused} ({reason})"),
+        "warn_dissatisfied_2": ("{number}号：访客评价“不满意”", "{number}: the visitor was dissatisfied"),
+        "warn_dissatisfied_1": ("{number}号：访客评价“非常不满意”", "{number}: the visitor was very dissatisfied"),
         "warn_unstaffed": ("{counter}号窗口无人值守", "Counter {counter} is unstaffed"),
         "warn_device": ("设备 {device} 故障：{detail}", "Device {device} fault: {detail}"),
         # served list
         "served": ("最近办结", "Recently served"),
-        "served_line": ("{time} {number} {service}", "{time} {number} {service}"),  # a long name is cut at its end
+        "served_line": ("{time} {number} {service}", "{time} {number} {service}"),  # too long: "…", whole in a tooltip
         # actions (buttons)
         "call_next": ("叫号", "Call next"),
         "recall": ("重呼", "Recall"),
@@ -167,6 +170,18 @@ def session_end_text(reason: str, lang: str) -> str:
         if m:
             return T(key, lang, **m.groupdict())
     return reason
+
+
+def minutes(seconds: float, lang: str) -> str:
+    """A limit or a long wait in words a clerk cannot take for a time of day: "15 分钟" /
+    "15 min", "1 小时 5 分钟" / "1 h 5 min" (a clock-like 15:00 reads as 3 pm); under a minute
+    in seconds."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s} 秒" if lang == "zh" else f"{s} s"
+    h, m = divmod(s // 60, 60)
+    hours, mins = (f"{h} 小时", f"{m} 分钟") if lang == "zh" else (f"{h} h", f"{m} min")
+    return (hours + (f" {mins}" if m else "")) if h else mins
 
 
 def duration(seconds: float, lang: str) -> str:

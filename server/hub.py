@@ -16,6 +16,7 @@ composes small units, each with one job:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import deque
@@ -94,6 +95,7 @@ class Hub:
                 self.warnings[key] = msgspec.structs.replace(self.warnings[key], acknowledged_by=by, acknowledged_at=at)
         self._queue_dirty = True
         self._shown_day = self.state.day
+        self._checking = asyncio.Lock()  # one warning check at a time: none raises what another did
         self.started = time.time()
 
     # ------------------------------------------------------------------ state from storage
@@ -250,8 +252,10 @@ class Hub:
             except QueueError as exc:
                 return views.encode(views.error(exc.code, exc.message, request.id, **exc.details))
         answer = await self.answers.once((client.principal, request.id), lambda: self._mutate(client, request))
-        if kind == "evaluate":  # a low evaluation is a warning now, not at the next check
-            await self.check_warnings()
+        # A change is checked now, not at the next tick: a called ticket's wait warning is cleared
+        # before the caller's answer (a clerk is never warned about the visitor at the counter),
+        # and a low evaluation is a warning at once.
+        await self.check_warnings()
         return answer
 
     async def _mutate(self, client: Client, request: p.Request) -> bytes:
@@ -341,6 +345,10 @@ class Hub:
     # ------------------------------------------------------------------ supervision
     async def check_warnings(self) -> None:
         """Raise new warnings and clear resolved ones; each is journaled in the database."""
+        async with self._checking:
+            await self._check_warnings()
+
+    async def _check_warnings(self) -> None:
         now = self.clock.now()
         rolled = self.state.roll(now)
         found = supervision.current_warnings(self.state, now, self.evaluations.low.values())

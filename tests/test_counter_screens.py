@@ -45,8 +45,8 @@ def busy_morning(live_hall: LiveHall, qtbot: Any, lang: str) -> CounterProgram:
     kiosk = live_hall.run(live_hall.hall.kiosk())
     live_hall.run(kiosk.request("device_status", state="fault", detail="out of paper"))
     program.link.request("snapshot")  # a fresh snapshot also sets the clock to the server's
-    qtbot.waitUntil(lambda: "A003" in program.screen.warnings.text(), timeout=5000)
-    qtbot.waitUntil(lambda: "A004" in program.screen.warnings.text(), timeout=5000)
+    over = {"zh": "社保：2 张已超时", "en": "Social security: 2 over the limit"}[lang]  # A003, A004
+    qtbot.waitUntil(lambda: over in program.screen.warnings.text(), timeout=5000)
     qtbot.waitUntil(lambda: "kiosk-1" in program.screen.warnings.text(), timeout=5000)
     program._tick()
     return program
@@ -63,14 +63,16 @@ def test_screens_in_both_languages(live_hall: LiveHall, qtbot: Any, lang: str) -
         assert "转入" in screen.marks.text()
         assert "暂挂：A002" in screen.queue.text()
         assert "设备 kiosk-1 故障：out of paper" in screen.warnings.text()
+        assert "社保：2 张已超时，最久 13 分钟（时限 10 分钟）" in screen.warnings.text()
         assert screen.buttons["call_next"].text() == "叫号  [N]"
     else:
         assert screen.ticket_state.text() == "Being served"
         assert "Served for 4:12" in screen.times.text()
         assert "Transferred" in screen.marks.text()
         assert "Held: A002" in screen.queue.text()
-        assert "A004 (Social security) has waited" in screen.warnings.text()
-    assert "A005" in screen.served.text() and "A001" in screen.served.text()
+        assert "Social security: 2 over the limit, oldest 13 min (limit 10 min)" in screen.warnings.text()
+    served = screen.served.lines()
+    assert "A001" in served[0] and "A005" in served[1]  # newest first
     shoot(program.window, f"counter-{lang}")
 
     qtbot.keyClick(program.window, "m")  # compact mode
@@ -184,8 +186,10 @@ def test_a_busy_day_still_fits_a_1024_by_768_screen(live_hall: LiveHall, qtbot: 
     issue(live_hall, "social", 40)
     program = open_program(live_hall, qtbot, 1, lang=lang)
     sign_in(qtbot, program)
-    live_hall.clock.advance(11 * 60)  # forty tickets over their target wait
-    qtbot.waitUntil(lambda: program.screen.warnings.text().count("⚠") == 40, timeout=8000)
+    live_hall.clock.advance(11 * 60)  # forty tickets over their target wait: one line says so
+    over = {"zh": "社保：40 张已超时，最久 11 分钟（时限 10 分钟）", "en": "Social security: 40 over the limit"}[lang]
+    qtbot.waitUntil(lambda: over in program.screen.warnings.text(), timeout=8000)
+    assert program.screen.warnings.text().count("⚠") == 1
     program._refresh()
     need = program.window.minimumSizeHint()
     # 1024 x 768 less a title bar and a task bar: the buttons stay on the screen.
@@ -193,6 +197,8 @@ def test_a_busy_day_still_fits_a_1024_by_768_screen(live_hall: LiveHall, qtbot: 
     program.window.resize(1024, 700)
     qtbot.wait(50)
     shoot(program.window, f"counter-1024-{lang}")
+    scroll = program.screen.warnings.parentWidget().parentWidget()  # label, viewport, scroll area
+    assert scroll.verticalScrollBar().maximum() == 0  # the whole summary is in view
     bottom = program.screen.buttons["sign_out"].mapTo(
         program.window, program.screen.buttons["sign_out"].rect().bottomLeft()
     )
