@@ -16,6 +16,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from .escpos_codes import CELL_DOTS, LINE_DOTS
+from .line_breaks import break_lines
 
 ENCODINGS = ("gb18030", "gbk", "utf-8", "image")  # "image": only ASCII travels as text
 
@@ -92,62 +93,16 @@ def columns(text: str) -> int:
     return sum(char_columns(ch) for ch in text)
 
 
-def wrap(text: str, width: int) -> list[str]:
-    """Break ``text`` into lines of at most ``width`` columns: between words for Latin text,
-    anywhere between Chinese characters, never leaving Chinese closing punctuation at the
-    start of a line."""
-    if width < 2:
+@functools.lru_cache(maxsize=1024)  # a ticket cut to its byte budget wraps the same lines again
+def wrap(text: str, width: int, rest_width: int | None = None, *, balance: bool = False) -> tuple[str, ...]:
+    """Break ``text`` into lines of at most ``width`` columns (``rest_width`` after the first,
+    under a hanging indent) by the kiosk's one line-breaking rule (:mod:`.line_breaks`):
+    between words for Latin text, between Chinese characters but never before closing
+    punctuation, and no orphan of a character or a short word on the last line; ``balance``
+    evens the lines out (a centred heading)."""
+    if min(width, width if rest_width is None else rest_width) < 2:
         raise ValueError("wrap width must be at least 2 columns")
-    lines: list[str] = []
-    current = ""
-    for token in _tokens(text):
-        if not current and token == " ":
-            continue
-        if columns(current + token) <= width:
-            current += token
-            continue
-        if current.strip():
-            if token in _NO_LINE_START and len(current) > 1:
-                token, current = current[-1] + token, current[:-1]
-            lines.append(current.rstrip())
-            current = ""
-        while columns(token) > width:  # a word longer than the line: cut it
-            cut = _fit(token, width)
-            lines.append(token[:cut])
-            token = token[cut:]
-        current = token.lstrip() if token != " " else ""
-    if current.strip():
-        lines.append(current.rstrip())
-    return lines or [""]
-
-
-_NO_LINE_START = set("，。、；：？！）》」』〕】,.;:?!)")
-
-
-def _tokens(text: str) -> list[str]:
-    """Latin words and spaces stay whole; every other character is its own token."""
-    tokens: list[str] = []
-    word = ""
-    for ch in text:
-        if ch.isascii() and not ch.isspace():
-            word += ch
-            continue
-        if word:
-            tokens.append(word)
-            word = ""
-        tokens.append(" " if ch.isspace() else ch)
-    if word:
-        tokens.append(word)
-    return tokens
-
-
-def _fit(text: str, width: int) -> int:
-    used = 0
-    for i, ch in enumerate(text):
-        used += char_columns(ch)
-        if used > width:
-            return max(i, 1)
-    return len(text)
+    return tuple(break_lines(text, columns, width, rest_width, balance=balance))
 
 
 def draw_cell_text(text: str, *, width: int = 1, height: int = 1, bold: bool = False) -> Image.Image:

@@ -211,13 +211,11 @@ class _Encoder:
 
 
 def _wrap_indented(line: _Line, width: int) -> list[str]:
-    """Wrap ``line``; continuation lines start ``indent`` columns in (under the item's text)."""
-    first, *rest = wrap(line.text, width)
-    if not rest or not line.indent:
-        return [first, *rest]
-    remainder = line.text[len(first) :].lstrip()  # wrap() keeps the first line a prefix of the text
+    """Wrap ``line``; continuation lines start ``indent`` columns in (under the item's text).
+    A centred line is balanced (no "Consultation &" over a lone "Guide")."""
+    first, *rest = wrap(line.text, width, width - line.indent, balance=line.align == "center")
     pad = " " * line.indent
-    return [first, *(pad + piece for piece in wrap(remainder, width - line.indent))]
+    return [first, *(pad + piece for piece in rest)]
 
 
 def _line_image(text: str, line: _Line) -> Image.Image:

@@ -4,6 +4,7 @@ what the visitor needs, in Chinese or English, in every encoding, within the byt
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from hallcall import protocol as p
 from hallcall.config import load
 from hallcall.kiosk.escpos_codes import paper_columns, paper_dots
 from hallcall.kiosk.escpos_text import columns, draw_cell_text, trim_width, wrap
+from hallcall.kiosk.text import T, wait_text
 from hallcall.kiosk.ticket import IMAGE_BUDGET, TEXT_BUDGET, TicketData, render, status_url, ticket_data_from_issue
 from hallcall.kiosk.virtual_printer import decode
 
@@ -227,9 +229,89 @@ def test_bad_settings_are_named(kwargs, words):
 
 def test_wrap_keeps_closing_punctuation_off_the_line_start():
     lines = wrap("一二三四五六七八九十，后面", 20)
-    assert lines == ["一二三四五六七八九", "十，后面"]
-    assert wrap("Take a number please", 10) == ["Take a", "number", "please"]
-    assert wrap("abcdefghijklmnop", 6) == ["abcdef", "ghijkl", "mnop"]
+    assert lines == ("一二三四五六七八九", "十，后面")
+    assert wrap("Take a number please", 10) == ("Take a", "number", "please")  # no other way in 3
+    assert wrap("abcdefghijklmnop", 6) == ("abcdef", "ghijkl", "mnop")
+
+
+# A line left alone at the end of a wrapped text: one or two Chinese characters (with their
+# closing punctuation) or one short word.  Judged here on its own, not by the wrapping code.
+ORPHAN = re.compile(r"[\u4e00-\u9fff]{1,2}[）)。，、]?|[A-Za-z0-9&·().,:-]{1,6}")
+
+
+def orphans(decoded_lines: list[str], whole: set[str]) -> list[str]:
+    """Decoded lines that are orphans, except texts that are short by themselves (the number,
+    a two-character service name, a feed)."""
+    return [line for line in decoded_lines if line.strip() not in whole and ORPHAN.fullmatch(line.strip())]
+
+
+@pytest.mark.parametrize("paper", [58, 80])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_ticket_line_is_an_orphan_character_or_word(paper, lang):
+    """The demo hall printed "1. 不动产权证书或房屋所有权证原" over a lone "件", and the English
+    footer's "Help:" over a lone "12345": the break moves down with it."""
+    for service in DEMO.services:
+        for ticket in (demo_ticket(service.id), demo_ticket(service.id, ahead=12345, priority="green")):
+            decoded = decode(render(ticket, lang, paper_mm=paper))
+            lines = [line.text for line in decoded.lines]
+            whole = {"", ticket.number, ticket.service_name[lang], f" {T('green', lang)} ".strip()}
+            assert orphans(lines, whole) == [], (service.id, lines)
+            for line in decoded.lines:  # and every line still fits the paper
+                assert columns(line.text) * line.style.width <= paper_columns(paper), line
+
+
+def test_english_ticket_lines_break_only_between_words():
+    """No word, number or hyphenated word is split ("Exit-Entry", "12345", "online-filed"):
+    every word printed is a whole word of what the ticket says."""
+    for service in DEMO.services:
+        ticket = demo_ticket(service.id, ahead=12345)
+        said = [
+            ticket.number,
+            ticket.hall_name["en"],
+            ticket.service_name["en"],
+            T("ahead", "en", n=12345),
+            T("ticket_wait", "en", wait=wait_text(ticket.estimated_wait_s, "en")),
+            T("ticket_issued", "en", t="2026-11-23 10:05"),
+            T("ticket_materials", "en"),
+            *(f"{i}. {item}" for i, item in enumerate(ticket.materials["en"], start=1)),
+            T("qr_hint", "en"),
+            FOOTER["en"],
+        ]
+        words = {word for text in said for word in text.split()}
+        for paper in (58, 80):
+            decoded = decode(render(ticket, "en", paper_mm=paper))
+            assert [w for line in decoded.lines for w in line.text.split() if w not in words] == [], paper
+            assert "Help: 12345" in unwrapped(decoded.text, " ")
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "kwargs", "lines"),
+    [
+        # left-aligned: only as much moves down as the last line needs
+        (
+            "2. Original resident ID cards of buyer and seller",
+            44,
+            {},
+            ("2. Original resident ID cards of buyer", "and seller"),
+        ),
+        ("1. 不动产权证书或房屋所有权证原件", 32, {"rest_width": 29}, ("1. 不动产权证书或房屋所有权", "证原件")),
+        (
+            "A missed number needs a new ticket · Help: 12345",
+            48,
+            {},
+            ("A missed number needs a new ticket", "· Help: 12345"),
+        ),
+        # a centred heading is balanced, and a lone "&" goes down with its word
+        ("Consultation & Guide", 16, {"balance": True}, ("Consultation", "& Guide")),
+        ("Household Registration & Exit-Entry", 24, {"balance": True}, ("Household Registration", "& Exit-Entry")),
+        # a number or a hyphenated word is never split
+        ("前面还有 12345 人", 12, {}, ("前面还有", "12345 人")),
+        ("Proof (online-filed version)", 14, {}, ("Proof", "(online-filed", "version)")),
+    ],
+)
+def test_wrap_rebalances_instead_of_leaving_an_orphan(text, width, kwargs, lines):
+    assert wrap(text, width, **kwargs) == lines
+    assert all(columns(line) <= (width if i == 0 else kwargs.get("rest_width", width)) for i, line in enumerate(lines))
 
 
 def test_status_url_uses_public_url_or_the_servers_address():
