@@ -14,7 +14,7 @@ a no-show, which the plain list of calls cannot tell.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,7 +137,14 @@ class Board:
         return [call for _, _, call in sorted(out, key=lambda t: (t[1], t[0]), reverse=True)]
 
     def newest(self) -> p.CallView | None:
-        return self.mirror.calls[-1] if self.mirror.calls else None
+        """The call now in progress that was made last (what the caption says and the row that
+        flashes), or None when no counter is calling.
+
+        Read off ``in_progress`` like the "now calling" rows, so the caption and the rows can
+        never disagree: once the clerk finishes the last ticket, both say "no calls".
+        """
+        current = self.in_progress()
+        return current[0] if current else None
 
     def unknown_zone(self) -> tuple[str, list[str]] | None:
         """(the zone shown, the hall's zones) when the display's zone matches no counter.
@@ -151,9 +158,20 @@ class Board:
         known = sorted({item.zone for item in items} - {""})
         return (zone, known) if zone and known and zone not in known else None
 
-    def recent(self, limit: int) -> list[p.CallView]:
-        """The last ``limit`` calls, newest first (recalls included)."""
-        return list(reversed(self.mirror.calls))[:limit]
+    def recent(self, limit: int, shown: Collection[p.CallView] = ()) -> list[p.CallView]:
+        """The last ``limit`` tickets called, newest first, each once (its latest call, so a
+        recall says so), leaving out the tickets in ``shown``: those already on the "now
+        calling" panel.  "Recent calls" is where a visitor looks for a number the panel no
+        longer has (finished, no-show, or one of the "+N more")."""
+        skip = {call.number for call in shown}
+        out: list[p.CallView] = []
+        for call in reversed(self.mirror.calls):
+            if call.number not in skip:
+                skip.add(call.number)
+                out.append(call)
+                if len(out) == limit:
+                    break
+        return out
 
     def waiting(self) -> list[Waiting]:
         """Waiting counts per service of this zone, in the hall's order."""

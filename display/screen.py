@@ -358,12 +358,13 @@ class DisplayScreen(QWidget):
         self.hall_name2.setText(board.name.get(lang2))
         if board.hall is not None:
             self._follow_timezone(board.hall.timezone)
+        # One source for the caption and "now calling": the counters' calls in progress (after
+        # a server restart the call list is empty, but counters still call).
         current = board.in_progress()
-        # After a server restart the call list is empty, but counters still call: show the newest.
-        self._show_caption(board.newest() or (current[0] if current else None))
-        self._show_now_calling(current)
+        self._show_caption(current[0] if current else None)
+        shown = self._show_now_calling(current)
         self.no_calls.setText(f"{T('no_calls', lang)}  {T('no_calls', lang2)}")
-        recent = board.recent(self.recent_limit)
+        recent = board.recent(self.recent_limit, current[:shown])
         recent = recent[: self.recent_panel.show_rows(len(recent))]
         for (number, where), call in zip(self.recent_rows, recent, strict=False):
             number.setText(call.number)
@@ -381,8 +382,9 @@ class DisplayScreen(QWidget):
         self.marquee.setVisible(bool(self.marquee.text()))
         self._show_problems()
 
-    def _show_now_calling(self, current: list[p.CallView]) -> None:
-        """Every call in progress, as large as fits; "+N more" for the oldest that cannot."""
+    def _show_now_calling(self, current: list[p.CallView]) -> int:
+        """Every call in progress, as large as fits; "+N more" for the oldest that cannot.
+        Returns how many are shown (the others belong in "recent calls")."""
         lang, lang2 = self.lang, other_lang(self.lang)
         width, height = self.now_panel.room()
         shown = self.now_grid.show_calls(current, lang, width, height, self.unit)
@@ -392,6 +394,7 @@ class DisplayScreen(QWidget):
         # "+N more" takes the second-language heading's place: both fit at full size that way.
         self.now_panel.subtitle.setVisible(not left_out)
         self.no_calls.setVisible(not current)
+        return shown
 
     def _show_caption(self, call: p.CallView | None) -> None:
         if call is None:

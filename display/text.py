@@ -10,7 +10,7 @@ T = Strings(
         "recent": ("最近呼叫", "Recent calls"),
         "waiting": ("等候人数", "Waiting"),
         "people": ("{n}人", "{n}"),
-        "no_calls": ("暂无呼叫", "No calls yet"),
+        "no_calls": ("暂无呼叫", "No calls right now"),
         "more": ("另有{n}个较早的呼叫", "+{n} more"),
         "recall": ("重呼", "again"),
         "counter_short": ("{n}号窗口", "Counter {n}"),

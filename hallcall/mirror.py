@@ -113,7 +113,9 @@ class HallMirror:
         elif isinstance(data, p.CounterView):
             self.counters[data.counter] = data
         elif isinstance(data, p.QueueUpdate):
-            self.services.update((s.service, s) for s in data.services)
+            # It lists every service this client sees (protocol 7.4): a zoned display's list can
+            # shrink (a transferred ticket called), and a service it no longer lists is gone.
+            self.services = {s.service: s for s in data.services}
             self.callable.update(data.callable)
         elif isinstance(data, p.Warning):
             if name == "cleared":

@@ -176,10 +176,10 @@ def warned(client: Listener, w: p.AnyWarning) -> bool:
 
 
 def route_queue(
-    update: p.QueueUpdate, listeners: Iterable[L], seq: int, zone_of: Callable[[str], str]
+    update: p.QueueUpdate, listeners: Iterable[L], seq: int, zone_services: Callable[[str], Collection[str]]
 ) -> list[tuple[p.Event[Any], list[L]]]:
     """The coalesced queue update numbered ``seq``: the whole of it to everyone but a zoned
-    display, which gets only the services of its zone or of none (``zone_of``: a service's zone)."""
+    display, which gets only the services its zone lists (``zone_services``: Views.zone_services)."""
     by_zone: dict[str, list[L]] = {}
     for c in listeners:
         if c.role == "visitor":  # a visitor hears only its own ticket (route_visitors)
@@ -188,7 +188,8 @@ def route_queue(
     out: list[tuple[p.Event[Any], list[L]]] = []
     for zone, clients in by_zone.items():
         if zone:
-            mine = [s for s in update.services if zone_of(s.service) in ("", zone)]
+            listed = zone_services(zone)
+            mine = [s for s in update.services if s.service in listed]
             data = p.QueueUpdate(services=mine, callable=update.callable)
         else:
             data = update

@@ -217,7 +217,8 @@ class Hub:
         self._queue_dirty = False
         self.seq += 1
         update = self.views.queue(self.state)
-        self._deliver(fanout.route_queue(update, self.clients, self.seq, self.views.service_zone))
+        listed = self.views.zone_services
+        self._deliver(fanout.route_queue(update, self.clients, self.seq, lambda zone: listed(self.state, zone)))
         if self.by_role["visitor"]:
             self.tell_visitors()
 

@@ -40,7 +40,8 @@ def snapshot(hall: Hall, client: Listener, name: str) -> p.HallSnapshot:
     counters = views.counters(state, every) if client.role not in ("kiosk", "visitor") else []
     calls = [] if visitor else list(hall.calls)
     if zone:
-        services = [x for x in services if views.service_zone(x.service) in ("", zone)]
+        listed = views.zone_services(state, zone)
+        services = [x for x in services if x.service in listed]
         counters = [x for x in counters if x.zone in ("", zone)]
         calls = [x for x in calls if x.zone in ("", zone)]
     body = p.HallSnapshot(

@@ -201,6 +201,18 @@ class Views:
     def service_zone(self, service: str) -> str:
         return self._zones.get(service, "")
 
+    def zone_services(self, state: HallState, zone: str) -> set[str]:
+        """The services a display of ``zone`` lists (protocol 7.5): those of its zone or of
+        none, every service a counter it shows (zone ``zone`` or none) serves, and the service
+        of a waiting ticket transferred to one of those counters, which calls it whatever its
+        own services.  The one place this rule lives: the snapshot and the queue update use it."""
+        counters = [c.number for c in self.config.counters if c.zone in ("", zone)]
+        found = {s.id for s in self.config.services if s.zone in ("", zone)}
+        for number in counters:
+            found.update(state.counter_services[number])
+            found.update(t.service for t in state.targeted[number])
+        return found
+
     def counter_zone(self, number: int) -> str:
         return self._counter_zones.get(number, "")
 

@@ -210,14 +210,15 @@ def test_the_queue_update_is_cut_by_display_zone(room: Room, config: HallConfig,
     state = HallState(config, enforce_hours=False)
     state.roll(NOW)
     update = views.queue(state)
-    routed = fanout.route_queue(update, room.everyone(), 7, views.service_zone)
+    routed = fanout.route_queue(update, room.everyone(), 7, lambda zone: views.zone_services(state, zone))
     by_group = {frozenset(c.name for c in targets): m for m, targets in routed}
     everyone_else = frozenset({"display-all", "kiosk-1", "boss", "deputy", "cat", "dan", "ann"})
     assert set(by_group) == {frozenset({"display-1F"}), frozenset({"display-2F"}), everyone_else}
     assert all(m.seq == 7 and m.topic == "queue" for m in by_group.values())
     assert [s.service for s in by_group[everyone_else].data.services] == ["social", "tax", "consult"]
-    assert [s.service for s in by_group[frozenset({"display-1F"})].data.services] == ["social", "consult"]
-    assert [s.service for s in by_group[frozenset({"display-2F"})].data.services] == ["tax"]
+    # Counter 1 (1F) serves every service, counter 2 (2F) tax and social: their floors list them.
+    assert [s.service for s in by_group[frozenset({"display-1F"})].data.services] == ["social", "tax", "consult"]
+    assert [s.service for s in by_group[frozenset({"display-2F"})].data.services] == ["social", "tax"]
     assert by_group[frozenset({"display-2F"})].data.callable == update.callable
 
 

@@ -57,7 +57,8 @@ class HallMirror {
     } else if (topic === "counters") {
       this.counters.set(data.counter, data);
     } else if (topic === "queue") {
-      for (const s of data.services || []) this.services.set(s.service, s);
+      // every service this client sees (protocol 7.4): one no longer listed is gone
+      this.services = new Map((data.services || []).map((s) => [s.service, s]));
       for (const [k, v] of Object.entries(data.callable || {})) this.callable.set(Number(k), v);
     } else if (topic === "warnings") {
       if (name === "cleared") this.warnings.delete(data.key);
