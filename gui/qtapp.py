@@ -7,6 +7,7 @@ picking an installed CJK family once here keeps the three programs consistent.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -46,10 +47,39 @@ def cjk_family() -> str:
     return ""
 
 
+# Qt platforms that need a running X server or Wayland compositor; "" is Qt's default on Linux.
+_SCREEN_PLATFORMS = {"", "xcb", "wayland", "wayland-egl"}
+
+NO_DISPLAY = (
+    "hallcall: 没有找到显示器（DISPLAY 与 WAYLAND_DISPLAY 都未设置）。请在桌面会话中运行（加 --windowed 以窗口方式），"
+    "或在没有屏幕时设置 QT_QPA_PLATFORM=offscreen。\n"
+    "hallcall: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set). Run it in a desktop session "
+    "(add --windowed for a window instead of full screen), or with no screen at all set QT_QPA_PLATFORM=offscreen."
+)
+
+
+def no_display(environ: dict[str, str] | os._Environ[str] = os.environ, platform: str = sys.platform) -> bool:
+    """True when Qt would need a screen this process has none of.
+
+    Without DISPLAY or WAYLAND_DISPLAY, Qt's xcb platform aborts with a misleading "xcb-cursor0 is
+    needed" even when that library is installed; checking first lets the program say what is
+    really missing.  Only Linux and the like: Windows and macOS always have their own platform."""
+    if platform.startswith(("win", "darwin")):
+        return False
+    chosen = environ.get("QT_QPA_PLATFORM", "")
+    names = {part.partition(":")[0].strip() for part in chosen.split(";")}
+    if not names <= _SCREEN_PLATFORMS:
+        return False  # offscreen, minimal, vnc, eglfs, linuxfb …: no desktop needed
+    return not environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY")
+
+
 def make_app(argv: list[str] | None = None) -> QApplication:
-    """The process's QApplication (created on first call) with a CJK-capable default font."""
+    """The process's QApplication (created on first call) with a CJK-capable default font; ends
+    the program with a plain message when there is no screen to show it on."""
     app = QApplication.instance()
     if app is None:
+        if no_display():
+            raise SystemExit(NO_DISPLAY)
         app = QApplication(argv if argv is not None else sys.argv[:1])
     assert isinstance(app, QApplication)
     family = cjk_family()

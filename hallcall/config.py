@@ -10,7 +10,9 @@ found, and what is wrong, so a hall's technician can fix it without reading code
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
+import itertools
 import re
 import tomllib
 import zoneinfo
@@ -275,6 +277,15 @@ def parse_hours(span: str) -> tuple[int, int]:
     return start, end
 
 
+def _check_spans(spans: list[str]) -> None:
+    """Every span parses and no two overlap: overlapping hours are almost always a typo
+    ("08:30-12:00", "11:30-17:00" for 13:30), and would count those minutes twice."""
+    parsed = sorted((parse_hours(span), span) for span in spans)
+    for (first, a), (second, b) in itertools.pairwise(parsed):
+        if second[0] < first[1]:
+            raise ValueError(f"hours {a!r} and {b!r} overlap")
+
+
 def _table_lines(text: str, table: str) -> list[int]:
     """Line numbers (1-based) of each ``[[table]]`` header, to point at the nth entry."""
     pattern = re.compile(r"^\s*\[\[\s*" + re.escape(table) + r"\s*\]\]")
@@ -333,12 +344,53 @@ def _line_for_path(text: str, path: str | None, key: str | None = None) -> int |
             table = re.compile(r"^\s*\[\[?\s*" + re.escape(dotted) + r"\s*\]\]?\s*(#.*)?$")
             found = next((n + 1 for n, line in enumerate(lines) if table.match(line)), None)
         if found is None:
-            break
+            if index or i == len(parts) - 1:
+                break
+            continue  # a table with no header of its own ([[devices.kiosks]] and no [devices]): look deeper
         header, consumed = found, i + 1
     if consumed == len(parts):
         return header
-    name = parts[consumed][0]
-    return _key_in_section(lines, header, name) or (header or _line_of_key(text, name))
+    for name, _ in parts[consumed:]:
+        line = _key_in_section(lines, header, name)
+        if line:
+            return line
+    return header or _line_of_key(text, parts[consumed][0])
+
+
+def _fields_at(path: str) -> list[str]:
+    """The keys the schema allows at a msgspec error path (``$.devices.kiosks[1]``), for "did
+    you mean"; [] when the path leads nowhere known."""
+    info: object = msgspec.inspect.type_info(HallConfig)
+    for name in re.findall(r"\.(\w+)", path):
+        info = _struct_of(info)
+        field = next((f for f in getattr(info, "fields", ()) if f.name == name), None)
+        if field is None:
+            return []
+        info = field.type
+    info = _struct_of(info)
+    return [f.name for f in getattr(info, "fields", ())]
+
+
+def _struct_of(info: object) -> object:
+    """The struct inside a list, dict or optional type (the table an entry of it is)."""
+    while True:
+        if isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.DictType)):
+            info = info.item_type if isinstance(info, msgspec.inspect.ListType) else info.value_type
+        elif isinstance(info, msgspec.inspect.UnionType):
+            info = next((t for t in info.types if isinstance(t, msgspec.inspect.StructType)), None)
+        else:
+            return info
+
+
+def _readable(message: str) -> str:
+    """A msgspec message as a person reads it: no ``$.``, and entries counted from 1
+    (``services[0].prefix`` → ``services entry 1, prefix``)."""
+    message = message.replace("$.", "").replace("`$`", "the top level")
+
+    def entry(m: re.Match[str]) -> str:
+        return f"{m.group(1)} entry {int(m.group(2)) + 1}{', ' if m.group(3) else ''}"
+
+    return re.sub(r"(\w)\[(\d+)\](\.?)", entry, message)
 
 
 def load(path: str | Path) -> HallConfig:
@@ -362,7 +414,11 @@ def load(path: str | Path) -> HallConfig:
         at = re.search(r"at `([^`]+)`", message)
         unknown = re.search(r"unknown field `([^`]+)`", message)
         line = _line_for_path(text, at.group(1) if at else "$", unknown.group(1) if unknown else None)
-        raise ConfigError(path, message.replace("$.", ""), line) from exc
+        problem = _readable(message)
+        if unknown:
+            close = difflib.get_close_matches(unknown.group(1), _fields_at(at.group(1) if at else "$"), n=2)
+            problem += f" (did you mean {' or '.join(f'`{c}`' for c in close)}?)" if close else ""
+        raise ConfigError(path, problem, line) from exc
     _check(config, path, text)
     config._services = {s.id: s for s in config.services}  # type: ignore[attr-defined]
     config._counters = {c.number: c for c in config.counters}  # type: ignore[attr-defined]
@@ -388,11 +444,10 @@ def _check(config: HallConfig, path: Path, text: str) -> None:
         raise ConfigError(
             path, f"hall.timezone {hall.timezone!r} is not a known time zone", _line_of_key(text, "timezone")
         ) from exc
-    for span in hall.opening_hours:
-        try:
-            parse_hours(span)
-        except ValueError as exc:
-            raise ConfigError(path, f"hall.opening_hours: {exc}", _line_of_key(text, "opening_hours")) from exc
+    try:
+        _check_spans(hall.opening_hours)
+    except ValueError as exc:
+        raise ConfigError(path, f"hall.opening_hours: {exc}", _line_of_key(text, "opening_hours")) from exc
     for day in hall.open_days:
         if day not in WEEKDAYS:
             raise ConfigError(
@@ -426,11 +481,10 @@ def _check(config: HallConfig, path: Path, text: str) -> None:
             raise ConfigError(path, f"service {s.id!r}: daily_cap must be 0 (no cap) to 999", line)
         if s.default_handle_minutes <= 0:
             raise ConfigError(path, f"service {s.id!r}: default_handle_minutes must be above 0", line)
-        for span in s.issuing_hours:
-            try:
-                parse_hours(span)
-            except ValueError as exc:
-                raise ConfigError(path, f"service {s.id!r}: issuing_hours: {exc}", line) from exc
+        try:
+            _check_spans(s.issuing_hours)
+        except ValueError as exc:
+            raise ConfigError(path, f"service {s.id!r}: issuing_hours: {exc}", line) from exc
 
     numbers: dict[int, int] = {}
     for i, c in enumerate(config.counters):

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import getpass
 import importlib
+import json
 import logging
+import shutil
+import subprocess
 import sys
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 from hallcall import config as hall_config
 
-DEFAULT_DATA = Path("hallcall-data")
+# The one default data folder of every verb that opens the hall's database (server, admin,
+# report): beside the config file, so that every verb given the same --config finds the same
+# database whatever folder it runs from (docs/operations.md, "The data folder").
+DATA_FOLDER_NAME = "hallcall-data"
+DATA_HELP = f"the hall's data folder (default: {DATA_FOLDER_NAME}/ beside the config file; give every verb the same)"
+
+
+def data_folder(config_path: str | Path, data: str | Path | None) -> Path:
+    """The data folder a verb uses: ``--data`` when given, else ``hallcall-data`` beside the config."""
+    return Path(data) if data else Path(config_path).resolve().parent / DATA_FOLDER_NAME
 
 
 def _load_config(path: str) -> hall_config.HallConfig:
@@ -24,16 +38,145 @@ def _load_config(path: str) -> hall_config.HallConfig:
         raise SystemExit(f"hallcall: config error: {exc}") from None
 
 
+def _count(n: int, word: str) -> str:
+    """``1 kiosk``, ``2 kiosks``: the summary counts as a person writes."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     """Load the config — the loader makes every check, printer specs included, so this verb refuses
-    exactly what the server and the programs refuse — and sum up what it describes."""
+    exactly what the server and the programs refuse — then check the announcement voices against
+    this machine's speech engine (which only a display uses, so only this verb asks), and sum up
+    what it describes."""
     config = _load_config(args.config)
+    from hallcall.launch.voice_pack import hall_pack_problems
+
+    if packs := hall_pack_problems(config):  # the folders a display reads: docs/voice-packs.md
+        raise SystemExit(f"hallcall: config error: {args.config}: voice packs:\n  " + "\n  ".join(packs))
+    voices = None if args.skip_voices else _check_voices(args.config, config)
     comprehensive = sum(1 for c in config.counters if not c.services)
     print(
-        f"{args.config}: OK — {config.hall.name.en} / {config.hall.name.zh}: {len(config.services)} services, "
-        f"{len(config.counters)} counters ({comprehensive} comprehensive), "
-        f"{len(config.devices.kiosks)} kiosks, {len(config.devices.displays)} displays"
+        f"{args.config}: OK — {config.hall.name.en} / {config.hall.name.zh}: "
+        f"{_count(len(config.services), 'service')}, "
+        f"{_count(len(config.counters), 'counter')} ({comprehensive} comprehensive), "
+        f"{_count(len(config.devices.kiosks), 'kiosk')}, {_count(len(config.devices.displays), 'display')}"
     )
+    if voices:
+        print(voices)
+    return 0
+
+
+def _spoken_voices(config: hall_config.HallConfig) -> dict[str, str]:
+    """The voice of each language a display speaks: none when announcements are off."""
+    a = config.announce
+    return {lang: a.voices.get(lang) for lang in a.languages} if a.enabled and a.phrase else {}
+
+
+def _check_voices(config_path: str, config: hall_config.HallConfig) -> str:
+    """Each spoken language's voice, checked against the speech engine of this machine by the
+    display's own matching rule (an unknown voice would only show up on the display PC, as a
+    warning line and a language left unspoken); with no engine here, at least its form.  Ends the
+    command with the voices there are when one is missing; returns what was checked."""
+    from hallcall.display.speech_worker import _voice_id
+
+    wanted = _spoken_voices(config)
+    if not wanted:
+        return ""
+    where = f"{config_path}:{_line_of(config_path, 'voices')}" if _line_of(config_path, "voices") else config_path
+    for lang, voice in wanted.items():
+        if not voice or voice != voice.strip() or any(ch < " " for ch in voice):
+            raise SystemExit(f"hallcall: config error: {where}: announce.voices.{lang} {voice!r} is not a voice name")
+    engine, voices = _engine_voices()
+    if engine == "":
+        return "voices: not checked (no speech engine here: pyttsx3 or espeak-ng); check-config on a display PC does"
+    lister = _VoiceList(voices)
+    for lang, voice in wanted.items():
+        try:
+            _voice_id(lister, voice)
+        except LookupError:
+            short = sorted({_short_voice(i, n) for i, n in voices})
+            close = difflib.get_close_matches(voice, short, n=3)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            raise SystemExit(
+                f"hallcall: config error: {where}: announce.voices.{lang} {voice!r} is not a voice of this "
+                f"machine's speech engine ({engine}){hint}\n  the voices it has: {', '.join(short)}\n"
+                "  (a display PC with another system has other voices: run check-config there, "
+                "or pass --skip-voices here)"
+            ) from None
+    listed = ", ".join(f"{lang} {voice!r}" for lang, voice in wanted.items())
+    return f"voices: {listed} installed here ({engine})"
+
+
+class _VoiceList:
+    """The engine stand-in the display's voice matcher asks: ``getProperty("voices")``."""
+
+    def __init__(self, voices: list[tuple[str, str]]) -> None:
+        self.voices = [types.SimpleNamespace(id=i, name=n) for i, n in voices]
+
+    def getProperty(self, name: str) -> list[types.SimpleNamespace]:  # pyttsx3's name
+        return self.voices if name == "voices" else []
+
+
+def _short_voice(voice_id: str, name: str) -> str:
+    """What a hall writes for a voice: espeak's ``sit/cmn-latn-pinyin`` as ``cmn-latn-pinyin``,
+    a SAPI5 voice by its name."""
+    return voice_id.rpartition("/")[2] if "/" in voice_id else name
+
+
+def _engine_voices() -> tuple[str, list[tuple[str, str]]]:
+    """The voices this machine's speech engine offers, as (id, name): pyttsx3's, as the display
+    asks them (in a child process: an engine may print or hang), else espeak-ng's own list;
+    ("", []) when there is neither."""
+    code = "import json, pyttsx3; print(json.dumps([[v.id, v.name] for v in pyttsx3.init().getProperty('voices')]))"
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+        if done.returncode == 0 and done.stdout.strip():
+            return "pyttsx3", [(str(i), str(n)) for i, n in json.loads(done.stdout.strip().splitlines()[-1])]
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        pass
+    espeak = shutil.which("espeak-ng")
+    if espeak:
+        try:
+            done = subprocess.run([espeak, "--voices"], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return "", []
+        rows = [line.split() for line in done.stdout.splitlines()[1:]]
+        # Pty Language Age/Gender VoiceName File [Other languages]: the file is the voice's id
+        return "espeak-ng", [(row[4], row[3]) for row in rows if len(row) >= 5]
+    return "", []
+
+
+def _line_of(config_path: str, key: str) -> int | None:
+    """The line of ``key =`` in the config file, for messages that point at it."""
+    try:
+        lines = Path(config_path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((n for n, line in enumerate(lines, 1) if line.lstrip().startswith(f"{key} ")), None)
+
+
+def cmd_new_config(args: argparse.Namespace) -> int:
+    """Start a hall's config from the demo hall's commented file, with fresh random device tokens
+    (the demo's are published, so a hall must not keep them); never overwrites a file."""
+    import re
+    import secrets
+
+    from hallcall.assets import DEMO_HALL
+
+    target = Path(args.config)
+    if target.exists():
+        raise SystemExit(f"hallcall: {target} exists already; give another file name")
+    text = re.sub(
+        r'^(\s*token\s*=\s*)"[^"]*"',
+        lambda m: f'{m.group(1)}"{secrets.token_hex(12)}"',
+        DEMO_HALL.read_text(encoding="utf-8"),
+        flags=re.MULTILINE,
+    )
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SystemExit(f"hallcall: cannot write {target}: {exc.strerror or exc}") from None
+    print(f"wrote {target}: the demo hall with new device tokens; edit it (docs/configuration.md), then check-config")
     return 0
 
 
@@ -48,7 +191,7 @@ def cmd_server(args: argparse.Namespace) -> int:
         clock = Clock(start, args.clock_speed)
     except ValueError as exc:
         raise SystemExit(f"hallcall: {exc}") from None
-    path = database_path(args.config, args.data)
+    path = database_path(args.config, data_folder(args.config, args.data))
     try:
         storage = Storage(path, synchronous=config.server.synchronous)
     except StorageError as exc:
@@ -63,13 +206,12 @@ def cmd_server(args: argparse.Namespace) -> int:
     return 0
 
 
-def _admin_storage(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _admin_storage(args: argparse.Namespace, config: hall_config.HallConfig):  # type: ignore[no-untyped-def]
     from hallcall.server.app import database_path
     from hallcall.server.storage import Storage, StorageError
 
-    _load_config(args.config)
     try:
-        return Storage(database_path(args.config, args.data), owner=False)
+        return Storage(database_path(args.config, data_folder(args.config, args.data)), owner=False)
     except StorageError as exc:
         raise SystemExit(f"hallcall: {exc}") from None
 
@@ -86,14 +228,13 @@ def _password(args: argparse.Namespace) -> str:
 def cmd_admin(args: argparse.Namespace) -> int:
     from hallcall.server import auth
 
-    storage = _admin_storage(args)
+    config = _load_config(args.config)
+    storage = _admin_storage(args, config)
     try:
         if args.verb == "seed-clerks":
-            return _seed_clerks(args, storage)
+            return _seed_clerks(args, config, storage)
         if args.verb == "list-clerks":
-            for row in storage.clerks():
-                state = "active" if row["active"] else "disabled"
-                print(f"{row['name']:<20} {row['display_name']:<20} {row['role']:<10} {state}")
+            print(_clerk_table(args, storage.clerks()))
             return 0
         existing = storage.clerk(args.name)
         if args.verb == "add-clerk" and existing is not None:
@@ -104,6 +245,8 @@ def cmd_admin(args: argparse.Namespace) -> int:
             storage.set_clerk_active(args.name, args.verb == "enable")
             print(f"clerk {args.name} {args.verb}d")
             return 0
+        if args.verb == "add-clerk" and not args.supervisor:
+            _warn_unknown_clerk(args, config)
         try:
             digest = auth.hash_password(_password(args))
         except ValueError as exc:
@@ -116,12 +259,53 @@ def cmd_admin(args: argparse.Namespace) -> int:
         storage.close()
 
 
-def _seed_clerks(args: argparse.Namespace, storage) -> int:  # type: ignore[no-untyped-def]
+def _clerk_table(args: argparse.Namespace, rows: list[dict]) -> str:  # type: ignore[type-arg]
+    """``list-clerks``: a header and one aligned row per account (Chinese names take two columns
+    each), or a sentence saying there is none yet and how to add them — never nothing."""
+    from hallcall.launch.sim.figures import _pad, _width
+
+    if not rows:
+        return (
+            f"no clerks or supervisors in {data_folder(args.config, args.data)} yet: add them with "
+            f"`hallcall admin --config {args.config} seed-clerks` or `... add-clerk NAME`"
+        )
+    table = [("name", "display name", "role", "state")]
+    table += [(r["name"], r["display_name"], r["role"], "active" if r["active"] else "disabled") for r in rows]
+    widths = [max(_width(row[i]) for row in table) for i in range(len(table[0]))]
+    return "\n".join("  ".join(_pad(cell, widths[i], 0) for i, cell in enumerate(row)).rstrip() for row in table)
+
+
+def _warn_unknown_clerk(args: argparse.Namespace, config: hall_config.HallConfig) -> None:
+    """A clerk name no counter lists, in a hall whose counters do list clerks, is most often a
+    typo (``li.na`` for ``lina``): the account would sign in only where any clerk may.  Say so
+    before asking for the password; the account is still made, as a new clerk may be added to
+    the config next."""
+    from hallcall.server.accounts import configured_clerks
+
+    known = configured_clerks(config)
+    if not known or args.name in known:
+        return
+    close = difflib.get_close_matches(args.name, known, n=3)
+    hint = f" (did you mean {', '.join(repr(n) for n in close)}?)" if close else ""
+    anywhere = [str(c.number) for c in config.counters if c.open_to_any_clerk]
+    where = f"only at counters open to any clerk: {', '.join(anywhere)}" if anywhere else "at no counter"
+    print(
+        f"hallcall: warning: no counter in {args.config} names clerk {args.name!r} as an A or B clerk{hint}; "
+        f"they can sign in {where} until the config lists them",
+        file=sys.stderr,
+    )
+
+
+def _seed_clerks(args: argparse.Namespace, config: hall_config.HallConfig, storage) -> int:  # type: ignore[no-untyped-def]
     """Create every clerk the config names (A and B roles) that has no account yet, all with one
     starting password: the first step of setting up a hall."""
-    from hallcall.server.accounts import missing_clerks, seed_clerks
+    from hallcall.server.accounts import configured_clerks, missing_clerks, seed_clerks
 
-    config = _load_config(args.config)
+    if not configured_clerks(config):
+        print(
+            f"{args.config} names no clerks at its counters (any clerk may sign in anywhere): add them with add-clerk"
+        )
+        return 0
     if not missing_clerks(config, storage):
         print("every clerk named in the config has an account")
         return 0
@@ -142,11 +326,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = verbs.add_parser("check-config", help="check a hall config file and say what is wrong")
     check.add_argument("config")
+    check.add_argument(
+        "--skip-voices", action="store_true", help="do not check [announce] voices against this machine's speech engine"
+    )
     check.set_defaults(func=cmd_check_config, extra=None)
+
+    new = verbs.add_parser("new-config", help="write a starting hall config (the demo hall, new device tokens)")
+    new.add_argument("config", help="the file to write, e.g. hall.toml")
+    new.set_defaults(func=cmd_new_config, extra=None)
 
     srv = verbs.add_parser("server", help="run the hall's queue server")
     srv.add_argument("--config", required=True, help="the hall's TOML file")
-    srv.add_argument("--data", default=str(DEFAULT_DATA), help="folder for the hall's database (default: %(default)s)")
+    srv.add_argument("--data", help=DATA_HELP)
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     srv.add_argument(
         "--port", type=int, default=8765, help="port for websockets and HTTP (default: %(default)s; 0 = any)"
@@ -161,8 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
     srv.set_defaults(func=cmd_server, extra="server")
 
     admin = verbs.add_parser("admin", help="manage clerks and supervisors")
-    admin.add_argument("--config", required=True)
-    admin.add_argument("--data", default=str(DEFAULT_DATA))
+    admin.add_argument("--config", required=True, help="the hall's TOML file")
+    admin.add_argument("--data", help=DATA_HELP)
     admin_verbs = admin.add_subparsers(dest="verb", required=True)
     for verb, text in (("add-clerk", "add a clerk"), ("set-password", "set a clerk's password")):
         v = admin_verbs.add_parser(verb, help=text)
@@ -202,6 +393,7 @@ PROGRAMS = (
     Program("kiosk", "hallcall.kiosk.cli", "kiosk", "run a touch kiosk that issues and prints tickets"),
     Program("counter", "hallcall.counter.cli", "counter", "run the clerk's counter program"),
     Program("display", "hallcall.display.cli", "display", "run a hall display with voice announcements"),
+    Program("voice-pack", "hallcall.launch.voice_pack", "display", "make or check a recorded voice pack"),
     Program(
         "ticket-preview",
         "hallcall.kiosk.cli",

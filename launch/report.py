@@ -14,6 +14,7 @@ import io
 import sys
 
 from hallcall import config as hall_config
+from hallcall.launch.cli import DATA_HELP, data_folder
 from hallcall.launch.sim.figures import _pad, _width
 from hallcall.server import reports
 from hallcall.server.app import database_path
@@ -105,7 +106,7 @@ def to_csv(report: reports.Report, lang: str = "zh") -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="the hall's TOML file")
-    parser.add_argument("--data", default="hallcall-data", help="the hall's data folder (default: %(default)s)")
+    parser.add_argument("--data", help=DATA_HELP)
     parser.add_argument("--from", dest="first", required=True, help="first business day, YYYY-MM-DD")
     parser.add_argument("--to", dest="last", help="last business day, YYYY-MM-DD (default: --from)")
     parser.add_argument("--by", choices=reports.BY, default="service", help="group rows (default: %(default)s)")
@@ -123,9 +124,10 @@ def run(args: argparse.Namespace) -> int:
         first, last = reports.check_range(args.first, args.last or args.first, args.by)
     except reports.ReportError as exc:
         raise SystemExit(f"hallcall report: {exc}") from None
-    path = database_path(args.config, args.data)
+    folder = data_folder(args.config, args.data)
+    path = database_path(args.config, folder)
     if not path.is_file():
-        raise SystemExit(f"hallcall report: no hall database in {args.data} (looked for {path.name})")
+        raise SystemExit(f"hallcall report: no hall database in {folder} (looked for {path.name})")
     try:
         result = reports.report_file(path, config, first, last, args.by)
     except Exception as exc:  # an unreadable file: say so, no traceback

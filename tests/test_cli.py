@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -38,7 +41,8 @@ def test_clerks_are_added_listed_changed_and_disabled(tmp_path):
     boss = admin(tmp_path, "add-clerk", "chief", "--supervisor", "--password-stdin", stdin="boss-pass\n")
     assert boss.returncode == 0, boss.stderr
 
-    listing = admin(tmp_path, "list-clerks").stdout.splitlines()
+    head, *listing = admin(tmp_path, "list-clerks").stdout.splitlines()
+    assert head.split() == ["name", "display", "name", "role", "state"]
     assert [line.split()[0] for line in listing] == ["chief", "li.na"]
     assert "supervisor" in listing[0] and "李娜" in listing[1] and "active" in listing[1]
 
@@ -52,7 +56,7 @@ def test_clerks_are_added_listed_changed_and_disabled(tmp_path):
     assert "second-pass" not in stored["password_hash"]
 
     assert admin(tmp_path, "disable", "li.na").returncode == 0
-    assert "disabled" in admin(tmp_path, "list-clerks").stdout.splitlines()[1]
+    assert "disabled" in admin(tmp_path, "list-clerks").stdout.splitlines()[2]
     missing = admin(tmp_path, "set-password", "nobody", "--password-stdin", stdin="whatever1\n")
     assert missing.returncode != 0 and "no clerk 'nobody'" in missing.stderr
 
@@ -60,7 +64,7 @@ def test_clerks_are_added_listed_changed_and_disabled(tmp_path):
 def test_a_short_password_is_refused(tmp_path):
     short = admin(tmp_path, "add-clerk", "li.na", "--password-stdin", stdin="abc\n")
     assert short.returncode != 0 and "at least 6 characters" in short.stderr
-    assert admin(tmp_path, "list-clerks").stdout == ""
+    assert admin(tmp_path, "list-clerks").stdout.startswith("no clerks or supervisors in ")
 
 
 def test_seed_clerks_adds_every_clerk_the_config_names_once(tmp_path):
@@ -142,3 +146,88 @@ def test_a_program_whose_extra_is_missing_says_which_to_install(tmp_path, argv, 
     assert f"the Python package {missing!r} is not installed" in result.stderr
     assert f'pip install "hallcall[{extra}]"' in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------- what a new hall meets first
+
+
+def test_check_config_counts_as_a_person_writes():
+    result = hallcall("check-config", str(TEST_HALL))
+    assert result.returncode == 0, result.stderr
+    assert "3 services, 4 counters (1 comprehensive), 1 kiosk, 2 displays" in result.stdout
+
+
+def test_new_config_writes_the_demo_hall_with_fresh_tokens_and_never_overwrites(tmp_path):
+    target = tmp_path / "hall.toml"
+    first = hallcall("new-config", str(target))
+    assert first.returncode == 0, first.stderr
+    text = target.read_text(encoding="utf-8")
+    assert "demo-kiosk-1" not in text and "青岚区政务服务中心" in text
+    tokens = re.findall(r'(?m)^token = "([^"]+)"', text)
+    assert len(tokens) == 6 and len(set(tokens)) == 6 and all(len(t) == 24 for t in tokens)
+    assert hallcall("check-config", str(target)).returncode == 0
+    again = hallcall("new-config", str(target))
+    assert again.returncode != 0 and "exists already" in again.stderr
+    assert target.read_text(encoding="utf-8") == text
+
+
+def _hall_with_voice(tmp_path, voice: str):
+    path = tmp_path / "hall.toml"
+    text = TEST_HALL.read_text(encoding="utf-8") + f'\n[announce]\nvoices = {{ zh = "{voice}", en = "en" }}\n'
+    path.write_text(text, encoding="utf-8")
+    return path, len(text.splitlines())
+
+
+@pytest.mark.skipif(not shutil.which("espeak-ng"), reason="needs a speech engine (scripts/setup.sh installs espeak-ng)")
+def test_check_config_refuses_a_voice_this_machines_engine_lacks_and_says_which_exist(tmp_path):
+    good = hallcall("check-config", str(TEST_HALL))
+    assert "voices: zh 'cmn-latn-pinyin', en 'en' installed here" in good.stdout
+    path, line = _hall_with_voice(tmp_path, "cmn-latn-pinyn")
+    result = hallcall("check-config", str(path))
+    assert result.returncode == 1 and "OK" not in result.stdout
+    assert f"{path}:{line}: announce.voices.zh 'cmn-latn-pinyn' is not a voice of this machine's" in result.stderr
+    assert "did you mean 'cmn-latn-pinyin'?" in result.stderr
+    voices = result.stderr.split("the voices it has: ", 1)[1].splitlines()[0].split(", ")
+    assert "cmn-latn-pinyin" in voices and "en" in voices
+    skipped = hallcall("check-config", "--skip-voices", str(path))
+    assert skipped.returncode == 0 and ": OK — " in skipped.stdout
+
+
+def test_check_config_refuses_a_voice_that_is_no_name_even_without_an_engine(tmp_path):
+    path, line = _hall_with_voice(tmp_path, " en")
+    result = hallcall("check-config", str(path))
+    assert result.returncode == 1
+    assert f"{path}:{line}: announce.voices.zh ' en' is not a voice name" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("environ", "platform", "missing"),
+    [
+        ({}, "linux", True),
+        ({"QT_QPA_PLATFORM": "xcb"}, "linux", True),
+        ({"QT_QPA_PLATFORM": "wayland;xcb"}, "linux", True),
+        ({"QT_QPA_PLATFORM": "wayland;xcb", "WAYLAND_DISPLAY": "wayland-0"}, "linux", False),
+        ({"DISPLAY": ":0"}, "linux", False),
+        ({"QT_QPA_PLATFORM": "offscreen"}, "linux", False),
+        ({"QT_QPA_PLATFORM": "eglfs"}, "linux", False),
+        ({}, "win32", False),
+        ({}, "darwin", False),
+    ],
+)
+def test_no_display_is_told_from_the_environment(environ, platform, missing):
+    from hallcall.gui.qtapp import no_display
+
+    assert no_display(environ, platform) is missing
+
+
+@pytest.mark.skipif(os.name == "nt", reason="X11/Wayland only")
+def test_a_gui_program_with_no_screen_says_so_plainly(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    command = [sys.executable, "-m", "hallcall.launch.cli", "counter", "--server", "ws://127.0.0.1:9", "--counter", "1"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    assert done.returncode == 1
+    assert "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set)" in done.stderr
+    assert (
+        "--windowed" in done.stderr and "QT_QPA_PLATFORM=offscreen" in done.stderr and "没有找到显示器" in done.stderr
+    )
+    assert "xcb" not in done.stderr and "Traceback" not in done.stderr

@@ -246,7 +246,7 @@ def test_wrong_type_of_counter_field(tmp_path: Path) -> None:
     assert err.line == line_of(text, 'number = "one"')
     assert str(err).startswith(f"{path}:{err.line}: ")
     assert "Expected `int`, got `str`" in err.problem
-    assert "counters[0].number" in err.problem
+    assert "counters entry 1, number" in err.problem
 
 
 def test_wrong_type_of_hall_field(tmp_path: Path) -> None:
@@ -260,14 +260,14 @@ def test_wrong_policy_value(tmp_path: Path) -> None:
     text = edited('policy = "in_order"', 'policy = "fastest"')
     err = refused(write(tmp_path, text))
     assert err.line == line_of(text, 'policy = "fastest"')
-    assert "counters[1].policy" in err.problem
+    assert "counters entry 2, policy" in err.problem  # entries counted from 1
 
 
 def test_missing_required_field(tmp_path: Path) -> None:
     text = edited('prefix = "B"\n', "")
     err = refused(write(tmp_path, text))
     assert err.line == line_of(text, "[[services]]", nth=1)
-    assert "prefix" in err.problem and "services[1]" in err.problem
+    assert "prefix" in err.problem and "services entry 2" in err.problem
 
 
 def test_unknown_key_in_a_counter(tmp_path: Path) -> None:
@@ -277,7 +277,7 @@ def test_unknown_key_in_a_counter(tmp_path: Path) -> None:
     # the entry's header or the key's own line both lead the technician to the mistake
     assert err.line in (line_of(text, "[[counters]]", nth=2), line_of(text, "colour"))
     assert str(err).startswith(f"{path}:{err.line}: ")
-    assert "unknown field `colour`" in err.problem and "counters[2]" in err.problem
+    assert "unknown field `colour`" in err.problem and "counters entry 3" in err.problem
 
 
 def test_unknown_key_in_hall_table_names_its_line(tmp_path: Path) -> None:
@@ -431,3 +431,60 @@ def test_program_sections_have_defaults_a_hall_can_use() -> None:
     assert config.kiosk.encoding == "gb18030" and config.kiosk.paper_mm == 80
     assert config.announce.phrase.zh.format(number="A001", counter=3) == "请A001号到3号窗口办理"
     assert [r.en for r in config.counter_program.pause_reasons][:3] == ["Break", "Meeting", "Back office"]
+
+
+# ------------------------------------------------------- check-config: what a newcomer trips on
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ('opening_hours = ["00:00-24:00"]', 'opening_hours = ["08:30-12:00", "11:30-17:00"]', "hall.opening_hours"),
+        ("daily_cap = 5\n", 'daily_cap = 5\nissuing_hours = ["09:00-11:00", "10:30-12:00"]\n',
+         "service 'tax': issuing_hours"),
+    ],
+)  # fmt: skip
+def test_overlapping_hours_are_refused(tmp_path: Path, old: str, new: str, problem: str) -> None:
+    text = edited(old, new)
+    err = refused(write(tmp_path, text))
+    assert problem in err.problem and "overlap" in err.problem
+    assert "'08:30-12:00' and '11:30-17:00'" in err.problem or "'09:00-11:00' and '10:30-12:00'" in err.problem
+    assert err.line in (line_of(text, "opening_hours"), line_of(text, "[[services]]", nth=1))
+
+
+def test_hours_that_touch_do_not_overlap(tmp_path: Path) -> None:
+    text = edited('opening_hours = ["00:00-24:00"]', 'opening_hours = ["13:30-17:30", "08:30-12:00", "12:00-13:00"]')
+    assert load(write(tmp_path, text)).hall.opening_hours[0] == "13:30-17:30"
+
+
+def test_a_bad_printer_setting_in_a_kiosk_table_names_its_line(tmp_path: Path) -> None:
+    """[[devices.kiosks]] tables with no [devices] header of their own (as the demo hall writes
+    them): a paper width or encoding no printer has is found on its line, counted from 1."""
+    text = DEMO_HALL.read_text(encoding="utf-8")
+    old = 'token = "demo-kiosk-2-b84e0d56a1f9"\n'
+    assert text.count(old) == 1
+    for key, value in (("paper_mm", "70"), ("encoding", '"latin1"'), ("qr", '"maybe"')):
+        broken = text.replace(old, f"{old}{key} = {value}\n")
+        err = refused(write(tmp_path, broken))
+        assert err.line == line_of(broken, f"{key} = {value}"), str(err)
+        assert f"devices.kiosks entry 2, {key}" in err.problem
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "hint"),
+    [
+        ("rollover_hour = 3\n", "rolover_hour = 3\n", "(did you mean `rollover_hour`?)"),
+        ("default_handle_minutes = 10\n", "default_handle_minute = 10\n", "(did you mean `default_handle_minutes`?)"),
+        ("max_recalls = 2", "max_recall = 2", "(did you mean `max_recalls`?)"),
+    ],
+)
+def test_a_misspelt_key_gets_a_suggestion(tmp_path: Path, old: str, new: str, hint: str) -> None:
+    text = edited(old, new)
+    err = refused(write(tmp_path, text))
+    assert err.problem.endswith(hint), err.problem
+    assert err.line == line_of(text, new.strip())
+
+
+def test_a_key_nothing_resembles_gets_no_suggestion(tmp_path: Path) -> None:
+    err = refused(write(tmp_path, edited("rollover_hour = 3\n", "rollover_hour = 3\nzzz = 1\n")))
+    assert "unknown field `zzz`" in err.problem and "did you mean" not in err.problem

@@ -134,7 +134,8 @@ def run(args: argparse.Namespace) -> int:
         clock = dt.datetime.fromtimestamp(plan.moment(config, day, start - LEAD_MINUTES), config.tz)
         options = ("--clock-start", clock.strftime("%Y-%m-%dT%H:%M"), "--clock-speed", str(args.speed))
         try:
-            server = start_server(args.config, data, options=options)
+            # absolute: the server child runs in another folder, and a relative --config is the reader's
+            server = start_server(Path(args.config).resolve(), data, options=options)
         except ServerDidNotStart as exc:
             print(f"hallcall simulate: {exc}", file=sys.stderr)
             return 1

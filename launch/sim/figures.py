@@ -13,6 +13,7 @@ call (mean, 90th percentile, longest, and how many waited longer than the servic
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,8 +148,9 @@ _WORDS: dict[str, dict[str, Any]] = {
 
 
 def _width(text: str) -> int:
-    """Columns a string takes in a terminal: CJK characters take two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    """Columns a string takes in a terminal: wide and full-width characters (Chinese, full-width
+    punctuation) take two, by Unicode's East Asian Width; combining marks take none."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _pad(text: str, width: int, column: int) -> str:
