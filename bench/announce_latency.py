@@ -23,10 +23,15 @@ It prints figures; it is not a pass/fail test.  One run:
 4. then, with no calls, measures this process's CPU for ``--idle-seconds`` while the screen
    (1920×1080, offscreen) ticks its clock and scrolls the notice line.
 
+With ``--voice-pack`` every setting is run twice: spoken by the speech engine, then from
+recorded voice packs (the demo packs in assets/voices/, or the two named), where "WAV ready" is
+when the clips and the chime are joined into one WAV and "speech" when each language is heard
+in it (docs/voice-packs.md).
+
 The player is ``RecordingPlayer(realtime=True)``: it waits each sound's length as aplay would,
 without a sound card (this machine has none).  ``--aplay`` uses the real aplay player instead.
 
-Run: ``.venv/bin/python bench/announce_latency.py --calls 10``
+Run: ``.venv/bin/python bench/announce_latency.py --calls 10 [--voice-pack]``
 """
 
 from __future__ import annotations
@@ -154,6 +159,14 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=10, help="calls per language setting (default: %(default)s)")
     parser.add_argument("--aplay", action="store_true", help="play through aplay (needs a sound card)")
     parser.add_argument(
+        "--voice-pack",
+        nargs="?",
+        const="demo-zh,demo-en",
+        metavar="ZH,EN",
+        help="also announce from recorded voice packs: the zh and en packs (names in assets/voices/ or "
+        "folders), default when given alone: %(const)s",
+    )
+    parser.add_argument(
         "--idle-seconds", type=float, default=10.0, help="how long to measure the idle CPU (default: %(default)s)"
     )
     args = parser.parse_args()
@@ -189,7 +202,11 @@ def main() -> int:
                 await kiosk.request("issue", service="social")
             await kiosk.close()
 
-        hall.run(issue(args.calls * 3))
+        voices: list[tuple[str, hall_config.Names]] = [("espeak-ng", hall_config.Names(zh="", en=""))]
+        if args.voice_pack:
+            zh, _, en = args.voice_pack.partition(",")
+            voices.append(("pack", hall_config.Names(zh=zh, en=en or zh)))
+        hall.run(issue(args.calls * 3 * len(voices)))
 
         print(
             f"hallcall announcement latency — {platform.node()}, {platform.python_version()}, "
@@ -197,13 +214,14 @@ def main() -> int:
         )
         print(f"{args.calls} calls per setting; median / worst in ms\n")
         header = (
-            f"{'languages':<10} {'call → event':>17} {'event → chime':>17} {'lang':>5} "
+            f"{'voice':<10} {'languages':<10} {'call → event':>17} {'event → chime':>17} {'lang':>5} "
             f"{'event → WAV ready':>19} {'event → speech':>17}"
         )
         print(header)
         print("-" * len(header))
-        for languages in (("zh",), ("en",), ("zh", "en")):
-            announcer.configure(hall_config.Announce(languages=list(languages)))
+        settings = [(v, langs) for v in voices for langs in (("zh",), ("en",), ("zh", "en"))]
+        for (voice, packs), languages in settings:
+            announcer.configure(hall_config.Announce(languages=list(languages), voice_packs=packs))
             first = len(announcer.done)
             sent: list[float] = []
             for n in range(1, args.calls + 1):
@@ -218,9 +236,9 @@ def main() -> int:
             for i, lang in enumerate(languages):
                 ready = [d.ready[lang] - d.queued for d in done if lang in d.ready]
                 speech = [d.speech[lang] - d.queued for d in done if lang in d.speech]
-                label = "+".join(languages) if i == 0 else ""
+                label = f"{voice:<10} {'+'.join(languages):<10}" if i == 0 else " " * 21
                 head = f"{ms(to_event):>17} {ms(to_chime):>17}" if i == 0 else " " * 35
-                print(f"{label:<10} {head} {lang:>5} {ms(ready):>19} {ms(speech):>17}")
+                print(f"{label} {head} {lang:>5} {ms(ready):>19} {ms(speech):>17}")
             hall.run(counter.request("finish"))
         problems = announcer.problems
         if problems:

@@ -11,7 +11,9 @@ section as the snapshot carries it, a ``hallcall.config.Announce`` with the conf
 filled in by the server: the announcer keeps no defaults of its own.
 
 For the best latency the speech for a call is requested first, then the chime plays while the
-worker synthesises, and the speech plays as soon as the chime is over.
+worker synthesises, and the speech plays as soon as the chime is over.  A language with a
+recorded voice pack (``announce.voice_packs``, display/voice_pack.py) needs no synthesis: its
+clips are joined at once, and when every language has one the chime and the speech are one WAV.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+import wave
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +38,9 @@ from typing import Any
 from hallcall.assets import SOUNDS
 from hallcall.config import Announce
 
-from .phrases import phrases_for_call
+from .phrases import phrases_for_call, template_in, tokens_for_call
 from .playback import Player, wav_seconds
+from .voice_pack import MissingClips, VoicePack, VoicePackError, join, pack_folder, read_mono, write_wav
 
 log = logging.getLogger("hallcall.display.announcer")
 
@@ -157,7 +161,8 @@ class Announcer:
     ``on_status(problems)`` is called (from the announcer thread) whenever the set of problems
     changes: ``{"speech": reason}`` while speech is unavailable (chime only), ``{"sound":
     reason}`` while the player cannot make a sound, ``{"chime": reason}`` while the configured
-    chime cannot be read (the built-in one plays); ``{}`` when all is well.
+    chime cannot be read (the built-in one plays), ``{"voice": reason}`` while a configured voice
+    pack cannot be used (the speech engine says that language); ``{}`` when all is well.
     """
 
     def __init__(
@@ -179,6 +184,8 @@ class Announcer:
         self._speech: SpeechProcess | None = None
         self._retry_at = 0.0
         self._problems: dict[str, str] = {}
+        self._packs: dict[str, VoicePack | str] = {}  # configured name → pack, or why it cannot be used
+        self._missing_logged: set[tuple[str, str]] = set()
         self._tmp = Path(tempfile.mkdtemp(prefix="hallcall-speech-"))
         self._reported: dict[str, str] | None = None
         self._stopping = False
@@ -194,8 +201,10 @@ class Announcer:
         self._thread.start()
 
     def configure(self, settings: Announce) -> None:
-        """New settings (from a fresh snapshot); they apply from the next announcement on."""
+        """New settings (from a fresh snapshot); they apply from the next announcement on, voice
+        packs read again from disk."""
         self.settings = settings
+        self._packs = {}
 
     def announce(self, number: str, counter: int) -> None:
         """Queue a call; returns at once (safe from any thread)."""
@@ -230,6 +239,7 @@ class Announcer:
         self._ensure_speech()
         self._report()
         while True:
+            self._prepare()
             item = self._queue.get()
             if item is None:
                 return
@@ -277,30 +287,54 @@ class Announcer:
         if not s.enabled:
             return
         texts = phrases_for_call(item.number, item.counter, s.languages, s.phrase)
-        speech = self._ensure_speech() if texts else None
+        recorded = self._recorded(item, texts)
+        spoken = [(lang, text) for lang, text in texts if lang not in recorded]
+        if texts and not spoken:
+            self._announce_recorded(item, [(lang, recorded[lang]) for lang, _ in texts])
+            return
+        speech = self._ensure_speech() if spoken else None
         pending: list[tuple[str, Path, int]] = []
         if speech is not None:
             try:
-                for lang, text in texts:
+                for lang, text in spoken:
                     path = self._tmp / f"{item.number}-{lang}-{time.monotonic_ns()}.wav"
                     pending.append((lang, path, speech.submit(text, s.voices.get(lang), s.rate, s.volume, path)))
             except SpeechUnavailable as exc:
                 self._drop_speech(str(exc))
                 pending = []
+        sounds: dict[str, Path] = {}
+        for lang, (frames, rate) in recorded.items():  # ready at once: written while nothing plays
+            path = self._tmp / f"{item.number}-{lang}-{time.monotonic_ns()}.wav"
+            write_wav(path, frames, rate)
+            item.ready[lang] = time.monotonic()
+            sounds[lang] = path
         chime = self._chime(chime_path(s.chime))
         item.chime = time.monotonic()
         self._play(chime, "chime")
-        if not pending or self._speech is None:
-            return
-        deadline = time.monotonic() + s.speech_timeout_seconds
-        ready: list[tuple[str, Path]] = []
+        if pending and self._speech is not None:
+            sounds.update(self._collect(item, pending))
+        for _ in range(s.repeats):
+            for lang, _ in texts:
+                if lang in sounds:
+                    item.speech.setdefault(lang, time.monotonic())
+                    self._play(sounds[lang], f"speech:{lang}")
+        for path in sounds.values():
+            path.unlink(missing_ok=True)
+        for _, path, _ in pending:
+            path.unlink(missing_ok=True)
+
+    def _collect(self, item: Announced, pending: list[tuple[str, Path, int]]) -> dict[str, Path]:
+        """The speech engine's WAVs for ``pending`` as they come (the chime has played meanwhile)."""
+        assert self._speech is not None
+        deadline = time.monotonic() + self.settings.speech_timeout_seconds
+        ready: dict[str, Path] = {}
         errors: list[str] = []
         try:
             for lang, path, request_id in pending:
                 error, received = self._speech.result(request_id, deadline)
                 if error is None:
                     item.ready[lang] = received
-                    ready.append((lang, path))
+                    ready[lang] = path
                 else:
                     errors.append(f"{lang}: {error}")
         except SpeechUnavailable as exc:
@@ -312,12 +346,97 @@ class Announcer:
                 self._set_problem("speech", "; ".join(errors), "speech incomplete: %s")
             else:
                 self._problems.pop("speech", None)
-        for _ in range(s.repeats):
-            for lang, path in ready:
-                item.speech.setdefault(lang, time.monotonic())
-                self._play(path, f"speech:{lang}")
-        for _, path, _ in pending:
-            path.unlink(missing_ok=True)
+        return ready
+
+    # --- recorded voice packs --------------------------------------------------------------
+
+    def _recorded(self, item: Announced, texts: list[tuple[str, str]]) -> dict[str, tuple[bytes, int]]:
+        """(frames, rate) for each language a voice pack can say whole; the others are left to the
+        speech engine.  A call the pack lacks a clip for is spoken by the engine in that language
+        as a whole sentence (one voice per sentence is easier to follow than a robot word in a
+        person's sentence); that is logged once per missing clip, and ``check-config`` names it."""
+        s = self.settings
+        out: dict[str, tuple[bytes, int]] = {}
+        broken: list[str] = []
+        for lang, _ in texts:
+            name = s.voice_packs.get(lang)
+            if not name:
+                continue
+            pack = self._pack(name, lang)
+            if isinstance(pack, str):
+                broken.append(pack)
+                continue
+            tokens = tokens_for_call(template_in(s.phrase, lang), item.number, item.counter)
+            try:
+                out[lang] = (pack.frames(tokens), pack.rate)
+            except MissingClips as exc:
+                new = [m for m in exc.missing if (name, m) not in self._missing_logged]
+                if new:
+                    log.warning(
+                        "voice pack %s (%s) has no clip for %s: %s is spoken by the speech engine",
+                        name,
+                        lang,
+                        ", ".join(new),
+                        item.number,
+                    )
+                    self._missing_logged.update((name, m) for m in new)
+        if broken:
+            self._set_problem("voice", "; ".join(broken), "voice pack unusable, speech engine used: %s")
+        else:
+            self._problems.pop("voice", None)
+        return out
+
+    def _prepare(self) -> None:
+        """Load the configured voice packs and join-ready chime before a call comes, so that a
+        call spoken from packs waits for nothing but joining its clips."""
+        s = self.settings
+        rates = []
+        for lang in s.languages:
+            name = s.voice_packs.get(lang)
+            pack = self._pack(name, lang) if name else None
+            if isinstance(pack, VoicePack):
+                rates.append(pack.rate)
+        if rates:
+            with contextlib.suppress(OSError, EOFError, wave.Error, VoicePackError):
+                read_mono(self._chime(chime_path(s.chime)), rates[0])
+
+    def _pack(self, name: str, lang: str) -> VoicePack | str:
+        """The configured pack, loaded once per configuration; a reason when it cannot be used."""
+        packs = self._packs
+        if name not in packs:
+            try:
+                pack = VoicePack.load(pack_folder(name))
+            except VoicePackError as exc:
+                packs[name] = str(exc)
+            else:
+                wrong = pack.language != lang
+                packs[name] = f"voice pack {name} is in {pack.language!r}, not {lang!r}" if wrong else pack
+        return packs[name]
+
+    def _announce_recorded(self, item: Announced, recorded: list[tuple[str, tuple[bytes, int]]]) -> None:
+        """Every language from a pack: the chime and the speech joined into one WAV, played at
+        once (no wait for synthesis, no gap for a second player to start)."""
+        s = self.settings
+        rate = recorded[0][1][1]
+        chime = chime_path(s.chime)
+        try:
+            chime_frames = read_mono(self._chime(chime), rate)
+        except (OSError, EOFError, wave.Error, VoicePackError) as exc:
+            self._set_problem("chime", f"the chime {chime} cannot be joined ({exc}); playing the built-in one", "%s")
+            chime_frames = read_mono(BUILT_IN_CHIME, rate)
+        pieces = [("chime", chime_frames, rate)]
+        pieces += [(lang, frames, their_rate) for _ in range(s.repeats) for lang, (frames, their_rate) in recorded]
+        frames, starts = join(pieces, rate)
+        path = self._tmp / f"{item.number}-call-{time.monotonic_ns()}.wav"
+        write_wav(path, frames, rate)
+        ready = time.monotonic()
+        for lang, _ in recorded:
+            item.ready[lang] = ready
+        item.chime = time.monotonic()
+        for lang, _ in recorded:  # when each language will be heard, the player started now
+            item.speech[lang] = item.chime + starts[lang]
+        self._play(path, "call")
+        path.unlink(missing_ok=True)
 
     def _chime(self, path: Path) -> Path:
         """The configured chime, or the built-in one when that cannot be read.

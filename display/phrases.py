@@ -11,7 +11,10 @@ English voice needs commas between the characters to pause between them.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 from hallcall.config import Names
 
@@ -57,6 +60,45 @@ def phrases_for_call(number: str, counter: int, languages: Sequence[str], templa
         if template:
             out.append((lang, phrase(template, number, counter, lang)))
     return out
+
+
+@dataclass(frozen=True)
+class Token:
+    """One piece of a call as a recorded voice pack says it (display/voice_pack.py).
+
+    ``say`` is a stretch of the template's own words between its placeholders ("请", "号到",
+    "号窗口办理"), ``character`` one character of the ticket number ("A", "0"), ``counter`` the
+    counter number, read as a number ("12").  The plan comes from the very template the caption
+    and the speech engine use, so what is heard from clips is what is written on screen.
+    """
+
+    kind: Literal["say", "character", "counter"]
+    value: str
+
+
+def tokens_for_call(template: str, number: str, counter: int) -> list[Token]:
+    """The template as a sequence of tokens: its words, the number's characters, the counter.
+
+    Raises ValueError naming the template when it has a placeholder other than ``{number}`` and
+    ``{counter}``, as ``phrase`` does.
+    """
+    tokens: list[Token] = []
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(f"announce phrase {template!r} cannot be filled: {exc!r}") from exc
+    for literal, field, _, _ in parts:
+        if literal.strip():
+            tokens.append(Token("say", literal))
+        if field is None:
+            continue
+        if field == "number":
+            tokens.extend(Token("character", c) for c in number.strip().upper() if not c.isspace())
+        elif field == "counter":
+            tokens.append(Token("counter", str(counter)))
+        else:
+            raise ValueError(f"announce phrase {template!r} cannot be filled: unknown placeholder {{{field}}}")
+    return tokens
 
 
 def caption(template: str, number: str, counter: int) -> str:

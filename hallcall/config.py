@@ -203,6 +203,9 @@ class Announce(msgspec.Struct, forbid_unknown_fields=True):
     volume: float = 1.0
     chime: str = "chime.wav"  # a file in assets/sounds/, or an absolute path
     speech_timeout_seconds: float = 8.0
+    # A recorded voice pack per language: a folder in assets/voices/ or an absolute path on the
+    # display's PC; "" = the speech engine (display/voice_pack.py, docs/voice-packs.md).
+    voice_packs: Names = msgspec.field(default_factory=lambda: _names("", ""))
 
 
 class CounterProgram(msgspec.Struct, forbid_unknown_fields=True):
