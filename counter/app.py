@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 import msgspec
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDialog
 
@@ -28,6 +28,7 @@ from .actions import ACTIONS, BY_NAME, allowed
 from .compact_bar import CompactBar
 from .dialogs import NumberDialog, PauseDialog, TransferDialog
 from .main_window import MainWindow
+from .remembered import NameMemory
 from .state import CounterState
 from .text import T, refusal_text, session_end_text
 
@@ -47,7 +48,10 @@ class CounterProgram(QObject):
         clerk: str = "",
         compact: bool = False,
         link_options: dict[str, Any] | None = None,
+        settings: QSettings | None = None,
     ) -> None:
+        """``settings``: where the hall's and counter's names are kept for the next sign-in page
+        (None: not kept)."""
         super().__init__()
         self.url = url
         self.number = counter
@@ -69,6 +73,8 @@ class CounterProgram(QObject):
         self.window = MainWindow(counter, self.lang, clerk)
         self.screen = self.window.screen
         self.sign_in = self.window.sign_in
+        self.names = NameMemory(settings, url, counter)
+        self.sign_in.set_names(*self.names.recall())
         self.bar = CompactBar()
         self.window.closing.connect(self.close)
 
@@ -136,6 +142,7 @@ class CounterProgram(QObject):
             self.badge = ConnectionBadge(self.link, self.lang)
             self.badge.setStyleSheet("font-size: 20px;")
             self.sign_in.status_row.addWidget(self.badge)
+            self._show_badge()
             self.link.start()
         else:  # the last try was refused, or the server is not reachable yet: try these now
             self.link.set_hello(clerk=clerk, password=password, session_token=None)
@@ -150,6 +157,9 @@ class CounterProgram(QObject):
             return
         first = not self.window.signed_in_page and not self.compact
         self.state.apply_snapshot(snapshot)
+        info = self.state.counter_info()
+        self.sign_in.set_names(self.state.hall.name, info.name if info is not None else None)
+        self.names.keep(self.state.hall.name, info.name if info is not None else None)
         if not self.lang_chosen:
             self.lang_chosen = True
             self._set_lang(self.state.first_language)
@@ -162,6 +172,7 @@ class CounterProgram(QObject):
             if self.badge is not None:
                 self.screen.badge_slot.addWidget(self.badge)
             self.window.show_screen()
+            self._show_badge()
             if self.want_compact:
                 self.set_compact(True)
         self._refresh()
@@ -195,7 +206,16 @@ class CounterProgram(QObject):
     def _on_link_state(self, link_state: str) -> None:
         if not self.signed_in and link_state == "reconnecting":
             self.sign_in.set_waiting(False)  # not reachable: let the clerk correct and retry
+        self._show_badge()
         self._refresh()
+
+    def _show_badge(self) -> None:
+        """The connection badge: always on the counter screen; on the sign-in page only while
+        the server is being reached (a refusal is said once, by the page's message)."""
+        if self.badge is None or self.link is None:
+            return
+        reaching = self.link.state in ("connecting", "reconnecting")
+        self.badge.setVisible(self.window.signed_in_page or reaching)
 
     # -- the server's messages ------------------------------------------------------------
     def _on_event(self, event: dict[str, Any]) -> None:

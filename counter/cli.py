@@ -37,14 +37,18 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"hallcall counter: {problem}", file=sys.stderr)
         return 2
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QSettings, QTimer
 
     from hallcall.gui.qtapp import make_app, quit_on_signals
 
     from .app import CounterProgram
 
     app = make_app()
-    program = CounterProgram(args.server, args.counter, lang=args.lang, clerk=args.clerk, compact=args.compact)
+    # The hall's and counter's names for the next sign-in page (~/.config/hallcall/counter.ini).
+    settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "hallcall", "counter")
+    program = CounterProgram(
+        args.server, args.counter, lang=args.lang, clerk=args.clerk, compact=args.compact, settings=settings
+    )
     program.show()
     wake = quit_on_signals(app)
     QTimer.singleShot(0, lambda: log.info("counter %d: program open, server %s", args.counter, args.server))

@@ -16,6 +16,8 @@ T = Strings(
         # window and sign-in
         "title": ("{counter}号窗口 · 叫号", "Counter {counter} · Calling"),
         "sign_in_title": ("{counter}号窗口 登录", "Sign in at counter {counter}"),
+        "counter_n": ("{counter}号窗口", "Counter {counter}"),
+        "sign_in_prompt": ("请登录后开始叫号", "Sign in to start calling"),
         "clerk_name": ("工号 / 姓名", "Clerk name"),
         "password": ("密码", "Password"),
         "sign_in": ("登录", "Sign in"),

@@ -1,6 +1,7 @@
 """The counter screen's panels against a real server: the warnings summed up per service (over
-vs near the limit, limits in minutes), no warning about the visitor at this very counter, and
-recently served lines cut with "…" and told whole in a tooltip."""
+vs near the limit, limits in minutes), no warning about the visitor at this very counter,
+recently served lines cut with "…" and told whole in a tooltip; and the sign-in page (styled
+like the screen, the hall and counter named, a refusal said once)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 
 import pytest
 from conftest import LiveHall, config_with
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QLabel, QWidget
 from test_counter_support import issue, open_program, press_answered, shoot, sign_in
 
 from hallcall.counter.text import minutes
@@ -45,6 +48,7 @@ def test_wait_warnings_are_one_line_per_service_the_most_urgent_first(live_hall:
     shoot(program.window, "counter-warnings-en")
 
     program.toggle_lang()
+    qtbot.wait(50)  # let the layout follow the new words before the picture
     html = program.screen.warnings.text()
     assert html.index("社保：3 张已超时，最久 12 分钟（时限 10 分钟）") < html.index(
         "税务：2 张接近时限，最久 17 分钟（时限 20 分钟）"
@@ -102,3 +106,61 @@ def test_a_long_service_name_in_recently_served_ends_in_an_ellipsis(tmp_path: Pa
         assert row.text() == row.full
     finally:
         live.close()
+
+
+# -- the sign-in page --------------------------------------------------------------------------
+
+
+def visible_texts(page: QWidget) -> list[str]:
+    return [label.text() for label in page.findChildren(QLabel) if label.isVisibleTo(page) and label.text()]
+
+
+def test_a_refused_sign_in_is_said_once_on_a_page_styled_like_the_screen(live_hall: LiveHall, qtbot: Any) -> None:
+    program = open_program(live_hall, qtbot, 4, lang="en", clerk="ann")
+    page = program.sign_in
+    page.password.setText("wrong")
+    qtbot.keyClick(page.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: program.link is not None and program.link.state == "refused", timeout=8000)
+    qtbot.waitUntil(lambda: page.message.text() == "The name or password is not correct.", timeout=3000)
+    assert program.badge is not None and not program.badge.isVisibleTo(page)  # no second "Sign-in refused"
+    texts = visible_texts(page)
+    assert texts.count("The name or password is not correct.") == 1
+    assert not any("refused" in t.lower() for t in texts), texts
+    assert page.password.text() == ""  # the next try starts clean
+    # Touch-sized fields and buttons, the screen's colours rather than Qt's default grey.
+    assert min(page.name.height(), page.password.height(), page.button.height()) >= 60
+    assert page.lang_button.height() >= 48 and page.lang_button.text() == "中文"
+    image = page.grab().toImage()
+    assert image.pixelColor(2, image.height() - 2).name() == "#f4f6f8"
+    inside = page.message.mapTo(page, page.message.rect().topLeft())
+    assert image.pixelColor(inside.x() + 4, inside.y() + 4).name() == "#fde7e9"  # the refusal in a red box
+
+
+def test_the_sign_in_page_names_the_hall_and_counter_and_switches_language(
+    live_hall: LiveHall, qtbot: Any, tmp_path: Path
+) -> None:
+    settings = QSettings(str(tmp_path / "counter.ini"), QSettings.Format.IniFormat)
+    first = open_program(live_hall, qtbot, 1, lang="zh", settings=settings)
+    assert first.sign_in.title.text() == "1号窗口" and first.sign_in.hall.text() == ""  # never signed in here
+    sign_in(qtbot, first)
+    press_answered(qtbot, first, "sign_out", "button")
+    qtbot.waitUntil(lambda: not first.window.signed_in_page, timeout=5000)
+    assert (first.sign_in.hall.text(), first.sign_in.title.text()) == ("测试大厅", "1号窗口")
+    first.close()
+
+    # The next start of the program knows the names before anyone signs in.
+    program = open_program(live_hall, qtbot, 1, lang="zh", settings=settings)
+    page = program.sign_in
+    assert (page.hall.text(), page.title.text(), page.prompt.text()) == ("测试大厅", "1号窗口", "请登录后开始叫号")
+    assert page.button.text() == "登录" and page.lang_button.text() == "English"
+    qtbot.wait(50)
+    shoot(program.window, "counter-sign-in-names-zh")
+    qtbot.mouseClick(page.lang_button, Qt.MouseButton.LeftButton)
+    assert (page.hall.text(), page.title.text(), page.prompt.text()) == (
+        "Test Hall",
+        "Counter 1",
+        "Sign in to start calling",
+    )
+    assert page.name_label.text() == "Clerk name" and page.button.text() == "Sign in"
+    qtbot.wait(50)
+    shoot(program.window, "counter-sign-in-names-en")
