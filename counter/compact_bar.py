@@ -81,7 +81,7 @@ class CompactBar(QWidget):
     def refresh(self, state: CounterState, lang: str, link_state: str) -> None:
         self.dot.setStyleSheet(f"color: {DOT_COLOURS.get(link_state, '#8b98a5')};")
         self.dot.setToolTip(link_state)
-        self.counter.setText(T("counter_clerk", lang, counter=state.number, clerk=state.clerk or "—"))
+        self.counter.setText(T("counter_clerk", lang, counter=state.number, clerk=state.clerk_shown(lang)))
         cur = state.current
         self.number.setText(cur.number if cur is not None else "—")
         self.number.setProperty("state", state.current_state)

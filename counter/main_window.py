@@ -214,7 +214,7 @@ class CounterScreen(QWidget):
     def refresh(self, state: CounterState, lang: str) -> None:
         """Redraw everything from the state (cheap: a few labels)."""
         now = state.server_now()
-        self.header.setText(T("counter_clerk", lang, counter=state.number, clerk=state.clerk or "—"))
+        self.header.setText(T("counter_clerk", lang, counter=state.number, clerk=state.clerk_shown(lang)))
         self.served_today.setText(T("served_today", lang, n=state.served_today))
         self._draw_pause(state, lang, now)
         self.current_heading.setText(T("current", lang))
@@ -309,7 +309,7 @@ def warnings_html(state: CounterState, lang: str, now: float) -> str:
     """The warnings panel: the server's warnings summed up (warning_lines), then device faults."""
     lines = warning_lines(state, lang, now)  # (colour, text)
     for d in state.fault_devices():
-        lines.append(("#6a3d9a", T("warn_device", lang, device=d.device, detail=d.detail)))
+        lines.append(("#6a3d9a", T("warn_device", lang, device=d.device, detail=d.text.get(lang))))
     if not lines:
         return f'<span style="color:#7b8794">{escape(T("no_warnings", lang))}</span>'
     return "".join(f'<p style="margin:2px 0; color:{c}">⚠ {escape(t)}</p>' for c, t in lines)

@@ -94,6 +94,14 @@ class CounterState:
     def fault_devices(self) -> list[p.DeviceReport]:
         return [d for d in self.devices.values() if d.state == "fault"]
 
+    def clerk_shown(self, lang: str) -> str:
+        """The signed-in clerk as the server names them (the ``[[clerks]]`` display name, else
+        the login id), in ``lang``; "—" when nobody is signed in."""
+        for shown in (self.view, self.mirror.me):
+            if shown is not None and shown.clerk == self.clerk and shown.clerk_name is not None:
+                return shown.clerk_name.get(lang) or self.clerk
+        return self.clerk or "—"
+
     def counter_info(self) -> p.CounterInfo | None:
         """My counter as configured: its name and the services it serves."""
         return self.mirror.counter_info(self.number)

@@ -23,6 +23,7 @@ from hallcall.mirror import Update
 
 from .announcer import Announcer
 from .board import Board
+from .faults import sound_fault_code
 from .playback import Player, default_player
 from .screen import DisplayScreen
 from .text import T
@@ -163,5 +164,6 @@ class DisplayApp(QObject):
         self.screen.set_problems(problems)
         if problems or self._fault_reported:
             detail = "; ".join(f"{k}: {v}" for k, v in sorted(problems.items()))[:200]
-            self.link.request("device_status", state="fault" if problems else "ok", detail=detail)
+            state, code = ("fault" if problems else "ok"), sound_fault_code(problems)
+            self.link.request("device_status", state=state, code=code, detail=detail)
             self._fault_reported = bool(problems)

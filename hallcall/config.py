@@ -89,6 +89,21 @@ class Counter(msgspec.Struct, forbid_unknown_fields=True):
         return self.open_to_any_clerk or clerk in self.clerks or clerk in self.backups
 
 
+class Clerk(msgspec.Struct, forbid_unknown_fields=True):
+    """A clerk's display name (``[[clerks]]``): the login ``id`` is what the clerk types, the
+    name is what the counter, the console and the evaluation pad show.  ``name_en`` "" = the
+    Chinese name on English screens too."""
+
+    id: str
+    name: str
+    name_en: str = ""
+
+    @property
+    def names(self) -> Names:
+        """The name in both languages."""
+        return Names(zh=self.name, en=self.name_en or self.name)
+
+
 class Device(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     token: str
@@ -234,6 +249,7 @@ class HallConfig(msgspec.Struct, forbid_unknown_fields=True, dict=True):
     hall: Hall
     services: list[Service]
     counters: list[Counter]
+    clerks: list[Clerk] = []
     devices: Devices = msgspec.field(default_factory=Devices)
     queue: QueueRules = msgspec.field(default_factory=QueueRules)
     supervision: Supervision = msgspec.field(default_factory=Supervision)
@@ -505,6 +521,7 @@ def _check(config: HallConfig, path: Path, text: str) -> None:
         if len(set(c.services)) != len(c.services):
             raise ConfigError(path, f"counter {c.number} names a service twice", line)
 
+    _check_clerks(config, path, text)
     tokens: set[str] = set()
     names: set[str] = set()
     kinds = (("kiosk", config.devices.kiosks), ("display", config.devices.displays), ("pad", config.devices.pads))
@@ -543,6 +560,22 @@ def _check(config: HallConfig, path: Path, text: str) -> None:
         raise ConfigError(
             path, "server.max_message_bytes must be 1024 to 1048576", _line_of_key(text, "max_message_bytes")
         )
+
+
+def _check_clerks(config: HallConfig, path: Path, text: str) -> None:
+    """Each ``[[clerks]]`` entry names one login id once, with a name.  A counter may still name
+    a clerk who has no entry (the login id is shown), so those are not checked against this."""
+    lines = _table_lines(text, "clerks")
+    seen: dict[str, int] = {}
+    for i, k in enumerate(config.clerks):
+        line = lines[i] if i < len(lines) else _line_containing(text, f'"{k.id}"')
+        if not k.id.strip():
+            raise ConfigError(path, f"clerks entry {i + 1}: id is empty", line)
+        if k.id in seen:
+            raise ConfigError(path, f"clerk id {k.id!r} is used twice (also at entry {seen[k.id] + 1})", line)
+        if not k.name.strip():
+            raise ConfigError(path, f"clerk {k.id!r}: name is empty", line)
+        seen[k.id] = i
 
 
 # (section, key, lowest, highest, unit) for numeric settings a type alone cannot bound.

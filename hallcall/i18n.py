@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from hallcall.protocol.errors import ERROR_CODES
+from hallcall.protocol.faults import KNOWN_FAULTS
 
 # One Chinese and one English sentence per registered error code (hallcall/protocol/errors.py).
 ERRORS: dict[str, dict[str, str]] = {
@@ -37,6 +38,10 @@ ERRORS: dict[str, dict[str, str]] = {
     "unknown_warning": {
         "zh": "没有这条未解除的提醒（可能已解除）。",
         "en": "There is no such open warning (it may have cleared).",
+    },
+    "unknown_fault": {
+        "zh": "设备报告了未知的故障代码 {fault}。",
+        "en": "The device reported an unknown fault code {fault}.",
     },
     "wrong_state": {
         "zh": "{number}号当前状态不允许此操作。",
@@ -86,6 +91,35 @@ ERRORS: dict[str, dict[str, str]] = {
 }
 
 assert ERRORS.keys() == ERROR_CODES, "every registered error code, and only those, has its texts"
+
+# The words of each device fault code (hallcall/protocol/faults.py): what a clerk and a
+# supervisor read; the device's raw detail goes to the log and the console only.
+FAULTS: dict[str, dict[str, str]] = {
+    "device.fault": {"zh": "设备故障", "en": "Device fault"},
+    "printer.out_of_paper": {"zh": "打印机缺纸", "en": "Printer out of paper"},
+    "printer.paper_low": {"zh": "打印纸即将用完", "en": "Printer paper running low"},
+    "printer.cover_open": {"zh": "打印机盖未关好", "en": "Printer cover open"},
+    "printer.head_error": {"zh": "打印机切刀或打印头故障", "en": "Printer cutter or head fault"},
+    "printer.offline": {"zh": "打印机离线", "en": "Printer offline"},
+    "printer.not_responding": {"zh": "打印机无响应", "en": "Printer not responding"},
+    "printer.unreachable": {"zh": "无法连接打印机", "en": "Cannot reach the printer"},
+    "printer.failed": {"zh": "打印失败", "en": "Printing failed"},
+    "printer.bad_setting": {"zh": "打印机设置有误", "en": "Printer setting is wrong"},
+    "sound.output_failed": {"zh": "无法播放声音", "en": "No sound output"},
+    "sound.chime_missing": {
+        "zh": "提示音文件无法读取，改用默认提示音",
+        "en": "Chime file unreadable: built-in chime used",
+    },
+    "speech.engine_failed": {"zh": "语音播报不可用，仅播放提示音", "en": "Voice announcements unavailable: chime only"},
+}
+
+assert FAULTS.keys() == KNOWN_FAULTS, "every registered fault code, and only those, has its texts"
+
+
+def fault_text(code: str, lang: str) -> str:
+    """The words of a fault code in ``lang``; an unknown code is shown as itself."""
+    entry = FAULTS.get(code)
+    return entry[lang] if entry else code
 
 
 class _Blank(dict):  # type: ignore[type-arg]

@@ -32,6 +32,7 @@ from hallcall.mirror import Update, answer
 from hallcall.printer_spec import PrinterSpecError, parse_spec
 
 from .confirm_screen import ConfirmScreen
+from .faults import printer_fault_code
 from .guide_desk import GuideDesk, PinPad
 from .header import Header
 from .print_worker import PrintWorker
@@ -101,7 +102,7 @@ class KioskWindow(QWidget):
         self.worker: PrintWorker | None = None
         self.printer_spec: str | None = None
         self.printer_problem: str = ""  # a printer setting that cannot work, for staff
-        self.reported: tuple[str, str] | None = None  # last device_status sent (state, detail)
+        self.reported: dict[str, str] | None = None  # last device_status sent: state, code, detail
         self.fault_cause = ""  # the PrintResult state behind the reported fault ("setting": the spec)
         self._minute = -1
         self._desk_open = False
@@ -220,7 +221,7 @@ class KioskWindow(QWidget):
             # Say it again on every (re)connect: a server started on a fresh database (a new
             # machine, a restore) would otherwise not know of this printer's fault; one that
             # kept its journal has it already, and the repeat costs one journal line.
-            self.link.request("device_status", state=self.reported[0], detail=self.reported[1])
+            self.link.request("device_status", **self.reported)
         self._setup_printer()
         self._refresh_services()
         self._tick()
@@ -443,7 +444,7 @@ class KioskWindow(QWidget):
             return
         if result.ok:
             note = "" if result.state == "ok" else result.detail  # e.g. paper running low
-            self._report("ok", note)
+            self._report("ok", note, cause=result.state)
             self._show_staff_line(note=note)
         else:
             self._report("fault", result.detail or result.state, cause=result.state)
@@ -453,11 +454,11 @@ class KioskWindow(QWidget):
         """Tell the server about the printer when that changes (it shows counters and
         supervisors); ``cause`` is the PrintResult state behind a fault."""
         self.fault_cause = cause if state == "fault" else ""
-        detail = detail[:200]
-        if self.reported == (state, detail):
+        fields = {"state": state, "code": printer_fault_code(state, cause, detail), "detail": detail[:200]}
+        if self.reported == fields:
             return
-        self.reported = (state, detail)
-        self.link.request("device_status", state=state, detail=detail)
+        self.reported = fields
+        self.link.request("device_status", **fields)
 
     def _show_staff_line(self, fault: str = "", note: str = "") -> None:
         if self.printer_problem:

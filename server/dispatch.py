@@ -10,6 +10,7 @@ the day's roll, the session check, saving, the kept answer and who hears of the 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -59,6 +60,7 @@ ANSWERED_BY_FRONT = frozenset({"hello"})  # server/app.py: a welcome and a snaps
 
 
 def _ticket(hall: HallContext, found: tuple[Ticket, list[Change]]) -> Answer:
+log = logging.getLogger(__name__)
     ticket, changes = found
     return hall.views.ticket_answer(hall.state, ticket), changes
 
@@ -95,8 +97,22 @@ def _issue(hall: HallContext, client: Sender, r: p.Issue, now: float) -> Answer:
 
 
 def _device_status(hall: HallContext, client: Sender, r: p.DeviceStatus, now: float) -> Answer:
-    detail = {"device": client.name, "role": client.role}
-    return EMPTY, [Journal(now, f"device_{r.state}", reason=r.detail, detail=detail)]
+    """Journal a device's state under its fault code (what counters and supervisors read, in
+    both languages); the device's own words are kept beside it and logged, never shown to a
+    clerk.  A fault must name a registered code, and so must any code an ``ok`` carries."""
+    if (r.code and r.code not in p.KNOWN_FAULTS) or (r.state == "fault" and not r.code):
+        raise QueueError(
+            "unknown_fault",
+            f"fault code {r.code!r} is not one of hallcall/protocol/faults.py"
+            if r.code
+            else "a fault report must name its code",
+            field="code",
+            fault=r.code,
+        )
+    if r.state == "fault":
+        log.warning("device %s (%s) fault %s: %s", client.name, client.role, r.code, r.detail)
+    detail = {"device": client.name, "role": client.role, "detail": r.detail}
+    return EMPTY, [Journal(now, f"device_{r.state}", reason=r.code, detail=detail)]
 
 
 def _notice(hall: HallContext, client: Sender, r: p.Notice, now: float) -> Answer:

@@ -41,7 +41,7 @@ from .domain.model import (
     SessionRenewed,
     TicketSaved,
 )
-from .views import Views, device_report, event, journal_entry
+from .views import Views, device_report, event
 
 CALL_ACTIONS = frozenset({"call", "call_number", "call_back", "recall"})
 _SESSION_CHANGES = (SessionOpened, SessionRenewed, PauseStarted, PauseEnded)
@@ -96,7 +96,7 @@ def news(
                 counters.add(change.counter)
             action = change.action
             if journal:
-                found.append(News("journal", action, journal_entry(change)))
+                found.append(News("journal", action, views.journal_entry(change)))
             if action in CALL_ACTIONS:
                 if change.ticket is not None:
                     found.append(News("calls", "called", views.call(change.ticket, action)))

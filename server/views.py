@@ -17,7 +17,7 @@ import msgspec
 
 from hallcall import protocol as p
 from hallcall.config import HallConfig, Names
-from hallcall.i18n import error_text
+from hallcall.i18n import FAULTS, error_text
 from hallcall.protocol import errors
 
 from .domain.hall import HallState
@@ -101,31 +101,23 @@ def service_summary(f: QueueFigures) -> p.ServiceSummary:
     )
 
 
-def journal_entry(j: Journal) -> p.JournalEntry:
-    return p.JournalEntry(
-        at=j.at,
-        action=j.action,
-        number=j.ticket.number if j.ticket else None,
-        service=j.ticket.service if j.ticket else None,
-        counter=j.counter,
-        clerk=j.clerk,
-        reason=j.reason,
-        detail=j.detail,
-    )
-
-
-def journey_step(j: Journal) -> p.JourneyStep:
-    return p.JourneyStep(at=j.at, action=j.action, counter=j.counter, clerk=j.clerk, reason=j.reason, detail=j.detail)
-
-
 def device_report(j: Journal) -> p.DeviceReport:
     """A device's status (5.7) from its ``device_ok``/``device_fault`` journal entry: the same
-    shape whether it was just reported or read back from the journal at start."""
+    shape whether it was just reported or read back from the journal at start.  The entry's
+    ``reason`` is the fault code and ``detail["detail"]`` the device's own words; an entry saved
+    before devices reported codes has its words as ``reason``, and reads back as ``device.fault``."""
+    state = j.action.removeprefix("device_")
+    code, raw = j.reason, j.detail.get("detail", "")
+    if code and code not in FAULTS:  # an entry from before fault codes: its reason is the raw text
+        code, raw = ("device.fault" if state == "fault" else ""), code
+    words = FAULTS.get(code, {"zh": "", "en": ""})
     return p.DeviceReport(
         device=j.detail.get("device", ""),
         role=j.detail.get("role", ""),
-        state=j.action.removeprefix("device_"),  # type: ignore[arg-type]
-        detail=j.reason,
+        state=state,  # type: ignore[arg-type]
+        code=code,
+        text=Names(zh=words["zh"], en=words["en"]),
+        detail=raw,
         at=j.at,
     )
 
@@ -196,8 +188,45 @@ class Views:
             for c in config.counters
         }
         self.configured_notice = Names(zh=config.display.notice.zh, en=config.display.notice.en)
+        self._clerk_names = {k.id: k.names for k in config.clerks}
 
     # ------------------------------------------------------------ the hall as configured
+    def clerk_name(self, clerk: str, account_name: str = "") -> Names:
+        """A clerk's display name: the hall config's ``[[clerks]]`` entry, else the account's
+        display name when the caller knows it, else the login id (in both languages)."""
+        configured = self._clerk_names.get(clerk)
+        if configured is not None:
+            return configured
+        shown = account_name or clerk
+        return Names(zh=shown, en=shown)
+
+    def clerk_name_or_none(self, clerk: str | None) -> Names | None:
+        return None if clerk is None else self.clerk_name(clerk)
+
+    def journal_entry(self, j: Journal) -> p.JournalEntry:
+        return p.JournalEntry(
+            at=j.at,
+            action=j.action,
+            number=j.ticket.number if j.ticket else None,
+            service=j.ticket.service if j.ticket else None,
+            counter=j.counter,
+            clerk=j.clerk,
+            clerk_name=self.clerk_name_or_none(j.clerk),
+            reason=j.reason,
+            detail=j.detail,
+        )
+
+    def journey_step(self, j: Journal) -> p.JourneyStep:
+        return p.JourneyStep(
+            at=j.at,
+            action=j.action,
+            counter=j.counter,
+            clerk=j.clerk,
+            clerk_name=self.clerk_name_or_none(j.clerk),
+            reason=j.reason,
+            detail=j.detail,
+        )
+
     def service_zone(self, service: str) -> str:
         return self._zones.get(service, "")
 
@@ -335,6 +364,7 @@ class Views:
         return p.CounterView(
             counter=f.counter,
             clerk=session.clerk if session else None,
+            clerk_name=self.clerk_name(session.clerk) if session else None,
             signed_in_at=session.signed_in_at if session else None,
             paused=session is not None and session.paused_at is not None,
             pause_reason=session.pause_reason if session else None,
@@ -359,13 +389,18 @@ class Views:
 
     def me(self, state: HallState, counter: int, clerk: str) -> p.Me:
         served = state.counters[counter].served[-10:]
-        return p.Me(counter=counter, clerk=clerk, served=[ticket_shape(state.tickets[i]) for i in served])
+        return p.Me(
+            counter=counter,
+            clerk=clerk,
+            clerk_name=self.clerk_name(clerk),
+            served=[ticket_shape(state.tickets[i]) for i in served],
+        )
 
     def ticket_lookup(self, state: HallState, t: Ticket, journey: list[Journal] | None) -> p.TicketAnswer:
         """The answer to ``ticket``: the ticket and its day, and its journey for staff."""
         answer = p.TicketAnswer(ticket=self.ticket(state, t), day=t.day)
         if journey is not None:
-            steps = [journey_step(j) for j in journey]
+            steps = [self.journey_step(j) for j in journey]
             for before, step in itertools.pairwise(steps):
                 step.after_s = round(step.at - before.at, 3)
             answer.journey = steps
@@ -400,14 +435,15 @@ class Views:
         )
 
     def pad(self, state: HallState, counter: int, clerk_name: str | None, awaiting: Ticket | None) -> p.PadView:
-        """An evaluation pad's part of its snapshot (``clerk_name``: the signed-in clerk's display name)."""
+        """An evaluation pad's part of its snapshot (``clerk_name``: the signed-in clerk's account
+        display name, shown when the hall config gives the clerk no name)."""
         f = state.counter_figures(counter)
         ev = self.config.evaluation
         return p.PadView(
             counter=counter,
             counter_name=self._counter_names[counter],
             clerk=f.session.clerk if f.session else None,
-            clerk_name=clerk_name if f.session else None,
+            clerk_name=self.clerk_name(f.session.clerk, clerk_name or "") if f.session else None,
             current=ticket_shape(f.current) if f.current is not None else None,
             awaiting=ticket_shape(awaiting) if awaiting is not None else None,
             window_s=ev.pad_window_seconds,
@@ -421,8 +457,6 @@ __all__ = [
     "encode",
     "error",
     "event",
-    "journal_entry",
-    "journey_step",
     "result",
     "service_summary",
     "ticket_shape",

@@ -196,7 +196,7 @@ def busy_hall(live: LiveHall) -> None:
     run(live, c3.request("no_show"))
     run(live, c3.request("pause", reason="午餐"))
     live.clock.advance(3 * 60)
-    run(live, kiosk.request("device_status", state="fault", detail="out of paper"))
+    run(live, kiosk.request("device_status", state="fault", code="printer.out_of_paper", detail="out of paper"))
     display = run(live, hall.display())
     run(live, display.request("device_status", state="ok", detail=""))
     sup = run(live, hall.supervisor())

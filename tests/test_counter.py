@@ -326,8 +326,9 @@ def test_warnings_and_device_faults_concern_this_counter(live_hall: LiveHall, qt
     near = "Social security: 1 near the limit, oldest 9 min (limit 10 min)"
     qtbot.waitUntil(lambda: near in program.screen.warnings.text(), timeout=5000)
     k = live_hall.run(live_hall.hall.kiosk())
-    live_hall.run(k.request("device_status", state="fault", detail="out of paper"))
-    qtbot.waitUntil(lambda: "kiosk-1 fault: out of paper" in program.screen.warnings.text(), timeout=5000)
+    live_hall.run(k.request("device_status", state="fault", code="printer.out_of_paper", detail="paper sensor 0x60"))
+    qtbot.waitUntil(lambda: "kiosk-1 fault: Printer out of paper" in program.screen.warnings.text(), timeout=5000)
+    assert "0x60" not in program.screen.warnings.text()  # the device's own words are not for the clerk
 
 
 def test_a_forced_sign_out_returns_to_sign_in_with_the_reason(live_hall: LiveHall, qtbot: Any) -> None:

@@ -43,7 +43,7 @@ def busy_morning(live_hall: LiveHall, qtbot: Any, lang: str) -> CounterProgram:
     press_answered(qtbot, program, "start", "button")
     live_hall.clock.advance(4 * 60 + 12)
     kiosk = live_hall.run(live_hall.hall.kiosk())
-    live_hall.run(kiosk.request("device_status", state="fault", detail="out of paper"))
+    live_hall.run(kiosk.request("device_status", state="fault", code="printer.out_of_paper", detail="out of paper"))
     program.link.request("snapshot")  # a fresh snapshot also sets the clock to the server's
     over = {"zh": "社保：2 张已超时", "en": "Social security: 2 over the limit"}[lang]  # A003, A004
     qtbot.waitUntil(lambda: over in program.screen.warnings.text(), timeout=5000)
@@ -62,7 +62,7 @@ def test_screens_in_both_languages(live_hall: LiveHall, qtbot: Any, lang: str) -
         assert "已办理 4:12" in screen.times.text()
         assert "转入" in screen.marks.text()
         assert "暂挂：A002" in screen.queue.text()
-        assert "设备 kiosk-1 故障：out of paper" in screen.warnings.text()
+        assert "设备 kiosk-1 故障：打印机缺纸" in screen.warnings.text()
         assert "社保：2 张已超时，最久 13 分钟（时限 10 分钟）" in screen.warnings.text()
         assert screen.buttons["call_next"].text() == "叫号  [N]"
     else:

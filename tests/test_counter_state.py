@@ -81,6 +81,7 @@ def view(counter: int = 2, **more: Any) -> p.CounterView:
     fields: dict[str, Any] = dict(
         counter=counter,
         clerk="cat",
+        clerk_name=Names("猫", "Cat"),
         signed_in_at=0.0,
         paused=False,
         pause_reason=None,
@@ -135,8 +136,10 @@ def snapshot(counter: p.CounterView | None = None, callable_: dict[int, int] | N
                 counter=None,
             )
         ],
-        devices=[p.DeviceReport(device="kiosk-1", role="kiosk", state="ok", detail="", at=990.0)],
-        me=p.Me(counter=mine.counter, clerk="cat", served=[]),
+        devices=[
+            p.DeviceReport(device="kiosk-1", role="kiosk", state="ok", code="", text=Names("", ""), detail="", at=990.0)
+        ],
+        me=p.Me(counter=mine.counter, clerk="cat", clerk_name=Names("猫", "Cat"), served=[]),
     )
     return p.to_builtins(snap)  # type: ignore[no-any-return]
 
@@ -188,9 +191,13 @@ def test_events_update_my_counter_only_and_clear_warnings() -> None:
     assert not state.apply_event(stale) and state.paused  # already in the snapshot
     cleared = event("warnings", "cleared", 13, next(iter(state.warnings.values())))
     assert state.apply_event(cleared) and state.warnings == {}
-    fault = p.DeviceReport(device="kiosk-1", role="kiosk", state="fault", detail="out of paper", at=1001.0)
+    words = Names("打印机缺纸", "Printer out of paper")
+    fault = p.DeviceReport(
+        device="kiosk-1", role="kiosk", state="fault", code="printer.out_of_paper", text=words, detail="x", at=1001.0
+    )
     assert state.apply_event(event("devices", "device", 14, fault))
-    assert [d.detail for d in state.fault_devices()] == ["out of paper"]
+    assert [d.code for d in state.fault_devices()] == ["printer.out_of_paper"]
+    assert state.clerk_shown("zh") == "猫" and state.clerk_shown("en") == "Cat"
     assert not state.apply_event(event("notice", "notice", 15, Names("", "")))  # nothing the counter shows
 
 

@@ -244,7 +244,7 @@ async def test_second_server_on_the_same_data_is_refused(
 async def test_device_faults_and_the_notice_survive_a_restart(server_process: Callable[..., ServerChild]) -> None:
     sp = server_process()
     kiosk, _ = await _connect(sp, "kiosk", **KIOSK)
-    await kiosk.request("device_status", state="fault", detail="printer out of paper")
+    await kiosk.request("device_status", state="fault", code="printer.out_of_paper", detail="printer out of paper")
     sup, _ = await _connect(sp, "supervisor", clerk="sue", password=PASSWORD)
     await sup.request("notice", zh="系统维护", en="Maintenance")
     _kill(sp)
@@ -255,6 +255,7 @@ async def test_device_faults_and_the_notice_survive_a_restart(server_process: Ca
     devices = {d["device"]: d for d in sup.snapshot["devices"]}
     assert devices[KIOSK["device"]]["state"] == "fault"
     assert devices[KIOSK["device"]]["detail"] == "printer out of paper"
+    assert devices[KIOSK["device"]]["text"] == {"zh": "打印机缺纸", "en": "Printer out of paper"}
     assert devices[KIOSK["device"]]["role"] == "kiosk"
     assert sup.snapshot["notice"] == {"zh": "系统维护", "en": "Maintenance"}
     await sup.close()

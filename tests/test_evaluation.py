@@ -50,7 +50,7 @@ async def test_a_pad_evaluates_its_counters_last_ticket_once(hall: Hall) -> None
     await pad.request("snapshot")
     await wait_for(lambda: pad.snapshot["pad"]["awaiting"] is not None)
     assert pad.snapshot["pad"]["awaiting"]["number"] == number
-    assert pad.snapshot["pad"]["clerk"] == "cat" and pad.snapshot["pad"]["clerk_name"] == "cat"
+    assert pad.snapshot["pad"]["clerk"] == "cat" and pad.snapshot["pad"]["clerk_name"] == {"zh": "cat", "en": "cat"}
     answer = await pad.request("evaluate", level=5)
     assert answer["ticket"]["number"] == number and answer["level"] == 5
     second = await pad.call("evaluate", level=4)

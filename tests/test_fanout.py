@@ -19,7 +19,7 @@ from hallcall.server import fanout
 from hallcall.server.domain.hall import HallState
 from hallcall.server.domain.model import Journal
 from hallcall.server.fanout import News
-from hallcall.server.views import Views, device_report, journal_entry
+from hallcall.server.views import Views, device_report
 
 TEST_HALL = Path(__file__).parent / "halls" / "test-hall.toml"
 NOW = 1795399200.0  # Monday 2026-11-23 10:00 Asia/Shanghai
@@ -128,7 +128,7 @@ def test_a_counter_view_reaches_the_same_audience_as_its_calls(room: Room, confi
 
 # ---------------------------------------------------------------------------- journal, notice, devices
 def test_the_journal_goes_only_to_supervisors(room: Room, views: Views) -> None:
-    entry = journal_entry(Journal(NOW, "sign_in", counter=1, clerk="cat"))
+    entry = views.journal_entry(Journal(NOW, "sign_in", counter=1, clerk="cat"))
     routed, _ = fanout.route([News("journal", "sign_in", entry)], room.by_role(), 0)
     assert heard(routed) == {"journal/sign_in": {"boss", "deputy"}}
 
@@ -192,7 +192,7 @@ def test_session_ended_spares_a_new_sign_in_at_the_same_counter(room: Room) -> N
 
 
 def _ok(device: str) -> p.DeviceReport:
-    return p.DeviceReport(device=device, role="kiosk", state="ok", detail="", at=NOW)
+    return p.DeviceReport(device=device, role="kiosk", state="ok", code="", text=Names(zh="", en=""), detail="", at=NOW)
 
 
 # ---------------------------------------------------------------------------- numbering

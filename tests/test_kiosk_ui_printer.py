@@ -191,7 +191,7 @@ def test_a_printer_fault_is_told_again_to_a_restarted_server(
     answers: list[dict[str, Any]] = []
     kiosk.link.answered.connect(lambda _rid, answer: answers.append(answer))
     qtbot.waitUntil(lambda: len(answers) == 1, timeout=5000)  # the report of the status query at start
-    assert kiosk.window.reported == ("fault", "printer out of paper")
+    assert kiosk.window.reported == {"state": "fault", "code": "printer.out_of_paper", "detail": "printer out of paper"}
     live_hall.restart()
     qtbot.waitUntil(lambda: len(answers) == 2, timeout=8000)  # the same report, to the new server
     assert answers[-1]["type"] == "result"

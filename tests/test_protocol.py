@@ -170,7 +170,7 @@ async def test_hello_counter_gets_session_token_and_me(hall):
     assert (welcome["role"], welcome["name"], welcome["counter"]) == ("counter", "cat", 1)
     assert isinstance(welcome["session_token"], str) and len(welcome["session_token"]) >= 24
     snap = counter.snapshot
-    assert snap["me"] == {"counter": 1, "clerk": "cat", "served": []}
+    assert snap["me"] == {"counter": 1, "clerk": "cat", "clerk_name": {"zh": "cat", "en": "cat"}, "served": []}
     assert isinstance(snap["warnings"], list) and snap["devices"] == []
     view = next(c for c in snap["counters"] if c["counter"] == 1)
     assert view["clerk"] == "cat" and view["current"] is None
@@ -281,12 +281,13 @@ async def test_device_status(hall):
     sup = await hall.supervisor()
     seen = collect(sup)
     kiosk = await hall.kiosk()
-    assert await kiosk.request("device_status", state="fault", detail="paper out") == {}
+    assert await kiosk.request("device_status", state="fault", code="printer.out_of_paper", detail="paper out") == {}
     event = (await wait_for(lambda: of_topic(seen, "journal", "device_fault")))[0]
-    assert event["data"]["detail"]["device"] == "kiosk-1"
-    assert event["data"]["reason"] == "paper out"
+    assert event["data"]["detail"] == {"device": "kiosk-1", "role": "kiosk", "detail": "paper out"}
+    assert event["data"]["reason"] == "printer.out_of_paper"
     status = (await wait_for(lambda: of_topic(seen, "devices")))[0]["data"]
     assert (status["device"], status["state"], status["detail"]) == ("kiosk-1", "fault", "paper out")
+    assert status["text"] == {"zh": "打印机缺纸", "en": "Printer out of paper"}
     display = await hall.display()
     assert await display.request("device_status", state="ok") == {}
     await sup.request("snapshot")

@@ -77,6 +77,8 @@ function dur(seconds) {
 }
 
 function el(tag, attrs = {}, ...children) {
+// A clerk as the server names them (`clerk_name`, the hall's [[clerks]] entry), else the login id.
+const clerkName = (name, login) => names(name) || login;
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === "class") node.className = v;
@@ -237,7 +239,7 @@ function render() {
     const role = c.clerk && info.backups.includes(c.clerk) ? " (B)" : c.clerk && info.clerks.includes(c.clerk) ? " (A)" : "";
     rows.push(el("tr", { "data-counter": c.counter },
       el("td", {}, el("span", { class: "counter-name" }, counterLabel(c.counter))),
-      el("td", {}, c.clerk ? c.clerk + role : "—"),
+      el("td", { title: c.clerk || "" }, c.clerk ? clerkName(c.clerk_name, c.clerk) + role : "—"),
       stateCell,
       el("td", {}, current ? el("span", { class: "ticket" }, current.number) : "—",
         current && since ? el("span", { class: "small" }, `  ${dur(now - since)}`) : ""),
@@ -285,12 +287,14 @@ function render() {
   const devices = [...mirror.devices.values()];
   $("device-list").replaceChildren(...(devices.length ? devices.map((d) =>
     el("li", { class: d.state, "data-device": d.device }, el("span", { class: "age" }, t("ago", now - d.at)),
-      `${d.device} (${d.role}) — ${t(d.state)}${d.detail ? ": " + d.detail : ""}`)) : [el("li", { class: "none" }, t("noDevices"))]));
+      `${d.device} (${d.role}) — ${t(d.state)}${names(d.text) ? ": " + names(d.text) : ""}`,
+      d.detail ? el("span", { class: "small detail" }, ` (${d.detail})`) : "")) : [el("li", { class: "none" }, t("noDevices"))]));
+  drawPresence();
 
   const select = $("signout-counter");
   const chosen = select.value;
   select.replaceChildren(...[...mirror.counters.values()].filter((c) => c.clerk).map((c) =>
-    el("option", { value: c.counter }, `${counterLabel(c.counter)} · ${c.clerk}`)));
+    el("option", { value: c.counter }, `${counterLabel(c.counter)} · ${clerkName(c.clerk_name, c.clerk)}`)));
   if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
 }
 
@@ -412,7 +416,7 @@ function renderJourney() {
   steps.forEach((s, i) => { if (s.after_s > 0 && (longest < 0 || s.after_s > steps[longest].after_s)) longest = i; });
   const timeOf = (at) => new Date(at * 1000).toLocaleTimeString(lang === "zh" ? "zh-CN" : "en-GB",
     { timeZone: mirror.hall ? mirror.hall.timezone : undefined, hour12: false });
-  const where = (s) => [s.counter ? counterLabel(s.counter) : "", s.clerk ? `(${s.clerk})` : ""].filter(Boolean).join(" ");
+  const where = (s) => [s.counter ? counterLabel(s.counter) : "", s.clerk ? `(${clerkName(s.clerk_name, s.clerk)})` : ""].filter(Boolean).join(" ");
   $("journey-rows").replaceChildren(...steps.map((s, i) => {
     let reason = s.reason || "";
     if (s.action === "transfer" && s.detail && s.detail.to_service) {
@@ -423,7 +427,7 @@ function renderJourney() {
       el("td", {}, timeOf(s.at)),
       el("td", { class: "action" }, actionText(s.action)),
       el("td", { class: "who" }, s.counter ? counterLabel(s.counter) : "—"),
-      el("td", { class: "who" }, s.clerk || "—"),
+      el("td", { class: "who", title: s.clerk || "" }, s.clerk ? clerkName(s.clerk_name, s.clerk) : "—"),
       el("td", {}, reason),
       el("td", { class: "after" }, i === 0 ? "—" : dur(s.after_s)));
   }));

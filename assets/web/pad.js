@@ -233,7 +233,9 @@ function draw() {
   const view = mirror.counters.get(pad.counter) || {};
   $("counter-name").textContent = names(view.name || pad.counter_name);
   const clerk = view.clerk || null;
-  $("clerk-name").textContent = clerk ? (clerk === pad.clerk ? pad.clerk_name || clerk : clerk) : t("nobody");
+  // The server names the clerk ({zh,en}): the pad's own part knows the account's name too.
+  const shown = clerk === pad.clerk ? pad.clerk_name || view.clerk_name : view.clerk_name;
+  $("clerk-name").textContent = clerk ? names(shown) || clerk : t("nobody");
   $("clerk-id").textContent = clerk || "—";
   $("clerk-card").querySelector(".clerk-id").hidden = !clerk;
   $("current").textContent = view.current ? view.current.number : "—";

@@ -5,7 +5,8 @@
 * ``shapes``: how the server shows tickets, calls, counters, services, the hall, warnings;
 * ``messages``: the envelopes the server sends (welcome, snapshot, result, error, event), the
   one answer shape of each request type and the one data shape of each event topic;
-* ``errors``: the registry of error codes (section 8).
+* ``errors``: the registry of error codes (section 8);
+* ``faults``: the registry of device fault codes (5.7).
 
 Everything is importable from here (``from hallcall import protocol as p``; ``p.Issue``,
 ``p.TicketView``, ``p.HallSnapshot``).
@@ -13,6 +14,8 @@ Everything is importable from here (``from hallcall import protocol as p``; ``p.
 
 from .errors import *  # noqa: F403
 from .errors import __all__ as _errors
+from .faults import *  # noqa: F403
+from .faults import __all__ as _faults
 from .messages import *  # noqa: F403
 from .messages import __all__ as _messages
 from .requests import *  # noqa: F403
@@ -20,4 +23,4 @@ from .requests import __all__ as _requests
 from .shapes import *  # noqa: F403
 from .shapes import __all__ as _shapes
 
-__all__ = [*_requests, *_shapes, *_messages, *_errors]
+__all__ = [*_requests, *_shapes, *_messages, *_errors, *_faults]

@@ -52,6 +52,7 @@ SERVER_CODES: tuple[str, ...] = (
     "reason_required",
     "unknown_reason",
     "unknown_warning",
+    "unknown_fault",
     # reports
     "bad_date",
     "bad_range",

@@ -77,7 +77,11 @@ class DeviceStatus(Request, tag="device_status"):
     state: Literal["ok", "fault"]
     detail: Reason = ""
 
+    """A kiosk's or display's state: a fault names its code (``hallcall.protocol.faults``); an
+    ``ok`` may carry one as a note (paper low).  ``detail`` is the device's own words, for logs."""
 
+
+    code: Annotated[str, msgspec.Meta(max_length=40)] = ""
 class CallNext(Request, tag="call_next"):
     pass
 

@@ -65,6 +65,7 @@ class CounterView(Shape, kw_only=True):
 
     counter: int
     clerk: str | None
+    clerk_name: Names | None  # the clerk's display name ([[clerks]]), else the login id; null: nobody
     signed_in_at: float | None
     paused: bool
     pause_reason: str | None
@@ -101,6 +102,7 @@ class JournalEntry(Shape, kw_only=True):
     service: str | None
     counter: int | None
     clerk: str | None
+    clerk_name: Names | None  # as in CounterView
     reason: str
     detail: dict[str, Any]
 
@@ -113,6 +115,7 @@ class JourneyStep(Shape, kw_only=True):
     action: str
     counter: int | None
     clerk: str | None
+    clerk_name: Names | None
     reason: str
     detail: dict[str, Any]
     after_s: float = 0.0
@@ -173,11 +176,14 @@ class HallView(Shape, kw_only=True):
 
 
 class DeviceReport(Shape, kw_only=True):
-    """A device's last reported status (5.7)."""
+    """A device's last reported status (5.7): its fault code and the code's words in both
+    languages (what people read), and the device's raw ``detail`` (for the supervisor and logs)."""
 
     device: str
     role: str
     state: Literal["ok", "fault"]
+    code: str  # hallcall.protocol.faults; "" for a plain "ok"
+    text: Names  # the code's words (hallcall.i18n.FAULTS); empty for a plain "ok"
     detail: str
     at: float
 
@@ -253,7 +259,7 @@ class PadView(Shape, kw_only=True):
     counter: int
     counter_name: Names
     clerk: str | None
-    clerk_name: str | None
+    clerk_name: Names | None
     current: TicketView | None
     awaiting: TicketView | None
     window_s: int
@@ -294,6 +300,7 @@ class ReportRow(Shape, kw_only=True):
     name: Names
     issued: int | None  # null by counter and by clerk: a ticket is issued to the hall
     served: int
+    clerk_name: Names  # the display name ([[clerks]]), else the login id
     no_shows: int
     transfers: int
     called: int  # tickets called at least once: the waits counted
