@@ -238,15 +238,16 @@ def _ink_left(image: Image.Image) -> int:
 # --- from the server's answer to the ticket ------------------------------------------------
 
 
-def status_url(public_url: str, ws_url: str, day: str, number: str) -> str:
+def status_url(public_url: str, ws_url: str, day: str, number: str, key: str = "") -> str:
     """The ticket's status page: ``<base>/t/<day>/<number>``, base = the hall's public_url, or
-    the server's own address when the hall leaves it empty."""
+    the server's own address when the hall leaves it empty; ``?k=<key>`` with the ticket's key
+    from the server (only this printed link lets its holder evaluate the service)."""
     base = public_url.rstrip("/")
     if not base:
         parts = urlsplit(ws_url)
         scheme = "https" if parts.scheme == "wss" else "http"
         base = f"{scheme}://{parts.netloc}"
-    return f"{base}/t/{quote(day)}/{quote(number)}"
+    return f"{base}/t/{quote(day)}/{quote(number)}" + (f"?k={quote(key)}" if key else "")
 
 
 def ticket_data_from_issue(
@@ -277,7 +278,7 @@ def ticket_data_from_issue(
         issued_at=t.issued_at,
         timezone=hall.timezone,
         materials={"zh": list(materials.zh), "en": list(materials.en)},
-        status_url=status_url(hall.public_url, ws_url, day, t.number) if day else "",
+        status_url=status_url(hall.public_url, ws_url, day, t.number, answer.status_key or "") if day else "",
         footer=_both(hall.kiosk.footer),
         priority=t.priority,
     )

@@ -115,9 +115,8 @@ class HallServer:
             day, number = page.groups()
             query = urllib.parse.parse_qs(request.path.partition("?")[2])
             lang = (query.get("lang") or [""])[0]
-            hub = self.hub
-            stored = None if day == hub.state.day else self.storage.find_ticket(day, number)
-            status, html = pages.ticket_page(self.config, hub.views, hub.state, day, number, lang, stored)
+            key = (query.get("k") or [""])[0]  # the ticket's key, from the QR link printed on it
+            status, html = pages.status_page(self.hub, day, number, lang, key)
             return _respond(connection, HTTPStatus(status), html, "text/html; charset=utf-8")
         if path in console.FILES or console.PAD_PAGE.match(path):
             found = console.console_file(path)
@@ -261,8 +260,11 @@ class HallServer:
                 known = self.storage.find_ticket(hello.day, number) is not None
             if not known:
                 raise QueueError("unknown_ticket", f"there is no ticket {number} of {hello.day}", number=number)
-            client = Client(ws, "visitor", f"visitor:{hello.day}:{number}", number)
-            client.follows = (hello.day, number)
+            # the ticket's key (its printed QR link) lets this phone evaluate it (6.23); a wrong or
+            # missing key still follows the ticket.  Its own principal keeps its answers apart.
+            holder = self.hub.holds_key(hello.day, number, hello.key)
+            principal = f"visitor:{hello.day}:{number}" + (":holder" if holder else "")
+            client = Client(ws, "visitor", principal, number, follows=(hello.day, number), holds_key=holder)
             return client, {}
         if hello.role == "pad":
             for pad in self.config.devices.pads:

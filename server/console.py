@@ -1,5 +1,8 @@
 """The supervisor console's static files: one HTML page, its script, the mirror port and a stylesheet.
 
+Every page's websocket link is one script, link.js (the status page inlines it); the console and
+the report page share the supervisor's sign-in, signin.js.
+
 They are served as they are from assets/web/ (no build step, no external address); everything
 the page shows comes over the websocket, so the files hold no hall data and can be cached by
 nobody's rules but ours (``no-store``, like every page of the server).
@@ -19,6 +22,8 @@ FILES: dict[str, tuple[str | Callable[[], str], str]] = {
     "/console/": ("console.html", "text/html; charset=utf-8"),
     "/console/console.js": ("console.js", "text/javascript; charset=utf-8"),
     "/console/mirror.js": ("mirror.js", "text/javascript; charset=utf-8"),
+    "/console/link.js": ("link.js", "text/javascript; charset=utf-8"),
+    "/console/signin.js": ("signin.js", "text/javascript; charset=utf-8"),
     "/console/console.css": ("console.css", "text/css; charset=utf-8"),
     # the report page (issue 12): Chart.js vendored (docs/decisions.md), the columns from Python
     "/console/report": ("report.html", "text/html; charset=utf-8"),
@@ -31,6 +36,7 @@ FILES: dict[str, tuple[str | Callable[[], str], str]] = {
     "/pad/pad.js": ("pad.js", "text/javascript; charset=utf-8"),
     "/pad/pad.css": ("pad.css", "text/css; charset=utf-8"),
     "/pad/mirror.js": ("mirror.js", "text/javascript; charset=utf-8"),
+    "/pad/link.js": ("link.js", "text/javascript; charset=utf-8"),
 }
 
 PAD_PAGE = re.compile(r"^/pad/\d{1,4}$")  # the pad's page has its counter number in the path

@@ -31,6 +31,8 @@ class Sender(Protocol):
     role: str
     name: str
     counter: int | None
+    follows: tuple[str, str] | None  # a visitor's ticket (day, number)
+    holds_key: bool  # a visitor whose hello carried its ticket's key
 
 
 class HallContext(Protocol):
@@ -50,6 +52,8 @@ class HallContext(Protocol):
     def evaluated(self, ticket_id: int) -> bool: ...
 
     def send_snapshot(self, client: Any) -> None: ...
+
+    def ticket_key(self, day: str, number: str) -> str: ...
 
 
 Answer = tuple[msgspec.Struct, list[Change]]
@@ -86,14 +90,19 @@ def _ticket_info(hall: HallContext, client: Sender, r: p.TicketInfo, now: float)
     else:
         ticket = hall.state.ticket(r.number)
     journey = hall.journey(ticket.id) if client.role in ("counter", "supervisor") else None
-    return hall.views.ticket_lookup(hall.state, ticket, journey), []
+    answer = hall.views.ticket_lookup(hall.state, ticket, journey)
+    if client.role == "kiosk":  # a reprint's QR link carries the ticket's key like the first print
+        answer.status_key = hall.ticket_key(ticket.day, ticket.number)
+    return answer, []
 
 
 # ---------------------------------------------------------------- kiosks, displays, supervisors
 def _issue(hall: HallContext, client: Sender, r: p.Issue, now: float) -> Answer:
     priority = PRIORITY_BY_NAME[r.priority]
     ticket, changes = hall.state.issue(r.service, now, priority=priority, channel=client.role, device=client.name)
-    return hall.views.issued(hall.state, ticket), changes
+    answer = hall.views.issued(hall.state, ticket)
+    answer.status_key = hall.ticket_key(ticket.day, ticket.number)  # for the QR link printed on it
+    return answer, changes
 
 
 def _device_status(hall: HallContext, client: Sender, r: p.DeviceStatus, now: float) -> Answer:
@@ -151,34 +160,56 @@ def _cancel(hall: HallContext, client: Sender, r: p.Cancel, now: float) -> Answe
 
 
 def _evaluate(hall: HallContext, client: Sender, r: p.Evaluate, now: float) -> Answer:
-    """A pad evaluates its counter's most recently finished ticket; a supervisor enters a paper
-    form's evaluation of a ticket by number (domain/evaluation.py)."""
+    """A pad evaluates its counter's most recently finished ticket; a visitor holding the
+    ticket's key evaluates that ticket from its status page; a supervisor enters a paper form's
+    evaluation of a ticket by number (domain/evaluation.py)."""
     if client.role == "pad":
         if r.number is not None or r.day is not None:
             raise QueueError("bad_field", "a pad evaluates its counter's last ticket: no number", field="number")
         found = evaluation.evaluate(
             hall.state, hall.evaluations, _counter(client), r.level, r.reason, r.note, now, channel="pad"
         )
+    elif client.role == "visitor":
+        day, number = _holders_ticket(client, r)
+        t = _evaluated_ticket(hall, day, number)
+        found = evaluation.by_holder(hall.state, hall.evaluations, t, r.level, r.reason, r.note, now)
     else:
         if r.number is None:
             raise QueueError("bad_field", "a supervisor's evaluation names the ticket's number", field="number")
-        if r.day is not None and r.day != hall.state.day:
-            earlier = hall.find_ticket(r.day, r.number)
-            if earlier is None:
-                message = f"there is no ticket {r.number!r} on {r.day}"
-                raise QueueError("unknown_ticket", message, number=r.number, day=r.day)
-            if hall.evaluated(earlier.id):
-                raise QueueError(
-                    "already_evaluated", f"ticket {earlier.number} has already been evaluated", number=earlier.number
-                )
-            t = earlier
-        else:
-            t = hall.state.ticket(r.number)
+        t = _evaluated_ticket(hall, r.day, r.number)
         found = evaluation.record(
             hall.state, hall.evaluations, t, r.level, r.reason, r.note, now, channel="paper", by=client.name
         )
     ticket, changes = found
     return p.EvaluateAnswer(ticket=ticket_shape(ticket), level=r.level, reason=r.reason or None), changes
+
+
+def _holders_ticket(client: Sender, r: p.Evaluate) -> tuple[str, str]:
+    """The (day, number) a visitor may evaluate: the ticket it follows, and only if its hello
+    carried that ticket's key (a status address alone can be guessed; the printed QR link cannot)."""
+    assert client.follows is not None, "a visitor's hello names its ticket"
+    day, number = client.follows
+    if not client.holds_key:
+        message = "only the ticket's holder may evaluate it: open the status page from the QR code on the ticket"
+        raise QueueError("forbidden", message, field="key", number=number)
+    if (r.number is not None and r.number.strip().upper() != number) or (r.day is not None and r.day != day):
+        raise QueueError("forbidden", f"a visitor evaluates only its own ticket {number}", field="number")
+    return day, number
+
+
+def _evaluated_ticket(hall: HallContext, day: str | None, number: str) -> Ticket:
+    """Ticket ``number`` of ``day`` (default today) to evaluate: an earlier day's is read from
+    the database and must not have been evaluated (today's are checked by the domain)."""
+    if day is None or day == hall.state.day:
+        return hall.state.ticket(number)
+    earlier = hall.find_ticket(day, number)
+    if earlier is None:
+        raise QueueError("unknown_ticket", f"there is no ticket {number!r} on {day}", number=number, day=day)
+    if hall.evaluated(earlier.id):
+        raise QueueError(
+            "already_evaluated", f"ticket {earlier.number} has already been evaluated", number=earlier.number
+        )
+    return earlier
 
 
 # ---------------------------------------------------------------- a clerk at their counter

@@ -38,7 +38,7 @@ from .day_end import close_earlier_days
 from .dispatch import ASYNC_HANDLERS, dispatch
 from .domain import calendar, evaluation, supervision
 from .domain.hall import HallState
-from .domain.model import Change, Journal, QueueError
+from .domain.model import DONE, Change, Journal, QueueError
 from .metrics import Metrics
 from .snapshot import Hall, snapshot
 from .storage import AnswerRow, Record, Storage, WarningAcknowledged, WarningCleared, WarningRaised
@@ -63,6 +63,10 @@ class Client:
     services: frozenset[str] = frozenset()  # a counter's services, for its warnings
     follows: tuple[str, str] | None = None  # a visitor's ticket: (day, number)
     heard: p.VisitorView | None = None  # the view of that ticket a visitor was last sent
+    holds_key: bool = False  # a visitor whose hello carried its ticket's key: it may evaluate it
+
+
+DEVICE_ROLES = ("kiosk", "display", "pad")  # the devices whose connection the console shows
 
 
 class Hub:
@@ -73,6 +77,7 @@ class Hub:
         self.enforce_hours = enforce_hours
         self.state = self._rebuild()
         self.evaluations = self._evaluations()
+        self._key_secret = storage.secret("ticket_key")
         self.views = Views(config, enforce_hours=enforce_hours)
         self.batch = GroupCommit(storage, lambda: self.state.day, self._rolled_back)
         self.answers = Answers(storage)
@@ -97,6 +102,15 @@ class Hub:
         self._shown_day = self.state.day
         self._checking = asyncio.Lock()  # one warning check at a time: none raises what another did
         self.started = time.time()
+        self.presence: dict[str, p.DevicePresence] = {
+            d.name: p.DevicePresence(device=d.name, role=role, connected=False, since=None)
+            for role, listed in (
+                ("kiosk", config.devices.kiosks),
+                ("display", config.devices.displays),
+                ("pad", config.devices.pads),
+            )
+            for d in listed
+        }
 
     # ------------------------------------------------------------------ state from storage
     def _rebuild(self) -> HallState:
@@ -141,10 +155,31 @@ class Hub:
     def attach(self, client: Client) -> None:
         self.clients.add(client)
         self.by_role[client.role].add(client)
+        if client.role in DEVICE_ROLES:
+            self._present(client)
 
     def detach(self, client: Client) -> None:
+        if client not in self.clients:
+            return
         self.clients.discard(client)
         self.by_role[client.role].discard(client)
+        if client.role in DEVICE_ROLES:
+            self._present(client)
+
+    def _present(self, client: Client) -> None:
+        """A kiosk, display or pad connected or went away: when that changes whether its device
+        is connected (a device may briefly hold two connections while it reconnects), the
+        supervisors hear it at once (topic ``presence``), with the hall clock's time of the change."""
+        connected = any(c.name == client.name for c in self.by_role[client.role])
+        known = self.presence.get(client.name)
+        if known is not None and known.connected == connected:
+            return
+        self.presence[client.name] = now = p.DevicePresence(
+            device=client.name, role=client.role, connected=connected, since=self.clock.now()
+        )
+        if self.by_role["supervisor"]:
+            self.seq += 1
+            self._deliver([(views.event("presence", "device", self.seq, now), list(self.by_role["supervisor"]))])
 
     def _send(self, clients: Iterable[Client], data: bytes) -> None:
         targets = []
@@ -223,9 +258,21 @@ class Hub:
             self.tell_visitors()
 
     def visitor_view(self, day: str, number: str) -> p.VisitorView:
-        """The ticket a visitor follows, as its phone shows it (expired once its day is over)."""
+        """The ticket a visitor follows, as its phone shows it (expired once its day is over);
+        ``evaluable`` while it is done and not yet evaluated (its key holder may evaluate it)."""
         t = self.state.by_number.get(number) if day == self.state.day else None
-        return self.views.visitor(self.state, t, day, number)
+        view = self.views.visitor(self.state, t, day, number)
+        if t is not None and t.state == DONE and t.id not in self.evaluations.done:
+            view.evaluable = True
+        return view
+
+    def ticket_key(self, day: str, number: str) -> str:
+        """The key printed in ticket ``number``'s QR link (domain/evaluation.py ticket_key)."""
+        return evaluation.ticket_key(self._key_secret, day, number)
+
+    def holds_key(self, day: str, number: str, key: str | None) -> bool:
+        """Whether ``key`` (a hello's, or a status page address's ``k``) is that ticket's key."""
+        return evaluation.key_matches(self._key_secret, day, number, key)
 
     def tell_visitors(self) -> None:
         """Each visitor whose own ticket's view changed gets it (one view per followed ticket,
@@ -341,6 +388,8 @@ class Hub:
             body.pad = self.pad_view(client.counter)
         if client.role == "visitor" and client.follows is not None:
             body.visitor = client.heard = self.visitor_view(*client.follows)
+        if client.role == "supervisor":
+            body.presence = list(self.presence.values())
         return body
 
     # ------------------------------------------------------------------ supervision

@@ -2,17 +2,19 @@
 
 A visitor scans the QR code on the ticket (or photographs it off the kiosk's screen when the
 printer failed) and follows their number from a phone.  The server renders the page whole (it
-works without JavaScript and then reloads itself every 20 s); its script (assets/web/status.js,
-inlined) follows the ticket live over the websocket as a ``visitor`` (docs/protocol.md 4.1).
-It speaks the hall's languages; templates live in assets/web/ and are rendered by Jinja2, which
-escapes everything it inserts.
+works without JavaScript and then reloads itself every 20 s); its script (assets/web/link.js and
+assets/web/status.js, inlined) follows the ticket live over the websocket as a ``visitor``
+(docs/protocol.md 4.1).  The QR link carries the ticket's key (``?k=``): with it, and once the
+ticket was served, the page offers the five-level evaluation (好差评, channel ``qr``); a typed or
+guessed address without it shows the status only.  It speaks the hall's languages; templates live
+in assets/web/ and are rendered by Jinja2, which escapes everything it inserts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -23,6 +25,9 @@ from hallcall.i18n import Strings, other_lang
 from .domain.hall import HallState
 from .domain.model import QueueError, Ticket
 from .views import Views
+
+if TYPE_CHECKING:
+    from .hub import Hub
 
 TICKET_PATH = re.compile(r"^/t/(\d{4}-\d{2}-\d{2})/([A-Z]{1,2}\d{3,})$")
 
@@ -63,21 +68,68 @@ T = Strings(
         ),
         "notify_now": ("前面只剩 {n} 人了，请回到大厅。", "Only {n} ahead of you now: please come back to the hall."),
         "sound_hint": ("点按本页任意处，叫到您时可响铃。", "Tap the page once so it can ring when you are called."),
+        # the evaluation (好差评), offered to the ticket's holder once it was served
+        "rate_title": ("请对本次服务进行评价", "How was our service today?"),
+        "level5": ("非常满意", "Very satisfied"),
+        "level4": ("满意", "Satisfied"),
+        "level3": ("基本满意", "Basically satisfied"),
+        "level2": ("不满意", "Dissatisfied"),
+        "level1": ("非常不满意", "Very dissatisfied"),
+        "reason_title": ("请选择不满意的原因", "Please tell us what went wrong"),
+        "note": ("补充说明（选填）", "Anything to add (optional)"),
+        "send": ("提交评价", "Send"),
+        "back": ("返回", "Back"),
+        "thanks": (
+            "感谢您的评价！您的意见将帮助我们改进服务。",
+            "Thank you for your feedback! It helps us serve you better.",
+        ),
+        "evaluated": ("本号已评价，谢谢。", "This ticket has been evaluated. Thank you."),
+        "reason_needed": ("请选择一个原因。", "Please choose a reason."),
+        "err_nothing_to_evaluate": ("本号尚未办结，暂不能评价。", "This ticket has not been served yet."),
+        "err_already_evaluated": ("本号已评价过。", "This ticket has already been evaluated."),
+        "err_reason_required": ("不满意评价需选择原因。", "Please choose a reason."),
+        "err_unknown_reason": ("评价原因无效。", "That reason is not known."),
+        "err_other": ("评价未能提交，请稍后再试。", "The evaluation could not be sent; please try again."),
     }
 )
 LIVE_KEYS = (
     "waiting", "called", "serving", "held", "done", "no_show", "cancelled", "expired", "ahead_n", "minutes",
     "next", "live", "offline", "notify_set", "notify_denied", "notify_now",
+    "thanks", "evaluated", "reason_needed", "err_nothing_to_evaluate", "err_already_evaluated",
+    "err_reason_required", "err_unknown_reason", "err_other",
 )  # fmt: skip
-SCRIPT = (WEB / "status.js").read_text(encoding="utf-8")
-assert "</" not in SCRIPT, "status.js is inlined in a <script> element"
+RATE_KEYS = ("rate_title", "level5", "level4", "level3", "level2", "level1", "reason_title", "note", "send", "back")
+SCRIPT = "\n".join((WEB / name).read_text(encoding="utf-8") for name in ("link.js", "status.js"))
+assert "</" not in SCRIPT, "link.js and status.js are inlined in a <script> element"
+
+
+def status_page(hub: Hub, day: str, number: str, lang: str, key: str) -> tuple[int, str]:
+    """(HTTP status, HTML) of ``/t/{day}/{number}`` as the hub knows the ticket now; ``key`` is the
+    address's ``k`` (the QR link's), and the evaluation is offered only when it is the ticket's."""
+    stored = None if day == hub.state.day else hub.find_ticket(day, number)
+    holder = hub.holds_key(day, number, key)
+    ticket = hub.state.by_number.get(number) if day == hub.state.day else None
+    evaluated = ticket is not None and ticket.id in hub.evaluations.done
+    return ticket_page(
+        hub.config, hub.views, hub.state, day, number, lang, stored, key=key if holder else "", evaluated=evaluated
+    )
 
 
 def ticket_page(
-    config: HallConfig, views: Views, state: HallState, day: str, number: str, lang: str, stored: Ticket | None
+    config: HallConfig,
+    views: Views,
+    state: HallState,
+    day: str,
+    number: str,
+    lang: str,
+    stored: Ticket | None,
+    *,
+    key: str = "",
+    evaluated: bool = False,
 ) -> tuple[int, str]:
     """(HTTP status, HTML) for one ticket; ``stored`` is the ticket read from the database when
-    ``day`` is not today."""
+    ``day`` is not today; ``key``: the ticket's key when the address carried it (the holder may
+    evaluate; it is kept in the language switch's link); ``evaluated``: it has been evaluated."""
     lang = lang if lang in ("zh", "en") else config.hall.languages[0]
     base: dict[str, Any] = {
         "lang": lang,
@@ -88,6 +140,7 @@ def ticket_page(
         "footer": T("footer", lang),
         "missing": "",
         "day": day,
+        "key": key,
     }
     ticket: Ticket | None = None
     if day == state.day:
@@ -123,6 +176,11 @@ def ticket_page(
             "issued": issued,
             "strings": strings,
             "script": SCRIPT,
+            "holder": bool(key),
+            "evaluable": bool(key) and ticket.state == "done" and not evaluated,
+            "evaluated": bool(key) and evaluated,
+            "rate": {k: T(k, lang) for k in RATE_KEYS},
+            "reasons": [(r.code, r.zh if lang == "zh" else r.en) for r in config.evaluation.reasons],
         }
     )
 

@@ -10,6 +10,7 @@ leaves the server.  The schema is versioned with ``PRAGMA user_version`` and mig
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import time
 from collections.abc import Callable
@@ -183,10 +184,16 @@ def _v3_warning_acknowledgements(db: sqlite_utils.Database) -> None:
         db["warnings"].add_column("acknowledged_at", float)
 
 
+def _v4_settings(db: sqlite_utils.Database) -> None:
+    """Values the server makes once and keeps, by name (the secret of the tickets' status keys)."""
+    db["settings"].create({"name": str, "value": str}, pk="name", not_null={"value"}, if_not_exists=True)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2_supervisor_sessions,
     _v3_warning_acknowledgements,
+    _v4_settings,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -467,6 +474,16 @@ class Storage:
     def set_clerk_active(self, name: str, active: bool) -> bool:
         cursor = self.db.execute("UPDATE clerks SET active = ? WHERE name = ?", [int(active), name])
         return cursor.rowcount > 0
+
+    # ------------------------------------------------------------------ settings the server keeps
+    def secret(self, name: str) -> str:
+        """The random secret ``name``, made on first use and kept in the database from then on
+        (so what it signs, like a printed ticket's status key, stays valid across restarts)."""
+        with self.db.atomic():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)", (name, secrets.token_hex(32))
+            )
+        return str(self.conn.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()[0])
 
     # ------------------------------------------------------------------ supervisor console sessions
     def save_supervisor_session(self, token_hash: str, clerk: str, created_at: float, expires_at: float) -> None:

@@ -10,6 +10,7 @@ HALLCALL_SCREENSHOTS=docs/screenshots to refresh docs/screenshots/report-zh.png.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import urllib.request
@@ -66,7 +67,7 @@ def morning(live: LiveHall) -> dict[str, int]:
 def cli_csv(live: LiveHall, by: str, lang: str) -> str:
     where = ("--config", str(TEST_HALL), "--data", str(live.data))
     out = subprocess.run(
-        [HALLCALL, "report", *where, "--from", DAY, "--by", by, "--csv", "--lang", lang],
+        [HALLCALL, "report", *where, "--from", DAY, "--by", by, "--csv", "--bom", "--lang", lang],
         capture_output=True,
         check=True,
         timeout=30,
@@ -100,9 +101,18 @@ def expected_cells(row: dict[str, Any], lang: str) -> list[str]:
 
 
 def download(page: Page, which: str) -> str:
+    """A CSV download's text (CRLF kept, as the CLI writes it); it starts with a UTF-8 byte-order
+    mark, as ``--bom`` writes it, so Excel reads the Chinese right; its file name says the days
+    as YYYY-MM-DD."""
     with page.expect_download() as info:
         page.click(f'button[data-csv="{which}"]')
-    return Path(info.value.path()).read_bytes().decode("utf-8")  # CRLF kept, as the CLI writes it
+    raw = Path(info.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "a UTF-8 byte-order mark"
+    assert re.fullmatch(
+        rf"hallcall-report-{which}-\d{{4}}-\d{{2}}-\d{{2}}_\d{{4}}-\d{{2}}-\d{{2}}-\w+\.csv",
+        info.value.suggested_filename,
+    )
+    return raw.decode("utf-8")
 
 
 def painted(page: Page, canvas: str) -> int:
@@ -155,12 +165,12 @@ def test_todays_report_in_the_browser(live_hall: LiveHall, page: Page, tmp_path:
     assert [c[1] for c in table_cells(page, "#hours")] == [str(h["arrivals"]) for h in answer["hours"]]
     assert sum(int(c[1]) for c in table_cells(page, "#hours")) == made["issued"]
 
-    # the CSV download is the CLI's CSV for the same range, byte for byte
+    # the CSV download is the CLI's CSV (--bom) for the same range, byte for byte
     assert download(page, "groups") == cli_csv(live_hall, "service", "zh")
     hours_csv = download(page, "hours").splitlines()
-    assert hours_csv[0] == "hour,arrivals,mean_wait_minutes" and len(hours_csv) == len(answer["hours"]) + 1
+    assert hours_csv[0] == "\ufeffhour,arrivals,mean_wait_minutes" and len(hours_csv) == len(answer["hours"]) + 1
     counters_csv = download(page, "counters").splitlines()
-    assert counters_csv[0] == "key,served,mean_handling_minutes"
+    assert counters_csv[0] == "\ufeffkey,served,mean_handling_minutes"
     assert sum(int(line.split(",")[1]) for line in counters_csv[1:]) == made["served"]
 
     # both charts are drawn

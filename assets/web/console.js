@@ -1,12 +1,13 @@
-// The supervisor console: signs in over the hall's websocket, follows the hall with HallMirror
-// (mirror.js, docs/protocol.md section 13) and draws it; every fact comes from the server.
+// The supervisor console: signs in over the hall's websocket (link.js, signin.js), follows the
+// hall with HallMirror (mirror.js, docs/protocol.md section 13) and draws it; every fact comes
+// from the server.
 "use strict";
 
 const TEXTS = {
   zh: {
-    title: "值班长控制台", signInTitle: "值班长登录", name: "用户名", password: "密码", signIn: "登录",
+    title: "值班长控制台",
     signOut: "退出登录", language: "English", connected: "已连接", reconnecting: "正在重新连接…",
-    signingIn: "正在登录…", counters: "窗口", counter: "窗口", clerk: "工作人员", state: "状态",
+    counters: "窗口", counter: "窗口", clerk: "工作人员", state: "状态",
     current: "当前号码", servedToday: "今日已办", abClerks: "A岗 / B岗", services: "业务",
     service: "业务", waiting: "等候", estimate: "预计等候", longest: "最长等候", issued: "今日取号",
     served: "今日办结", warnings: "提醒", devices: "设备", notice: "公告", noticeZh: "中文公告",
@@ -16,19 +17,17 @@ const TEXTS = {
     idle: "空闲", calling: "呼叫中", serving: "办理中", paused: "暂停", out: "未登录",
     noWarnings: "暂无提醒", noDevices: "暂无设备报告", ok: "正常", fault: "故障",
     done: "已完成", noNumber: "请输入号码", noticeNone: "(无公告)",
-    sessionEnded: "登录已结束,请重新登录。", tokenExpired: "登录已过期,请重新登录。",
     confirmSignOut: (c) => `确定将${c}强制签退吗?`,
     wait: (w, svc, c) => `${w.number} ${svc} 已等候 ${dur(w.waited_s)}(目标 ${dur(w.target_s)})${c ? " → " + c : ""}`,
     pauseLong: (w, c) => `${c} ${w.clerk || ""} 暂停已 ${dur(w.paused_s)}:${w.reason || ""}`,
     unstaffed: (w, c) => `${c} 无人值守${w.backups && w.backups.length ? ",可联系B岗:" + w.backups.join("、") : ""}`,
     ago: (s) => `${dur(s)}前`, noticeSet: "公告已发布", noticeCleared: "已恢复默认公告",
     signedOut: (c) => `${c}已签退`, putBackDone: (n) => `${n} 已放回队列`, cancelled: (n) => `${n} 已取消`,
-    authFailed: "用户名或密码不正确。",
   },
   en: {
-    title: "Supervisor console", signInTitle: "Supervisor sign-in", name: "Name", password: "Password", signIn: "Sign in",
+    title: "Supervisor console",
     signOut: "Sign out", language: "中文", connected: "Connected", reconnecting: "Reconnecting…",
-    signingIn: "Signing in…", counters: "Counters", counter: "Counter", clerk: "Clerk", state: "State",
+    counters: "Counters", counter: "Counter", clerk: "Clerk", state: "State",
     current: "Current ticket", servedToday: "Served today", abClerks: "A / B clerks", services: "Services",
     service: "Service", waiting: "Waiting", estimate: "Est. wait", longest: "Longest wait", issued: "Issued",
     served: "Served", warnings: "Warnings", devices: "Devices", notice: "Notice", noticeZh: "中文公告",
@@ -38,28 +37,39 @@ const TEXTS = {
     idle: "Idle", calling: "Calling", serving: "Serving", paused: "Paused", out: "Signed out",
     noWarnings: "No warnings", noDevices: "No device reports", ok: "OK", fault: "Fault",
     done: "Done", noNumber: "Enter a ticket number", noticeNone: "(no notice)",
-    sessionEnded: "Your sign-in has ended; please sign in again.", tokenExpired: "Your sign-in has expired; please sign in again.",
     confirmSignOut: (c) => `Force ${c} to sign out?`,
     wait: (w, svc, c) => `${w.number} ${svc} has waited ${dur(w.waited_s)} (target ${dur(w.target_s)})${c ? " → " + c : ""}`,
     pauseLong: (w, c) => `${c}: ${w.clerk || ""} paused for ${dur(w.paused_s)}: ${w.reason || ""}`,
     unstaffed: (w, c) => `${c} has nobody signed in${w.backups && w.backups.length ? "; B clerks: " + w.backups.join(", ") : ""}`,
     ago: (s) => `${dur(s)} ago`, noticeSet: "Notice set", noticeCleared: "Notice back to default",
     signedOut: (c) => `${c} signed out`, putBackDone: (n) => `${n} put back`, cancelled: (n) => `${n} cancelled`,
-    authFailed: "The name or password is not correct.",
   },
 };
 
-const STORE = window.sessionStorage; // the sign-in lasts as long as this tab; the server ends it after 12 h
 const mirror = new HallMirror();
 let lang = localStorage.getItem("hallcall.console.lang") || localStorage.getItem("hallcall.console.hallLang") || "zh";
-let ws = null;
-let signedIn = false;
-let retry = 0;
-let nextId = 1;
-// a random prefix per page load: the server keeps a supervisor's answers by account and id
-// (protocol.md section 3), so a reloaded page must never reuse an earlier load's ids
-const RUN = "c" + Math.random().toString(36).slice(2, 10) + Date.now().toString(36).slice(-4);
-const pending = new Map(); // request id -> callback(answer)
+// request ids with a random prefix per page load (link.js): the server keeps a supervisor's
+// answers by account and id (protocol.md section 3), so a reloaded page never reuses one
+const link = new HallLink({
+  prefix: "c",
+  onMessage: (m) => onMessage(m),
+  onDown: () => { showLink(false); return session.signedIn; },
+  reopen: () => session.resume(),
+});
+const session = new SupervisorSignIn({
+  section: document.getElementById("signin"),
+  link,
+  lang: () => lang,
+  onSignedIn: (name) => { $("who").textContent = name; },
+  onSignIn: () => {
+    $("console").hidden = true;
+    $("sign-out").hidden = true;
+    $("link").textContent = "";
+    $("who").textContent = "";
+  },
+});
+const send = (message, onAnswer) => link.send(message, onAnswer);
+const errorText = (e) => session.errorText(e);
 
 const $ = (id) => document.getElementById(id);
 const t = (key, ...args) => {
@@ -88,77 +98,10 @@ const clerkName = (name, login) => names(name) || login;
   return node;
 }
 
-// ------------------------------------------------------------------ the link
-function send(message, onAnswer) {
-  const id = `${RUN}-${nextId++}`;
-  if (onAnswer) pending.set(id, onAnswer);
-  ws.send(JSON.stringify({ ...message, id }));
-  return id;
-}
-
-function connect(hello) {
-  if (ws) { ws.onclose = null; ws.close(); }
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  ws = new WebSocket(`${scheme}://${location.host}/`);
-  ws.onopen = () => {
-    retry = 0;
-    send({ type: "hello", role: "supervisor", protocol: 1, ...hello }, onWelcome);
-  };
-  ws.onmessage = (e) => onMessage(JSON.parse(e.data));
-  ws.onclose = () => {
-    pending.clear();
-    showLink(false);
-    if (signedIn) setTimeout(resume, Math.min(5000, 300 * 2 ** retry++));
-  };
-}
-
-function resume() {
-  const token = STORE.getItem("hallcall.console.token");
-  const clerk = STORE.getItem("hallcall.console.clerk");
-  if (token && clerk) connect({ clerk, session_token: token });
-  else showSignIn("");
-}
-
-function onWelcome(answer) {
-  if (answer.type === "welcome") {
-    signedIn = true;
-    STORE.setItem("hallcall.console.clerk", answer.name);
-    if (answer.session_token) STORE.setItem("hallcall.console.token", answer.session_token);
-    $("who").textContent = answer.name;
-    $("password").value = "";
-    return;
-  }
-  const resuming = STORE.getItem("hallcall.console.token") && !$("password").value;
-  if (answer.code === "auth_failed" && resuming) {
-    STORE.removeItem("hallcall.console.token");
-    signedIn = false;
-    showSignIn(t("tokenExpired"));
-  } else {
-    signedIn = false;
-    showSignIn(errorText(answer));
-  }
-  ws.onclose = null;
-  ws.close();
-}
-
-function errorText(e) {
-  // the server's Chinese sentence for people; its English message is written for logs, so the
-  // sign-in refusal a person sees most often has its own English sentence here
-  if (lang === "en" && e.code === "auth_failed") return t("authFailed");
-  return (lang === "zh" ? e.message_zh : e.message) || e.message || e.code;
-}
-
+// ------------------------------------------------------------------ what the server says
 function onMessage(m) {
-  if ((m.type === "result" || m.type === "error" || m.type === "welcome") && m.re && pending.has(m.re)) {
-    const callback = pending.get(m.re);
-    pending.delete(m.re);
-    callback(m);
-    return;
-  }
   if (m.type === "event" && m.topic === "session" && m.name === "ended") {
-    signedIn = false;
-    STORE.removeItem("hallcall.console.token");
-    showSignIn(t("sessionEnded"));
+    session.ended();
     return;
   }
   const update = mirror.apply(m);
@@ -178,27 +121,18 @@ function applyTexts() {
   for (const node of document.querySelectorAll("[data-ph]")) node.placeholder = t(node.dataset.ph);
   $("lang").textContent = t("language");
   document.title = `${t("title")} · hallcall`;
-}
-
-function showSignIn(message) {
-  $("console").hidden = true;
-  $("sign-out").hidden = true;
-  $("signin").hidden = false;
-  $("signin-error").textContent = message || "";
-  $("link").textContent = "";
-  $("who").textContent = "";
-  $("clerk").value = $("clerk").value || STORE.getItem("hallcall.console.clerk") || "";
+  session.applyTexts();
 }
 
 function showConsole() {
-  $("signin").hidden = true;
+  session.hide();
   $("console").hidden = false;
   $("sign-out").hidden = false;
   showLink(true);
 }
 
 function showLink(up) {
-  if (!signedIn) return;
+  if (!session.signedIn) return;
   $("link").textContent = up ? t("connected") : t("reconnecting");
   $("link").className = up ? "link" : "link down";
 }
@@ -302,6 +236,32 @@ function render() {
 Object.assign(TEXTS.zh, { acknowledge: "知悉", ackedBy: (who, s) => `${who} 已知悉(${dur(s)}前)` });
 Object.assign(TEXTS.en, { acknowledge: "Acknowledge", ackedBy: (who, s) => `acknowledged by ${who} ${dur(s)} ago` });
 
+// ------------------------------------------------------------------ device presence (protocol.md 5.9)
+// Beside each device's last reported status: connected now, or disconnected since HH:MM, as the
+// server pushes it the moment a kiosk, display or pad connects or goes away.
+Object.assign(TEXTS.zh, { online: "已连接", offlineSince: (hm) => `${hm} 起断开`, neverSeen: "未连接" });
+Object.assign(TEXTS.en, { online: "connected now", offlineSince: (hm) => `disconnected since ${hm}`, neverSeen: "not connected" });
+
+function hhmm(at) {
+  return new Date(at * 1000).toLocaleTimeString(lang === "zh" ? "zh-CN" : "en-GB",
+    { timeZone: mirror.hall.timezone, hour: "2-digit", minute: "2-digit", hour12: false });
+}
+
+function drawPresence() {
+  const list = $("device-list");
+  if (mirror.presence.size) for (const none of list.querySelectorAll("li.none")) none.remove();
+  for (const p of mirror.presence.values()) {
+    let li = [...list.children].find((n) => n.dataset.device === p.device);
+    if (!li) { // connected or not, but no status reported yet
+      li = el("li", { "data-device": p.device }, `${p.device} (${p.role})`);
+      list.append(li);
+    }
+    li.dataset.connected = p.connected ? "yes" : "no";
+    const said = p.connected ? t("online") : p.since ? t("offlineSince", hhmm(p.since)) : t("neverSeen");
+    li.append(el("span", { class: `presence ${p.connected ? "up" : "gone"}` }, said));
+  }
+}
+
 // ------------------------------------------------------------------ actions
 function report(answer, good) {
   const node = $("action-result");
@@ -320,18 +280,7 @@ function ticketNumber() {
   return number;
 }
 
-$("signin-form").addEventListener("submit", (e) => {
-  e.preventDefault();
-  STORE.removeItem("hallcall.console.token");
-  $("signin-error").textContent = t("signingIn");
-  connect({ clerk: $("clerk").value.trim(), password: $("password").value });
-});
-$("sign-out").addEventListener("click", () => {
-  signedIn = false;
-  STORE.removeItem("hallcall.console.token");
-  if (ws) { ws.onclose = null; ws.close(); }
-  showSignIn("");
-});
+$("sign-out").addEventListener("click", () => session.signOut());
 $("lang").addEventListener("click", () => {
   lang = lang === "zh" ? "en" : "zh";
   localStorage.setItem("hallcall.console.lang", lang);
@@ -462,9 +411,4 @@ $("lang").addEventListener("click", renderJourney);
 
 setInterval(render, 1000); // durations and the clock run on locally; nothing is asked of the server
 applyTexts();
-if (STORE.getItem("hallcall.console.token")) {
-  signedIn = true;
-  resume();
-} else {
-  showSignIn("");
-}
+session.start();

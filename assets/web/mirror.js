@@ -4,7 +4,7 @@
 "use strict";
 
 const RECENT_CALLS = 20; // as many as a snapshot carries
-const KNOWN_TOPICS = ["calls", "counters", "queue", "warnings", "devices", "notice", "journal", "session"];
+const KNOWN_TOPICS = ["calls", "counters", "queue", "warnings", "devices", "presence", "notice", "journal", "session"];
 
 class HallMirror {
   constructor() {
@@ -19,6 +19,7 @@ class HallMirror {
     this.notice = { zh: "", en: "" };
     this.warnings = new Map(); // key -> warning
     this.devices = new Map(); // device name -> last report
+    this.presence = new Map(); // device name -> connected now or not, since when (supervisors)
     this.serverTime = 0;
     this.clockSpeed = 1;
     this.localAt = 0;
@@ -39,6 +40,7 @@ class HallMirror {
     this.notice = snap.notice;
     this.warnings = new Map((snap.warnings || []).map((w) => [w.key, w]));
     this.devices = new Map((snap.devices || []).map((d) => [d.device, d]));
+    this.presence = new Map((snap.presence || []).map((d) => [d.device, d]));
     this.loaded = true;
   }
 
@@ -65,6 +67,8 @@ class HallMirror {
       else this.warnings.set(data.key, data); // "raised" or "acknowledged": replace by key
     } else if (topic === "devices") {
       this.devices.set(data.device, data);
+    } else if (topic === "presence") {
+      this.presence.set(data.device, data);
     } else if (topic === "notice") {
       this.notice = data;
     }

@@ -50,15 +50,22 @@ let screen = "idle";
 let evaluated = ""; // the ticket this page has just evaluated (until the next snapshot says so too)
 let level = 0;
 let reasonCode = null;
-let ws = null;
-let retry = 0;
-let nextId = 1;
-// a random prefix per page load: the server keeps an answer per device and id (protocol.md
-// section 3), so a reloaded page or a second tab must never reuse an id
-const RUN = "pad" + Math.random().toString(36).slice(2, 10) + Date.now().toString(36).slice(-4);
 let screenTimer = null;
 let messageTimer = null;
-const pending = new Map();
+let refused = false; // the server refused the token: wait for a new one, do not reconnect
+// request ids with a random prefix per page load (link.js): the server keeps an answer per
+// device and id (protocol.md section 3), so a reloaded page or a second tab never reuses one
+const link = new HallLink({
+  prefix: "pad",
+  onMessage: (m) => onMessage(m),
+  onDown: () => {
+    $("link").textContent = t("reconnecting");
+    $("link").classList.add("down");
+    return !refused;
+  },
+  reopen: () => connect(),
+});
+const send = (message, onAnswer) => link.send(message, onAnswer);
 
 const $ = (id) => document.getElementById(id);
 const t = (key, ...args) => {
@@ -81,48 +88,27 @@ function takeToken() {
 }
 
 // ------------------------------------------------------------------ the link
-function send(message, onAnswer) {
-  const id = `${RUN}-${nextId++}`;
-  if (onAnswer) pending.set(id, onAnswer);
-  ws.send(JSON.stringify({ ...message, id }));
-}
-
 function connect() {
   const token = localStorage.getItem(TOKEN_KEY);
   if (!token) { show("setup"); return; }
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  ws = new WebSocket(`${scheme}://${location.host}/`);
-  ws.onopen = () => send({ type: "hello", role: "pad", protocol: 1, token }, onWelcome);
-  ws.onmessage = (e) => onMessage(JSON.parse(e.data));
-  ws.onclose = () => {
-    pending.clear();
-    $("link").textContent = t("reconnecting");
-    $("link").classList.add("down");
-    if (ws && ws.retry !== false) setTimeout(connect, Math.min(5000, 300 * 2 ** retry++));
-  };
+  refused = false;
+  link.open({ role: "pad", token }, onWelcome);
 }
 
 function onWelcome(answer) {
   if (answer.type === "welcome") {
-    retry = 0;
     $("link").textContent = "";
     $("link").classList.remove("down");
     return;
   }
   if (answer.code === "auth_failed") localStorage.removeItem(TOKEN_KEY);
-  ws.retry = false;
-  ws.close();
+  refused = true;
+  link.close();
   $("setup-error").textContent = answer.code === "auth_failed" ? t("tokenRefused") : errorText(answer);
   show("setup");
 }
 
 function onMessage(m) {
-  if ((m.type === "result" || m.type === "error" || m.type === "welcome") && m.re && pending.has(m.re)) {
-    const callback = pending.get(m.re);
-    pending.delete(m.re);
-    callback(m);
-    return;
-  }
   const before = pad && mirror.counters.get(pad.counter);
   if (m.type === "snapshot") pad = m.pad || null;
   const update = mirror.apply(m);
@@ -156,7 +142,7 @@ function awaiting() {
 
 function evaluate(lvl, reason, note) {
   const ticket = awaiting();
-  if (!ticket || !ws) return;
+  if (!ticket || !link.connected) return;
   const request = { type: "evaluate", level: lvl };
   if (reason) request.reason = reason;
   if (note) request.note = note;
@@ -198,7 +184,7 @@ function backToIdle(clearMessage = true) {
   langChosen = false;
   lang = mirror.firstLanguage;
   show("idle");
-  if (ws && ws.readyState === WebSocket.OPEN) send({ type: "snapshot" });
+  if (link.connected) send({ type: "snapshot" });
 }
 
 function say(text) {

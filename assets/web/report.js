@@ -1,42 +1,54 @@
-// The supervisor's report page (/console/report): signs in like the console (same session token
-// in sessionStorage), asks the server's `report` request and draws its answer as tables, two
-// Chart.js charts (vendored: /console/vendor/chart.umd.js) and CSV downloads.  The columns and
-// their headings come from Python (window.REPORT_COLUMNS, /console/report-columns.js, generated
-// from hallcall.server.reports) so the CSV equals `hallcall report --csv` for the same range.
+// The supervisor's report page (/console/report): signs in like the console (signin.js: the same
+// session token in sessionStorage, over link.js), asks the server's `report` request and draws its
+// answer as tables, two Chart.js charts (vendored: /console/vendor/chart.umd.js) and CSV
+// downloads.  The columns and their headings come from Python (window.REPORT_COLUMNS,
+// /console/report-columns.js, generated from hallcall.server.reports) so the CSV equals
+// `hallcall report --csv --bom` for the same range: UTF-8 with a byte-order mark, which Excel
+// needs to read Chinese, and the days in the file's name written YYYY-MM-DD.
 "use strict";
 
 const TEXTS = {
   zh: {
-    title: "报表", signInTitle: "值班长登录", name: "用户名", password: "密码", signIn: "登录",
+    title: "报表",
     language: "English", toConsole: "返回控制台", from: "起始日", to: "截止日", by: "分组",
     service: "按服务", counter: "按窗口", clerk: "按工作人员", show: "查询", today: "今天", print: "打印",
     csv: "下载 CSV", hourlyChart: "每小时到达与平均等候", counterChart: "各窗口办结与平均办理",
     hoursTable: "时段", countersTable: "各窗口", loading: "正在查询…", none: "所选日期没有数据",
     arrivals: "到达", meanWait: "平均等候(分)", served: "办结", meanHandling: "平均办理(分)",
-    tokenExpired: "登录已过期,请重新登录。", authFailed: "用户名或密码不正确。", signingIn: "正在登录…",
   },
   en: {
-    title: "Report", signInTitle: "Supervisor sign-in", name: "Name", password: "Password", signIn: "Sign in",
+    title: "Report",
     language: "中文", toConsole: "Back to console", from: "From", to: "To", by: "Group by",
     service: "Service", counter: "Counter", clerk: "Clerk", show: "Show", today: "Today", print: "Print",
     csv: "Download CSV", hourlyChart: "Arrivals and mean wait per hour", counterChart: "Served and mean handling per counter",
     hoursTable: "Hours", countersTable: "Counters", loading: "Asking the server…", none: "No figures for these days",
     arrivals: "Arrivals", meanWait: "Mean wait (min)", served: "Served", meanHandling: "Mean handling (min)",
-    tokenExpired: "Your sign-in has expired; please sign in again.", authFailed: "The name or password is not correct.",
-    signingIn: "Signing in…",
   },
 };
 
 const COLUMNS = window.REPORT_COLUMNS;
-const STORE = window.sessionStorage; // shared with the console: the same tab keeps one sign-in
 let lang = localStorage.getItem("hallcall.console.lang") || localStorage.getItem("hallcall.console.hallLang") || "zh";
-let ws = null;
-let nextId = 1;
 let hall = null;
 let day = null; // the hall's business day, from the snapshot
 let answer = null; // the last report answer, drawn and turned into CSV
-const pending = new Map();
 const charts = {};
+const link = new HallLink({
+  prefix: "r",
+  onMessage: (m) => {
+    if (m.type === "snapshot") onSnapshot(m);
+    else if (m.type === "event" && m.topic === "session" && m.name === "ended") session.ended();
+  },
+  onDown: () => session.signedIn,
+  reopen: () => session.resume(),
+});
+const session = new SupervisorSignIn({ // shared with the console: the same tab keeps one sign-in
+  section: document.getElementById("signin"),
+  link,
+  lang: () => lang,
+  onSignedIn: (name) => { $("who").textContent = name; },
+  onSignIn: () => { $("report").hidden = true; $("who").textContent = ""; },
+});
+const send = (message, onAnswer) => link.send(message, onAnswer);
 
 const $ = (id) => document.getElementById(id);
 const t = (key) => (TEXTS[lang] || TEXTS.zh)[key] ?? key;
@@ -90,9 +102,11 @@ function csvOf(which) {
 }
 const pyFloatIf = (x) => (typeof x === "number" && !Number.isInteger(x) ? String(x) : x);
 
+const BOM = "\ufeff"; // as `hallcall report --csv --bom`: Excel reads the file as UTF-8 only with it
+
 function download(which) {
   if (!answer) return;
-  const text = csvOf(which);
+  const text = BOM + csvOf(which);
   const blob = new Blob([text], { type: "text/csv;charset=utf-8" });
   const a = el("a", { href: URL.createObjectURL(blob), download: `hallcall-report-${which}-${answer.from}_${answer.to}-${answer.by}.csv` });
   document.body.append(a);
@@ -101,62 +115,12 @@ function download(which) {
   setTimeout(() => URL.revokeObjectURL(a.href), 10000);
 }
 
-// ------------------------------------------------------------------ the link
-function send(message, onAnswer) {
-  const id = `r${nextId++}`;
-  pending.set(id, onAnswer);
-  ws.send(JSON.stringify({ ...message, id }));
-}
-
-function connect(hello) {
-  if (ws) { ws.onclose = null; ws.close(); }
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  ws = new WebSocket(`${scheme}://${location.host}/`);
-  ws.onopen = () => send({ type: "hello", role: "supervisor", protocol: 1, ...hello }, onWelcome);
-  ws.onmessage = (e) => {
-    const m = JSON.parse(e.data);
-    if ((m.type === "result" || m.type === "error" || m.type === "welcome") && m.re && pending.has(m.re)) {
-      const callback = pending.get(m.re);
-      pending.delete(m.re);
-      callback(m);
-    } else if (m.type === "snapshot") {
-      onSnapshot(m);
-    } else if (m.type === "event" && m.topic === "session" && m.name === "ended") {
-      STORE.removeItem("hallcall.console.token");
-      showSignIn(t("tokenExpired"));
-    }
-  };
-  ws.onclose = () => { pending.clear(); if (STORE.getItem("hallcall.console.token")) setTimeout(resume, 1000); };
-}
-
-function resume() {
-  const token = STORE.getItem("hallcall.console.token");
-  const clerk = STORE.getItem("hallcall.console.clerk");
-  if (token && clerk) connect({ clerk, session_token: token });
-  else showSignIn("");
-}
-
-function onWelcome(m) {
-  if (m.type === "welcome") {
-    STORE.setItem("hallcall.console.clerk", m.name);
-    if (m.session_token) STORE.setItem("hallcall.console.token", m.session_token);
-    $("who").textContent = m.name;
-    $("password").value = "";
-    return;
-  }
-  const resuming = STORE.getItem("hallcall.console.token") && !$("password").value;
-  STORE.removeItem("hallcall.console.token");
-  ws.onclose = null;
-  ws.close();
-  if (resuming) showSignIn(t("tokenExpired"));
-  else showSignIn(lang === "en" && m.code === "auth_failed" ? t("authFailed") : (lang === "zh" ? m.message_zh : m.message) || m.code);
-}
-
+// ------------------------------------------------------------------ the hall and the report
 function onSnapshot(snap) {
   hall = snap.hall;
   day = snap.day;
   if (!localStorage.getItem("hallcall.console.lang") && hall.languages && hall.languages.length) lang = hall.languages[0];
-  $("signin").hidden = true;
+  session.hide();
   $("report").hidden = false;
   if (!$("from").value) { $("from").value = day; $("to").value = day; ask(); }
   applyTexts();
@@ -177,14 +141,6 @@ function ask() {
 }
 
 // ------------------------------------------------------------------ drawing
-function showSignIn(message) {
-  $("report").hidden = true;
-  $("signin").hidden = false;
-  $("signin-error").textContent = message || "";
-  $("who").textContent = "";
-  $("clerk").value = $("clerk").value || STORE.getItem("hallcall.console.clerk") || "";
-}
-
 function applyTexts() {
   document.documentElement.lang = lang;
   for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
@@ -192,6 +148,7 @@ function applyTexts() {
   const hallName = hall && hall.name ? hall.name[lang] || hall.name.zh : "hallcall";
   $("title").textContent = `${hallName} · ${t("title")}`;
   document.title = `${t("title")} · hallcall`;
+  session.applyTexts();
   if (answer) draw();
 }
 
@@ -263,12 +220,6 @@ function drawCharts() {
 }
 
 // ------------------------------------------------------------------ controls
-$("signin-form").addEventListener("submit", (e) => {
-  e.preventDefault();
-  STORE.removeItem("hallcall.console.token");
-  $("signin-error").textContent = t("signingIn");
-  connect({ clerk: $("clerk").value.trim(), password: $("password").value });
-});
 $("report-form").addEventListener("submit", (e) => { e.preventDefault(); ask(); });
 $("today").addEventListener("click", () => { if (day) { $("from").value = day; $("to").value = day; ask(); } });
 $("print").addEventListener("click", () => window.print());
@@ -284,5 +235,4 @@ window.addEventListener("beforeprint", () => { for (const c of Object.values(cha
 window.addEventListener("afterprint", () => { for (const c of Object.values(charts)) c.resize(); });
 
 applyTexts();
-if (STORE.getItem("hallcall.console.token")) resume();
-else showSignIn("");
+session.start();

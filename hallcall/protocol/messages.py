@@ -21,6 +21,7 @@ from .shapes import (
     AnyWarning,
     CallView,
     CounterView,
+    DevicePresence,
     DeviceReport,
     DeviceSettings,
     HallView,
@@ -70,6 +71,7 @@ class HallSnapshot(Message, tag="snapshot", kw_only=True):
     device: DeviceSettings | UnsetType = UNSET  # kiosk, display
     warnings: list[AnyWarning] | UnsetType = UNSET  # counter, supervisor
     devices: list[DeviceReport] | UnsetType = UNSET  # counter, supervisor
+    presence: list[DevicePresence] | UnsetType = UNSET  # supervisor
     me: Me | UnsetType = UNSET  # counter
     pad: PadView | UnsetType = UNSET  # pad
     visitor: VisitorView | UnsetType = UNSET  # visitor
@@ -122,6 +124,7 @@ class TicketAnswer(Struct, kw_only=True):
     ticket: TicketView
     day: str | UnsetType = UNSET
     journey: list[JourneyStep] | UnsetType = UNSET
+    status_key: str | UnsetType = UNSET  # a kiosk's lookup: the key for the ticket's QR link
 
 
 class IssueAnswer(Struct, kw_only=True):
@@ -131,6 +134,7 @@ class IssueAnswer(Struct, kw_only=True):
     ahead: int
     estimated_wait_s: int
     day: str
+    status_key: str | UnsetType = UNSET  # the ticket's key: its QR link lets its holder evaluate
 
 
 class EvaluateAnswer(Struct, kw_only=True):
@@ -217,6 +221,7 @@ EVENTS: dict[str, Any] = {
     "queue": QueueUpdate,  # name "queue"
     "warnings": AnyWarning,  # name "raised", "acknowledged" or "cleared"
     "devices": DeviceReport,  # name "device"
+    "presence": DevicePresence,  # name "device"
     "journal": JournalEntry,  # name: the journal action
     "notice": Names,  # name "notice"
     "session": SessionEnded,  # name "ended"

@@ -41,6 +41,7 @@ class Hello(Request, tag="hello"):
     zone: str | None = None  # display: show only this zone (default: the device's zone)
     number: Number | None = None  # visitor: the ticket to follow
     day: Day | None = None  # visitor: the ticket's business day
+    key: Annotated[str, msgspec.Meta(max_length=64)] | None = None  # visitor: the ticket's key (its printed QR link)
 
 
 class Ping(Request, tag="ping"):
@@ -58,14 +59,16 @@ class TicketInfo(Request, tag="ticket"):
 
 class Evaluate(Request, tag="evaluate"):
     """A visitor's five-level evaluation (5 very satisfied … 1 very dissatisfied): a pad's of its
-    counter's last finished ticket, or a supervisor's of the ticket ``number`` (of ``day``, default
-    today) from a paper form; level 2 and 1 need one of the configured reason codes."""
+    counter's last finished ticket, a ticket holder's of their own ticket from its status page
+    (a visitor whose hello carried the ticket's key), or a supervisor's of the ticket ``number``
+    (of ``day``, default today) from a paper form; level 2 and 1 need one of the configured
+    reason codes."""
 
     level: Annotated[int, msgspec.Meta(ge=1, le=5)]
     reason: Annotated[str, msgspec.Meta(max_length=40)] | None = None
     note: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    number: Number | None = None  # supervisor only (required there)
-    day: Day | None = None  # supervisor only
+    number: Number | None = None  # supervisor (required there); a visitor may name only its own
+    day: Day | None = None  # supervisor; a visitor may name only its own
 
 
 class Issue(Request, tag="issue"):
@@ -212,7 +215,8 @@ ROLE_REQUESTS: dict[str, set[str]] = {
     "counter": _EVERYONE | _CLERK,
     "supervisor": _EVERYONE | {"put_back", "cancel", "force_sign_out", "notice", "report", "evaluate", "acknowledge"},
     "pad": {"ping", "snapshot", "evaluate"},
-    "visitor": {"ping", "snapshot"},  # a visitor's phone following its own ticket: read-only
+    # a visitor's phone following its own ticket; it may evaluate it only with the ticket's key
+    "visitor": {"ping", "snapshot", "evaluate"},
 }
 
 # Requests that change the queue: their answers are stored so a retried id is answered again.

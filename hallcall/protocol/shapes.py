@@ -188,6 +188,16 @@ class DeviceReport(Shape, kw_only=True):
     at: float
 
 
+class DevicePresence(Shape, kw_only=True):
+    """Whether a kiosk, display or pad is connected now (5.7): ``since`` is when it connected
+    or disconnected; null for one not seen since the server started."""
+
+    device: str
+    role: str
+    connected: bool
+    since: float | None
+
+
 class DeviceSettings(Shape, kw_only=True):
     """A kiosk's or display's own settings (4.3 ``device``).  Display: name and zone only."""
 
@@ -282,6 +292,7 @@ class VisitorView(Shape, kw_only=True):
     counter: int | None
     counter_name: Names | None
     recalls: int
+    evaluable: bool = False  # done and not yet evaluated: its holder may evaluate it (6.23)
 
 
 class Me(Shape, kw_only=True):
@@ -331,6 +342,7 @@ __all__ = [
     "CallView",
     "CounterInfo",
     "CounterView",
+    "DevicePresence",
     "DeviceReport",
     "DeviceSettings",
     "DissatisfiedWarning",

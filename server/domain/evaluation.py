@@ -3,8 +3,10 @@ satisfied, 2 dissatisfied, 1 very dissatisfied.
 
 Pure rules, no I/O.  One evaluation per ticket, only of a ticket that was served (``done``), and
 recorded with the counter and clerk that finished it.  An evaluation pad evaluates its counter's
-most recently finished ticket, within ``[evaluation] pad_window_seconds`` of the finish.  Level 2
-and 1 need one of the configured reason codes and raise a ``dissatisfied`` warning.
+most recently finished ticket, within ``[evaluation] pad_window_seconds`` of the finish.  The
+ticket's holder evaluates it from its status page (channel ``qr``): the QR link printed on the
+ticket carries the ticket's key (:func:`ticket_key`), which a guessed status address lacks.
+Level 2 and 1 need one of the configured reason codes and raise a ``dissatisfied`` warning.
 
 Each evaluation is one journal entry (action ``evaluate``; reason = the reason code; detail
 ``{"level", "channel", "note"}``): the journal is the record, and the evaluated tickets are read
@@ -13,6 +15,9 @@ back from it at start, so a second evaluation is refused after a restart too.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 
 from .hall import HallState
@@ -21,6 +26,19 @@ from .supervision import Dissatisfied
 
 LEVELS = {5: "very_satisfied", 4: "satisfied", 3: "basically_satisfied", 2: "dissatisfied", 1: "very_dissatisfied"}
 LOW = 2  # this level and below need a reason and raise a warning
+KEY_BYTES = 9  # a ticket's key: 72 bits of HMAC-SHA256, 12 URL-safe characters in the QR code
+
+
+def ticket_key(secret: str, day: str, number: str) -> str:
+    """The key of ticket ``number`` of ``day``: a truncated HMAC under the hall's secret, so
+    only the server can make it and the printed QR link is the only place a visitor finds it."""
+    digest = hmac.new(secret.encode(), f"{day}|{number}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:KEY_BYTES]).decode()
+
+
+def key_matches(secret: str, day: str, number: str, key: str | None) -> bool:
+    """Whether ``key`` is the ticket's key (compared in constant time)."""
+    return bool(key) and hmac.compare_digest(ticket_key(secret, day, number).encode(), (key or "").encode())
 
 
 @dataclass(slots=True)
@@ -88,6 +106,18 @@ def evaluate(
     return record(state, evaluations, t, level, reason, note, now, channel=channel)
 
 
+def by_holder(
+    state: HallState, evaluations: Evaluations, t: Ticket, level: int, reason: str | None, note: str, now: float
+) -> tuple[Ticket, list[Change]]:
+    """The ticket holder's evaluation of their own ticket ``t`` from its status page: only once
+    it was served, once; no window (the key, not the moment, says who is evaluating)."""
+    if t.state != DONE:
+        raise QueueError(
+            "nothing_to_evaluate", f"ticket {t.number} has not been served yet", number=t.number, state=t.state
+        )
+    return record(state, evaluations, t, level, reason, note, now, channel="qr")
+
+
 def record(
     state: HallState,
     evaluations: Evaluations,
@@ -124,4 +154,17 @@ def alert_of(
     return Dissatisfied(ticket_id, number, counter, clerk, level, reason, note, at, level=3 - level)
 
 
-__all__ = ["LEVELS", "LOW", "Evaluations", "alert_of", "awaiting", "check_reason", "evaluate", "record"]
+__all__ = [
+    "KEY_BYTES",
+    "LEVELS",
+    "LOW",
+    "Evaluations",
+    "alert_of",
+    "awaiting",
+    "by_holder",
+    "check_reason",
+    "evaluate",
+    "key_matches",
+    "record",
+    "ticket_key",
+]
