@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QVBoxLayout, QWid
 
 from hallcall.gui.qtapp import restyle
 
+from .fitted_label import FittedLabel
 from .qr_pixmap import qr_pixmap
 from .text import T, wait_text
 from .ticket import TicketData
@@ -22,6 +23,7 @@ from .ticket import TicketData
 # button, not a wish to leave.
 TAP_GRACE_MS = 1000
 FALLBACK_MIN_SECONDS = 30
+LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
 
 
 class ConfirmScreen(QWidget):
@@ -43,19 +45,17 @@ class ConfirmScreen(QWidget):
 
         self.your_number = QLabel(objectName="yourNumber", alignment=Qt.AlignmentFlag.AlignCenter)
         self.number = QLabel(objectName="bigNumber", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.service = QLabel(objectName="ticketService", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.service.setWordWrap(True)
+        # Text that can run long in English is laid out whole-word by FittedLabel: the service
+        # on two balanced lines or a size smaller, the rest on as many lines as it takes.
+        self.service = FittedLabel("ticketService", max_lines=2)
         self.green = QLabel(objectName="greenTag", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.ahead = QLabel(objectName="ticketFact", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.wait = QLabel(objectName="ticketFact", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.print_line = QLabel(objectName="printState", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.print_line.setWordWrap(True)
-        self.materials_title = QLabel(objectName="materialsTitle")
-        self.materials = QLabel(objectName="materials")
-        self.materials.setWordWrap(True)
-        self.materials.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.ahead = FittedLabel("ticketFact", max_lines=None)
+        self.wait = FittedLabel("ticketFact", max_lines=None)
+        self.print_line = FittedLabel("printState", max_lines=None)
+        self.materials_title = FittedLabel("materialsTitle", max_lines=None, balance=False, alignment=LEFT)
+        self.materials = FittedLabel("materials", max_lines=None, balance=False, alignment=LEFT)
         self.qr = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.qr_hint = QLabel(objectName="qrHint", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.qr_hint = FittedLabel("qrHint", max_lines=None)
         self.countdown = QLabel(objectName="countdown", alignment=Qt.AlignmentFlag.AlignCenter)
 
         left = QVBoxLayout()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSi
 
 from hallcall.gui.qtapp import restyle
 
+from .fitted_label import FittedLabel
 from .service_state import ServiceStatus
 from .text import T, wait_text
 
@@ -26,10 +27,11 @@ class ServiceButton(QPushButton):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMaximumHeight(340)
-        self.name = QLabel(objectName="serviceName", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.info = QLabel(objectName="serviceInfo", alignment=Qt.AlignmentFlag.AlignCenter)
+        # A long name ("Household Registration & Exit-Entry") goes on two balanced lines or a
+        # size smaller, whole words only; the line under it likewise.
+        self.name = FittedLabel("serviceName", max_lines=2)
+        self.info = FittedLabel("serviceInfo", max_lines=2)
         for label in (self.name, self.info):
-            label.setWordWrap(True)
             label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
         column = QVBoxLayout(self)
         column.setContentsMargins(20, 16, 20, 16)

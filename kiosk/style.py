@@ -35,8 +35,8 @@ QLabel#prompt {{ font-size: 40px; font-weight: bold; color: {INK}; }}
 QPushButton#service {{ background: {BLUE}; border-radius: 18px; min-height: 170px; }}
 QPushButton#service:pressed {{ background: {BLUE_PRESSED}; }}
 QPushButton#service:disabled {{ background: {GREY_OFF}; }}
-QLabel#serviceName {{ color: white; font-size: 44px; font-weight: bold; }}
-QLabel#serviceInfo {{ color: white; font-size: 30px; }}
+QLabel#serviceName {{ color: white; font-weight: bold; }}
+QLabel#serviceInfo {{ color: white; }}
 QLabel#serviceName[off="true"], QLabel#serviceInfo[off="true"] {{ color: #2b3038; }}
 
 QLabel#banner {{ font-size: 32px; font-weight: bold; padding: 14px; border-radius: 10px; }}
@@ -51,7 +51,7 @@ QPushButton#staffButton {{
 
 QLabel#yourNumber {{ font-size: 44px; color: {INK}; }}
 QLabel#bigNumber {{ font-size: 220px; font-weight: bold; color: {BLUE}; }}
-QLabel#ticketService {{ font-size: 56px; font-weight: bold; color: {INK}; }}
+QLabel#ticketService {{ font-weight: bold; color: {INK}; }}
 QLabel#greenTag {{ font-size: 36px; font-weight: bold; color: white; background: {GREEN};
     border-radius: 10px; padding: 6px 18px; }}
 QLabel#ticketFact {{ font-size: 40px; color: {INK}; }}
@@ -82,6 +82,25 @@ QLineEdit#numberEntry {{ font-size: 48px; font-weight: bold; min-height: 90px; p
     border: 2px solid {GREY_OFF}; border-radius: 10px; background: white; }}
 QLabel#deskStatus {{ font-size: 32px; font-weight: bold; color: {BLUE}; }}
 """
+
+# Font sizes of the fitted labels (kiosk/fitted_label.py): the first is the label's own, the
+# others the steps down it takes when its text does not fit its width on its lines (a long
+# English service name gets a size or two smaller rather than cut or broken inside a word).
+FIT_STEPS = {
+    "serviceName": (44, 38, 32),
+    "serviceInfo": (30, 26),
+    "ticketService": (56, 48, 40),
+}
+SHEET += "".join(
+    f'QLabel#{name}[fit="{step}"] {{ font-size: {px}px; }}\n'
+    for name, sizes in FIT_STEPS.items()
+    for step, px in enumerate(sizes)
+)
+
+
+def fit_steps(object_name: str) -> int:
+    """How many font sizes a fitted label with this object name may take (1: only its own)."""
+    return len(FIT_STEPS.get(object_name, (0,)))
 
 
 _PIXELS = re.compile(r"(\d+)px")

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QApplication, QLabel
 from hallcall.client import HallClient
 from hallcall.gui.link import HallLink
 from hallcall.kiosk.app import KioskWindow
+from hallcall.kiosk.fitted_label import FittedLabel
+from hallcall.kiosk.line_breaks import is_wide
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
 FAST = {"min_backoff": 0.05, "max_backoff": 0.3}
@@ -128,20 +130,42 @@ def shoot(widget: Any, name: str) -> Path:
 
 
 def clipped_labels(root: Any) -> list[str]:
-    """The texts of visible labels under ``root`` that do not fit their label (cut-off words)."""
+    """The texts of visible labels under ``root`` that do not fit their label (cut-off words):
+    each line's QFontMetrics width against the label's contents rect, the lines' height (or the
+    word-wrapped height) against the height the label was given."""
     QApplication.processEvents()  # lay out what changed last (a label's new text) first
     out = []
     for label in root.findChildren(QLabel):
-        if not label.isVisible() or not label.text() or label.textFormat() == Qt.TextFormat.RichText:
+        shown = QLabel.text(label)  # as laid out (a FittedLabel's text() is without its breaks)
+        if not label.isVisible() or not shown or label.textFormat() == Qt.TextFormat.RichText:
             continue
         room = label.contentsRect()
         if label.wordWrap():
             fits = label.heightForWidth(label.width()) <= label.height()
         else:
-            lines = label.text().split("\n")
+            lines = shown.split("\n")
             metrics = label.fontMetrics()
             fits = max(metrics.horizontalAdvance(line) for line in lines) <= room.width()
             fits = fits and metrics.height() * len(lines) <= room.height() + 2
         if not fits:
-            out.append(label.text())
+            out.append(shown)
     return out
+
+
+def split_words(root: Any) -> list[str]:
+    """Lines of fitted labels under ``root`` that break inside a word: every word shown must be
+    a whole word of what the label says ("Exit-" over "Entry" is not)."""
+    QApplication.processEvents()
+    out = []
+    for label in root.findChildren(FittedLabel):
+        if not label.isVisible():
+            continue
+        text = label.text()
+        out += [line for line in label.shown_text().split("\n") if not all(_whole(w, text) for w in line.split())]
+    return out
+
+
+def _whole(word: str, text: str) -> bool:
+    """A whole word of ``text``; Chinese may break between any two characters, so a piece of
+    it is whole enough."""
+    return word in text.split() or (any(is_wide(ch) for ch in word) and word in text)
