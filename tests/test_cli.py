@@ -231,3 +231,10 @@ def test_a_gui_program_with_no_screen_says_so_plainly(tmp_path: Path) -> None:
         "--windowed" in done.stderr and "QT_QPA_PLATFORM=offscreen" in done.stderr and "没有找到显示器" in done.stderr
     )
     assert "xcb" not in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(not (ROOT / ".git").exists() or not shutil.which("git"), reason="needs the git checkout")
+@pytest.mark.parametrize("path", ["ticket-preview/A001-zh-80mm-gb18030.png", "hallcall-data/hall.sqlite3"])
+def test_what_the_commands_write_by_default_is_ignored_by_git(path):
+    """ticket-preview's and the data folder's defaults, made while trying commands in a clone, stay out of commits."""
+    assert subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT).returncode == 0

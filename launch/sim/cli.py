@@ -16,15 +16,49 @@ import secrets
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from hallcall import config as hall_config
+from hallcall.i18n import ERRORS, Strings
 
 from . import plan
 
 SUPERVISOR = "simulated-guide-desk"
 SPARE_CLERK = "simulated-{counter}"  # signs in at a counter that any clerk may work
 LEAD_MINUTES = 20  # the server's clock starts this long before the first arrival: sign-ins
+
+
+# What the command prints around the figures' table, in the figures' language.
+WORDS = Strings(
+    {
+        "title": ("{hall}，{day}，种子 {seed}，负荷 {load}", "{hall}, {day}, seed {seed}, load {load}"),
+        "arrivals": (
+            "到达 {planned} 人，取号 {issued} 张，未取到号 {refused}",
+            "arrivals {planned}, issued {issued}, refused {refused}",
+        ),
+        "clerks": (
+            "窗口：呼叫 {calls} 次，办结 {finishes}，过号 {no_shows}，转办 {transfers}，"
+            "暂停 {breaks} 次；导办台取消 {cancels} 张",
+            "clerks: {calls} calls, {finishes} finished, {no_shows} no-shows, {transfers} transfers, {breaks} breaks; "
+            "guide desk cancelled {cancels}",
+        ),
+        "refusal": ("{n} 人（{why}）", "{n} ({why})"),
+        "wrote": ("已写入 {path}", "wrote {path}"),
+    }
+)  # fmt: skip
+
+
+def _refusals(refused: Counter[str], lang: str) -> str:
+    """Why visitors got no ticket, by the server's error code, in words: ``0``, or ``50 (This
+    service is not issuing tickets now)``."""
+    if not refused:
+        return "0"
+    parts = []
+    for code, n in refused.most_common():
+        why = ERRORS.get(code, {}).get(lang, code).rstrip("。.")
+        parts.append(WORDS("refusal", lang, n=n, why=why))
+    return ("，" if lang == "zh" else ", ").join(parts)
 
 
 def _hhmm(text: str) -> int:
@@ -72,7 +106,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--load",
         type=float,
         default=0.85,
-        help="arrivals as a share of what the counters the config staffs can serve (default: %(default)s)",
+        help=(
+            "arrivals as a share of what the hall serves at full staffing (every counter the config staffs), "
+            "also when --counters names fewer: 0.85 with half the counters is 1.7 for those (default: %(default)s)"
+        ),
     )
     parser.add_argument(
         "--visitors", type=int, help="this many arrivals instead, to compare staffings (--counters) under one crowd"
@@ -156,20 +193,20 @@ def run(args: argparse.Namespace) -> int:
             report = asyncio.run(runner.simulate(settings))
         finally:
             server.stop()
-        figures = read_figures(database, config, report.day)
+        figures = read_figures(database, config, report.day, until=plan.moment(config, day, until))
     finally:
         shutil.rmtree(data, ignore_errors=True)
+    lang = args.lang or config.hall.languages[0]
     c = report.clerks
-    print(f"{config.hall.name.en} / {config.hall.name.zh}, {report.day}, seed {args.seed}, load {args.load}")
-    print(f"arrivals {report.planned}, issued {report.issued}, refused {dict(report.refused) or 0}")
-    print(
-        f"clerks: {c.calls} calls, {c.finishes} finished, {c.no_shows} no-shows, {c.transfers} transfers, "
-        f"{c.breaks} breaks; guide desk cancelled {report.cancels}\n"
-    )
-    print(figures.table(args.lang or config.hall.languages[0]))
+    print(WORDS("title", lang, hall=config.hall.name.get(lang), day=report.day, seed=args.seed, load=args.load))
+    refused = _refusals(report.refused, lang)
+    print(WORDS("arrivals", lang, planned=report.planned, issued=report.issued, refused=refused))
+    counts = {"calls": c.calls, "finishes": c.finishes, "no_shows": c.no_shows, "transfers": c.transfers}
+    print(WORDS("clerks", lang, breaks=c.breaks, cancels=report.cancels, **counts) + "\n")
+    print(figures.table(lang))
     if args.out is not None:
         for path in figures.write(args.out):
-            print(f"wrote {path}")
+            print(WORDS("wrote", lang, path=path))
     for problem in report.errors:
         print(f"hallcall simulate: {problem}", file=sys.stderr)
     return 0 if figures.adds_up() and not report.errors else 1

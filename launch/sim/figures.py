@@ -7,6 +7,8 @@ and the per-state books (cancelled, still waiting, green) stay the simulator's.
 Per service (the one a ticket was issued for, by its prefix): tickets issued, served, absent,
 cancelled and still waiting, green-channel tickets, transfers, and the wait from issue to first
 call (mean, 90th percentile, longest, and how many waited longer than the service's target).
+A ticket still waiting at the end counts with its wait so far: leaving it out would understate
+the waits exactly when the hall is overloaded.
 ``adds_up`` checks the books: every issued ticket ended in exactly one of those states.
 """
 
@@ -36,7 +38,8 @@ class ServiceFigures:
     other: int = 0  # called, serving, held or expired: still open at a counter
     green: int = 0
     transferred: int = 0
-    waits: list[float] = field(default_factory=list, repr=False)  # minutes, issue to first call
+    waits: list[float] = field(default_factory=list, repr=False)  # minutes, issue to first call (or to the end)
+    waits_so_far: int = 0  # of those, still waiting at the end: counted up to then
     over_target: int = 0
     handle_minutes: float = 0.0
 
@@ -67,6 +70,7 @@ class Figures:
             for name in ("issued", "served", "no_show", "cancelled", "waiting", "other", "green", "transferred"):
                 setattr(t, name, getattr(t, name) + getattr(s, name))
             t.over_target += s.over_target
+            t.waits_so_far += s.waits_so_far
             t.waits += s.waits
         served = [s for s in self.services if s.served]
         if served:
@@ -115,6 +119,7 @@ class Figures:
         lines.insert(len(lines) - 1, rule)
         verdict = words["ok"] if self.adds_up() else words["not_ok"]
         lines.append(f"{self.day}{words['books']}{verdict}")
+        lines.append(words["legend"].format(n=self.total().waits_so_far))
         return "\n".join(lines)
 
     def write(self, folder: Path) -> tuple[Path, Path]:
@@ -132,6 +137,7 @@ _WORDS: dict[str, dict[str, Any]] = {
             "平均等候(分)", "P90(分)", "最长(分)", "超时", "平均办理(分)",
         ),
         "books": "：取号 = 办结 + 过号 + 取消 + 等候（+ 未结）：",
+        "legend": "等候时间：取号到首次呼叫；结束时仍在等候的 {n} 人计至结束（实际更长）。",
         "ok": "核对无误",
         "not_ok": "对不上",
     },
@@ -141,6 +147,7 @@ _WORDS: dict[str, dict[str, Any]] = {
             "Mean wait (min)", "P90 (min)", "Longest (min)", "Over target", "Handling (min)",
         ),
         "books": ": issued = served + no-show + cancelled + waiting (+ open): ",
+        "legend": "Waits: issue to first call; the {n} still waiting at the end count up to then (theirs are longer).",
         "ok": "OK",
         "not_ok": "DO NOT ADD UP",
     },
@@ -158,9 +165,10 @@ def _pad(text: str, width: int, column: int) -> str:
     return text + gap if column == 0 else gap + text
 
 
-def read_figures(database: Path, config: HallConfig, day: str) -> Figures:
+def read_figures(database: Path, config: HallConfig, day: str, until: float | None = None) -> Figures:
     """The figures of one business day from a hall database (opened read-only; the server may
-    still be running)."""
+    still be running).  A ticket still waiting counts with its wait up to ``until`` (epoch
+    seconds: when the run stopped calling), by default the last thing the day's journal holds."""
     by_prefix = {s.prefix: s for s in config.services}
     figures = {s.id: ServiceFigures(s.id, s.name.zh, s.name.en) for s in config.services}
     conn = reports.connect_read_only(database)
@@ -171,6 +179,8 @@ def read_figures(database: Path, config: HallConfig, day: str) -> Figures:
             "FROM tickets WHERE day = ?",
             (day,),
         ).fetchall()
+        if until is None:
+            until = conn.execute("SELECT MAX(at) FROM events WHERE day = ?", (day,)).fetchone()[0]
     finally:
         conn.close()
     handled: dict[str, list[float]] = {s: [] for s in figures}
@@ -190,8 +200,13 @@ def read_figures(database: Path, config: HallConfig, day: str) -> Figures:
         f.transferred += transfers > 0
         if ticket_id in first_calls:
             wait = (first_calls[ticket_id] - issued_at) / 60
-            f.waits.append(wait)
-            f.over_target += wait > service.target_wait_minutes
+        elif state == "waiting" and until is not None:
+            wait = max(0.0, (until - issued_at) / 60)
+            f.waits_so_far += 1
+        else:
+            continue
+        f.waits.append(wait)
+        f.over_target += wait > service.target_wait_minutes
     for sid, values in handled.items():
         figures[sid].handle_minutes = sum(values) / len(values) if values else 0.0
     return Figures(day, list(figures.values()))
