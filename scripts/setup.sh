@@ -51,3 +51,4 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e ".[test]"
   touch "$stamp"
 fi
+echo "hallcall is installed in .venv/bin; to type \`hallcall\` in a shell, run \`. .venv/bin/activate\` there first (README, \"Running a hall\")"
