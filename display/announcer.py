@@ -47,6 +47,7 @@ log = logging.getLogger("hallcall.display.announcer")
 BUILT_IN_CHIME = SOUNDS / "chime.wav"
 WORKER_COMMAND = [sys.executable, "-m", "hallcall.display.speech_worker"]
 RETRY_SECONDS = 60.0
+PREPARE = "prepare"  # queued by configure(): load the voice packs before the next call comes
 
 
 def chime_path(chime: str) -> Path:
@@ -180,7 +181,7 @@ class Announcer:
         self.on_status = on_status
         self.retry_seconds = retry_seconds
         self.done: collections.deque[Announced] = collections.deque(maxlen=200)
-        self._queue: queue.Queue[Announced | None] = queue.Queue()
+        self._queue: queue.Queue[Announced | str | None] = queue.Queue()
         self._speech: SpeechProcess | None = None
         self._retry_at = 0.0
         self._problems: dict[str, str] = {}
@@ -205,6 +206,7 @@ class Announcer:
         packs read again from disk."""
         self.settings = settings
         self._packs = {}
+        self._queue.put(PREPARE)  # the thread loads the new packs now, not at the next call
 
     def announce(self, number: str, counter: int) -> None:
         """Queue a call; returns at once (safe from any thread)."""
@@ -243,6 +245,8 @@ class Announcer:
             item = self._queue.get()
             if item is None:
                 return
+            if isinstance(item, str):  # PREPARE
+                continue
             try:
                 self._announce(item)
             except Exception:  # one bad call (a broken phrase, a vanished file) must not end the queue

@@ -50,7 +50,7 @@ from .phrases import Token
 VOICES = ASSETS / "voices"
 MANIFEST = "pack.toml"
 RATES = (8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000)
-GAP_SECONDS = 0.25  # between the chime and the speech, and between languages, in a joined call
+GAP_SECONDS = 0.15  # between the chime and the speech, and between languages, in a joined call
 FIR_TAPS = 31  # the low-pass filter before downsampling
 
 
