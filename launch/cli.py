@@ -141,8 +141,9 @@ def _engine_voices() -> tuple[str, list[tuple[str, str]]]:
         except (OSError, subprocess.TimeoutExpired):
             return "", []
         rows = [line.split() for line in done.stdout.splitlines()[1:]]
-        # Pty Language Age/Gender VoiceName File [Other languages]: the file is the voice's id
-        return "espeak-ng", [(row[4], row[3]) for row in rows if len(row) >= 5]
+        # Pty Language Age/Gender VoiceName File [Other languages]: the file is the voice's id, in
+        # lower case as pyttsx3 gives it to the display (sit/cmn-Latn-pinyin → sit/cmn-latn-pinyin)
+        return "espeak-ng", [(row[4].lower(), row[3].replace("_", " ")) for row in rows if len(row) >= 5]
     return "", []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -191,6 +192,24 @@ def test_check_config_refuses_a_voice_this_machines_engine_lacks_and_says_which_
     assert "cmn-latn-pinyin" in voices and "en" in voices
     skipped = hallcall("check-config", "--skip-voices", str(path))
     assert skipped.returncode == 0 and ": OK — " in skipped.stdout
+
+
+@pytest.mark.skipif(not shutil.which("espeak-ng"), reason="needs espeak-ng (scripts/setup.sh installs it)")
+def test_without_pyttsx3_check_config_asks_espeak_ng_itself(tmp_path):
+    """A server host has no pyttsx3: espeak-ng's own voice list, read as the display's pyttsx3
+    would give it (ids in lower case), decides instead."""
+    blocker = tmp_path / "blocked"
+    blocker.mkdir()
+    (blocker / "pyttsx3.py").write_text("raise ImportError('pyttsx3 is not installed here')\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(blocker)}
+    run = functools.partial(subprocess.run, capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    good = run([sys.executable, "-m", "hallcall.launch.cli", "check-config", str(TEST_HALL)])
+    assert good.returncode == 0, good.stderr
+    assert "voices: zh 'cmn-latn-pinyin', en 'en' installed here (espeak-ng)" in good.stdout
+    path, line = _hall_with_voice(tmp_path, "mandarin")
+    bad = run([sys.executable, "-m", "hallcall.launch.cli", "check-config", str(path)])
+    assert bad.returncode == 1 and f"{path}:{line}: announce.voices.zh 'mandarin' is not a voice" in bad.stderr
+    assert "(espeak-ng)" in bad.stderr and "cmn-latn-pinyin" in bad.stderr
 
 
 def test_check_config_refuses_a_voice_that_is_no_name_even_without_an_engine(tmp_path):
