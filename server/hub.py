@@ -44,6 +44,9 @@ from .snapshot import Hall, snapshot
 from .storage import AnswerRow, Record, Storage, WarningAcknowledged, WarningCleared, WarningRaised
 from .views import Views
 
+# Requests that can neither raise nor clear a warning: no warning check after them.
+CANNOT_WARN = frozenset({"issue", "device_status", "notice", "acknowledge"})
+
 log = logging.getLogger("hallcall.server")
 
 WRITE_BUFFER_LIMIT = 4 * 1024 * 1024  # a client this far behind is disconnected, not waited for
@@ -302,8 +305,11 @@ class Hub:
         answer = await self.answers.once((client.principal, request.id), lambda: self._mutate(client, request))
         # A change is checked now, not at the next tick: a called ticket's wait warning is cleared
         # before the caller's answer (a clerk is never warned about the visitor at the counter),
-        # and a low evaluation is a warning at once.
-        await self.check_warnings()
+        # and a low evaluation is a warning at once.  Only while some warning is open (there is
+        # nothing to clear otherwise, and a check reads every waiting ticket), and never after
+        # what cannot move a warning (an issue, the hot path: a new ticket has waited nothing).
+        if kind == "evaluate" or (self.warnings and kind not in CANNOT_WARN):
+            await self.check_warnings()
         return answer
 
     async def _mutate(self, client: Client, request: p.Request) -> bytes:
