@@ -37,6 +37,9 @@ def test_console_files_are_served_with_their_types(live_hall: LiveHall) -> None:
         ("/console", "text/html"),
         ("/console/console.js", "text/javascript"),
         ("/console/mirror.js", "text/javascript"),
+        ("/console/link.js", "text/javascript"),
+        ("/console/signin.js", "text/javascript"),
+        ("/pad/link.js", "text/javascript"),
         ("/console/console.css", "text/css"),
     ]:
         with urllib.request.urlopen(live_hall.http_url + path, timeout=5) as r:
@@ -278,3 +281,69 @@ def test_ticket_journey_shows_each_step_and_the_longest_gap(live_hall: LiveHall,
     page.fill("#journey-day", "yesterday")
     page.click("#journey-form button[type=submit]")
     expect(page.locator("#journey-error")).to_have_text("日期格式应为 YYYY-MM-DD。")
+
+
+# ---------------------------------------------------------------------------- devices connected or not
+def presence_of(messages: list[dict[str, Any]]) -> list[tuple[str, bool, float | None]]:
+    return [
+        (m["data"]["device"], m["data"]["connected"], m["data"]["since"])
+        for m in messages
+        if m.get("type") == "event" and m.get("topic") == "presence"
+    ]
+
+
+def test_presence_is_pushed_when_a_device_connects_and_goes_away(live_hall: LiveHall) -> None:
+    """The hub knows its clients: a kiosk's, display's or pad's first connection and its last
+    one closing are told to the supervisors at once, with the hall clock's time."""
+    hall = live_hall.hall
+    assert hall is not None
+    sup = run(live_hall, hall.supervisor())
+    start = live_hall.clock.now()
+    snap = {d["device"]: d for d in sup.snapshot["presence"]}
+    assert set(snap) == {"kiosk-1", "display-1", "display-2", "pad-1"}  # every configured device
+    assert all(not d["connected"] and d["since"] is None for d in snap.values())  # not seen since the start
+    assert snap["pad-1"]["role"] == "pad" and snap["display-2"]["role"] == "display"
+    heard = collect(sup)
+    kiosk = run(live_hall, hall.kiosk())
+    run(live_hall, wait_for(lambda: presence_of(heard) == [("kiosk-1", True, start)]))
+    second = run(live_hall, hall.kiosk())  # the same kiosk reconnecting before the old link closed
+    live_hall.clock.advance(90)
+    run(live_hall, kiosk.close())
+    run(live_hall, hall.pad())
+    run(live_hall, wait_for(lambda: len(presence_of(heard)) == 2))
+    assert presence_of(heard)[1] == ("pad-1", True, start + 90)  # the kiosk is still connected
+    live_hall.clock.advance(60)
+    run(live_hall, second.close())
+    run(live_hall, wait_for(lambda: presence_of(heard)[-1] == ("kiosk-1", False, start + 150)))
+    counter_heard = collect(counter(live_hall, 1, "cat"))
+    display = run(live_hall, hall.display())
+    run(live_hall, wait_for(lambda: presence_of(heard)[-1][:2] == ("display-1", True)))
+    assert presence_of(counter_heard) == []  # only supervisors hear it
+    fresh = run(live_hall, hall.supervisor()).snapshot["presence"]
+    assert {d["device"]: d["connected"] for d in fresh} == {
+        "kiosk-1": False, "display-1": True, "display-2": False, "pad-1": True,
+    }  # fmt: skip
+    run(live_hall, display.close())
+
+
+def test_the_console_shows_each_device_connected_now_or_since_when(live_hall: LiveHall, page: Page) -> None:
+    hall = live_hall.hall
+    assert hall is not None
+    sign_in(page, live_hall)
+    signed_in(page)
+    kiosk_row = page.locator('#device-list li[data-device="kiosk-1"]')
+    expect(kiosk_row.locator(".presence")).to_have_text("未连接")  # not seen since the server started
+    kiosk = run(live_hall, hall.kiosk())
+    expect(kiosk_row.locator(".presence")).to_have_text("已连接")
+    expect(kiosk_row).to_have_attribute("data-connected", "yes")
+    run(live_hall, kiosk.request("device_status", state="fault", code="printer.out_of_paper", detail="paper out"))
+    expect(kiosk_row).to_have_class("fault")  # the last status and the connection side by side
+    expect(kiosk_row.locator(".presence")).to_have_text("已连接")
+    live_hall.clock.advance(25 * 60)  # 10:25 in the hall's time zone
+    run(live_hall, kiosk.close())
+    expect(kiosk_row.locator(".presence")).to_have_text("10:25 起断开")
+    expect(kiosk_row).to_have_attribute("data-connected", "no")
+    expect(kiosk_row).to_contain_text("kiosk-1")
+    page.click("#lang")
+    expect(kiosk_row.locator(".presence")).to_have_text("disconnected since 10:25")
+    expect(page.locator('#device-list li[data-device="pad-1"] .presence')).to_have_text("not connected")

@@ -2,7 +2,8 @@
 
 A real hall server on a loopback port (``live_hall``); the kiosk and the counter are real
 websocket clients.  The page is rendered by the server (and works without JavaScript); its
-script follows the ticket as a ``visitor``.  Set HALLCALL_SCREENSHOTS=docs/screenshots to
+script follows the ticket as a ``visitor``, and on the page opened from the ticket's QR link (its
+key) offers the five-level evaluation once the ticket is served.  Set HALLCALL_SCREENSHOTS=docs/screenshots to
 refresh status-phone-zh.png.
 """
 
@@ -117,3 +118,96 @@ def test_without_javascript_the_page_still_shows_the_ticket(live_hall: LiveHall,
         assert page.locator('noscript meta[http-equiv="refresh"]').count() == 1
     finally:
         context.close()
+
+
+# ---------------------------------------------------------------------------- the holder's evaluation
+FORGE = """([day, number]) => new Promise((done) => {
+  const link = new HallLink({ prefix: "forge" });
+  const forged = { type: "evaluate", level: 1, reason: "attitude" };
+  link.open({ role: "visitor", day, number }, () => link.send(forged, done));
+})"""
+
+
+def test_the_ticket_holder_evaluates_from_the_qr_link_once(live_hall: LiveHall, phones: list[Page]) -> None:
+    """Issue → call → finish: the page opened from the ticket's QR link (its key) offers the five
+    levels once the ticket is served, takes one evaluation with a reason and thanks the visitor;
+    the same address without the key shows the status only, and the server refuses an evaluation
+    forged from it."""
+    hall = live_hall.hall
+    assert hall is not None
+    kiosk = run(live_hall, hall.kiosk())
+    key = run(live_hall, kiosk.request("issue", service="social"))["status_key"]
+    holder, stranger = phones
+    holder.goto(f"{live_hall.http_url}/t/{DAY}/A001?k={key}")
+    stranger.goto(f"{live_hall.http_url}/t/{DAY}/A001")
+    live_on(holder)
+    live_on(stranger)
+    expect(holder.locator("#rate")).to_be_hidden()  # waiting: nothing to evaluate yet
+    assert "k=" + key in (holder.locator("a.switch").get_attribute("href") or "")  # English keeps the key
+    assert stranger.locator("#rate").count() == 0 and "k=" not in (
+        stranger.locator("a.switch").get_attribute("href") or ""
+    )
+    clerk = run(live_hall, hall.counter(1, "cat"))
+    for step in ("call_next", "start", "finish"):
+        run(live_hall, clerk.request(step))
+    expect(holder.locator("#rate")).to_be_visible(timeout=2000)
+    expect(holder.locator("#state")).to_have_text("已办结，谢谢")
+    levels = holder.locator("#levels .level")
+    assert levels.all_inner_texts() == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+    expect(stranger.locator("#state")).to_have_text("已办结，谢谢")
+    assert stranger.locator("#rate").count() == 0  # the status, and no evaluation without the key
+    forged = stranger.evaluate(FORGE, [DAY, "A001"])
+    assert forged["type"] == "error" and forged["code"] == "forbidden" and forged["field"] == "key"
+
+    holder.click('#levels .level[data-level="2"]')  # 不满意: a reason, as at the counter
+    expect(holder.locator("#reason")).to_be_visible()
+    holder.click("#reason-send")
+    expect(holder.locator("#rate-said")).to_have_text("请选择一个原因。")
+    holder.click('#reason .why[data-reason="slow"]')
+    holder.fill("#note", "门口等了二十分钟")
+    holder.click("#reason-send")
+    expect(holder.locator("#rated")).to_have_text("感谢您的评价！您的意见将帮助我们改进服务。")
+    expect(holder.locator("#rate")).to_be_hidden()
+
+    rows = run(live_hall, stored_evaluations(live_hall))
+    assert rows == [("A001", "slow", {"level": 2, "channel": "qr", "note": "门口等了二十分钟"})]
+    # a second evaluation of the ticket is refused: the holder's phone again, over the websocket
+    phone = run(live_hall, hall.client())
+    run(live_hall, phone.hello("visitor", day=DAY, number="A001", key=key))
+    assert run(live_hall, phone.call("evaluate", level=5))["code"] == "already_evaluated"
+    assert len(run(live_hall, stored_evaluations(live_hall))) == 1
+    # the QR link opened again, in English: evaluated, nothing more to offer
+    holder.goto(f"{live_hall.http_url}/t/{DAY}/A001?k={key}&lang=en")
+    live_on(holder)
+    expect(holder.locator("#rated")).to_have_text("This ticket has been evaluated. Thank you.")
+    expect(holder.locator("#rate")).to_be_hidden()
+
+
+def test_the_holder_page_offers_the_levels_in_english_and_says_the_servers_refusal(
+    live_hall: LiveHall, phones: list[Page]
+) -> None:
+    hall = live_hall.hall
+    assert hall is not None
+    kiosk = run(live_hall, hall.kiosk())
+    key = run(live_hall, kiosk.request("issue", service="social"))["status_key"]
+    clerk = run(live_hall, hall.counter(1, "cat"))
+    for step in ("call_next", "start", "finish"):
+        run(live_hall, clerk.request(step))
+    page, wrong = phones
+    page.goto(f"{live_hall.http_url}/t/{DAY}/A001?k={key}&lang=en")
+    wrong.goto(f"{live_hall.http_url}/t/{DAY}/A001?k=AAAAAAAAAAAA&lang=en")  # a made-up key: status only
+    live_on(page)
+    live_on(wrong)
+    assert wrong.locator("#rate").count() == 0
+    expect(page.locator("#rate")).to_be_visible()
+    assert page.locator("#levels .level").all_inner_texts() == [
+        "Very satisfied", "Satisfied", "Basically satisfied", "Dissatisfied", "Very dissatisfied",
+    ]  # fmt: skip
+    pad = run(live_hall, hall.pad())  # the counter's pad takes the evaluation first
+    run(live_hall, pad.request("evaluate", level=4))
+    expect(page.locator("#rate")).to_be_hidden(timeout=2000)  # the server said: no longer evaluable
+    expect(page.locator("#rated")).to_have_text("This ticket has been evaluated. Thank you.")
+
+
+async def stored_evaluations(live: LiveHall) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(number, reason, detail) for _, _, number, _, _, reason, detail in live.storage.evaluations(DAY)]

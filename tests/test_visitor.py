@@ -1,7 +1,8 @@
 """The visitor role: a phone following one ticket over the websocket (the live status page).
 
-Its hello names a ticket (day + number) and needs no credentials; it may send only ``ping`` and
-``snapshot``; its snapshot carries the ticket (``visitor``) and no staff names; it hears only
+Its hello names a ticket (day + number) and needs no credentials; it may send only ``ping``,
+``snapshot`` and, with the ticket's key from its printed QR link, ``evaluate`` of that ticket
+once served; its snapshot carries the ticket (``visitor``) and no staff names; it hears only
 ``visitor`` events about its own ticket, computed with the coalesced queue update and sent
 only when that ticket's view changed (``fanout.route_visitors``, tested here without sockets).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from conftest import DISPLAY_1F, Hall, collect, wait_for
@@ -18,6 +20,8 @@ from hallcall import protocol as p
 from hallcall.client import RequestFailed
 from hallcall.config import Names
 from hallcall.server import fanout
+from hallcall.server.domain import evaluation
+from hallcall.server.storage import Storage
 
 DAY = "2026-11-23"
 
@@ -145,3 +149,109 @@ async def test_a_visitor_hello_must_name_a_real_ticket(hall: Hall) -> None:
             raise AssertionError(f"{fields} was welcomed")
     display = await hall.display(DISPLAY_1F)
     assert display.snapshot["services"]  # the other roles' snapshots are as before
+
+
+# ---------------------------------------------------------------------------- the holder's evaluation
+async def served(hall: Hall, count: int = 1) -> tuple[Any, list[dict[str, Any]]]:
+    """A kiosk issues ``count`` tickets (their issue answers); counter 1 serves the first."""
+    kiosk = await hall.kiosk()
+    issued = [await kiosk.request("issue", service="social") for _ in range(count)]
+    clerk = await hall.counter(1, "cat")
+    await clerk.request("call_next")
+    await clerk.request("start")
+    await clerk.request("finish")
+    return kiosk, issued
+
+
+async def holder(hall: Hall, number: str, key: str | None, day: str = DAY) -> Any:
+    c = await hall.client()
+    await c.hello("visitor", day=day, number=number, **({"key": key} if key is not None else {}))
+    return c
+
+
+async def test_the_issue_answer_carries_the_tickets_key_and_a_reprint_the_same(hall: Hall) -> None:
+    kiosk = await hall.kiosk()
+    first = await kiosk.request("issue", service="social")
+    second = await kiosk.request("issue", service="social")
+    key = first["status_key"]
+    assert len(key) == 12 and key != second["status_key"]
+    assert set(key) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    again = await kiosk.request("ticket", number="A001")
+    assert again["status_key"] == key  # a reprint's QR link lets the holder evaluate too
+    clerk = await hall.counter(1, "cat")
+    assert "status_key" not in await clerk.request("ticket", number="A001")  # only a kiosk prints it
+
+
+async def test_the_key_holder_evaluates_once_after_the_service(hall: Hall) -> None:
+    kiosk = await hall.kiosk()
+    issued = await kiosk.request("issue", service="social")
+    phone = await holder(hall, "A001", issued["status_key"])
+    assert phone.snapshot["visitor"]["evaluable"] is False
+    early = await phone.call("evaluate", level=5)
+    assert early["code"] == "nothing_to_evaluate"  # not served yet
+    heard = collect(phone)
+    clerk = await hall.counter(1, "cat")
+    for step in ("call_next", "start", "finish"):
+        await clerk.request(step)
+    await wait_for(lambda: heard and heard[-1]["data"]["state"] == "done" and heard[-1]["data"]["evaluable"])
+    missing = await phone.call("evaluate", level=2)
+    assert missing["code"] == "reason_required" and missing["details"]["codes"]
+    made_up = await phone.call("evaluate", level=1, reason="no-such-reason")
+    assert made_up["code"] == "unknown_reason"
+    answer = await phone.request("evaluate", level=2, reason="slow", note="twenty minutes at the door")
+    assert answer["ticket"]["number"] == "A001" and answer["level"] == 2 and answer["reason"] == "slow"
+    await wait_for(lambda: heard[-1]["data"]["evaluable"] is False)  # every phone of A001 is told
+    again = await phone.call("evaluate", level=5)
+    assert again["code"] == "already_evaluated"
+    # journaled like the pad's, with channel qr; a level 2 is a dissatisfied warning at once
+    [(_, _, number, counter, clerk_name, reason, detail)] = hall.hub.storage.evaluations(DAY)
+    assert (number, counter, clerk_name, reason) == ("A001", 1, "cat", "slow")
+    assert detail == {"level": 2, "channel": "qr", "note": "twenty minutes at the door"}
+    assert any(isinstance(w, p.DissatisfiedWarning) and w.number == "A001" for w in hall.hub.warnings.values())
+    # the pad cannot evaluate it a second time either
+    pad = await hall.pad()
+    assert (await pad.call("evaluate", level=5))["code"] == "already_evaluated"
+
+
+async def test_without_the_key_a_visitor_follows_but_may_not_evaluate(hall: Hall) -> None:
+    _, issued = await served(hall, 2)
+    key = issued[0]["status_key"]
+    for given in (None, "", "AAAAAAAAAAAA", issued[1]["status_key"]):  # none, empty, made up, another ticket's
+        phone = await holder(hall, "A001", given)
+        assert phone.snapshot["visitor"]["state"] == "done"  # the status is shown all the same
+        forged = await phone.call("evaluate", level=1, reason="attitude")
+        assert forged["type"] == "error" and forged["code"] == "forbidden" and forged["field"] == "key", given
+    assert hall.hub.storage.evaluations(DAY) == []
+    # the key holder's phone evaluates only its own ticket, even when naming another
+    phone = await holder(hall, "A001", key)
+    other = await phone.call("evaluate", level=5, number="A002")
+    assert other["code"] == "forbidden" and other["field"] == "number"
+    other_day = await phone.call("evaluate", level=5, day="2026-11-20")
+    assert other_day["code"] == "forbidden"
+    assert (await phone.request("evaluate", level=4, number="a001"))["level"] == 4
+
+
+async def test_a_forged_evaluation_cannot_spoil_the_holders_request_id(hall: Hall) -> None:
+    """Answers are kept by sender and id: a phone without the key is another sender, so its
+    refused request cannot stand in for the holder's request of the same id."""
+    _, issued = await served(hall)
+    forger = await holder(hall, "A001", None)
+    phone = await holder(hall, "A001", issued[0]["status_key"])
+    forged = await forger.call("evaluate", level=1, reason="attitude", request_id="same-id")
+    assert forged["code"] == "forbidden"
+    answer = await phone.call("evaluate", level=5, request_id="same-id")
+    assert answer["type"] == "result" and answer["data"]["level"] == 5
+
+
+def test_the_key_is_made_once_and_kept(tmp_path: Path) -> None:
+    first = Storage(tmp_path / "hall.sqlite3")
+    secret = first.secret("ticket_key")
+    first.close()
+    again = Storage(tmp_path / "hall.sqlite3")
+    assert again.secret("ticket_key") == secret and len(secret) == 64
+    again.close()
+    key = evaluation.ticket_key(secret, DAY, "A001")
+    assert evaluation.key_matches(secret, DAY, "A001", key)
+    assert not evaluation.key_matches(secret, DAY, "A002", key)
+    assert not evaluation.key_matches(secret, "2026-11-24", "A001", key)
+    assert not evaluation.key_matches(secret, DAY, "A001", None)
