@@ -11,7 +11,7 @@ const TEXTS = {
     current: "当前号码", servedToday: "今日已办", abClerks: "A岗 / B岗", services: "业务",
     service: "业务", waiting: "等候", estimate: "预计等候", longest: "最长等候", issued: "今日取号",
     served: "今日办结", warnings: "提醒", devices: "设备", notice: "公告", noticeZh: "中文公告",
-    noticeEn: "English notice", setNotice: "发布公告", clearNotice: "恢复默认公告",
+    noticeEn: "英文公告", setNotice: "发布公告", clearNotice: "恢复默认公告",
     forceSignOut: "强制签退", forceSignOutDo: "签退", reason: "原因", ticketAction: "号码",
     ticketNumber: "如 A012", putBack: "放回队列", cancelTicket: "取消号码",
     idle: "空闲", calling: "呼叫中", serving: "办理中", paused: "暂停", out: "未登录",
