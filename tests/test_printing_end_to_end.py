@@ -23,7 +23,8 @@ def test_issued_ticket_prints_and_its_qr_code_opens_the_status_page(live_hall):
     ticket = ticket_data_from_issue(hall, typed_answer("issue", answer), live_hall.url)
     number = answer["ticket"]["number"]
     assert ticket.number == number and ticket.priority == "green"
-    assert ticket.status_url == f"{live_hall.http_url}/t/{answer['day']}/{number}"
+    key = answer["status_key"]  # the QR link carries the ticket's key: its holder may evaluate
+    assert ticket.status_url == f"{live_hall.http_url}/t/{answer['day']}/{number}?k={key}"
 
     fake = TcpPrinter(READY)
     printer = TicketPrinter(parse_spec(fake.spec), timeout=2)
@@ -43,5 +44,6 @@ def test_issued_ticket_prints_and_its_qr_code_opens_the_status_page(live_hall):
 
     with urllib.request.urlopen(decoded.qr_payloads[0], timeout=5) as page:
         assert page.status == 200
-        assert number in page.read().decode("utf-8")
+        body = page.read().decode("utf-8")
+        assert number in body and f'data-key="{key}"' in body  # the holder's page: it may evaluate
     live_hall.run(kiosk.close())

@@ -240,7 +240,7 @@ async def test_ticket_query_for_each_role(hall):
 async def test_issue_answer_shape_and_numbering(hall):
     kiosk = await hall.kiosk()
     first = await kiosk.request("issue", service="social")
-    assert set(first) == {"ticket", "ahead", "estimated_wait_s", "day"}
+    assert set(first) == {"ticket", "ahead", "estimated_wait_s", "day", "status_key"}
     assert first["day"] == "2026-11-23"
     t = first["ticket"]
     assert (t["number"], t["service"], t["priority"], t["state"]) == ("A001", "social", "normal", "waiting")
