@@ -88,27 +88,34 @@ def break_lines(
     def used(a: int, b: int) -> float:
         return measure(line(a, b))
 
-    @functools.cache
-    def best(a: int, first: bool) -> tuple[int, int, float, tuple[int, ...]]:
-        """(lines, orphan, badness, ends) of the best way to lay out parts[a:]."""
-        room = width if first else rest
-        found: tuple[int, int, float, tuple[int, ...]] | None = None
+    Plan = tuple[int, int, float, tuple[int, ...]]  # lines, orphan, badness, line ends
+
+    def choose(a: int, room: float, first: bool, rest_plans: dict[int, Plan]) -> Plan:
+        """The best way to lay out parts[a:] with the line starting at ``a`` ``room`` wide."""
+        found: Plan | None = None
         after = bisect.bisect_right(starts, a)
         for b in starts[after:]:
-            text_ab = line(a, b)
             if used(a, b) > room and b > starts[after]:
                 break  # wider only from here on (the first piece always goes, cut to fit)
             slack = max(room - used(a, b), 0.0)
             if b == n:
-                orphan = int(not first and is_orphan(text_ab))
-                candidate = (1, orphan, slack**2 if balance else 0.0, (b,))
+                orphan = int(not first and is_orphan(line(a, b)))
+                candidate: Plan = (1, orphan, slack**2 if balance else 0.0, (b,))
             else:
-                lines, orphan, badness, ends = best(b, False)
+                lines, orphan, badness, ends = rest_plans[b]
                 candidate = (lines + 1, orphan, badness + slack**2, (b, *ends))
             if found is None or candidate[:3] < found[:3]:
                 found = candidate
         assert found is not None
         return found
+
+    def best() -> tuple[int, ...]:
+        """Line ends of the best layout: from the last break back to the first (no recursion,
+        so a long text cannot run out of stack)."""
+        rest_plans: dict[int, Plan] = {}
+        for a in reversed(starts[:-1]):
+            rest_plans[a] = choose(a, rest, False, rest_plans)
+        return choose(0, width, True, rest_plans)[3]
 
     if not any(p.strip() for p in parts):
         return [""]
@@ -116,7 +123,7 @@ def break_lines(
         return [line(0, n)]  # most lines: nothing to break
     ends = _greedy(starts, used, width, rest)
     if balance or (len(ends) > 1 and is_orphan(line(ends[-2], n))):
-        ends = best(0, True)[3]  # as many lines as greedy takes, only placed better
+        ends = best()  # as many lines as greedy takes, only placed better
     out, a = [], 0
     for b in ends:
         out.append(line(a, b))
