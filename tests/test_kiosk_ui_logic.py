@@ -19,6 +19,7 @@ from hallcall import hours
 from hallcall import protocol as p
 from hallcall.config import HallConfig, load
 from hallcall.kiosk import cli
+from hallcall.kiosk.line_breaks import break_lines, is_orphan, is_wide
 from hallcall.kiosk.service_state import statuses
 from hallcall.kiosk.text import T, wait_text
 
@@ -209,3 +210,27 @@ def test_the_kiosk_command_does_not_load_qt_until_it_runs() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_line_breaks_keep_words_whole_and_leave_no_orphan() -> None:
+    """The rule the screen and the ticket share, with a made-up proportional measure (an 'i' is
+    narrow, a Chinese character wide), as a screen font measures."""
+
+    def pixels(text: str) -> float:
+        return sum(24 if is_wide(ch) else 6 if ch in "il.,:;'" else 12 for ch in text)
+
+    name = "Household Registration & Exit-Entry"
+    assert break_lines(name, pixels, 300, balance=True) == ["Household Registration", "& Exit-Entry"]
+    lines = break_lines(name, pixels, 150, balance=True)
+    assert " ".join(lines) == name and "Exit-Entry" in lines[-1] and not any(line.endswith("&") for line in lines)
+    # Left-aligned: greedy leaves "12345" alone, so "Help:" goes down with it.
+    footer = "A missed number needs a new ticket · Help: 12345"
+    assert break_lines(footer, pixels, pixels("A missed number needs a new ticket · Help:"))[-1] == "· Help: 12345"
+    # Chinese breaks between characters, never before closing punctuation, no lone character.
+    assert break_lines("不动产权证书或房屋所有权证原件", pixels, 14 * 24) == ["不动产权证书或房屋所有权", "证原件"]
+    assert break_lines("医疗费用发票及费用清单（报销时）", pixels, 12 * 24)[-1] == "（报销时）"
+    assert break_lines("", pixels, 100) == [""] and break_lines("  ", pixels, 100) == [""]
+    assert is_orphan("件") and is_orphan("有）") and is_orphan("12345") and not is_orphan("& Guide")
+    # A very long text is planned without recursion (no stack to run out of).
+    long = "居民身份证原件及复印件" * 300 + "件件"
+    assert "".join(break_lines(long, pixels, 14 * 24)) == long
