@@ -189,7 +189,7 @@ class DeviceReport(Shape, kw_only=True):
 
 
 class DevicePresence(Shape, kw_only=True):
-    """Whether a kiosk, display or pad is connected now (5.7): ``since`` is when it connected
+    """Whether a kiosk, display or pad is connected now (5.9): ``since`` is when it connected
     or disconnected; null for one not seen since the server started."""
 
     device: str
