@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import browser_fixture, page_fixture, sign_in, signed_in  # noqa: F401  (fixtures by name)
 from conftest import (
     MONDAY_10AM,
+    PAD_1,
     PASSWORD,
     TEST_HALL,
     Hall,
@@ -24,7 +26,9 @@ from conftest import (
     seed_clerks,
     wait_for,
 )
-from test_counter_support import open_program, sign_in
+from playwright.sync_api import Page, expect
+from test_counter_support import open_program
+from test_counter_support import sign_in as counter_sign_in
 
 from hallcall import config as hall_config
 from hallcall.config import ConfigError
@@ -157,8 +161,31 @@ def test_the_counter_header_and_compact_bar_show_the_name(
     named_live_hall: LiveHall, qtbot: Any, lang: str, shown: str
 ) -> None:
     program = open_program(named_live_hall, qtbot, 1, lang=lang)
-    sign_in(qtbot, program, "cat")
+    counter_sign_in(qtbot, program, "cat")
     qtbot.waitUntil(lambda: shown in program.screen.header.text(), timeout=5000)
     assert "cat" not in program.screen.header.text()
     program.bar.refresh(program.state, lang, "up")
     assert shown in program.bar.counter.text()
+
+
+# ---------------------------------------------------------------------------- the web pages
+def test_the_console_and_the_pad_show_the_name_the_server_sends(named_live_hall: LiveHall, page: Page) -> None:
+    live = named_live_hall
+    assert live.hall is not None
+    clerk = live.run(live.hall.counter(1, "cat"))
+    kiosk = live.run(live.hall.kiosk())
+    number = live.run(kiosk.request("issue", service="social"))["ticket"]["number"]
+    live.run(clerk.request("call_next"))
+    sign_in(page, live)
+    signed_in(page)
+    row = page.locator('tr[data-counter="1"]')
+    expect(row).to_contain_text("张伟")
+    expect(row.locator("td").nth(1)).to_have_attribute("title", "cat")  # the login, on hover
+    expect(page.locator("#signout-counter option")).to_contain_text("张伟")
+    page.fill("#journey-number", number)
+    page.click("#journey-form button[type=submit]")
+    expect(page.locator('#journey-rows tr[data-action="call"] td.who').nth(1)).to_have_text("张伟")
+
+    page.goto(f"{live.http_url}/pad/1?token={PAD_1['token']}")
+    expect(page.locator("#clerk-name")).to_have_text("张伟")
+    expect(page.locator("#clerk-id")).to_have_text("cat")  # the pad shows the staff ID beside the name

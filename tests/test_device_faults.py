@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from browser import browser_fixture, page_fixture, sign_in, signed_in  # noqa: F401  (fixtures by name)
 from conftest import DISPLAY_1F, Hall, LiveHall, collect, wait_for
+from playwright.sync_api import Page, expect
 from test_kiosk_ui_support import open_kiosk
 from test_printing_support import COVER_OPEN, PAPER_LOW, PAPER_OUT, TcpPrinter
 
@@ -164,3 +166,15 @@ def test_a_display_that_cannot_play_sound_reports_it_in_words(qtbot: Any, live_h
         assert "sound: false failed" in report["detail"] and "speech:" in report["detail"]
     finally:
         app.stop()
+
+
+def test_the_console_shows_the_words_and_the_raw_detail_beside_them(live_hall: LiveHall, page: Page) -> None:
+    assert live_hall.hall is not None
+    kiosk = live_hall.run(live_hall.hall.kiosk())
+    raw = "printer offline: cover open"
+    live_hall.run(kiosk.request("device_status", state="fault", code="printer.cover_open", detail=raw))
+    sign_in(page, live_hall)
+    signed_in(page)
+    line = page.locator('#device-list li[data-device="kiosk-1"]')
+    expect(line).to_contain_text("打印机盖未关好")
+    expect(line.locator(".detail")).to_have_text(f" ({raw})")  # for the supervisor, small, beside the words
