@@ -4,6 +4,7 @@ until it is back."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,9 @@ def test_a_tap_issues_shows_and_prints_the_ticket(
     assert ahead_word in lines
     day = server_ticket(live_hall, "A001")
     assert day["service"] == "social" and day["state"] == "waiting"
-    assert ticket.qr_payloads == [f"{live_hall.http_url}/t/2026-11-23/A001"]
+    # The status page, with the key from the issue answer that makes it this ticket holder's.
+    [payload] = ticket.qr_payloads
+    assert re.fullmatch(re.escape(f"{live_hall.http_url}/t/2026-11-23/A001") + r"\?k=[\w-]+", payload), payload
 
     tap(qtbot, window.confirm)
     assert window.stack.currentWidget() is window.start_screen
