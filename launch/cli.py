@@ -67,9 +67,15 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def _spoken_voices(config: hall_config.HallConfig) -> dict[str, str]:
-    """The voice of each language a display speaks: none when announcements are off."""
+    """The speech engine's voice of each language a display speaks with it: none when
+    announcements are off; not a language whose phrase is empty (it is not spoken) or that has a
+    recorded voice pack (the pack speaks it)."""
     a = config.announce
-    return {lang: a.voices.get(lang) for lang in a.languages} if a.enabled and a.phrase else {}
+    return {
+        lang: a.voices.get(lang)
+        for lang in a.languages
+        if a.enabled and a.phrase.get(lang) and not a.voice_packs.get(lang)
+    }
 
 
 def _check_voices(config_path: str, config: hall_config.HallConfig) -> str:

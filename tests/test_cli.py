@@ -212,6 +212,16 @@ def test_without_pyttsx3_check_config_asks_espeak_ng_itself(tmp_path):
     assert "(espeak-ng)" in bad.stderr and "cmn-latn-pinyin" in bad.stderr
 
 
+def test_a_language_that_is_not_spoken_needs_no_voice(tmp_path):
+    path = tmp_path / "hall.toml"
+    phrase = 'phrase = { zh = "请{number}号到{counter}号窗口", en = "" }'
+    announce = f'[announce]\n{phrase}\nvoices = {{ zh = "cmn", en = "klingon" }}\n'
+    path.write_text(TEST_HALL.read_text(encoding="utf-8") + "\n" + announce, encoding="utf-8")
+    result = hallcall("check-config", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "klingon" not in result.stdout
+
+
 def test_check_config_refuses_a_voice_that_is_no_name_even_without_an_engine(tmp_path):
     path, line = _hall_with_voice(tmp_path, " en")
     result = hallcall("check-config", str(path))
