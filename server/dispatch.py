@@ -60,11 +60,11 @@ Answer = tuple[msgspec.Struct, list[Change]]
 Handler = Callable[[HallContext, Any, Any, float], Answer]
 
 EMPTY = p.Empty()
+log = logging.getLogger(__name__)
 ANSWERED_BY_FRONT = frozenset({"hello"})  # server/app.py: a welcome and a snapshot, or an error
 
 
 def _ticket(hall: HallContext, found: tuple[Ticket, list[Change]]) -> Answer:
-log = logging.getLogger(__name__)
     ticket, changes = found
     return hall.views.ticket_answer(hall.state, ticket), changes
 

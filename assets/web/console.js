@@ -77,6 +77,8 @@ const t = (key, ...args) => {
   return typeof v === "function" ? v(...args) : v === undefined ? key : v;
 };
 const names = (n) => (n ? n[lang] || n.zh || n.en || "" : "");
+// A clerk as the server names them (`clerk_name`, the hall's [[clerks]] entry), else the login id.
+const clerkName = (name, login) => names(name) || login;
 
 function dur(seconds) {
   const s = Math.max(0, Math.round(seconds || 0));
@@ -87,8 +89,6 @@ function dur(seconds) {
 }
 
 function el(tag, attrs = {}, ...children) {
-// A clerk as the server names them (`clerk_name`, the hall's [[clerks]] entry), else the login id.
-const clerkName = (name, login) => names(name) || login;
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === "class") node.className = v;

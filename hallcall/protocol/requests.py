@@ -77,14 +77,14 @@ class Issue(Request, tag="issue"):
 
 
 class DeviceStatus(Request, tag="device_status"):
-    state: Literal["ok", "fault"]
-    detail: Reason = ""
-
     """A kiosk's or display's state: a fault names its code (``hallcall.protocol.faults``); an
     ``ok`` may carry one as a note (paper low).  ``detail`` is the device's own words, for logs."""
 
-
+    state: Literal["ok", "fault"]
     code: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    detail: Reason = ""
+
+
 class CallNext(Request, tag="call_next"):
     pass
 

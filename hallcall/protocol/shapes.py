@@ -300,6 +300,7 @@ class Me(Shape, kw_only=True):
 
     counter: int
     clerk: str
+    clerk_name: Names  # the display name ([[clerks]]), else the login id
     served: list[TicketView]
 
 
@@ -311,7 +312,6 @@ class ReportRow(Shape, kw_only=True):
     name: Names
     issued: int | None  # null by counter and by clerk: a ticket is issued to the hall
     served: int
-    clerk_name: Names  # the display name ([[clerks]]), else the login id
     no_shows: int
     transfers: int
     called: int  # tickets called at least once: the waits counted
