@@ -38,6 +38,9 @@ FULL_NUMBER_PX = 88
 FULL_NAME_PX = 52
 FULL_NAME2_PX = 30
 MIN_NUMBER_PX = 64
+MAX_NUMBER_PX = 144  # a few calls on a tall panel: numbers up to this, filling the panel
+MIN_NAME2_PX = 26  # the smallest text on the screen
+FULL_PREFERENCE = 0.8  # full rows (with names, one column) unless cells give numbers 25 % larger
 COLUMNS = 2  # compact cells: two columns fit "GA001 → 12" at 64 px in a landscape panel
 ROW_GAP_PX = 6
 COLUMN_GAP_PX = 24
@@ -93,9 +96,9 @@ class CallRow(QFrame):
         self.name.setVisible(not form.compact)
         self.name2.setVisible(not form.compact)
         self.tag.setVisible(form.compact)
-        # Full: number and names share the row 6:8 (as before).  Compact: in proportion to the
-        # widest number and tag shown, so every text has at least its own width.
-        stretches = (form.number_width, 0, form.tag_width) if form.compact else (6, 8, 0)
+        # In proportion to the widest number and name (full) or tag (compact) shown, so every
+        # text has at least its own width.
+        stretches = (form.number_width, 0, form.tag_width) if form.compact else (form.number_width, form.tag_width, 0)
         for index, stretch in enumerate(stretches):
             self.line.setStretch(index, math.ceil(stretch))
 
@@ -124,7 +127,8 @@ class Form:
     name_font: QFont
     name2_font: QFont
     number_width: float = 0.0
-    tag_width: float = 0.0
+    tag_width: float = 0.0  # compact: the widest "→ n"; full: the widest counter name
+    row_height: int = 0
 
 
 def line_height(font: QFont) -> int:
@@ -132,33 +136,79 @@ def line_height(font: QFont) -> int:
     return round(QFontMetricsF(font).height())
 
 
-def choose_form(calls: Sequence[CallView], width: int, height: int, unit: float, family: str) -> Form:
-    """The largest form that shows every call in ``width`` × ``height`` pixels (see the module doc)."""
+def choose_form(calls: Sequence[CallView], width: int, height: int, unit: float, family: str, lang: str = "zh") -> Form:
+    """The form that shows every call in ``width`` × ``height`` pixels at the largest size
+    (see the module doc); ``lang``: the primary language, whose counter names are measured."""
+    full = _largest_full(calls, width, height, unit, family, lang)
+    compact = _largest_compact(calls, width, height, unit, family)
+    if full is not None and (not compact.fits or full.number_font.pixelSize() >= FULL_PREFERENCE * compact.size):
+        return full
+    return compact.form
+
+
+def _sizes(unit: float) -> range:
+    """Number sizes to try, largest first: from the largest to the floor, in whole pixels."""
+    return range(round(MAX_NUMBER_PX * unit), max(8, round(MIN_NUMBER_PX * unit)) - 1, -1)
+
+
+def _largest_full(
+    calls: Sequence[CallView], width: int, height: int, unit: float, family: str, lang: str
+) -> Form | None:
+    """Full rows at the largest number size at which they all fit, names measured; None if
+    they do not fit even at the floor."""
     gap = round(ROW_GAP_PX * unit)
-    full_number = pixel_font(family, FULL_NUMBER_PX * unit, True, NUMBER_FAMILY)
-    name_font = pixel_font(family, FULL_NAME_PX * unit, True)
-    name2_font = pixel_font(family, FULL_NAME2_PX * unit)
-    full_row = max(line_height(full_number), line_height(name_font) + line_height(name2_font))
-    full_fit = max(1, (height + gap) // (full_row + gap))
-    if len(calls) <= full_fit:
-        return Form(False, 1, min(full_fit, POOL), full_number, name_font, name2_font)
+    room = width - 2 * round(PADDING_PX * unit) - round(TAG_GAP_PX * unit) - SLACK_PX
+    lang2 = other_lang(lang)
+    for size in _sizes(unit):
+        number_font = pixel_font(family, size, True, NUMBER_FAMILY)
+        name_font = pixel_font(family, size * FULL_NAME_PX / FULL_NUMBER_PX, True)
+        name2_font = pixel_font(family, max(MIN_NAME2_PX * unit, size * FULL_NAME2_PX / FULL_NUMBER_PX))
+        row = max(line_height(number_font), line_height(name_font) + line_height(name2_font))
+        if len(calls) * (row + gap) - gap > height:
+            continue
+        numbers, names, names2 = (QFontMetricsF(f) for f in (number_font, name_font, name2_font))
+        number_width = max(numbers.horizontalAdvance(c.number) for c in calls)
+        name_width = max(
+            max(names.horizontalAdvance(c.counter_name.get(lang)), names2.horizontalAdvance(c.counter_name.get(lang2)))
+            for c in calls
+        )
+        if number_width + name_width <= room:
+            capacity = min(len(calls), POOL)
+            return Form(False, 1, capacity, number_font, name_font, name2_font, number_width, name_width, row)
+    return None
+
+
+@dataclass(frozen=True)
+class _Compact:
+    form: Form
+    size: int
+    fits: bool
+
+
+def _largest_compact(calls: Sequence[CallView], width: int, height: int, unit: float, family: str) -> _Compact:
+    """Compact cells at the largest size at which every call fits; failing that, the floor's
+    size with as many as fit (``fits`` False)."""
+    gap = round(ROW_GAP_PX * unit)
     cell = (width - round(COLUMN_GAP_PX * unit) * (COLUMNS - 1)) / COLUMNS
     room = cell - 2 * round(PADDING_PX * unit) - round(TAG_GAP_PX * unit)
-    smallest = max(8, round(MIN_NUMBER_PX * unit))
-    form = None
-    for px in range(max(smallest, round(FULL_NUMBER_PX * unit)), smallest - 1, -1):
-        font = pixel_font(family, px, True, NUMBER_FAMILY)
+    name_font = pixel_font(family, FULL_NAME_PX * unit, True)
+    name2_font = pixel_font(family, FULL_NAME2_PX * unit)
+    found: _Compact | None = None
+    for size in _sizes(unit):
+        font = pixel_font(family, size, True, NUMBER_FAMILY)
         rows = max(1, (height + gap) // (line_height(font) + gap))
         capacity = min(rows * COLUMNS, POOL)
         metrics = QFontMetricsF(font)
         shown = calls[:capacity]
         number_width = max(metrics.horizontalAdvance(c.number) for c in shown)
         tag_width = max(metrics.horizontalAdvance(tag_text(c)) for c in shown)
-        form = Form(True, COLUMNS, capacity, font, name_font, name2_font, number_width, tag_width)
-        if capacity >= len(calls) and number_width + tag_width + SLACK_PX <= room:
-            return form
-    assert form is not None  # the loop runs at least once
-    return form
+        form = Form(True, COLUMNS, capacity, font, name_font, name2_font, number_width, tag_width, line_height(font))
+        fits = capacity >= len(calls) and number_width + tag_width + SLACK_PX <= room
+        found = _Compact(form, size, fits)
+        if fits:
+            break
+    assert found is not None  # the loop runs at least once
+    return found
 
 
 class CallGrid(QWidget):
@@ -175,14 +225,14 @@ class CallGrid(QWidget):
             row.hide()
         self.family = family
         self.form: Form | None = None
-        self._placed: tuple[int, int, float] | None = None
+        self._placed: tuple[int, int, int] | None = None
 
     def show_calls(self, calls: Sequence[CallView], lang: str, width: int, height: int, unit: float) -> int:
         """Draw the calls (newest first) in the room given; returns how many are shown.
 
         Compact cells read down the first column, then the second, like a printed list.
         """
-        form = choose_form(calls, width, height, unit, self.family) if calls else None
+        form = choose_form(calls, width, height, unit, self.family, lang) if calls else None
         shown = list(calls[: form.capacity]) if form else []
         if form is not None and form != self.form:
             for row in self.rows:
@@ -190,22 +240,34 @@ class CallGrid(QWidget):
         self.form = form
         per_column = math.ceil(len(shown) / form.columns) if form else 0
         columns = form.columns if form else 1
-        if self._placed != (columns, per_column, unit):
-            self._place(columns, per_column, unit)
+        spacing = self._spacing(form, per_column, height, unit)
+        if self._placed != (columns, per_column, spacing):
+            self._place(columns, per_column, spacing, unit)
         for i, row in enumerate(self.rows):
             if i < len(shown):
                 row.show_call(shown[i], lang)
             row.setVisible(i < len(shown))
         return len(shown)
 
-    def _place(self, columns: int, per_column: int, unit: float) -> None:
+    @staticmethod
+    def _spacing(form: Form | None, per_column: int, height: int, unit: float) -> int:
+        """The gap between rows: the rows spread down the panel when they leave it part empty
+        (up to half a row between two), so that a tall screen is filled, not half blank."""
+        gap = round(ROW_GAP_PX * unit)
+        if form is None or per_column < 2:
+            return gap
+        row = form.row_height
+        spare = height - per_column * row - (per_column - 1) * gap
+        return gap + max(0, min(spare // per_column, row // 2))
+
+    def _place(self, columns: int, per_column: int, spacing: int, unit: float) -> None:
         for row in self.rows:
             self.grid.removeWidget(row)
         for column in range(COLUMNS):
             self.grid.setColumnStretch(column, 1 if column < columns else 0)
         self.grid.setHorizontalSpacing(round(COLUMN_GAP_PX * unit))
-        self.grid.setVerticalSpacing(round(ROW_GAP_PX * unit))
+        self.grid.setVerticalSpacing(spacing)
         for i, row in enumerate(self.rows):
             if per_column and i < per_column * columns:
                 self.grid.addWidget(row, i % per_column, i // per_column)
-        self._placed = (columns, per_column, unit)
+        self._placed = (columns, per_column, spacing)

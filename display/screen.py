@@ -17,7 +17,7 @@ import datetime as dt
 import time
 import zoneinfo
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -26,22 +26,25 @@ from hallcall.i18n import MONTHS_EN, WEEKDAYS, other_lang
 
 from . import phrases
 from .board import Board
+from .lists import RecentList, WaitingList
 from .now_calling import CallGrid
-from .palette import BACKGROUND, BLACK, GREEN, NOTICE_BG, NUMBER_FAMILY, PANEL, SOFT, TITLE, WARN_BG, WHITE, YELLOW
+from .palette import BACKGROUND, BLACK, NOTICE_BG, NUMBER_FAMILY, PANEL, SOFT, TITLE, WARN_BG, WHITE, YELLOW
 from .text import T
-from .widgets import FitLabel, Marquee, pixel_font
+from .widgets import FitLabel, Marquee, WrapLabel, pixel_font
 
-RECENT_ROWS = 10
-WAITING_ROWS = 12
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" (PySide6 does not export it)
+RECENT_ROWS = 10  # recent calls shown at most (fewer when the hall's display.recent_calls says so)
+RECENT_LINES = 1  # lines of recent-call chips at least (landscape: more when the waiting list leaves room)
+WAITING_SHARE = 0.42  # portrait: the waiting list's share of the body at most; "now calling" has the rest
 FLASH_HALF_PERIOD_MS = 500
 PROBLEM_WORDS = {"speech": "speech_off", "sound": "sound_off", "chime": "chime_off"}  # announcer problem → text
 
 
 class Panel(QFrame):
-    """A rounded panel with a two-language heading and as many rows as fit in its height.
+    """A rounded panel with a two-language heading over what it lists.
 
     The panels share what is left of the screen after the header, the caption and the notice;
-    rows that do not fit are hidden instead of pushing the window past the TV's edge.
+    what does not fit is left out (and said so) instead of pushing the window past the TV's edge.
     """
 
     resized = Signal()
@@ -60,12 +63,34 @@ class Panel(QFrame):
         heading.addWidget(self.subtitle, 2)
         self.box.addLayout(heading)
         self.heading = heading
-        self.rows: list[QWidget] = []
+        self.wanted: int | None = None
 
-    def add_row(self, row: QWidget) -> None:
-        self.rows.append(row)
-        self.box.addWidget(row)
-        row.hide()
+    def hold(self, content: QWidget) -> None:
+        """Take the widget that places its own entries in all the room under the heading."""
+        content.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.box.addWidget(content, 1)
+
+    def want(self, height: int | None) -> None:
+        """Ask the layout for ``height`` pixels (None: take what it gives, the default)."""
+        if height == self.wanted:
+            return
+        self.wanted = height
+        policy = QSizePolicy.Policy.Ignored if height is None else QSizePolicy.Policy.Preferred
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
+        self.updateGeometry()
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return hint if self.wanted is None else QSize(hint.width(), self.wanted)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return hint if self.wanted is None else QSize(hint.width(), 0)
+
+    def height_for(self, room: int) -> int:
+        """The panel's height when ``room`` pixels are wanted under the heading."""
+        margins = self.box.contentsMargins()
+        return room + margins.top() + margins.bottom() + self.title.height() + max(0, self.box.spacing())
 
     def room(self) -> tuple[int, int]:
         """(width, height) in pixels under the heading, inside the panel's margins."""
@@ -73,20 +98,6 @@ class Panel(QFrame):
         spacing = max(0, self.box.spacing())
         width = self.width() - margins.left() - margins.right()
         return width, self.height() - margins.top() - margins.bottom() - self.title.height() - spacing
-
-    def capacity(self) -> int:
-        """How many rows fit under the heading at the panel's present height (at least one)."""
-        if not self.rows:
-            return 0
-        spacing = max(0, self.box.spacing())
-        return max(1, min(len(self.rows), self.room()[1] // (self.rows[0].sizeHint().height() + spacing)))
-
-    def show_rows(self, count: int) -> int:
-        """Show the first ``count`` rows (as many as fit); returns how many are shown."""
-        shown = min(count, self.capacity())
-        for i, row in enumerate(self.rows):
-            row.setVisible(i < shown)
-        return shown
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -118,6 +129,7 @@ class DisplayScreen(QWidget):
         self.problems: dict[str, str] = {}
         self.alerts: dict[str, dict[str, str]] = {}
         self._sized: list[tuple[QWidget, float, bool, bool]] = []
+        self._wrapped: list[WrapLabel] = []
         self._flash_until = 0.0
         self._flash_on = False
         self.setStyleSheet(
@@ -152,6 +164,23 @@ class DisplayScreen(QWidget):
         self.sized(label, px, bold, number)
         return label
 
+    def wrapped(
+        self, colour: str, px: float, bold: bool = False, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft
+    ) -> WrapLabel:
+        """Like ``label``, for text nobody keeps short (the hall's name, the caption, warnings):
+        it goes on to a second line at full size rather than shrink (``_fit_wrapped``)."""
+        label = WrapLabel(colour, align)
+        self.sized(label, px, bold)
+        self._wrapped.append(label)
+        return label
+
+    def _fit_wrapped(self) -> None:
+        """Each wrapping label as tall as its text needs at its present width."""
+        for label in self._wrapped:
+            height = label.needed_height(label.width())
+            if label.height() != height or label.minimumHeight() != height:
+                label.setFixedHeight(height)
+
     def sized(self, widget: QWidget, px: float, bold: bool = False, number: bool = False) -> None:
         self._sized.append((widget, px, bold, number))
         widget.setFont(self._font(px, bold, number))
@@ -167,8 +196,8 @@ class DisplayScreen(QWidget):
         self.header = header
         names = QVBoxLayout()
         names.setSpacing(0)
-        self.hall_name = self.label(WHITE, 58, bold=True)
-        self.hall_name2 = self.label(SOFT, 30)
+        self.hall_name = self.wrapped(WHITE, 58, bold=True)
+        self.hall_name2 = self.wrapped(SOFT, 30)
         names.addWidget(self.hall_name)
         names.addWidget(self.hall_name2)
         header.addLayout(names, 5)
@@ -186,16 +215,16 @@ class DisplayScreen(QWidget):
         self.caption = QFrame()
         self.caption.setObjectName("caption")
         cap = QVBoxLayout(self.caption)
-        self.caption1 = self.label(YELLOW, 76, bold=True, align=Qt.AlignmentFlag.AlignCenter)
-        self.caption2 = self.label(WHITE, 44, align=Qt.AlignmentFlag.AlignCenter)
+        self.caption1 = self.wrapped(YELLOW, 76, bold=True, align=Qt.AlignmentFlag.AlignCenter)
+        self.caption2 = self.wrapped(WHITE, 44, align=Qt.AlignmentFlag.AlignCenter)
         cap.addWidget(self.caption1)
         cap.addWidget(self.caption2)
         outer.addWidget(self.caption)
         # Body: three panels, arranged by _relayout.
         self.body = QGridLayout()
         outer.addLayout(self.body, 1)
-        self.recent_rows = []
-        self.waiting_rows = []
+        self.side = QVBoxLayout()  # the two lists, beside (landscape) or under (portrait) "now calling"
+        self.side.setContentsMargins(0, 0, 0, 0)
         self.now_panel = Panel(self, "now_calling")
         self.recent_panel = Panel(self, "recent")
         self.waiting_panel = Panel(self, "waiting")
@@ -210,34 +239,20 @@ class DisplayScreen(QWidget):
         self.no_calls = self.label(SOFT, 44, align=Qt.AlignmentFlag.AlignCenter)
         self.now_panel.box.addWidget(self.no_calls)
         self.now_panel.box.addStretch(1)
-        for _ in range(RECENT_ROWS):
-            row, line = self._row()
-            number = self.label(YELLOW, 46, bold=True, number=True)
-            where = self.label(WHITE, 40)
-            line.addWidget(number, 4)
-            line.addWidget(where, 6)
-            self.recent_panel.add_row(row)
-            self.recent_rows.append((number, where))
-        self.recent_panel.box.addStretch(1)
-        for _ in range(WAITING_ROWS):
-            row, line = self._row()
-            names = QVBoxLayout()
-            names.setSpacing(0)
-            name = self.label(WHITE, 40, bold=True)
-            name2 = self.label(SOFT, 26)
-            names.addWidget(name)
-            names.addWidget(name2)
-            count = self.label(GREEN, 52, bold=True, align=Qt.AlignmentFlag.AlignRight)
-            line.addLayout(names, 7)
-            line.addWidget(count, 3)
-            self.waiting_panel.add_row(row)
-            self.waiting_rows.append((name, name2, count))
-        self.waiting_panel.box.addStretch(1)
+        self.recent_list = RecentList(self.family)
+        self.recent_rows = self.recent_list.rows
+        self.recent_panel.hold(self.recent_list)
+        self.waiting_list = WaitingList(self.family)
+        self.waiting_rows = self.waiting_list.rows
+        self.waiting_panel.hold(self.waiting_list)
+        # "+N more" on the waiting panel, when even its smallest sizes cannot list every service.
+        self.more_services = self.label(YELLOW, 30, bold=True, align=Qt.AlignmentFlag.AlignRight)
+        self.waiting_panel.heading.insertWidget(1, self.more_services, 3)
         # Warnings (speech or sound unavailable), hidden while all is well.
         self.warning = QFrame()
         self.warning.setObjectName("warning")
         warn = QVBoxLayout(self.warning)
-        self.warning_text = self.label(BLACK, 34, bold=True, align=Qt.AlignmentFlag.AlignCenter)
+        self.warning_text = self.wrapped(BLACK, 34, bold=True, align=Qt.AlignmentFlag.AlignCenter)
         warn.addWidget(self.warning_text)
         self.warning.hide()
         outer.addWidget(self.warning)
@@ -245,13 +260,6 @@ class DisplayScreen(QWidget):
         self.marquee = Marquee(WHITE, NOTICE_BG)
         self.sized(self.marquee, 44)
         outer.addWidget(self.marquee)
-
-    @staticmethod
-    def _row() -> tuple[QWidget, QHBoxLayout]:
-        row = QWidget()
-        line = QHBoxLayout(row)
-        line.setContentsMargins(0, 0, 0, 0)
-        return row, line
 
     def add_badge(self, badge: QLabel) -> None:
         """Put the link's connection badge in the header (the app makes it; it needs the link)."""
@@ -266,26 +274,32 @@ class DisplayScreen(QWidget):
         unit = min(w / 1080, h / 1920) if portrait else min(w / 1920, h / 1080)
         if portrait != self.portrait or not self.body.count():
             self.portrait = portrait
-            for panel in (self.now_panel, self.recent_panel, self.waiting_panel):
-                self.body.removeWidget(panel)
+            self.body.removeWidget(self.now_panel)
+            self.body.removeItem(self.side)
             for i in range(3):
                 self.body.setColumnStretch(i, 0)
                 self.body.setRowStretch(i, 0)
             self.header.setStretch(0, 7 if portrait else 5)  # a long hall name needs the width
+            self.side.removeWidget(self.recent_panel)
+            self.side.removeWidget(self.waiting_panel)
             if portrait:
-                self.body.addWidget(self.now_panel, 0, 0, 1, 2)
-                self.body.addWidget(self.recent_panel, 1, 0)
-                self.body.addWidget(self.waiting_panel, 1, 1)
-                self.body.setRowStretch(0, 13)
-                self.body.setRowStretch(1, 8)
+                # "Now calling" takes every pixel the two lists under it do not need.
+                self.body.addWidget(self.now_panel, 0, 0)
+                self.body.addLayout(self.side, 1, 0)
+                self.side.addWidget(self.recent_panel)
+                self.side.addWidget(self.waiting_panel)
+                self.body.setRowStretch(0, 1)
+                self.body.setColumnStretch(0, 1)
+            else:
+                # "Now calling" on the left half (two columns of "GA001 → 12" at 64 px need
+                # it), the waiting list over the recent calls on the right.
+                self.body.addWidget(self.now_panel, 0, 0)
+                self.body.addLayout(self.side, 0, 1)
+                self.side.addWidget(self.waiting_panel)
+                self.side.addWidget(self.recent_panel, 1)
+                self.body.setRowStretch(0, 1)
                 self.body.setColumnStretch(0, 1)
                 self.body.setColumnStretch(1, 1)
-            else:
-                self.body.addWidget(self.now_panel, 0, 0)
-                self.body.addWidget(self.recent_panel, 0, 1)
-                self.body.addWidget(self.waiting_panel, 0, 2)
-                for column, stretch in enumerate((10, 5, 5)):
-                    self.body.setColumnStretch(column, stretch)
         if abs(unit - self.unit) > 0.01:
             self.unit = unit
             for widget, px, bold, number in self._sized:
@@ -295,6 +309,11 @@ class DisplayScreen(QWidget):
             self.outer.setContentsMargins(margin, margin, margin, margin)
             self.outer.setSpacing(margin)
             self.body.setSpacing(margin)
+            self.side.setSpacing(margin)
+        # Recent calls: one line of chips under "now calling" (portrait); beside it, at least one
+        # line and whatever the waiting list leaves (landscape).
+        line = self.recent_panel.height_for(self.recent_list.lines_height(RECENT_LINES, unit))
+        self._fix_height(self.recent_panel, line, None if portrait else QWIDGETSIZE_MAX)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -303,6 +322,27 @@ class DisplayScreen(QWidget):
     def _refit(self) -> None:
         """A panel changed size: show as many rows as now fit."""
         self.show_board(self.board)
+
+    @staticmethod
+    def _fix_height(panel: Panel, low: int, high: int | None = None) -> None:
+        """Keep the panel between ``low`` and ``high`` pixels tall (``high`` None: exactly ``low``)."""
+        high = low if high is None else high
+        if panel.minimumHeight() != low or panel.maximumHeight() != high:
+            panel.setMinimumHeight(low)
+            panel.setMaximumHeight(high)
+            # A box layout counts an Ignored item at its size hint: a fixed panel must say Fixed.
+            policy = QSizePolicy.Policy.Ignored if high > low else QSizePolicy.Policy.Fixed
+            panel.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
+
+    def _fit_waiting_panel(self, count: int) -> None:
+        """The waiting panel asks for the height its services need at full size (in portrait at
+        most WAITING_SHARE of the body), so that "now calling" (portrait) or the recent calls
+        (landscape) get all the rest; the layout gives it less when the screen has less."""
+        width = self.waiting_list.width() or self.waiting_panel.room()[0]
+        wanted = self.waiting_panel.height_for(max(self.waiting_list.needed_height(count, width, self.unit), 1))
+        if self.portrait:
+            wanted = min(wanted, round(WAITING_SHARE * (self.body.geometry().height() or self.height())))
+        self.waiting_panel.want(wanted)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         """A tap swaps the primary language (a visitor who reads the other one)."""
@@ -365,18 +405,16 @@ class DisplayScreen(QWidget):
         shown = self._show_now_calling(current)
         self.no_calls.setText(f"{T('no_calls', lang)}  {T('no_calls', lang2)}")
         recent = board.recent(self.recent_limit, current[:shown])
-        recent = recent[: self.recent_panel.show_rows(len(recent))]
-        for (number, where), call in zip(self.recent_rows, recent, strict=False):
-            number.setText(call.number)
-            tail = f"  ({T('recall', lang)})" if call.recall else ""
-            where.setText(T("counter_short", lang, n=call.counter) + tail)
+        self.recent_list.show_calls(recent, lang, self.recent_list.width(), self.recent_list.height(), self.unit)
         waiting = board.waiting()
-        waiting = waiting[: self.waiting_panel.show_rows(len(waiting))]
-        for (name1, name2, count), line in zip(self.waiting_rows, waiting, strict=False):
-            prefix = f"{line.prefix} " if line.prefix else ""
-            name1.setText(prefix + line.name.get(lang))
-            name2.setText(line.name.get(lang2))
-            count.setText(T("people", lang, n=line.waiting))
+        self._fit_waiting_panel(len(waiting))
+        listed = self.waiting_list.show_services(
+            waiting, lang, self.waiting_list.width(), self.waiting_list.height(), self.unit
+        )
+        left_out = len(waiting) - listed
+        more = f"{T('more_services', lang, n=left_out)} · {T('more_services', lang2, n=left_out)}"
+        self.more_services.setText(more if left_out else "")
+        self.waiting_panel.subtitle.setVisible(not left_out)
         notice = board.notice
         self.marquee.setText("        ".join(t for t in (notice.get(lang), notice.get(lang2)) if t))
         self.marquee.setVisible(bool(self.marquee.text()))
@@ -459,3 +497,4 @@ class DisplayScreen(QWidget):
         lines = [f"{t.get(self.lang, '')}  ·  {t.get(other_lang(self.lang), '')}" for t in texts]
         self.warning_text.setText("    ".join(lines))
         self.warning.setVisible(bool(lines))
+        self._fit_wrapped()

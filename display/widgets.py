@@ -8,6 +8,7 @@ repainting itself alone: the rest of the window is redrawn only when its data ch
 
 from __future__ import annotations
 
+import math
 import time
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer
@@ -73,6 +74,39 @@ class FitLabel(QWidget):
         painter.setPen(self.colour)
         text = QFontMetricsF(font).elidedText(self._text, Qt.TextElideMode.ElideRight, self.width())
         painter.drawText(QRectF(self.rect()), int(self.align), text)
+
+
+class WrapLabel(FitLabel):
+    """Text in one colour that wraps onto as many lines as its width needs, never shrunk.
+
+    For names nobody keeps short ("GA Household Registration & Exit-Entry"): a second line at
+    full size reads better from across the hall than one line at half size.  Whoever places it
+    asks ``needed_height`` for a width and gives it that height.
+    """
+
+    FLAGS = Qt.TextFlag.TextWordWrap
+
+    def setFont(self, font: QFont) -> None:
+        QWidget.setFont(self, font)  # not FitLabel's: the height depends on the width
+
+    def needed_height(self, width: int) -> int:
+        """The height the text takes wrapped to ``width`` pixels (one line when empty)."""
+        metrics = QFontMetricsF(self.font())
+        if not self._text or width <= 0:
+            return round(metrics.height())
+        box = metrics.boundingRect(QRectF(0, 0, width, 1e6), int(self.align | self.FLAGS), self._text)
+        return math.ceil(box.height())
+
+    def fitted_font(self) -> QFont:
+        return QFont(self.font())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self._text:
+            return
+        painter = QPainter(self)
+        painter.setFont(self.font())
+        painter.setPen(self.colour)
+        painter.drawText(QRectF(self.rect()), int(self.align | self.FLAGS), self._text)
 
 
 class Marquee(QWidget):

@@ -121,7 +121,7 @@ def calling(
         state=state, views=views, seq=1, server_time=now, clock_speed=1.0, calls=calls,
         notice=views.configured_notice, warnings=[], devices=[],
     )  # fmt: skip
-    body = server_snapshot.snapshot(hall, Watcher(zone=zone), "display-1")
+    body = server_snapshot.snapshot(hall, Watcher(zone=zone), config.devices.displays[0].name)
     return {"type": "snapshot", **msgspec.to_builtins(body)}
 
 
@@ -403,14 +403,21 @@ def test_portrait_can_be_forced_on_a_landscape_window(qtbot: Any) -> None:
     screen.show()
     qtbot.waitUntil(lambda: screen.now_panel.width() > 0)
     assert screen.portrait
-    # "Now calling" spans the width above the other two panels.
-    assert screen.now_panel.geometry().bottom() < screen.recent_panel.geometry().top()
-    assert screen.recent_panel.geometry().top() == screen.waiting_panel.geometry().top()
+    # "Now calling" spans the width above the recent calls, and those above the waiting list.
+    now, recent, waiting = (
+        screen.now_panel.geometry(),
+        screen.recent_panel.geometry(),
+        screen.waiting_panel.geometry(),
+    )
+    assert now.bottom() < recent.top() and recent.bottom() < waiting.top()
+    assert now.width() == recent.width() == waiting.width()
     screen.forced_portrait = None
     screen.resize(961, 540)
     qtbot.waitUntil(lambda: not screen.portrait)
-    # Side by side again, once the layout has run.
-    qtbot.waitUntil(lambda: screen.now_panel.geometry().top() == screen.recent_panel.geometry().top())
+    # Side by side again once the layout has run: the two lists on the right, waiting on top.
+    qtbot.waitUntil(lambda: screen.now_panel.geometry().top() == screen.waiting_panel.geometry().top())
+    assert screen.waiting_panel.geometry().bottom() < screen.recent_panel.geometry().top()
+    assert screen.now_panel.geometry().right() < screen.recent_panel.geometry().left()
 
 
 def test_flash_seconds_zero_means_no_flashing(qtbot: Any, tmp_path: Path) -> None:

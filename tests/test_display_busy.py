@@ -20,7 +20,7 @@ from PySide6.QtGui import QFontMetricsF
 from test_display import save
 
 from hallcall.display.app import DisplayApp
-from hallcall.display.now_calling import FULL_NUMBER_PX, MIN_NUMBER_PX, CallRow
+from hallcall.display.now_calling import MIN_NUMBER_PX, CallRow
 from hallcall.display.playback import RecordingPlayer
 from hallcall.display.screen import DisplayScreen
 from hallcall.server import auth
@@ -84,8 +84,6 @@ def assert_legible(screen: DisplayScreen, size: tuple[int, int]) -> None:
     smallest = MIN_NUMBER_PX * screen.unit
     for row in rows:
         labels = [row.number, row.tag] if row.compact else [row.number]
-        if not row.compact:
-            assert row.number.font().pixelSize() >= round(FULL_NUMBER_PX * screen.unit)
         for label in labels:
             font = label.font()
             assert font.pixelSize() >= round(smallest), (label.text(), font.pixelSize())

@@ -1,0 +1,206 @@
+"""The two lists beside "now calling": the waiting count of each service and the recent calls.
+
+Both place their entries by hand, in as many columns as the panel's width holds, at sizes
+measured with the fonts (not guessed), so that every entry shown is drawn whole at its own size:
+
+* **Waiting**: one entry per service, the name in the primary language (40 px bold, wrapped
+  onto a second line rather than shrunk), the other language under it (26 px), the count on
+  the right (52 px).  When the services do not all fit, the names and counts step down to 30
+  and 39 px; only below that are the last services left out, and the heading says how many.
+* **Recent calls**: "A001 → 3" chips (46 px), newest first, row by row.  They are the calls no
+  longer on "now calling" (board.recent), so a visitor who missed a call finds it here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtWidgets import QWidget
+
+from hallcall import protocol as p
+from hallcall.i18n import other_lang
+
+from .board import Waiting
+from .palette import GREEN, NUMBER_FAMILY, SOFT, WHITE, YELLOW
+from .text import T
+from .widgets import FitLabel, WrapLabel, pixel_font
+
+# Sizes in pixels on a 1080p screen (the screen's ``unit`` scales them).
+NAME_PX = 40
+NAME2_PX = 26  # the smallest text on the screen
+COUNT_PX = 52
+SCALES = (1.0, 0.9, 0.8, 0.75)  # names and counts step down to 30 / 39 px before a service is left out
+MIN_COLUMN_PX = 400  # a waiting column narrower than this wraps most English names: one column then
+ENTRY_GAP_PX = 10  # between two entries, one under the other
+COLUMN_GAP_PX = 40  # between two columns of entries: a count must not read as part of the next name
+COUNT_GAP_PX = 16  # between a name and its count
+RECENT_PX = 46
+CHIP_GAP_PX = 28  # between two recent-call chips in a row
+TAG_GAP_PX = 12  # between a chip's number and its "→ counter"
+WAITING_POOL = 24
+RECENT_POOL = 20
+
+
+def px(size: float, unit: float) -> int:
+    return max(8, round(size * unit))
+
+
+class WaitingList(QWidget):
+    """The waiting entries of the zone's services, in one or two columns."""
+
+    def __init__(self, family: str) -> None:
+        super().__init__()
+        self.family = family
+        self.rows: list[tuple[WrapLabel, WrapLabel, FitLabel]] = []
+        for _ in range(WAITING_POOL):
+            name, name2 = WrapLabel(WHITE), WrapLabel(SOFT)
+            count = FitLabel(GREEN, Qt.AlignmentFlag.AlignRight)
+            for label in (name, name2, count):
+                label.setParent(self)
+                label.hide()
+            self.rows.append((name, name2, count))
+        self.scale = 1.0
+        self.columns = 1
+
+    def fonts(self, scale: float, unit: float) -> tuple[QFont, QFont, QFont]:
+        return (
+            pixel_font(self.family, NAME_PX * scale * unit, True),
+            pixel_font(self.family, NAME2_PX * unit),
+            pixel_font(self.family, COUNT_PX * scale * unit, True),
+        )
+
+    def show_services(self, lines: Sequence[Waiting], lang: str, width: int, height: int, unit: float) -> int:
+        """Draw ``lines`` in ``width`` × ``height`` pixels, as large as they all fit; returns how
+        many are shown (all, unless even the smallest sizes cannot hold them)."""
+        lang2 = other_lang(lang)
+        lines = list(lines)[: len(self.rows)]
+        for (name, name2, count), line in zip(self.rows, lines, strict=False):
+            prefix = f"{line.prefix} " if line.prefix else ""
+            name.setText(prefix + line.name.get(lang))
+            name2.setText(line.name.get(lang2))
+            count.setText(T("people", lang, n=line.waiting))
+        used = self.rows[: len(lines)]
+        self.columns = 2 if width >= 2 * MIN_COLUMN_PX * unit and len(lines) > 1 else 1
+        placed: list[tuple[int, list[QRect]]] = []
+        for scale in SCALES:
+            placed = self._place(used, scale, width, height, unit)
+            if len(placed) == len(used):
+                break
+        shown = len(placed)
+        for i, (name, name2, count) in enumerate(self.rows):
+            visible = i < shown
+            if visible:
+                _, (a, b, c) = placed[i]
+                name.setGeometry(a)
+                name2.setGeometry(b)
+                count.setGeometry(c)
+            for label in (name, name2, count):
+                label.setVisible(visible)
+        return shown
+
+    def _place(
+        self, used: Sequence[tuple[WrapLabel, WrapLabel, FitLabel]], scale: float, width: int, height: int, unit: float
+    ) -> list[tuple[int, list[QRect]]]:
+        """Set the fonts for ``scale`` and place the entries row by row; returns the rectangles
+        of those that fit in the height."""
+        self.scale = scale
+        name_font, name2_font, count_font = self.fonts(scale, unit)
+        gap, column_gap = px(ENTRY_GAP_PX, unit), px(COLUMN_GAP_PX, unit)
+        column = (width - column_gap * (self.columns - 1)) // self.columns
+        counts = QFontMetricsF(count_font)
+        count_width = math.ceil(max((counts.horizontalAdvance(c.text()) for _, _, c in used), default=0))
+        text_width = max(1, column - count_width - px(COUNT_GAP_PX, unit))
+        for name, name2, count in used:
+            name.setFont(name_font)
+            name2.setFont(name2_font)
+            count.setFont(count_font)
+        placed: list[tuple[int, list[QRect]]] = []
+        top = 0
+        for start in range(0, len(used), self.columns):
+            row = used[start : start + self.columns]
+            heights = [n.needed_height(text_width) + n2.needed_height(text_width) for n, n2, _ in row]
+            row_height = max(heights)
+            if top + row_height > height:
+                break
+            for i, (name, _, count) in enumerate(row):
+                left = i * (column + column_gap)
+                first = name.needed_height(text_width)
+                rects = [
+                    QRect(left, top, text_width, first),
+                    QRect(left, top + first, text_width, heights[i] - first),
+                    QRect(left + column - count_width, top, count_width, count.height()),
+                ]
+                placed.append((row_height, rects))
+            top += row_height + gap
+        return placed
+
+    def needed_height(self, count: int, width: int, unit: float) -> int:
+        """The height the first ``count`` entries (as last drawn) take at full size."""
+        used = self.rows[:count]
+        if not used:
+            return 0
+        placed = self._place(used, 1.0, width, 1 << 20, unit)
+        bottom = max(rects[1].bottom() for _, rects in placed)
+        return bottom + 1
+
+
+class RecentList(QWidget):
+    """Recent calls as "A001 → 3" chips, newest first, row by row."""
+
+    def __init__(self, family: str) -> None:
+        super().__init__()
+        self.family = family
+        self.rows: list[tuple[FitLabel, FitLabel]] = []
+        for _ in range(RECENT_POOL):
+            number, tag = FitLabel(YELLOW), FitLabel(WHITE)
+            for label in (number, tag):
+                label.setParent(self)
+                label.hide()
+            self.rows.append((number, tag))
+
+    def font(self, unit: float) -> QFont:  # type: ignore[override]
+        return pixel_font(self.family, RECENT_PX * unit, True, NUMBER_FAMILY)
+
+    def line_height(self, unit: float) -> int:
+        return round(QFontMetricsF(self.font(unit)).height())
+
+    def lines_height(self, lines: int, unit: float) -> int:
+        """The height ``lines`` lines of chips take."""
+        return lines * self.line_height(unit) + (lines - 1) * px(ENTRY_GAP_PX, unit)
+
+    def show_calls(self, calls: Sequence[p.CallView], lang: str, width: int, height: int, unit: float) -> int:
+        """Draw as many of ``calls`` (newest first) as fit; returns how many are shown."""
+        font = self.font(unit)
+        metrics = QFontMetricsF(font)
+        line = self.line_height(unit)
+        gap, tag_gap = px(CHIP_GAP_PX, unit), px(TAG_GAP_PX, unit)
+        calls = list(calls)[: len(self.rows)]
+        tags = [tag_text(call, lang) for call in calls]
+        number_width = math.ceil(max((metrics.horizontalAdvance(c.number) for c in calls), default=0))
+        tag_width = math.ceil(max((metrics.horizontalAdvance(t) for t in tags), default=0))
+        chip = number_width + tag_gap + tag_width
+        columns = max(1, (width + gap) // (chip + gap)) if chip else 1
+        rows = max(0, (height + px(ENTRY_GAP_PX, unit)) // (line + px(ENTRY_GAP_PX, unit)))
+        shown = min(len(calls), columns * rows)
+        for i, (number, tag) in enumerate(self.rows):
+            visible = i < shown
+            if visible:
+                number.setFont(font)
+                tag.setFont(font)
+                number.setText(calls[i].number)
+                tag.setText(tags[i])
+                left = (i % columns) * (chip + gap)
+                top = (i // columns) * (line + px(ENTRY_GAP_PX, unit))
+                number.setGeometry(left, top, number_width, line)
+                tag.setGeometry(left + number_width + tag_gap, top, tag_width, line)
+            number.setVisible(visible)
+            tag.setVisible(visible)
+        return shown
+
+
+def tag_text(call: p.CallView, lang: str) -> str:
+    """A recent call's counter, "→ 3", and "again" when that call was a recall."""
+    return f"→ {call.counter}" + (f" {T('recall', lang)}" if call.recall else "")
