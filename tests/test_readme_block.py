@@ -9,6 +9,9 @@ type it.  What differs from typing it, and why — every line is treated alike:
   does; the test first checks that ``hallcall`` is not found without it.
 - Optional parts are taken, with their first choice: ``[--lang zh|en]`` → ``--lang zh``.
 - Port 8765 → a free port (a demo or another test may hold 8765 on this machine), in every line.
+- A system folder an installed hall uses (``/var/lib/hallcall``, ``/etc/hallcall``) → the same
+  name under the temporary folder, in every line (the block uses none today; this keeps a line
+  that gains one from writing outside the test).
 - Placeholders: ``SERVER`` → ``127.0.0.1``; ``KIOSK-TOKEN`` and ``DISPLAY-TOKEN`` → the first kiosk's
   and display's tokens in the hall.toml the block wrote.
 - ``hallcall server`` keeps running in the background (its data folder is the default one, beside
@@ -54,8 +57,10 @@ def verb(line: str) -> str:
     return line.split("hallcall", 1)[1].split()[0]
 
 
-def as_run(line: str, port: int, tokens: dict[str, str]) -> str:
+def as_run(line: str, port: int, tokens: dict[str, str], folder: Path) -> str:
     """The substitutions the module docstring lists, and only those."""
+    for system in ("/var/lib/hallcall", "/etc/hallcall"):
+        line = line.replace(system, str(folder / system.strip("/").replace("/", "-")))
     line = re.sub(r"\[(--[^\]]*)\]", r"\1", line)
     line = re.sub(r"(?<![\w'])(\w+)(?:\|\w+)+", r"\1", line)
     line = line.replace("8765", str(port)).replace("ws://SERVER:", "ws://127.0.0.1:")
@@ -131,7 +136,7 @@ def test_the_running_a_hall_block_works_as_printed(tmp_path: Path) -> None:
     background: list[subprocess.Popen[bytes]] = []
     try:
         for line in lines:
-            command = as_run(line, port, tokens)
+            command = as_run(line, port, tokens, tmp_path)
             name = verb(line)
             if name in ("server", *WINDOWED):
                 log = (tmp_path / f"{name}.log").open("wb")
