@@ -88,7 +88,8 @@ def _check_voices(config_path: str, config: hall_config.HallConfig) -> str:
     wanted = _spoken_voices(config)
     if not wanted:
         return ""
-    where = f"{config_path}:{_line_of(config_path, 'voices')}" if _line_of(config_path, "voices") else config_path
+    line = _line_of(config_path, "voices")
+    where = f"{config_path}:{line}" if line else config_path
     for lang, voice in wanted.items():
         if not voice or voice != voice.strip() or any(ch < " " for ch in voice):
             raise SystemExit(f"hallcall: config error: {where}: announce.voices.{lang} {voice!r} is not a voice name")
@@ -154,12 +155,11 @@ def _engine_voices() -> tuple[str, list[tuple[str, str]]]:
 
 
 def _line_of(config_path: str, key: str) -> int | None:
-    """The line of ``key =`` in the config file, for messages that point at it."""
+    """The line of ``key =`` in the config file (the loader's own finder), for messages that point at it."""
     try:
-        lines = Path(config_path).read_text(encoding="utf-8").splitlines()
+        return hall_config._line_of_key(Path(config_path).read_text(encoding="utf-8"), key)
     except (OSError, UnicodeDecodeError):
         return None
-    return next((n for n, line in enumerate(lines, 1) if line.lstrip().startswith(f"{key} ")), None)
 
 
 def cmd_new_config(args: argparse.Namespace) -> int:
