@@ -81,6 +81,21 @@ async def _open_keys(hub: Any) -> list[str]:
     return list(hub.warnings)
 
 
+def test_a_dissatisfied_visitor_is_said_as_such_not_as_an_empty_counter(live_hall: LiveHall, qtbot: Any) -> None:
+    issue(live_hall, "social", 1)
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program)
+    press_answered(qtbot, program, "call_next", "button")
+    press_answered(qtbot, program, "finish", "button")
+    supervisor = live_hall.run(live_hall.hall.supervisor())
+    live_hall.run(supervisor.request("evaluate", number="A001", level=1, reason="slow"))  # a paper form
+    said = "A001: the visitor was very dissatisfied"
+    qtbot.waitUntil(lambda: said in program.screen.warnings.text(), timeout=5000)
+    assert "unstaffed" not in program.screen.warnings.text()
+    program.toggle_lang()
+    assert "A001号：访客评价“非常不满意”" in program.screen.warnings.text()
+
+
 LONG = "Social security and medical insurance"
 
 
