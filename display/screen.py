@@ -310,6 +310,7 @@ class DisplayScreen(QWidget):
             self.outer.setSpacing(margin)
             self.body.setSpacing(margin)
             self.side.setSpacing(margin)
+            self._tick()  # the time and date take their width at the new size
         # Recent calls: one line of chips under "now calling" (portrait); beside it, at least one
         # line and whatever the waiting list leaves (landscape).
         line = self.recent_panel.height_for(self.recent_list.lines_height(RECENT_LINES, unit))
@@ -386,6 +387,10 @@ class DisplayScreen(QWidget):
                 weekday=WEEKDAYS[self.lang][weekday],
             )
         )
+        # The time and the date keep their width; the hall's name beside them wraps instead.
+        for label in (self.clock, self.date):
+            if label.minimumWidth() != label.sizeHint().width():
+                label.setMinimumWidth(label.sizeHint().width())
 
     def show_board(self, board: Board) -> None:
         """Redraw everything from the board (a snapshot or an event changed it)."""
