@@ -4,6 +4,8 @@ closed, stop everything."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,8 @@ from typing import Any
 import demo_output
 import psutil
 import pytest
+
+from hallcall.launch.demo import layout
 
 ROOT = Path(__file__).resolve().parent.parent
 Morning = tuple[Path, subprocess.CompletedProcess[str]]
@@ -80,3 +84,80 @@ def test_closing_the_desktop_demos_windows_stops_everything(tmp_path: Path, qapp
     psutil.wait_procs(seen["children"], timeout=10)
     assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in seen["children"])
     assert seen["data"] is not None and not seen["data"].exists()
+
+
+SCREEN_1080P = {
+    "synchronousWindowSystemEvents": False,
+    "windowFrameMargins": True,  # a frame around each window, as a window manager draws one
+    "screens": [{"name": "hd", "x": 0, "y": 0, "width": 1920, "height": 1080, "logicalDpiX": 96, "logicalDpiY": 96}],
+}
+# Run in a process of its own: the screen's size is fixed when Qt starts.
+FRAMES_OF_THE_DESKTOP_DEMO = """
+import json, sys
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from hallcall.gui.qtapp import make_app
+from hallcall.launch.demo import desktop
+
+make_app()  # the timer below needs the application the demo then uses
+seen = {}
+
+def look_and_close():
+    app = QApplication.instance()
+    area = app.primaryScreen().availableGeometry()
+    seen["area"] = area.getRect()
+    seen["frames"] = {
+        w.windowTitle(): w.frameGeometry().getRect() for w in QApplication.topLevelWidgets() if w.isVisible()
+    }
+    for w in QApplication.topLevelWidgets():
+        w.close()
+
+QTimer.singleShot(4000, look_and_close)
+code = desktop.run(port=0, out=Path(sys.argv[1]))
+print(json.dumps({"code": code, **seen}))
+"""
+
+
+@pytest.mark.timeout(120)
+def test_the_desktop_demos_windows_lie_within_a_1080p_screen(tmp_path: Path) -> None:
+    """On a 1920 × 1080 screen whose windows have frames, every window of the desktop demo (the
+    counters with their status line and auto-call box at the bottom) lies within the screen."""
+    config = tmp_path / "screen.json"
+    config.write_text(json.dumps(SCREEN_1080P), encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}"}
+    command = [sys.executable, "-c", FRAMES_OF_THE_DESKTOP_DEMO, str(tmp_path / "tickets")]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["code"] == 0
+    assert seen["area"] == [0, 0, 1920, 1080]
+    area = layout.Box(*seen["area"])
+    assert len(seen["frames"]) == 4, seen["frames"]
+    for title, rect in seen["frames"].items():
+        assert area.holds(layout.Box(*rect)), f"{title}: {rect} is not within {seen['area']}"
+    counters = [layout.Box(*r) for t, r in seen["frames"].items() if "counter" in t.lower() or "窗口" in t]
+    assert len(counters) == 2, seen["frames"]
+    assert not counters[0].overlaps(counters[1])
+
+
+@pytest.mark.parametrize(
+    ("area", "frame"),
+    [
+        (layout.Box(0, 0, 1920, 1040), layout.Frame(4, 30, 4, 4)),  # 1080p with a task bar
+        (layout.Box(0, 32, 1920, 1048), layout.Frame(1, 37, 1, 1)),  # a panel at the top
+        (layout.Box(0, 0, 1366, 728), layout.Frame(4, 30, 4, 4)),  # a laptop: counters must overlap
+        (layout.Box(1920, 0, 1280, 1024), layout.Frame()),  # a second screen, no frames
+    ],
+)
+def test_the_layout_keeps_every_window_inside_the_area(area: layout.Box, frame: layout.Frame) -> None:
+    counter, kiosk, display = (880, 586), (0, 0), (51, 65)
+    boxes = layout.arrange(area, [kiosk, display], [counter, counter], frame)
+    assert len(boxes) == 4
+    for box in boxes:
+        assert area.holds(box), (box, area)
+    for box in boxes[2:]:  # the counters keep their minimum, frame included
+        assert box.width >= counter[0] + frame.width and box.height >= counter[1] + frame.height
+    if area.width >= 2 * (counter[0] + frame.width):
+        assert not boxes[2].overlaps(boxes[3])
+    assert not boxes[0].overlaps(boxes[1])

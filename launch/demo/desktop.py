@@ -18,13 +18,14 @@ from typing import Any
 
 from hallcall.server.child import ServerChild, ServerDidNotStart
 
-from . import hall
+from . import hall, layout
 
 log = logging.getLogger("hallcall.launch.demo")
 
 KIOSK = "kiosk-1"
 DISPLAY = "display-1F"
 COUNTERS = ((1, "zhang.wei"), (5, "chen.jing"))  # a comprehensive window, a social/medical one
+BORDER = 4  # a window frame's side, before the window manager has said
 
 
 def run(port: int, out: Path, lang: str | None = None) -> int:
@@ -73,13 +74,13 @@ def _open_windows(config: Any, server: ServerChild, tickets: Path, lang: str | N
             program.submit_sign_in(clerk, hall.PASSWORD)
         display = DisplayApp(server.url, screen.token, lang=lang)
         display.screen.setWindowTitle("hallcall display · 显示屏")
-        _tile(app, [kiosk_window, display.screen, *(p.window for p in counters)])
+        keeper = _tile(app, [kiosk_window, display.screen, *(p.window for p in counters)], len(counters))
         kiosk_link.start()
-        for program in counters:
-            program.show()
         display.start()
         print(_welcome(server.url, server.http_url, tickets, config.kiosk.staff_pin), flush=True)
-        return int(app.exec())
+        code = int(app.exec())
+        del keeper
+        return code
     finally:
         wake.stop()
         if display is not None:
@@ -90,15 +91,44 @@ def _open_windows(config: Any, server: ServerChild, tickets: Path, lang: str | N
         kiosk_link.stop()
 
 
-def _tile(app: Any, windows: list[Any]) -> None:
-    """Show the windows in a two-by-two grid on the screen, so none hides another: kiosk and
-    display above, the counters below.  Each can be moved, resized or maximised."""
-    area = app.primaryScreen().availableGeometry()
-    width, height = area.width() // 2, area.height() // 2
-    for i, window in enumerate(windows):
-        window.resize(width, height)
-        window.move(area.x() + (i % 2) * width, area.y() + (i // 2) * height)
+def _tile(app: Any, windows: list[Any], counters: int) -> Any:
+    """Show the windows inside the screen's available area (layout.py): kiosk and display
+    above, the last ``counters`` windows below, none running off the screen.  Each can still
+    be moved, resized or maximised.  Returns the filter that keeps them inside (keep_inside.py),
+    to be kept while they are open."""
+    from .keep_inside import KeepInside
+
+    keeper = KeepInside()
+    for window in windows:
         window.show()
+    app.processEvents()  # shown: the layouts have set their minimum sizes, the frame is known
+    area = app.primaryScreen().availableGeometry()
+    frame = _frame(app, windows[0])
+    minimums = [(w.minimumSize().width(), w.minimumSize().height()) for w in windows]
+    split = len(windows) - counters
+    boxes = layout.arrange(
+        layout.Box(area.x(), area.y(), area.width(), area.height()), minimums[:split], minimums[split:], frame
+    )
+    for window, box in zip(windows, boxes, strict=True):
+        inner = layout.contents(box, frame)
+        window.setGeometry(inner.x, inner.y, inner.width, inner.height)
+        window.installEventFilter(keeper)
+    return keeper
+
+
+def _frame(app: Any, window: Any) -> layout.Frame:
+    """The window manager's frame around ``window``: measured once it is shown; until the
+    manager has framed it (X11 does so a moment later) the style's title bar and a border."""
+    from PySide6.QtWidgets import QStyle
+
+    outer, inner = window.frameGeometry(), window.geometry()
+    measured = layout.Frame(
+        inner.x() - outer.x(), inner.y() - outer.y(), outer.right() - inner.right(), outer.bottom() - inner.bottom()
+    )
+    if measured.height > 0:
+        return measured
+    title = app.style().pixelMetric(QStyle.PixelMetric.PM_TitleBarHeight)
+    return layout.Frame(BORDER, title + BORDER, BORDER, BORDER)
 
 
 def _welcome(url: str, http_url: str, tickets: Path, pin: str) -> str:

@@ -220,6 +220,7 @@ class _Programs:
         with it, then tapped back to its start screen (as the visitor would) and photographed
         again, so every moment has the service buttons with their live counts."""
         folder.mkdir(parents=True, exist_ok=True)
+        self.show_hall_time()
         paths = []
         if self.kiosk.stack.currentWidget() is self.kiosk.confirm:
             paths.append(self._grab(self.kiosk, folder / f"{label}-kiosk-ticket.png"))
@@ -228,6 +229,15 @@ class _Programs:
         paths.append(self._grab(self.counter.window, folder / f"{label}-counter.png"))
         paths.append(self._grab(self.display.screen, folder / f"{label}-display.png"))
         return paths
+
+    def show_hall_time(self) -> None:
+        """Redraw the three screens' clocks and timers from the hall's time now.  Each program
+        does so once a real second, which is five hall minutes at 300x: a photograph taken "at
+        08:45" showed 08:41.  Their clocks already follow the server's (hall_clock.py); this only
+        does the once-a-second redraw before the picture is taken."""
+        self.kiosk._tick()
+        self.counter._tick()
+        self.display.screen._tick()
 
     @staticmethod
     def _grab(widget: Any, path: Path) -> Path:
