@@ -1,20 +1,21 @@
 """The "now calling" rows: every call in progress of the zone at once, as large as room allows.
 
 A floor of 8-12 counters can have all of them calling at the same moment, and a visitor whose
-number was called a minute ago must still find it on the screen.  So the rows take the first
-of these forms that shows every call:
+number was called a minute ago must still find it on the screen; a tall portrait screen with
+three calls must not leave most of its panel blank.  So the rows take the largest of these
+forms that shows every call, sizes measured with the fonts, not guessed:
 
-1. **Full rows**, one column: the number at 88 px, the counter's name in both languages beside
-   it (5 rows on a 1080p landscape TV with the notice line, 4 with the warning line too, 7 in
-   portrait).
+1. **Full rows**, one column: the number, the counter's name in both languages beside it, the
+   largest number from 144 px down to 64 px at which every row fits the height and the widest
+   number and name fit the width.
 2. **Compact cells**, two columns: the number and "→ counter", both at one size, the largest
-   from 88 px down to 64 px at which every call fits in height and the widest texts shown fit
-   in width (measured with the fonts, not guessed).  The counter's name is left out; its number
-   is what is painted over the window, and the caption spells the newest call out.
+   from 144 px down to 64 px at which every call fits.  The counter's name is left out; its
+   number is what is painted over the window, and the caption spells the newest call out.
 
-64 px (1080p) is the floor, readable from 10 m (docs/display.md gives the reasoning).  When even
-64 px cells cannot hold every call, the newest are shown and the screen says how many older
-ones are left out ("+N more"); those are still in "recent calls".
+Full rows are taken unless the cells' numbers are over 11 % larger.  Rows that leave the panel
+partly empty spread down it.  64 px (1080p) is the floor, readable from 10 m (docs/display.md
+gives the reasoning).  When even 64 px cells cannot hold every call, the newest are shown and
+the screen says how many older ones are left out ("+N more"); those are in "recent calls".
 """
 
 from __future__ import annotations

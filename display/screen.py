@@ -1,11 +1,12 @@
 """The hall screen: what a visitor sees from across the hall, in landscape or portrait.
 
-Everything is sized for a 1080p TV read from 10 m: ticket numbers 88 px, and never under 64 px
-when many calls share "now calling" (now_calling.py), nothing under 26 px, and text/background
-pairs with a contrast of at least 7:1 (WCAG AAA; ``palette.colour_pairs`` lists them).  Sizes
-scale with the window, so a 4K set or a small test window keep the same proportions.  Landscape
-puts three columns side by side (now calling | recent calls | waiting); portrait stacks "now
-calling" above the other two.
+Everything is sized for a 1080p TV read from 10 m: ticket numbers as large as "now calling"
+holds them, never under 64 px (now_calling.py), nothing under 26 px, no text shrunk or cut (long
+names wrap), and text/background pairs with a contrast of at least 7:1 (WCAG AAA;
+``palette.colour_pairs`` lists them).  Sizes scale with the window, so a 4K set or a small test
+window keep the same proportions.  Landscape puts "now calling" on the left half and the
+waiting list over the recent calls on the right; portrait stacks now calling, recent calls and
+waiting, "now calling" taking all the height the two lists do not need (lists.py).
 
 Both languages are on screen at once: each heading and name in the primary language (``lang``,
 larger) with the other one beside or under it.  Tapping the screen swaps them.
