@@ -21,7 +21,7 @@ the screen says how many older ones are left out ("+N more"); those are in "rece
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -147,9 +147,24 @@ def choose_form(calls: Sequence[CallView], width: int, height: int, unit: float,
     return compact.form
 
 
-def _sizes(unit: float) -> range:
-    """Number sizes to try, largest first: from the largest to the floor, in whole pixels."""
-    return range(round(MAX_NUMBER_PX * unit), max(8, round(MIN_NUMBER_PX * unit)) - 1, -1)
+def _largest(unit: float, attempt: Callable[[int], Form | None]) -> tuple[int, Form] | None:
+    """The largest number size from MAX_NUMBER_PX down to MIN_NUMBER_PX (scaled, whole pixels)
+    at which ``attempt`` gives a form, and that form; None if none.  A larger size never fits
+    where a smaller one does not, so the sizes are bisected: a redraw tries 7, not 80."""
+    low, high = max(8, round(MIN_NUMBER_PX * unit)), max(8, round(MAX_NUMBER_PX * unit))
+    found = attempt(low)
+    if found is None:
+        return None
+    best = (low, found)
+    low += 1
+    while low <= high:
+        middle = (low + high) // 2
+        form = attempt(middle)
+        if form is None:
+            high = middle - 1
+        else:
+            best, low = (middle, form), middle + 1
+    return best
 
 
 def _largest_full(
@@ -160,23 +175,27 @@ def _largest_full(
     gap = round(ROW_GAP_PX * unit)
     room = width - 2 * round(PADDING_PX * unit) - round(TAG_GAP_PX * unit) - SLACK_PX
     lang2 = other_lang(lang)
-    for size in _sizes(unit):
+
+    def attempt(size: int) -> Form | None:
         number_font = pixel_font(family, size, True, NUMBER_FAMILY)
         name_font = pixel_font(family, size * FULL_NAME_PX / FULL_NUMBER_PX, True)
         name2_font = pixel_font(family, max(MIN_NAME2_PX * unit, size * FULL_NAME2_PX / FULL_NUMBER_PX))
         row = max(line_height(number_font), line_height(name_font) + line_height(name2_font))
         if len(calls) * (row + gap) - gap > height:
-            continue
+            return None
         numbers, names, names2 = (QFontMetricsF(f) for f in (number_font, name_font, name2_font))
         number_width = max(numbers.horizontalAdvance(c.number) for c in calls)
         name_width = max(
             max(names.horizontalAdvance(c.counter_name.get(lang)), names2.horizontalAdvance(c.counter_name.get(lang2)))
             for c in calls
         )
-        if number_width + name_width <= room:
-            capacity = min(len(calls), POOL)
-            return Form(False, 1, capacity, number_font, name_font, name2_font, number_width, name_width, row)
-    return None
+        if number_width + name_width > room:
+            return None
+        capacity = min(len(calls), POOL)
+        return Form(False, 1, capacity, number_font, name_font, name2_font, number_width, name_width, row)
+
+    found = _largest(unit, attempt)
+    return None if found is None else found[1]
 
 
 @dataclass(frozen=True)
@@ -194,8 +213,8 @@ def _largest_compact(calls: Sequence[CallView], width: int, height: int, unit: f
     room = cell - 2 * round(PADDING_PX * unit) - round(TAG_GAP_PX * unit)
     name_font = pixel_font(family, FULL_NAME_PX * unit, True)
     name2_font = pixel_font(family, FULL_NAME2_PX * unit)
-    found: _Compact | None = None
-    for size in _sizes(unit):
+
+    def cells(size: int) -> tuple[Form, bool]:
         font = pixel_font(family, size, True, NUMBER_FAMILY)
         rows = max(1, (height + gap) // (line_height(font) + gap))
         capacity = min(rows * COLUMNS, POOL)
@@ -204,12 +223,13 @@ def _largest_compact(calls: Sequence[CallView], width: int, height: int, unit: f
         number_width = max(metrics.horizontalAdvance(c.number) for c in shown)
         tag_width = max(metrics.horizontalAdvance(tag_text(c)) for c in shown)
         form = Form(True, COLUMNS, capacity, font, name_font, name2_font, number_width, tag_width, line_height(font))
-        fits = capacity >= len(calls) and number_width + tag_width + SLACK_PX <= room
-        found = _Compact(form, size, fits)
-        if fits:
-            break
-    assert found is not None  # the loop runs at least once
-    return found
+        return form, capacity >= len(calls) and number_width + tag_width + SLACK_PX <= room
+
+    found = _largest(unit, lambda size: (lambda f: f[0] if f[1] else None)(cells(size)))
+    if found is not None:
+        return _Compact(found[1], found[0], True)
+    floor = max(8, round(MIN_NUMBER_PX * unit))
+    return _Compact(cells(floor)[0], floor, False)
 
 
 class CallGrid(QWidget):
