@@ -244,6 +244,10 @@ def decode(raw: bytes | str) -> Request:
         return _decoder.decode(raw)
     except msgspec.DecodeError as exc:
         raise _explain(raw, exc) from None
+    except RecursionError:
+        # msgspec recurses once per level: a few thousand nested arrays fit well inside the size
+        # limit and would otherwise escape as an unhandled error that closes the connection.
+        raise ProtocolError("bad_message", "the message nests arrays or objects too deeply to read") from None
 
 
 def _explain(raw: bytes | str, exc: msgspec.DecodeError) -> ProtocolError:
@@ -251,6 +255,8 @@ def _explain(raw: bytes | str, exc: msgspec.DecodeError) -> ProtocolError:
         loose: Any = _loose.decode(raw)
     except msgspec.DecodeError:
         return ProtocolError("bad_json", f"the message is not valid JSON: {exc}")
+    except RecursionError:
+        return ProtocolError("bad_message", "the message nests arrays or objects too deeply to read")
     if not isinstance(loose, dict):
         return ProtocolError("bad_message", "a message must be a JSON object")
     request_id = loose.get("id")
