@@ -69,7 +69,9 @@ class DisplayApp(QObject):
             self.announcer = Announcer(
                 player or default_player(), worker_command=worker_command, on_status=self.problems_changed.emit
             )
-        self._fault_reported = False
+        # True at start: the server may still hold a fault this display reported before it was
+        # restarted, so its first status (even "no problems") is always sent.
+        self._fault_reported = True
         self._stopped = False
         self.problems_changed.connect(self._on_problems)
         self.link.welcomed.connect(self._on_welcome)

@@ -54,6 +54,30 @@ def _voice_id(engine: Any, wanted: str) -> str:
     raise LookupError(f"voice {wanted!r} is not installed")
 
 
+def _rate_at_synthesis(engine: Any, rate: int) -> None:
+    """Make the configured rate espeak's last word before each utterance.
+
+    Driven as the display drives it (a fresh engine per utterance), pyttsx3's espeak driver
+    spoke about one utterance in ten at its default 200 words per minute instead of the
+    configured rate: every new driver sets rate 200 on the process-wide espeak when it starts,
+    espeak (in the asynchronous mode pyttsx3 starts it in) applies parameters on a thread of its
+    own, and the configured rate, queued through the engine, sometimes lost to the default.
+    Setting the rate on espeak immediately before ``Synth`` — on this engine's driver only —
+    leaves nothing between it and the utterance (tests/test_device_truth.py measures the WAVs).
+    Other engines (SAPI 5, NSSS) take the rate from ``setProperty`` alone."""
+    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+    start = getattr(driver, "_start_synthesis", None)
+    if start is None or type(driver).__module__ != "pyttsx3.drivers.espeak":
+        return
+    from pyttsx3.drivers import _espeak
+
+    def start_at_rate(text: str) -> None:
+        _espeak.SetParameter(_espeak.RATE, rate, 0)
+        start(text)
+
+    driver._start_synthesis = start_at_rate
+
+
 def synthesise(request: dict[str, Any]) -> None:
     """Write one utterance to request["path"] with a fresh engine; raises on any failure."""
     import pyttsx3
@@ -62,7 +86,9 @@ def synthesise(request: dict[str, Any]) -> None:
     try:
         if request.get("voice"):
             engine.setProperty("voice", _voice_id(engine, str(request["voice"])))
-        engine.setProperty("rate", int(request.get("rate", 150)))
+        rate = int(request.get("rate", 150))
+        engine.setProperty("rate", rate)
+        _rate_at_synthesis(engine, rate)
         engine.setProperty("volume", float(request.get("volume", 1.0)))
         path = Path(request["path"])
         engine.save_to_file(str(request["text"]), str(path))

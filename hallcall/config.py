@@ -194,6 +194,9 @@ class Kiosk(msgspec.Struct, forbid_unknown_fields=True):
     staff_pin: str = ""  # guide-desk PIN, 4-12 digits; "" = no guide-desk mode
     confirm_seconds: int = 8
     print_timeout_seconds: float = 3.0
+    # How often an idle kiosk asks its printer how it is (0 = only at start and with tickets),
+    # so an unplugged or empty printer is reported before the next visitor finds out.
+    printer_check_seconds: float = 5.0
 
 
 class Display(msgspec.Struct, forbid_unknown_fields=True):
@@ -587,6 +590,7 @@ _PROGRAM_RANGES = (
     ("evaluation", "warning_minutes", 1, 1440, " minutes"),
     ("kiosk", "confirm_seconds", 2, 120, ""),
     ("kiosk", "print_timeout_seconds", 0.2, 30, ""),
+    ("kiosk", "printer_check_seconds", 0, 600, " seconds"),
     ("display", "recent_calls", 1, 20, ""),  # the display shows up to 10 of them
     ("display", "flash_seconds", 0, 60, ""),
     ("announce", "repeats", 1, 3, ""),

@@ -144,6 +144,10 @@ class KioskWindow(QWidget):
         self._clock = QTimer(self, interval=1000)
         self._clock.timeout.connect(self._tick)
         self._clock.start()
+        # While idle the kiosk asks its printer how it is ([kiosk] printer_check_seconds), so a
+        # printer unplugged or emptied between visitors is reported at once, not at the next tap.
+        self._printer_check = QTimer(self)
+        self._printer_check.timeout.connect(self._check_printer)
         self._message_timer = QTimer(self, singleShot=True, interval=MESSAGE_SECONDS * 1000)
         self._message_timer.timeout.connect(lambda: self._set_message(None))
         self._idle = QTimer(self, singleShot=True, interval=int(guide_idle_seconds * 1000))
@@ -401,9 +405,29 @@ class KioskWindow(QWidget):
                 paper_mm=int(self._setting("paper_mm")),
             )
             self.worker.finished.connect(self._on_printed)
-            self.worker.checked.connect(self._printer_outcome)
+            self.worker.checked.connect(self._checked)
             self.worker.check()  # a missing or unreachable printer is named before the first visitor
+        self._schedule_checks()
         self._show_staff_line()
+
+    def _schedule_checks(self) -> None:
+        """(Re)start the idle printer check at the hall's interval; none without a printer."""
+        seconds = float(self._hall_kiosk().printer_check_seconds)
+        if self.worker is None or seconds <= 0:
+            self._printer_check.stop()
+        elif self._printer_check.interval() != int(seconds * 1000) or not self._printer_check.isActive():
+            self._printer_check.start(int(seconds * 1000))
+
+    def _check_printer(self) -> None:
+        """Ask the printer for its status, unless a ticket is on its way to it (that print's
+        outcome says the same, and the query would only delay the ticket)."""
+        if self.worker is not None and self.worker.idle and not self.printing:
+            self.worker.check()
+
+    def _checked(self, result: PrintResult) -> None:
+        """A status query's outcome: news for the server and staff only when the printer's
+        state changed (a paper-out printer is not re-reported every few seconds)."""
+        self._printer_outcome(result, changes_only=True)
 
     def _print(self, ticket: TicketData, job: Pending) -> None:
         """Hand the ticket to the print worker, which lays it out and prints it off the Qt
@@ -431,34 +455,38 @@ class KioskWindow(QWidget):
             self.desk.set_status(T.both(key, number=number, detail=result.detail or result.state))
         self.print_done.emit(number, result)
 
-    def _printer_outcome(self, result: PrintResult) -> None:
-        """What a print, or the status query made when the printer was set up, says about the
-        printer, for the server and staff."""
+    def _printer_outcome(self, result: PrintResult, *, changes_only: bool = False) -> None:
+        """What a print, or a status query, says about the printer, for the server and staff.
+        ``changes_only``: a status query repeats what is known; only a new state or code is news."""
         if result.state == "unknown":
-            # The printer said nothing about itself, which is no news, and never "OK": a fault
-            # it reported (out of paper, offline) stands.  Only a fault of the connection is
-            # disproved when a whole ticket got through it.
-            if result.ok and self.fault_cause in ("unreachable", "timeout", "error"):
+            # The printer (a device file) cannot say anything about itself, which is no news, and
+            # never "OK": a fault it reported (out of paper, offline) stands.  Only a fault of the
+            # connection is disproved when a whole ticket got through it; and a kiosk that has
+            # reported nothing yet (just started) says "ok" once, so a fault the server kept from
+            # before the restart does not stand for a printer that now opens fine.
+            if (result.ok and self.fault_cause in ("unreachable", "timeout", "error")) or self.reported is None:
                 self._report("ok", result.detail)
                 self._show_staff_line()
             return
         if result.ok:
             note = "" if result.state == "ok" else result.detail  # e.g. paper running low
-            self._report("ok", note, cause=result.state)
-            self._show_staff_line(note=note)
-        else:
-            self._report("fault", result.detail or result.state, cause=result.state)
+            if self._report("ok", note, cause=result.state, changes_only=changes_only):
+                self._show_staff_line(note=note)
+        elif self._report("fault", result.detail or result.state, cause=result.state, changes_only=changes_only):
             self._show_staff_line(result.detail or result.state)
 
-    def _report(self, state: str, detail: str, cause: str = "") -> None:
+    def _report(self, state: str, detail: str, cause: str = "", *, changes_only: bool = False) -> bool:
         """Tell the server about the printer when that changes (it shows counters and
-        supervisors); ``cause`` is the PrintResult state behind a fault."""
-        self.fault_cause = cause if state == "fault" else ""
+        supervisors); ``cause`` is the PrintResult state behind a fault.  With ``changes_only``
+        a report of the same state and code as the last is not sent.  True when it was sent."""
         fields = {"state": state, "code": printer_fault_code(state, cause, detail), "detail": detail[:200]}
-        if self.reported == fields:
-            return
+        last = self.reported
+        if last == fields or (changes_only and last and (last["state"], last["code"]) == (state, fields["code"])):
+            return False
+        self.fault_cause = cause if state == "fault" else ""
         self.reported = fields
         self.link.request("device_status", **fields)
+        return True
 
     def _show_staff_line(self, fault: str = "", note: str = "") -> None:
         if self.printer_problem:
@@ -537,6 +565,7 @@ class KioskWindow(QWidget):
     def shutdown(self) -> None:
         """Stop the timers and the print worker (the caller stops the link it made)."""
         self._clock.stop()
+        self._printer_check.stop()
         self._idle.stop()
         self._lang_idle.stop()
         app = QApplication.instance()

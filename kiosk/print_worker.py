@@ -42,6 +42,8 @@ class PrintWorker(QObject):
         self._done.connect(self.finished, Qt.ConnectionType.QueuedConnection)
         self._checked.connect(self.checked, Qt.ConnectionType.QueuedConnection)
         self._stopped = False
+        self._busy = False  # a job or check taken off the queue and not yet answered
+        self._last_checked = ""  # the state the last status query found
         self._thread = threading.Thread(target=self._run, name=f"print-{spec.kind}", daemon=True)
         self._thread.start()
 
@@ -61,6 +63,11 @@ class PrintWorker(QObject):
         the first visitor finds out."""
         if not self._stopped:
             self._jobs.put(_CHECK)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued and nothing in hand: a status query now would wait for no ticket."""
+        return not self._busy and self._jobs.empty()
 
     def stop(self, wait: float = 1.0) -> None:
         """Stop after the current job; a print stuck on the device is told to give up, and
@@ -93,24 +100,35 @@ class PrintWorker(QObject):
             item = self._jobs.get()
             if item is _STOP:
                 break
-            if item is _CHECK:
-                self._check()
-                continue
-            number, job = item  # type: ignore[misc]
+            self._busy = True
             try:
-                data = job() if callable(job) else job
-                result = self._printer.print_job(data, name=number)
-            except ValueError as exc:  # a layout setting the printer layer does not know
-                result = PrintResult(False, "error", f"cannot lay out the ticket: {exc}")
-            except Exception as exc:  # a bug must not kill the only printing thread
-                log.exception("printing %s failed", number)
-                result = PrintResult(False, "error", f"printing failed: {exc}")
-            if result.ok:
-                log.info("ticket %s: %s", number, result.detail)
-            else:
-                log.warning("ticket %s not printed: %s (%s)", number, result.detail, result.state)
-            self._done.emit(number, result)
+                self._handle(item)
+            finally:
+                self._busy = False
         self._printer.close()
+
+    def _handle(self, item: object) -> None:
+        """One queued item: a status query, or a ticket to print."""
+        if item is _CHECK:
+            self._check()
+        else:
+            number, job = item  # type: ignore[misc]
+            self._print(number, job)
+
+    def _print(self, number: str, job: bytes | Callable[[], bytes]) -> None:
+        try:
+            data = job() if callable(job) else job
+            result = self._printer.print_job(data, name=number)
+        except ValueError as exc:  # a layout setting the printer layer does not know
+            result = PrintResult(False, "error", f"cannot lay out the ticket: {exc}")
+        except Exception as exc:  # a bug must not kill the only printing thread
+            log.exception("printing %s failed", number)
+            result = PrintResult(False, "error", f"printing failed: {exc}")
+        if result.ok:
+            log.info("ticket %s: %s", number, result.detail)
+        else:
+            log.warning("ticket %s not printed: %s (%s)", number, result.detail, result.state)
+        self._done.emit(number, result)
 
     def _check(self) -> None:
         try:
@@ -118,6 +136,8 @@ class PrintWorker(QObject):
         except Exception as exc:  # a bug must not kill the only printing thread
             log.exception("asking the printer for its status failed")
             result = PrintResult(False, "error", f"status query failed: {exc}")
-        level = logging.INFO if result.ok or result.state == "unknown" else logging.WARNING
-        log.log(level, "printer %s: %s (%s)", self.spec, result.detail, result.state)
+        if result.state != self._last_checked:  # an idle kiosk asks every few seconds: log changes only
+            self._last_checked = result.state
+            level = logging.INFO if result.ok or result.state == "unknown" else logging.WARNING
+            log.log(level, "printer %s: %s (%s)", self.spec, result.detail, result.state)
         self._checked.emit(result)

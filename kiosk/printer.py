@@ -5,10 +5,16 @@ it is opened.  :class:`TicketPrinter` asks the printer for its status before eac
 the job, and reports what happened as a :class:`PrintResult` — it never raises for device
 trouble, because the kiosk must go on issuing numbers (shown on screen) whatever the printer does.
 
-``PrintResult.ok`` means "the whole job left for the printer and no fault is known";
-``state`` says how sure we are.  A printer that does not answer the status query gets its
-ticket anyway, with state ``"unknown"`` and ``ok=True``: most cheap printers never answer, and
-they print fine.  ``state == "ok"`` only when the printer itself said it was ready.
+``PrintResult.ok`` means "the printer has the ticket": a printer that can be asked (serial,
+network, USB) counts a ticket as printed only when it answers a status query (DLE EOT) sent
+*after* the job.  Bytes that fit in the socket's and the kernel's buffers prove nothing: a
+network printer that accepts the connection and never reads would otherwise swallow a ~400 B
+text ticket silently, the visitor would be told to take a ticket that never came out, and
+every later visitor would lose their number the same way.  No answer after the job is state
+``"timeout"`` with ``ok=False``: the visitor gets the number and QR code on screen and the
+server hears ``printer.not_responding``.  Only a device that cannot be asked at all (a device
+file such as /dev/usb/lp0) prints with state ``"unknown"`` and ``ok=True``; a plain file
+confirms delivery itself.  ``state == "ok"`` only when the printer itself said it was ready.
 """
 
 from __future__ import annotations
@@ -76,10 +82,12 @@ class TicketPrinter:
         deadline = time.monotonic() + self.timeout + self._travel_time(len(job))
         try:
             transport.open(deadline)
-            status = self._ask_status(transport, deadline)
+            before = self._query(transport, time.monotonic() + min(STATUS_WAIT, remaining(deadline)), 1)
+            status = _parsed(before)
             if status is not None and status.state in ("paper_out", "offline"):
                 return PrintResult(False, status.state, status.detail + "; ticket not printed")
             transport.write(job, deadline)
+            after = self._ask_after_job(transport, deadline, answered_before=len(before) >= STATUS_ANSWER_BYTES)
             transport.finish(deadline)
         except PrinterFault as fault:
             transport.close()
@@ -87,11 +95,19 @@ class TicketPrinter:
         finally:
             if self.spec.kind != "serial":
                 transport.close()
-        if status is not None:
-            return PrintResult(True, status.state, "printed" if status.state == "ok" else f"printed; {status.detail}")
         if transport.confirms_delivery:
             return PrintResult(True, "ok", f"written to {self.spec.path}")
-        return PrintResult(True, "unknown", "ticket sent; the printer did not report its status")
+        if not transport.answers_status:
+            return PrintResult(True, "unknown", "ticket sent; this printer cannot be asked for its status")
+        if after is None:
+            return PrintResult(
+                False, "timeout", "the printer did not confirm the ticket (no status answer after the job); not printed"
+            )
+        if after.state in ("paper_out", "offline"):
+            return PrintResult(False, after.state, after.detail + "; ticket may not have printed")
+        if after.state == "unknown":
+            return PrintResult(True, "unknown", "printed; the printer's status answer could not be read")
+        return PrintResult(True, after.state, "printed" if after.state == "ok" else f"printed; {after.detail}")
 
     def status(self) -> PrintResult:
         """Ask the printer how it is.  ``ok`` only when it answered "ready" (or "paper low");
@@ -105,30 +121,47 @@ class TicketPrinter:
         deadline = time.monotonic() + self.timeout
         try:
             transport.open(deadline)
-            status = self._ask_status(transport, deadline)
+            answer = self._query(transport, time.monotonic() + min(STATUS_WAIT, remaining(deadline)), 1)
         except PrinterFault as fault:
             transport.close()
             return PrintResult(False, fault.state, fault.detail)
         finally:
             if self.spec.kind != "serial":
                 transport.close()
+        status = _parsed(answer)
         if status is None:
             if transport.confirms_delivery:
                 return PrintResult(True, "ok", f"{self.spec.path} is writable")
+            if answer:
+                return PrintResult(False, "unknown", "the printer's status answer could not be read")
+            if transport.answers_status:  # it could answer and did not: it would not confirm a ticket either
+                return PrintResult(False, "timeout", "the printer did not answer its status query")
             return PrintResult(False, "unknown", "the printer did not report its status")
         return PrintResult(status.state in ("ok", "paper_low"), status.state, status.detail)
 
-    def _ask_status(self, transport: Transport, deadline: float) -> PrinterStatus | None:
-        """The printer's answer to DLE EOT 1/2/4, or None when it gives none we can read."""
+    @staticmethod
+    def _query(transport: Transport, deadline: float, answers: int) -> bytes:
+        """Send DLE EOT 1/2/4 and read until ``answers`` answers (3 bytes each) are in or the
+        deadline passes; b"" from a device that cannot be asked."""
         if not transport.answers_status:
-            return None
+            return b""
         transport.write(STATUS_QUERY, deadline)
-        answer_deadline = time.monotonic() + min(STATUS_WAIT, remaining(deadline))
-        answer = transport.read(STATUS_ANSWER_BYTES, answer_deadline)
-        try:
-            return parse_status(answer)
-        except ValueError:
+        return transport.read(STATUS_ANSWER_BYTES * answers, deadline)
+
+    def _ask_after_job(self, transport: Transport, deadline: float, *, answered_before: bool) -> PrinterStatus | None:
+        """The printer's answer to a status query sent after the job: proof it read the job.
+
+        The printer reads its input in order, so an answer to a query that follows the job
+        means it took the whole job.  It may take the rest of the deadline (a printer with a
+        full buffer reads the query only as it prints).  When the query before the job went
+        unanswered, its answer may still come late: both answers must arrive, and the last is
+        the one that counts.  None: no answer; an answer that cannot be read is state
+        "unknown" (the printer is alive and reading, which is what a ticket needs)."""
+        answers = 1 if answered_before else 2
+        got = self._query(transport, deadline, answers)
+        if len(got) < STATUS_ANSWER_BYTES * answers:
             return None
+        return _parsed(got[-STATUS_ANSWER_BYTES:]) or PrinterStatus("unknown", "status answer unreadable")
 
     def _travel_time(self, size: int) -> float:
         """Seconds ``size`` bytes take on a serial line: 10 bits a byte (start, 8 data, stop)."""
@@ -162,6 +195,14 @@ class TicketPrinter:
     def close(self) -> None:
         if self._transport is not None:
             self._transport.close()
+
+
+def _parsed(answer: bytes) -> PrinterStatus | None:
+    """A status answer read, or None for no answer or bytes that are not one."""
+    try:
+        return parse_status(answer)
+    except ValueError:
+        return None
 
 
 def _transport_for(spec: PrinterSpec) -> Transport | None:

@@ -67,19 +67,18 @@ def test_paper_out_shows_the_number_and_reports_the_fault_until_a_good_print(
     printer.answer = None  # switched off and on again: it takes bytes but says nothing
     tap_service(qtbot, kiosk, "social")
     result = wait_printed(qtbot, kiosk, "A002")
-    assert result.ok and result.state == "unknown"
-    # No answer is not "OK": the fault stands, for the server and on the staff line.
-    qtbot.wait(300)
-    assert device_reports(seen)[-1] == ("fault", "printer out of paper; ticket not printed")
-    assert "out of paper" in window.start_screen.staff_line.text()
+    # No answer after the job is no proof it printed: the number and QR code stay on screen.
+    assert not result.ok and result.state == "timeout"
+    assert window.confirm.print_state == "fault" and window.confirm.qr.isVisible()
+    qtbot.waitUntil(lambda: len(device_reports(seen)) == 3, timeout=5000)
+    assert device_reports(seen)[-1][0] == "fault" and "did not confirm" in device_reports(seen)[-1][1]
     tap(qtbot, window.confirm)
 
     printer.answer = READY  # staff put paper in
     tap_service(qtbot, kiosk, "social")
     assert wait_printed(qtbot, kiosk, "A003").ok
     assert window.confirm.print_state == "printed" and not window.confirm.qr.isVisible()
-    qtbot.waitUntil(lambda: len(device_reports(seen)) == 3, timeout=5000)
-    assert device_reports(seen)[-1] == ("ok", "")
+    qtbot.waitUntil(lambda: device_reports(seen)[-1] == ("ok", ""), timeout=5000)
     assert window.start_screen.staff_line.text() == ""
     assert printer.wait_for(lambda received: received.count(b"A003") >= 1)
     assert [line.text.strip() for line in decode(printer.job_bytes()).lines].count("A003") == 1
@@ -152,8 +151,9 @@ def test_without_a_printer_the_ticket_is_on_screen_only(
 
 
 def test_a_slow_printer_does_not_hold_the_screen(request: pytest.FixtureRequest, qtbot: Any) -> None:
-    # A printer that never answers its status query costs the print worker half a second;
-    # the confirmation is up before the printer's outcome is known.
+    # A printer that never answers its status query holds the print worker for the whole
+    # print timeout; the confirmation is up before the printer's outcome is known, and then
+    # falls back to the screen (nothing proves the ticket came out).
     printer = TcpPrinter(None)
     request.addfinalizer(printer.close)
     kiosk = open_kiosk(request, printer=printer.spec)
@@ -162,8 +162,8 @@ def test_a_slow_printer_does_not_hold_the_screen(request: pytest.FixtureRequest,
     assert kiosk.window.confirm.print_state == "printing"
     assert kiosk.results == []
     result = wait_printed(qtbot, kiosk, "A001")
-    assert result.ok and result.state == "unknown"
-    assert kiosk.window.confirm.print_state == "printed"
+    assert not result.ok and result.state == "timeout"
+    assert kiosk.window.confirm.print_state == "fault"
     assert printer.wait_for(lambda received: b"A001" in received, timeout=3)
 
 
@@ -208,12 +208,12 @@ def test_a_ticket_through_a_printer_that_is_back_ends_a_connection_fault(
     kiosk = open_kiosk(request, printer=f"network:127.0.0.1:{port}", lang="en")
     qtbot.waitUntil(lambda: bool(device_reports(seen)), timeout=5000)
     assert device_reports(seen)[0][0] == "fault" and "refused the connection" in device_reports(seen)[0][1]
-    printer = TcpPrinter(None, port=port)  # switched on: it reads, but never answers a status query
+    printer = TcpPrinter(READY, port=port)  # switched on again
     request.addfinalizer(printer.close)
     tap_service(qtbot, kiosk, "social")
     result = wait_printed(qtbot, kiosk, "A001")
-    assert result.ok and result.state == "unknown"
-    # The whole ticket went through the connection that was refused: that fault is over.
+    assert result.ok and result.state == "ok"
+    # The ticket went through the connection that was refused: that fault is over.
     qtbot.waitUntil(lambda: len(device_reports(seen)) == 2, timeout=5000)
-    assert device_reports(seen)[-1] == ("ok", "ticket sent; the printer did not report its status")
+    assert device_reports(seen)[-1] == ("ok", "")
     assert kiosk.window.start_screen.staff_line.text() == ""
