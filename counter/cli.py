@@ -10,13 +10,20 @@ import argparse
 import logging
 import sys
 
-from hallcall.args import server_url
+from hallcall.args import CA_HELP, ca_file, server_url
+from hallcall.client import use_hall_ca
 
 log = logging.getLogger("hallcall.counter")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server", required=True, type=server_url, help="the hall server, e.g. ws://192.168.1.10:8765")
+    parser.add_argument(
+        "--server",
+        required=True,
+        type=server_url,
+        help="the hall server, e.g. ws://192.168.1.10:8765 (wss:// with TLS)",
+    )
+    parser.add_argument("--ca", type=ca_file, help=CA_HELP)
     parser.add_argument("--counter", required=True, type=int, help="this counter's number (窗口号)")
     parser.add_argument(
         "--lang", choices=("zh", "en"), default=None, help="screen language (default: the hall's first language)"
@@ -43,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
     from .app import CounterProgram
 
+    use_hall_ca(args.ca)
     app = make_app()
     # The hall's and counter's names for the next sign-in page (~/.config/hallcall/counter.ini).
     settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "hallcall", "counter")

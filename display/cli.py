@@ -7,11 +7,18 @@ from __future__ import annotations
 
 import argparse
 
-from hallcall.args import server_url
+from hallcall.args import CA_HELP, ca_file, server_url
+from hallcall.client import use_hall_ca
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server", required=True, type=server_url, help="the hall server, e.g. ws://192.168.1.10:8765")
+    parser.add_argument(
+        "--server",
+        required=True,
+        type=server_url,
+        help="the hall server, e.g. ws://192.168.1.10:8765 (wss:// with TLS)",
+    )
+    parser.add_argument("--ca", type=ca_file, help=CA_HELP)
     parser.add_argument("--token", required=True, help="this display's token from the hall config [devices]")
     parser.add_argument(
         "--zone", default=None, help="show only this zone's counters and services (default: the device's zone)"
@@ -31,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     from .app import DisplayApp
 
+    use_hall_ca(args.ca)
     app = make_app()
     display = DisplayApp(
         args.server,

@@ -24,6 +24,7 @@ import logging
 import random
 import secrets
 import threading
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -31,7 +32,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from websockets.exceptions import InvalidHandshake, InvalidURI
 
 from hallcall import protocol as p
-from hallcall.client import HallClient
+from hallcall.client import CertificateProblem, HallClient
 from hallcall.i18n import error_text
 from hallcall.mirror import HallMirror, Update
 
@@ -44,10 +45,12 @@ _FINAL_REFUSALS = {"auth_failed", "protocol_version", "bad_field", "forbidden", 
 _FINAL_REFUSALS |= {"unknown_counter", "not_allowed_at_counter", "counter_occupied", "clerk_busy_elsewhere"}
 
 
-def refusal(code: str, message: str) -> dict[str, Any]:
-    """A refusal the link makes itself, not the server (an address it cannot use), in the
-    shape of the server's error answer, so a program shows both alike."""
-    error = p.Error(re=None, code=code, message=message, message_zh=error_text(code, "zh"))
+def refusal(code: str, message: str, **details: Any) -> dict[str, Any]:
+    """A refusal the link makes itself, not the server (an address it cannot use, a server
+    certificate it cannot trust), in the shape of the server's error answer, so a program shows
+    both alike."""
+    zh = error_text(code, "zh", details)
+    error = p.Error(re=None, code=code, message=message, message_zh=zh, details=details or msgspec.UNSET)
     return dict(msgspec.to_builtins(error))
 
 
@@ -75,12 +78,15 @@ class HallLink(QObject):
         max_backoff: float = 5.0,
         answer_timeout: float = 10.0,
         retry_refused_after: float | None = None,
+        ca: str | Path | None = None,
     ) -> None:
         """``retry_refused_after``: for unattended devices (kiosk, display), ask again this many
         seconds after a refusal, so a screen comes back by itself once its token is fixed; None
-        (a clerk's program) waits for ``retry()`` with new credentials."""
+        (a clerk's program) waits for ``retry()`` with new credentials.  ``ca``: the hall CA to
+        trust for a ``wss://`` url (default: the program's ``--ca``, hallcall.client.use_hall_ca)."""
         super().__init__(parent)
         self.url = url
+        self.ca = ca
         self.retry_refused_after = retry_refused_after
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
@@ -243,7 +249,7 @@ class HallLink(QObject):
     async def _session(self) -> str:
         """One connection from open to close: 'refused', 'welcomed' (then lost) or 'failed'."""
         assert self._wake is not None
-        client = HallClient(self.url, open_timeout=5.0)
+        client = HallClient(self.url, open_timeout=5.0, ca=self.ca)
         self._inflight = set()
         snapshot_seq = -1
         # The snapshot follows the welcome on the wire, but the client's reader hands it over
@@ -296,6 +302,10 @@ class HallLink(QObject):
             return "welcomed"
         except InvalidURI as exc:
             return self._refuse(refusal("bad_address", f"not a server address: {exc}"))
+        except CertificateProblem as exc:
+            # not a moment's trouble: say so on screen, and do not hammer the server with handshakes
+            log.error("%s", exc)
+            return self._refuse(refusal("bad_certificate", str(exc), url=exc.url, problem=exc.problem))
         except (OSError, TimeoutError, InvalidHandshake, ConnectionError) as exc:
             log.info("cannot reach %s: %s", self.url, exc)
             return "failed"

@@ -4,6 +4,10 @@ It keeps one websocket, matches answers to requests by id, and hands events and 
 whoever listens.  Request ids are made here (a prefix plus a counter) unless the caller gives
 one — a caller that retries after a reconnect passes the same id again and gets the first
 answer back, never a second ticket or a second call.
+
+A ``wss://`` address is checked against the hall's CA certificate (``--ca``, see ``use_hall_ca``)
+or, with none given, the system's trust store; a certificate that fails is a ``CertificateProblem``
+naming the address and what is wrong, which trying again will not fix.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import secrets
+import ssl
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -33,10 +39,52 @@ class RequestFailed(Exception):
         self.message: str = answer.get("message", "")
 
 
+class CertificateProblem(ConnectionError):
+    """A ``wss://`` server this client cannot trust, or a CA file it cannot use: the message names
+    the address and the problem.  Unlike a server that is down, trying again will not help."""
+
+    def __init__(self, url: str, problem: str, hint: str = "") -> None:
+        super().__init__(f"cannot open {url}: {problem}" + (f" ({hint})" if hint else ""))
+        self.url = url
+        self.problem = problem
+
+
+# The hall CA a program was started with (--ca): one program talks to one hall, and the links
+# are made deep inside each program's window classes.
+_hall_ca: Path | None = None
+
+
+def use_hall_ca(ca: str | Path | None) -> None:
+    """Trust this CA certificate file (the hall's, from ``hallcall admin make-cert``) for every
+    ``wss://`` connection of this process that does not name its own; None: the system's store."""
+    global _hall_ca
+    _hall_ca = Path(ca) if ca else None
+
+
+def client_ssl(url: str, ca: str | Path | None = None) -> ssl.SSLContext | None:
+    """The TLS context for ``url``: None for ``ws://``; for ``wss://`` one that trusts ``ca``
+    alone (or the process's hall CA, or else the system's trust store) and checks the host name."""
+    if not url.lower().startswith("wss://"):
+        return None
+    ca = ca or _hall_ca
+    if ca is None:
+        return ssl.create_default_context()
+    try:
+        return ssl.create_default_context(cafile=str(ca))
+    except FileNotFoundError:
+        raise CertificateProblem(url, f"the CA file {ca} does not exist", "check --ca") from None
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        problem = f"the CA file {ca} holds no usable PEM certificate ({getattr(exc, 'reason', None) or exc})"
+        raise CertificateProblem(url, problem, "give the hall-ca.pem that hallcall admin make-cert wrote") from None
+
+
 class HallClient:
-    def __init__(self, url: str, *, open_timeout: float = 5.0) -> None:
+    def __init__(self, url: str, *, open_timeout: float = 5.0, ca: str | Path | None = None) -> None:
+        """``ca``: the CA certificate to trust for a ``wss://`` url (default: ``use_hall_ca``'s,
+        else the system's trust store)."""
         self.url = url
         self.open_timeout = open_timeout
+        self.ca = ca
         self.ws: ClientConnection | None = None
         self.welcome: dict[str, Any] | None = None
         self.snapshot: dict[str, Any] | None = None
@@ -52,7 +100,29 @@ class HallClient:
         return f"{self._prefix}-{next(self._ids)}"
 
     async def connect(self) -> None:
-        self.ws = await connect(self.url, proxy=None, compression=None, open_timeout=self.open_timeout, max_size=2**22)
+        """Open the connection; a ``wss://`` server whose certificate fails raises CertificateProblem."""
+        context = client_ssl(self.url, self.ca)
+        try:
+            self.ws = await connect(
+                self.url,
+                ssl=context,
+                proxy=None,
+                compression=None,
+                open_timeout=self.open_timeout,
+                max_size=2**22,
+            )
+        except ssl.SSLCertVerificationError as exc:
+            if self.ca or _hall_ca:
+                hint = (
+                    "is --ca this hall's hall-ca.pem, and does the certificate name this address? (make-cert --names)"
+                )
+            else:
+                hint = "start the program with --ca and the hall's hall-ca.pem"
+            problem = f"the server's certificate is not trusted: {exc.verify_message or exc.reason or exc}"
+            raise CertificateProblem(self.url, problem, hint) from None
+        except ssl.SSLError as exc:
+            problem = f"the TLS handshake failed: {exc.reason or exc}"
+            raise CertificateProblem(self.url, problem, "a server without --tls-cert takes ws://, not wss://") from None
         self.closed.clear()
         self._reader = asyncio.create_task(self._read())
 

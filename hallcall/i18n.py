@@ -81,6 +81,10 @@ ERRORS: dict[str, dict[str, str]] = {
         "en": "You still have a ticket at counter {counter}.",
     },
     "bad_address": {"zh": "服务器地址无效。", "en": "The server address is not valid."},
+    "bad_certificate": {
+        "zh": "无法与服务器 {url} 建立加密连接（{problem}）。请核对 --ca 所给的大厅根证书 hall-ca.pem。",
+        "en": "No encrypted connection to the server {url} ({problem}); check the hall CA given with --ca.",
+    },
     "session_ended": {"zh": "登录已失效，请重新登录。", "en": "Your sign-in has ended; please sign in again."},
     "nothing_to_evaluate": {"zh": "没有可评价的办件。", "en": "There is no finished service to evaluate."},
     "already_evaluated": {"zh": "该号已评价过。", "en": "This ticket has already been evaluated."},

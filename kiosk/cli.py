@@ -11,7 +11,8 @@ import logging
 import re
 from typing import Any
 
-from hallcall.args import server_url
+from hallcall.args import CA_HELP, ca_file, server_url
+from hallcall.client import use_hall_ca
 
 log = logging.getLogger("hallcall.kiosk")
 
@@ -24,7 +25,10 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server", required=True, type=server_url, help="the hall server, ws://HOST:PORT")
+    parser.add_argument(
+        "--server", required=True, type=server_url, help="the hall server, ws://HOST:PORT (wss:// with TLS)"
+    )
+    parser.add_argument("--ca", type=ca_file, help=CA_HELP)
     parser.add_argument("--token", required=True, help="this kiosk's device token from the hall config")
     parser.add_argument("--device", help="this kiosk's device name (optional: the token alone picks it)")
     parser.add_argument(
@@ -49,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
     from .app import KioskWindow
 
+    use_hall_ca(args.ca)
     app = make_app()
     hello: dict[str, Any] = {"role": "kiosk", "token": args.token, "device": args.device}
     # Nobody stands at a kiosk to restart it once its token is fixed: it asks again by itself.

@@ -10,6 +10,7 @@ import importlib
 import json
 import logging
 import shutil
+import ssl
 import subprocess
 import sys
 import types
@@ -198,6 +199,7 @@ def cmd_server(args: argparse.Namespace) -> int:
         clock = Clock(start, args.clock_speed)
     except ValueError as exc:
         raise SystemExit(f"hallcall: {exc}") from None
+    context = _tls_context(args)
     path = database_path(args.config, data_folder(args.config, args.data))
     try:
         storage = Storage(path, synchronous=config.server.synchronous)
@@ -205,11 +207,59 @@ def cmd_server(args: argparse.Namespace) -> int:
         raise SystemExit(f"hallcall: {exc}") from None
     logging.info("database %s", path)
     try:
-        asyncio.run(run(config, storage, args.host, args.port, clock, enforce_hours=not args.ignore_hours))
+        asyncio.run(
+            run(
+                config,
+                storage,
+                args.host,
+                args.port,
+                clock,
+                enforce_hours=not args.ignore_hours,
+                tls_context=context,
+            )
+        )
     except KeyboardInterrupt:
         pass
     except OSError as exc:
         raise SystemExit(f"hallcall: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    return 0
+
+
+def _tls_context(args: argparse.Namespace) -> ssl.SSLContext | None:
+    """The server's TLS context from --tls-cert and --tls-key (both or neither), or None."""
+    if not args.tls_cert and not args.tls_key:
+        return None
+    if not (args.tls_cert and args.tls_key):
+        raise SystemExit("hallcall: give --tls-cert and --tls-key together (made by `hallcall admin make-cert`)")
+    from hallcall.server import tls
+
+    try:
+        context = tls.server_context(args.tls_cert, args.tls_key)
+        summary, soon = tls.certificate_summary(args.tls_cert)
+    except tls.TLSError as exc:
+        raise SystemExit(f"hallcall: {exc}") from None
+    if soon:
+        logging.warning("%s: renew it with `hallcall admin make-cert` (docs/deployment.md)", summary)
+    else:
+        logging.info("%s", summary)
+    return context
+
+
+def cmd_make_cert(args: argparse.Namespace) -> int:
+    """Make (or re-use) the hall CA in --out and a server certificate for --names signed by it."""
+    from hallcall.server import tls
+
+    try:
+        made = tls.make_cert(args.names, args.out)
+    except tls.TLSError as exc:
+        raise SystemExit(f"hallcall: {exc}") from None
+    ca = "re-used the hall CA" if made.ca_reused else "made a new hall CA"
+    print(
+        f"{ca} {made.ca_cert} (key {made.ca_key}; SHA-256 {made.ca_fingerprint})\n"
+        f"wrote {made.cert} and {made.key} for {', '.join(made.names)}, valid until {made.not_after:%Y-%m-%d}\n"
+        f"server:   hallcall server ... --tls-cert {made.cert} --tls-key {made.key}\n"
+        f"programs: --server wss://{made.names[0]}:8765 --ca {made.ca_cert}  (browsers: install {made.ca_cert.name})"
+    )
     return 0
 
 
@@ -235,6 +285,10 @@ def _password(args: argparse.Namespace) -> str:
 def cmd_admin(args: argparse.Namespace) -> int:
     from hallcall.server import auth
 
+    if args.verb == "make-cert":  # certificates need no hall config or database
+        return cmd_make_cert(args)
+    if not args.config:
+        raise SystemExit(f"hallcall admin {args.verb}: give the hall's config: hallcall admin --config HALL.toml ...")
     config = _load_config(args.config)
     storage = _admin_storage(args, config)
     try:
@@ -356,10 +410,12 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument(
         "--clock-speed", type=float, default=1.0, help="simulated clock speed factor (default: %(default)s)"
     )
+    srv.add_argument("--tls-cert", help="serve wss:// and https:// with this certificate (PEM; admin make-cert)")
+    srv.add_argument("--tls-key", help="the private key of --tls-cert (PEM)")
     srv.set_defaults(func=cmd_server, extra="server")
 
-    admin = verbs.add_parser("admin", help="manage clerks and supervisors")
-    admin.add_argument("--config", required=True, help="the hall's TOML file")
+    admin = verbs.add_parser("admin", help="manage clerks and supervisors; make the hall's TLS certificates")
+    admin.add_argument("--config", help="the hall's TOML file (every verb but make-cert)")
     admin.add_argument("--data", help=DATA_HELP)
     admin_verbs = admin.add_subparsers(dest="verb", required=True)
     for verb, text in (("add-clerk", "add a clerk"), ("set-password", "set a clerk's password")):
@@ -374,6 +430,13 @@ def build_parser() -> argparse.ArgumentParser:
     admin_verbs.add_parser("list-clerks", help="list clerks and supervisors")
     seed = admin_verbs.add_parser("seed-clerks", help="add every clerk the config names, with one starting password")
     seed.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    cert = admin_verbs.add_parser(
+        "make-cert", help="make a hall CA (once, then re-used) and a server certificate signed by it"
+    )
+    cert.add_argument(
+        "--names", required=True, help="the server's host names and IP addresses, e.g. hall.local,192.168.1.10"
+    )
+    cert.add_argument("--out", required=True, type=Path, help="the folder for the CA and the certificates")
     admin.set_defaults(func=cmd_admin, extra="server")
 
     for program in PROGRAMS:

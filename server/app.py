@@ -1,7 +1,8 @@
 """The network front: websocket connections, sign-in, plain HTTP, timers, start and stop.
 
 One port serves both: websocket clients speak protocol v1 (docs/protocol.md), and plain HTTP
-requests (``process_request``) get ``/healthz`` and ``/metrics``.  A connection first says
+requests (``process_request``) get ``/healthz`` and ``/metrics``; given a TLS context (``hallcall
+server --tls-cert --tls-key``, server/tls.py), wss:// and https:// instead.  A connection first says
 ``hello``; until it has, it may do nothing else.  Every problem with a message is answered with
 an error naming it, and the connection stays up: a broken client cannot take a hall down.
 """
@@ -13,6 +14,8 @@ import contextlib
 import json
 import logging
 import signal
+import ssl
+import sys
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -27,7 +30,7 @@ from websockets.http11 import Request, Response
 from hallcall import protocol as p
 from hallcall.config import HallConfig
 
-from . import auth, console, pages, views
+from . import auth, console, pages, tls, views
 from .clock import Clock
 from .domain.model import QueueError
 from .hub import Client, Hub
@@ -54,12 +57,13 @@ class HallServer:
         self._timers: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self, host: str = "127.0.0.1", port: int = 8765) -> int:
-        """Listen; returns the port (useful with port 0)."""
+    async def start(self, host: str = "127.0.0.1", port: int = 8765, *, tls: ssl.SSLContext | None = None) -> int:
+        """Listen (with ``tls``: wss:// and https://); returns the port (useful with port 0)."""
         self._server = await serve(
             self._connection,
             host,
             port,
+            ssl=tls,
             process_request=self._http,
             max_size=FRAME_LIMIT,
             compression=None,  # a LAN gains nothing from deflate, and it costs ~100 KiB per connection
@@ -368,18 +372,30 @@ def database_path(config_path: str | Path, data_dir: str | Path) -> Path:
 
 
 async def run(
-    config: HallConfig, storage: Storage, host: str, port: int, clock: Clock, *, enforce_hours: bool = True
+    config: HallConfig,
+    storage: Storage,
+    host: str,
+    port: int,
+    clock: Clock,
+    *,
+    enforce_hours: bool = True,
+    tls_context: ssl.SSLContext | None = None,
 ) -> None:
     """Serve until SIGINT or SIGTERM; print the address once listening (scripts wait for it)."""
     server = HallServer(config, storage, clock, enforce_hours=enforce_hours)
-    actual = await server.start(host, port)
+    actual = await server.start(host, port, tls=tls_context)
+    if tls_context is None and not tls.is_loopback(host):
+        warning = tls.plain_warning(host, actual)
+        log.warning("%s", warning["en"])
+        print(f"hallcall: warning: {warning['en']}\nhallcall: 警告：{warning['zh']}", file=sys.stderr, flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         # Windows has no add_signal_handler: there Ctrl-C raises KeyboardInterrupt instead.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    print(f"hallcall server listening on ws://{host}:{actual}", flush=True)
+    scheme = "ws" if tls_context is None else "wss"
+    print(f"hallcall server listening on {scheme}://{host}:{actual}", flush=True)
     try:
         await stop.wait()
     finally:

@@ -2,8 +2,8 @@
 
 The demo, the simulator's command line, the benches and the tests all run the real server
 this way, so that what they measure and check is the program a hall runs, in its own process.
-The server prints ``listening on ws://HOST:PORT`` once it accepts connections; with
-``--port 0`` that line is the only way to learn the port.
+The server prints ``listening on ws://HOST:PORT`` (``wss://`` with ``--tls-cert``) once it accepts
+connections; with ``--port 0`` that line is the only way to learn the port.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-_LISTENING = re.compile(r"listening on ws://[\d.]+:(\d+)")
+_LISTENING = re.compile(r"listening on (wss?)://[\d.]+:(\d+)")
 
 
 class ServerDidNotStart(RuntimeError):
@@ -29,14 +29,15 @@ class ServerChild:
     proc: subprocess.Popen[bytes]
     port: int
     log: Path
+    tls: bool = False  # started with --tls-cert: wss:// and https://
 
     @property
     def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
+        return f"{'wss' if self.tls else 'ws'}://127.0.0.1:{self.port}"
 
     @property
     def http_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def stop(self, timeout: float = 30.0) -> int:
         """SIGTERM (the server closes its connections and its database), then kill if it hangs."""
@@ -81,7 +82,7 @@ def start_server(
             f.seek(offset)
             found = _LISTENING.search(f.read().decode(errors="replace"))
         if found:
-            return ServerChild(proc, int(found.group(1)), log)
+            return ServerChild(proc, int(found.group(2)), log, tls=found.group(1) == "wss")
         time.sleep(0.05)
     if proc.poll() is None:
         proc.kill()

@@ -59,7 +59,7 @@ SERVER_CODES: tuple[str, ...] = (
 )
 
 # Codes a client makes for itself, in the same shape, without asking the server.
-CLIENT_CODES: tuple[str, ...] = ("bad_address",)
+CLIENT_CODES: tuple[str, ...] = ("bad_address", "bad_certificate")
 
 ERROR_CODES: frozenset[str] = frozenset(SERVER_CODES + CLIENT_CODES)
 
