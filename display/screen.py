@@ -209,8 +209,13 @@ class DisplayScreen(QWidget):
         when.addWidget(self.clock)
         when.addWidget(self.date)
         header.addLayout(when, 3)
-        self.badge_slot = QVBoxLayout()
-        header.addLayout(self.badge_slot, 0)
+        # The connection badge: beside the clock (landscape, where height is short), or under
+        # the date (portrait, where the hall's name needs the width).
+        self.badge: QLabel | None = None
+        self.badge_beside = QVBoxLayout()
+        header.addLayout(self.badge_beside, 0)
+        self.badge_under = QVBoxLayout()
+        when.addLayout(self.badge_under)
         outer.addLayout(header)
         # Caption: the newest call written out, for visitors who cannot hear it.
         self.caption = QFrame()
@@ -266,7 +271,18 @@ class DisplayScreen(QWidget):
         """Put the link's connection badge in the header (the app makes it; it needs the link)."""
         badge.setObjectName("badge")
         self.sized(badge, 28)
-        self.badge_slot.addWidget(badge, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
+        self.badge = badge
+        self._place_badge()
+
+    def _place_badge(self) -> None:
+        if self.badge is None:
+            return
+        self.badge_beside.removeWidget(self.badge)
+        self.badge_under.removeWidget(self.badge)
+        if self.portrait:
+            self.badge_under.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignRight)
+        else:
+            self.badge_beside.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
 
     def _relayout(self) -> None:
         """Arrange the panels for the window's shape and scale every font to its size."""
@@ -280,7 +296,8 @@ class DisplayScreen(QWidget):
             for i in range(3):
                 self.body.setColumnStretch(i, 0)
                 self.body.setRowStretch(i, 0)
-            self.header.setStretch(0, 7 if portrait else 5)  # a long hall name needs the width
+            self.header.setStretch(0, 9 if portrait else 5)  # a long hall name needs the width
+            self._place_badge()
             self.side.removeWidget(self.recent_panel)
             self.side.removeWidget(self.waiting_panel)
             if portrait:

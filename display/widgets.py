@@ -100,13 +100,28 @@ class WrapLabel(FitLabel):
     def fitted_font(self) -> QFont:
         return QFont(self.font())
 
+    def balanced_width(self, width: int) -> int:
+        """The narrowest width that wraps the text onto as few lines as ``width`` does: the
+        lines come out even ("GA 公安户籍/" + "出入境"), never a full line and an orphan."""
+        height = self.needed_height(width)
+        low, high = max(1, width // 2), width
+        while low < high:
+            middle = (low + high) // 2
+            if self.needed_height(middle) > height:
+                low = middle + 1
+            else:
+                high = middle
+        return high
+
     def paintEvent(self, event: QPaintEvent) -> None:
         if not self._text:
             return
         painter = QPainter(self)
         painter.setFont(self.font())
         painter.setPen(self.colour)
-        painter.drawText(QRectF(self.rect()), int(self.align | self.FLAGS), self._text)
+        width = self.balanced_width(self.width())
+        left = (self.width() - width) / 2 if self.align & Qt.AlignmentFlag.AlignHCenter else 0.0
+        painter.drawText(QRectF(left, 0, width, self.height()), int(self.align | self.FLAGS), self._text)
 
 
 class Marquee(QWidget):

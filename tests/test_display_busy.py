@@ -101,6 +101,7 @@ def test_every_call_in_progress_is_shown_on_a_busy_floor(busy_hall: LiveHall, qt
     kiosk = busy_hall.run(busy_hall.hall.kiosk())
     for service, count in (("social", 2), ("consult", 1), ("police", 13)):
         for _ in range(count):
+            busy_hall.clock.advance(3)  # a visitor a few seconds after the last: the kiosk's pace
             busy_hall.run(kiosk.request("issue", service=service))
     apps: dict[tuple[str, str], DisplayApp] = {}
     try:

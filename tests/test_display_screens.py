@@ -59,6 +59,7 @@ def busy_morning(live: LiveHall) -> list[str]:
         await kiosk.hello("kiosk", token=KIOSK)
         for service, count in (("social", 7), ("medical", 5), ("business", 3), ("consult", 2)):
             for _ in range(count):
+                live.clock.advance(3)  # a visitor a few seconds after the last: the kiosk's pace
                 await kiosk.request("issue", service=service)
         await kiosk.close()
 
