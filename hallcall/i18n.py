@@ -92,6 +92,27 @@ ERRORS: dict[str, dict[str, str]] = {
     "unknown_reason": {"zh": "评价原因无效。", "en": "That evaluation reason is not one of the hall's."},
     "bad_date": {"zh": "日期格式应为 年-月-日，如 2026-12-01。", "en": "A date must be YYYY-MM-DD, e.g. 2026-12-01."},
     "bad_range": {"zh": "开始日期晚于结束日期。", "en": "The range starts after it ends."},
+    "locked_out": {
+        "zh": "密码错误次数过多，请 {minutes} 分钟后再试。",
+        "en": "Too many wrong passwords. Try again in {minutes} min.",
+    },
+    "wrong_password": {"zh": "当前密码不正确。", "en": "The current password is not correct."},
+    "weak_password": {"zh": "新密码不可用：{rule_text}。", "en": "That new password cannot be used: {rule_text}."},
+    "password_change_required": {
+        "zh": "请先设置新密码。",
+        "en": "Please set a new password first.",
+    },
+    "unknown_clerk": {"zh": "没有工作人员 {clerk}。", "en": "There is no clerk {clerk}."},
+}
+
+# What each password rule says (server/auth.py PASSWORD_RULES; a ``weak_password`` error's
+# ``details.rule``), filled into that error's sentence as ``{rule_text}``.
+PASSWORD_RULES: dict[str, dict[str, str]] = {
+    "too_short": {"zh": "至少需要 {min} 个字符", "en": "it needs at least {min} characters"},
+    "same_as_name": {"zh": "不能与用户名相同", "en": "it may not be the same as the name"},
+    "one_character": {"zh": "不能全是同一个字符", "en": "it may not be one character repeated"},
+    "common": {"zh": "这是最常见的密码之一", "en": "it is one of the most common passwords"},
+    "same_as_current": {"zh": "不能与当前密码相同", "en": "it must differ from the current password"},
 }
 
 assert ERRORS.keys() == ERROR_CODES, "every registered error code, and only those, has its texts"
@@ -136,7 +157,11 @@ def error_text(code: str, lang: str, details: dict[str, Any] | None = None) -> s
     entry = ERRORS.get(code)
     if entry is None:
         return code
-    return entry.get(lang, entry["en"]).format_map(_Blank(details or {}))
+    fields = _Blank(details or {})
+    rule = PASSWORD_RULES.get(str(fields.get("rule", "")))
+    if rule is not None:  # a weak password: the rule it broke, in the same language
+        fields["rule_text"] = rule[lang if lang in rule else "en"].format_map(fields)
+    return entry.get(lang, entry["en"]).format_map(fields)
 
 
 # Day and month names by table, not strftime: Qt sets the process locale from the system, so

@@ -297,6 +297,8 @@ def cmd_admin(args: argparse.Namespace) -> int:
         if args.verb == "list-clerks":
             print(_clerk_table(args, storage.clerks()))
             return 0
+        if args.verb == "reset-password":
+            return _reset_password(args, storage)
         existing = storage.clerk(args.name)
         if args.verb == "add-clerk" and existing is not None:
             raise SystemExit(f"hallcall: clerk {args.name!r} exists already; use set-password")
@@ -309,7 +311,9 @@ def cmd_admin(args: argparse.Namespace) -> int:
         if args.verb == "add-clerk" and not args.supervisor:
             _warn_unknown_clerk(args, config)
         try:
-            digest = auth.hash_password(_password(args))
+            password = _password(args)
+            auth.check_password(password, args.name)
+            digest = auth.hash_password(password)
         except ValueError as exc:
             raise SystemExit(f"hallcall: {exc}") from None
         role = "supervisor" if getattr(args, "supervisor", False) else (existing or {}).get("role", "clerk")
@@ -318,6 +322,24 @@ def cmd_admin(args: argparse.Namespace) -> int:
         return 0
     finally:
         storage.close()
+
+
+def _reset_password(args: argparse.Namespace, storage) -> int:  # type: ignore[no-untyped-def]
+    """``reset-password NAME``: a one-time password for a clerk who forgot theirs (printed once,
+    stored only as a hash); the counter asks for a new one at the next sign-in.  The same as the
+    console's reset (protocol.md 6.26); a running server's lock-outs of the account stay until
+    they run out."""
+    from hallcall.server import auth
+
+    record = storage.clerk(args.name)
+    if record is None:
+        raise SystemExit(f"hallcall: there is no clerk {args.name!r}")
+    if record["role"] != "clerk":
+        raise SystemExit(f"hallcall: {args.name} is a {record['role']}: give them a new password with set-password")
+    word = auth.one_time_password()
+    storage.save_clerk(args.name, auth.hash_password(word), role="clerk", must_change=True)
+    print(f"one-time password for {args.name}: {word}\n(they choose their own at the next sign-in)")
+    return 0
 
 
 def _clerk_table(args: argparse.Namespace, rows: list[dict]) -> str:  # type: ignore[type-arg]
@@ -427,6 +449,9 @@ def build_parser() -> argparse.ArgumentParser:
             v.add_argument("--supervisor", action="store_true", help="may watch the whole hall and force sign-outs")
     for verb in ("disable", "enable"):
         admin_verbs.add_parser(verb, help=f"{verb} a clerk's sign-in").add_argument("name")
+    admin_verbs.add_parser(
+        "reset-password", help="give a clerk a one-time password; they set their own at the next sign-in"
+    ).add_argument("name")
     admin_verbs.add_parser("list-clerks", help="list clerks and supervisors")
     seed = admin_verbs.add_parser("seed-clerks", help="add every clerk the config names, with one starting password")
     seed.add_argument("--password-stdin", action="store_true", help="read the password from standard input")

@@ -27,10 +27,13 @@ def missing_clerks(config: HallConfig, storage: Storage) -> list[str]:
 def seed_clerks(config: HallConfig, storage: Storage, password: str) -> list[str]:
     """Add the configured clerks that have no account; returns their names.
 
-    ValueError when the password is too short.  The password is hashed once for all of them:
-    Argon2 is slow on purpose, and a hall of forty clerks should not wait forty times.
+    auth.WeakPassword (a ValueError) when the password breaks the rule for any of them
+    (docs/security.md "Passwords").  The password is hashed once for all of them: Argon2 is slow
+    on purpose, and a hall of forty clerks should not wait forty times.
     """
     missing = missing_clerks(config, storage)
+    for name in missing:
+        auth.check_password(password, name)
     if missing:
         digest = auth.hash_password(password)
         for name in missing:
@@ -46,6 +49,8 @@ def sign_up_hall(
     throwaway hall)."""
     path = database_path(config_path, data)
     storage = Storage(path, synchronous=config.server.synchronous)
+    for name in (*configured_clerks(config), *extra, supervisor):
+        auth.check_password(password, name)
     digest = auth.hash_password(password)  # once: Argon2 is slow on purpose
     try:
         for name in (*missing_clerks(config, storage), *extra):

@@ -30,7 +30,7 @@ from websockets.http11 import Request, Response
 from hallcall import protocol as p
 from hallcall.config import HallConfig
 
-from . import auth, console, pages, tls, views
+from . import auth, console, dispatch, pages, tls, views
 from .clock import Clock
 from .domain.model import QueueError
 from .hub import Client, Hub
@@ -230,21 +230,34 @@ class HallServer:
             message = f"this server speaks protocol {p.PROTOCOL_VERSION}, not {hello.protocol}"
             await _say(ws, error("protocol_version", message, hello.id))
             return None
-        address = str(ws.remote_address[0]) if ws.remote_address else "?"
+        address = auth.peer_address(ws)
         keys = (f"addr:{address}", f"name:{hello.role}:{hello.clerk or hello.device or ''}")
+        # a password sign-in counts towards its account's lock-out from this address (auth.LockOut)
+        account = (hello.clerk or "") if hello.role in ("counter", "supervisor") and hello.password is not None else ""
         try:
+            if account and (left := self.hub.lockout.time_left(account, address)):
+                raise dispatch.locked_out(left)
             client, extra = await self._authenticate(ws, hello)
         except QueueError as exc:
             await _say(ws, error(exc.code, exc.message, hello.id, **exc.details))
             return None
         if client is None:
             self.throttle.failed(*keys)
+            locked = self.hub.lockout.failed(account, address) if account else 0.0
             await asyncio.sleep(self.throttle.delay(*keys))
-            await _say(ws, error("auth_failed", "those credentials are not valid", hello.id))
+            refusal = dispatch.locked_out(locked) if locked else None
+            if refusal is not None:
+                await _say(ws, error(refusal.code, refusal.message, hello.id, **refusal.details))
+            else:
+                await _say(ws, error("auth_failed", "those credentials are not valid", hello.id))
             return None
         self.throttle.succeeded(keys[1])  # an address keeps its count: one success does not clear guessing
+        if account:
+            self.hub.lockout.succeeded(account, address)
         self.hub.attach(client)
         welcome = views.welcome(hello.id, hello.role, client.name, self.hub.clock.now(), **extra)
+        if client.must_change_password:  # a one-time password: the program asks for a new one first
+            welcome.must_change_password = True
         await self.hub.settled()
         await _say(ws, welcome)
         await _say(ws, self.hub.snapshot(client))
@@ -336,6 +349,7 @@ class HallServer:
             counter=number,
             session_id=session.id,
             services=frozenset(self.hub.state.counter_services[number]),
+            must_change_password=bool(record.get("must_change")) if record else False,
         )
         return client, {"counter": number, "token": token}
 

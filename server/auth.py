@@ -3,29 +3,93 @@
 Passwords are stored as Argon2id hashes (argon2-cffi): salted and deliberately slow, so a copied
 database does not give the passwords away.  Verification runs in a worker thread so a sign-in
 never stalls the queue for everyone else.  Failed attempts are slowed down per name and per
-address, and the reply never says whether the name or the password was wrong.
+address, and the reply never says whether the name or the password was wrong; repeated
+failures lock one account out from one address for a while (``LockOut``).  A new password
+must pass one rule (``check_password``, docs/security.md "Passwords").
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import time
+from collections.abc import Callable
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
-MIN_PASSWORD = 6
+MIN_PASSWORD = 8
 SUPERVISOR_SESSION_S = 12 * 3600  # a supervisor console's session token works for 12 hours
+
+# The passwords tried first by anyone guessing (the top of the published leak lists, with the
+# Chinese favourites), at least MIN_PASSWORD long: shorter ones are refused by length anyway.
+# Compared without letter case.
+COMMON_PASSWORDS = frozenset(
+    {
+        "password", "password1", "password123", "passw0rd", "p@ssw0rd", "12345678", "123456789",
+        "1234567890", "0123456789", "87654321", "12341234", "11223344", "12344321", "123123123",
+        "147258369", "123456abc", "abc12345", "abc123456", "abcd1234", "a1234567", "aa123456",
+        "qq123456", "qwerty12", "qwerty123", "qwertyui", "qwer1234", "1qaz2wsx", "1q2w3e4r",
+        "asdfghjk", "asdf1234", "zxcvbnm1", "zxcvbnm123", "iloveyou", "woaini1314", "5201314520",
+        "admin123", "admin1234", "administrator", "welcome1", "changeme", "letmein1", "sunshine",
+        "football", "baseball", "princess", "superman", "trustno1", "11111111a",
+    }
+)  # fmt: skip
+
+# The rules a new password can break: code -> what it says (hallcall.i18n.PASSWORD_RULES words it
+# for people; ``weak_password`` errors carry the code in ``details.rule``).
+PASSWORD_RULES = {
+    "too_short": f"it needs at least {MIN_PASSWORD} characters",
+    "same_as_name": "it may not be the account's name",
+    "one_character": "it may not be one character repeated",
+    "common": "it is one of the most common passwords",
+    "same_as_current": "it must differ from the current password",  # checked by change_password
+}
+
+
+class WeakPassword(ValueError):
+    """A new password breaks ``rule`` (a key of PASSWORD_RULES)."""
+
+    def __init__(self, rule: str) -> None:
+        super().__init__(f"the password is too weak: {PASSWORD_RULES[rule]}")
+        self.rule = rule
+
+
+def check_password(password: str, name: str) -> None:
+    """Refuse a new password for account ``name`` that a guesser would try early: raises
+    WeakPassword naming the first rule it breaks (docs/security.md "Passwords")."""
+    if len(password) < MIN_PASSWORD:
+        raise WeakPassword("too_short")
+    folded = password.casefold()
+    if name and folded == name.casefold():
+        raise WeakPassword("same_as_name")
+    if len(set(folded)) == 1:
+        raise WeakPassword("one_character")
+    if folded in COMMON_PASSWORDS:
+        raise WeakPassword("common")
 
 
 def hash_password(password: str) -> str:
+    """The Argon2id hash to store.  Only the length is checked here; the whole rule where a
+    password is chosen (``check_password``), since seeding hashes one password for many names."""
     if len(password) < MIN_PASSWORD:
-        raise ValueError(f"a password needs at least {MIN_PASSWORD} characters")
+        raise WeakPassword("too_short")
     return _hasher.hash(password)
+
+
+def one_time_password() -> str:
+    """A password for a supervisor's reset: 10 characters a clerk can read out and type
+    (no 0/o, 1/l/i), good until the clerk chooses their own at the next sign-in."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    while True:
+        word = "".join(secrets.choice(alphabet) for _ in range(10))
+        if any(c.isdigit() for c in word) and any(c.isalpha() for c in word):
+            return word
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
@@ -88,3 +152,70 @@ class Throttle:
     def succeeded(self, *keys: str) -> None:
         for key in keys:
             self._failures.pop(key, None)
+
+
+class LockOut:
+    """Lock one account out from one address after ``limit`` wrong passwords within ``window``
+    seconds, for ``lock_s`` seconds (docs/security.md "Passwords").
+
+    Keyed by account AND address: a guesser at one machine stops guessing that account, while
+    the clerk at their own counter, another address, still signs in, so nobody can lock a clerk
+    out of their own counter from elsewhere.  Guessing many accounts, or one account from many
+    machines, is slowed by ``Throttle``.  Kept in memory: a restart clears every lock-out (only
+    someone at the server can restart it, and a wrong guess never writes to the database).
+    While locked, even the right password is refused.
+    """
+
+    def __init__(
+        self, limit: int = 5, window: float = 900.0, lock_s: float = 300.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit, self.window, self.lock_s, self.clock = limit, window, lock_s, clock
+        self._failures: dict[tuple[str, str], list[float]] = {}
+        self._locked: dict[tuple[str, str], float] = {}  # until when
+
+    def time_left(self, account: str, address: str) -> float:
+        """Seconds until ``account`` may try again from ``address`` (0: it may now)."""
+        key = (account.casefold(), address)
+        until = self._locked.get(key)
+        if until is None:
+            return 0.0
+        left = until - self.clock()
+        if left <= 0:
+            del self._locked[key]
+            return 0.0
+        return left
+
+    def failed(self, account: str, address: str) -> float:
+        """Count a wrong password; the seconds of the lock-out it starts (0: none yet)."""
+        now, key = self.clock(), (account.casefold(), address)
+        recent = [at for at in self._failures.get(key, []) if now - at < self.window]
+        recent.append(now)
+        if len(recent) >= self.limit:
+            self._failures.pop(key, None)
+            self._locked[key] = now + self.lock_s
+            return self.lock_s
+        self._failures[key] = recent
+        if len(self._failures) > 10000:  # bounded memory under a flood of names
+            self._failures = {k: v for k, v in self._failures.items() if now - v[-1] < self.window}
+            self._locked = {k: v for k, v in self._locked.items() if v > now}
+        return 0.0
+
+    def succeeded(self, account: str, address: str) -> None:
+        self._failures.pop((account.casefold(), address), None)
+
+    def clear(self, account: str) -> None:
+        """Forget every count and lock-out of ``account`` (a supervisor reset its password)."""
+        folded = account.casefold()
+        self._failures = {k: v for k, v in self._failures.items() if k[0] != folded}
+        self._locked = {k: v for k, v in self._locked.items() if k[0] != folded}
+
+
+def peer_address(ws: Any) -> str:
+    """The address a connection comes from: what lock-outs and the throttle count by."""
+    remote = getattr(ws, "remote_address", None)
+    return str(remote[0]) if remote else "?"
+
+
+def minutes_left(seconds: float) -> int:
+    """Whole minutes to tell a person: 4 min 10 s is "5 min", never too early."""
+    return max(1, math.ceil(seconds / 60))

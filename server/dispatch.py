@@ -19,11 +19,11 @@ import msgspec
 from hallcall import protocol as p
 from hallcall.config import Names
 
-from . import reports
+from . import auth, reports
 from .domain import evaluation
 from .domain.hall import HallState
 from .domain.model import PRIORITY_BY_NAME, Change, Journal, QueueError, Ticket
-from .storage import WarningAcknowledged
+from .storage import PasswordSet, WarningAcknowledged
 from .views import Views, ticket_shape
 
 
@@ -316,8 +316,104 @@ async def _report(hall: Any, client: Sender, r: p.Report, now: float) -> msgspec
     return report_answer(found)
 
 
-# Requests answered by a coroutine (the hub awaits it); they only read and change nothing.
-ASYNC_HANDLERS: dict[str, Callable[[Any, Any, Any, float], Awaitable[msgspec.Struct]]] = {"report": _report}
+# ---------------------------------------------------------------- passwords: Argon2 in a worker thread
+def locked_out(seconds: float) -> QueueError:
+    """The refusal while an account is locked out from an address: the time left, in seconds
+    and in the whole minutes a person is told (docs/security.md "Passwords")."""
+    minutes = auth.minutes_left(seconds)
+    return QueueError(
+        "locked_out",
+        f"too many wrong passwords for this account from this address; try again in {minutes} min",
+        retry_after_s=max(1, round(seconds)),
+        minutes=minutes,
+    )
+
+
+def _weak(exc: auth.WeakPassword) -> QueueError:
+    return QueueError("weak_password", str(exc), field="new", rule=exc.rule, min=auth.MIN_PASSWORD)
+
+
+async def _change_password(hall: Any, client: Sender, r: p.ChangePassword, now: float) -> msgspec.Struct:
+    """A clerk or supervisor changes their own password: the current one must be right (wrong
+    ones count towards the lock-out like a sign-in's), the new one must pass the rule.  A retry
+    of a change already made (the current password is now the new one) is answered as done."""
+    name, address = client.name, auth.peer_address(client.ws)  # type: ignore[attr-defined]
+    left = hall.lockout.time_left(name, address)
+    if left:
+        raise locked_out(left)
+    record = hall.storage.clerk(name)
+    stored = record["password_hash"] if record else None
+    if not await asyncio.to_thread(auth.verify_password, stored, r.current):
+        if stored and await asyncio.to_thread(auth.verify_password, stored, r.new):
+            client.must_change_password = False  # type: ignore[attr-defined]
+            return EMPTY
+        locked = hall.lockout.failed(name, address)
+        if locked:
+            raise locked_out(locked)
+        raise QueueError("wrong_password", "the current password is not correct", field="current")
+    hall.lockout.succeeded(name, address)
+    try:
+        auth.check_password(r.new, name)
+        if r.new == r.current:
+            raise auth.WeakPassword("same_as_current")
+    except auth.WeakPassword as exc:
+        raise _weak(exc) from None
+    digest = await asyncio.to_thread(auth.hash_password, r.new)
+    journal = Journal(now, "password_changed", clerk=name, counter=client.counter)
+    await hall.durable([PasswordSet(name, digest, must_change=False), journal])
+    client.must_change_password = False  # type: ignore[attr-defined]
+    log.info("%s changed their password", name)
+    return EMPTY
+
+
+async def _reset_password(hall: Any, client: Sender, r: p.ResetPassword, now: float) -> msgspec.Struct:
+    """A supervisor gives a clerk a one-time password (answered once, stored only as a hash);
+    the clerk must set their own at the next sign-in, and the account's lock-outs are lifted.
+    A supervisor's own password is set with ``hallcall admin set-password``."""
+    record = hall.storage.clerk(r.clerk)
+    if record is None or not record["active"]:
+        raise QueueError("unknown_clerk", f"there is no active clerk {r.clerk!r}", field="clerk", clerk=r.clerk)
+    if record["role"] != "clerk":
+        message = "a supervisor's password is reset with `hallcall admin set-password`, not from the console"
+        raise QueueError("forbidden", message, field="clerk", role=record["role"])
+    word = auth.one_time_password()
+    digest = await asyncio.to_thread(auth.hash_password, word)
+    journal = Journal(now, "password_reset", clerk=r.clerk, detail={"by": client.name})
+    await hall.durable([PasswordSet(r.clerk, digest, must_change=True), journal])
+    hall.lockout.clear(r.clerk)
+    log.info("supervisor %s reset the password of %s", client.name, r.clerk)
+    return p.ResetPasswordAnswer(clerk=r.clerk, one_time_password=word)
+
+
+# What a connection signed in with a one-time password may do until it has set its own.
+WHILE_PASSWORD_MUST_CHANGE = frozenset({"ping", "snapshot", "change_password", "sign_out"})
+
+
+def _password_first(client: Any, kind: str) -> None:
+    if getattr(client, "must_change_password", False) and kind not in WHILE_PASSWORD_MUST_CHANGE:
+        raise QueueError("password_change_required", "set a new password (change_password) first")
+
+
+def _gated(
+    handler: Callable[[Any, Any, Any, float], Awaitable[msgspec.Struct]],
+) -> Callable[[Any, Any, Any, float], Awaitable[msgspec.Struct]]:
+    async def gated(hall: Any, client: Any, request: Any, now: float) -> msgspec.Struct:
+        _password_first(client, request.__struct_config__.tag)
+        return await handler(hall, client, request, now)
+
+    return gated
+
+
+# Requests answered by a coroutine (the hub awaits it): a report only reads; a password request
+# hashes in a worker thread and saves its own change (so no answer is kept: it may hold a password).
+ASYNC_HANDLERS: dict[str, Callable[[Any, Any, Any, float], Awaitable[msgspec.Struct]]] = {
+    kind: _gated(handler)
+    for kind, handler in (
+        ("report", _report),
+        ("change_password", _change_password),
+        ("reset_password", _reset_password),
+    )
+}
 
 HANDLERS: dict[str, Handler] = {
     "ping": _ping,
@@ -351,7 +447,17 @@ assert HANDLERS.keys() | ASYNC_HANDLERS.keys() | ANSWERED_BY_FRONT == p.REQUEST_
 
 def dispatch(hall: HallContext, client: Sender, request: p.Request, now: float) -> Answer:
     """Run one request's handler: (answer data, changes), or a QueueError."""
+    _password_first(client, request.__struct_config__.tag)  # type: ignore[attr-defined]
     return HANDLERS[request.__struct_config__.tag](hall, client, request, now)  # type: ignore[attr-defined]
 
 
-__all__ = ["ANSWERED_BY_FRONT", "ASYNC_HANDLERS", "EMPTY", "HANDLERS", "HallContext", "dispatch"]
+__all__ = [
+    "ANSWERED_BY_FRONT",
+    "ASYNC_HANDLERS",
+    "EMPTY",
+    "HANDLERS",
+    "WHILE_PASSWORD_MUST_CHANGE",
+    "HallContext",
+    "dispatch",
+    "locked_out",
+]

@@ -30,7 +30,7 @@ from websockets.asyncio.server import broadcast
 from hallcall import protocol as p
 from hallcall.config import HallConfig
 
-from . import fanout, views
+from . import auth, fanout, views
 from .answers import Answers
 from .batch import GroupCommit
 from .clock import Clock
@@ -67,6 +67,7 @@ class Client:
     follows: tuple[str, str] | None = None  # a visitor's ticket: (day, number)
     heard: p.VisitorView | None = None  # the view of that ticket a visitor was last sent
     holds_key: bool = False  # a visitor whose hello carried its ticket's key: it may evaluate it
+    must_change_password: bool = False  # signed in with a one-time password: only change_password
 
 
 DEVICE_ROLES = ("kiosk", "display", "pad")  # the devices whose connection the console shows
@@ -78,6 +79,7 @@ class Hub:
         self.storage = storage
         self.clock = clock
         self.enforce_hours = enforce_hours
+        self.lockout = auth.LockOut()  # wrong passwords, per account and address (hello, change_password)
         self.state = self._rebuild()
         self.evaluations = self._evaluations()
         self._key_secret = storage.secret("ticket_key")

@@ -70,7 +70,17 @@ class WarningAcknowledged:
     at: float
 
 
-Record = Change | AnswerRow | WarningRaised | WarningCleared | WarningAcknowledged
+@dataclass(slots=True)
+class PasswordSet:
+    """Account ``name``'s new password hash; ``must_change``: it is a supervisor's one-time
+    password, to be replaced by the clerk at the next sign-in."""
+
+    name: str
+    password_hash: str
+    must_change: bool
+
+
+Record = Change | AnswerRow | WarningRaised | WarningCleared | WarningAcknowledged | PasswordSet
 
 
 class StorageError(Exception):
@@ -189,11 +199,18 @@ def _v4_settings(db: sqlite_utils.Database) -> None:
     db["settings"].create({"name": str, "value": str}, pk="name", not_null={"value"}, if_not_exists=True)
 
 
+def _v5_must_change_password(db: sqlite_utils.Database) -> None:
+    """An account whose password a supervisor reset: 1 until its clerk sets their own."""
+    if "must_change" not in db["clerks"].columns_dict:
+        db["clerks"].add_column("must_change", int, not_null_default=0)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2_supervisor_sessions,
     _v3_warning_acknowledgements,
     _v4_settings,
+    _v5_must_change_password,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -326,6 +343,11 @@ class Storage:
                     "AND raised_at = ? AND cleared_at IS NULL AND acknowledged_by IS NULL",
                     (change.by, change.at, change.key, change.raised_at),
                 )
+            elif isinstance(change, PasswordSet):
+                ex(
+                    "UPDATE clerks SET password_hash = ?, must_change = ? WHERE name = ?",
+                    (change.password_hash, int(change.must_change), change.name),
+                )
 
     def answer(self, principal: str, request_id: str) -> str | None:
         row = self.conn.execute(
@@ -456,7 +478,10 @@ class Storage:
     def clerks(self) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT name, display_name, role, active, created_at FROM clerks ORDER BY name"))
 
-    def save_clerk(self, name: str, password_hash: str, *, role: str, display_name: str = "") -> None:
+    def save_clerk(
+        self, name: str, password_hash: str, *, role: str, display_name: str = "", must_change: bool = False
+    ) -> None:
+        """Add or update an account; ``must_change``: the password is a one-time one (a reset)."""
         existing = self.clerk(name)
         with self.db.atomic():
             self.db["clerks"].upsert(
@@ -467,6 +492,7 @@ class Storage:
                     "role": role,
                     "active": 1,
                     "created_at": (existing or {}).get("created_at") or time.time(),
+                    "must_change": int(must_change),
                 },
                 pk="name",
             )

@@ -22,6 +22,7 @@ SERVER_CODES: tuple[str, ...] = (
     "already_authenticated",
     "protocol_version",
     "auth_failed",
+    "locked_out",
     "forbidden",
     # faults
     "internal",
@@ -56,6 +57,11 @@ SERVER_CODES: tuple[str, ...] = (
     # reports
     "bad_date",
     "bad_range",
+    # passwords
+    "wrong_password",
+    "weak_password",
+    "password_change_required",
+    "unknown_clerk",
 )
 
 # Codes a client makes for itself, in the same shape, without asking the server.

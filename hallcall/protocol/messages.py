@@ -53,6 +53,7 @@ class Welcome(Message, tag="welcome", kw_only=True):
     name: str
     counter: int | UnsetType = UNSET
     session_token: str | UnsetType = UNSET
+    must_change_password: bool | UnsetType = UNSET  # a counter signed in with a one-time password
 
 
 class HallSnapshot(Message, tag="snapshot", kw_only=True):
@@ -168,6 +169,13 @@ class ReportAnswer(Struct, kw_only=True):
     counters: list[ReportRow]
 
 
+class ResetPasswordAnswer(Struct, kw_only=True):
+    """The one-time password a supervisor hands to the clerk (it is never stored or shown again)."""
+
+    clerk: str
+    one_time_password: str
+
+
 ANSWERS: dict[str, type[Struct]] = {
     "hello": Empty,  # answered by a Welcome, or an Error
     "ping": PingAnswer,
@@ -194,6 +202,8 @@ ANSWERS: dict[str, type[Struct]] = {
     "report": ReportAnswer,
     "evaluate": EvaluateAnswer,
     "acknowledge": AcknowledgeAnswer,
+    "change_password": Empty,
+    "reset_password": ResetPasswordAnswer,
 }
 assert ANSWERS.keys() == REQUEST_TYPES.keys(), "every request type has exactly one answer shape"
 
@@ -246,6 +256,7 @@ __all__ = [
     "PingAnswer",
     "QueueUpdate",
     "ReportAnswer",
+    "ResetPasswordAnswer",
     "Result",
     "SessionEnded",
     "SnapshotAnswer",

@@ -163,6 +163,22 @@ class Acknowledge(Request, tag="acknowledge"):
     key: Annotated[str, msgspec.Meta(max_length=100)]
 
 
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+
+
+class ChangePassword(Request, tag="change_password"):
+    """A signed-in clerk or supervisor changes their own password (6.25)."""
+
+    current: Password
+    new: Password
+
+
+class ResetPassword(Request, tag="reset_password"):
+    """A supervisor gives a clerk a one-time password, to be changed at the next sign-in (6.26)."""
+
+    clerk: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
 class Report(Request, tag="report"):
     """The supervision report for business days ``from``..``to`` (YYYY-MM-DD), grouped ``by``."""
 
@@ -197,6 +213,8 @@ AnyRequest = (
     | Report
     | Evaluate
     | Acknowledge
+    | ChangePassword
+    | ResetPassword
 )
 
 REQUEST_TYPES: dict[str, type[Request]] = {
@@ -212,8 +230,10 @@ _CLERK = {
 ROLE_REQUESTS: dict[str, set[str]] = {
     "kiosk": _EVERYONE | {"issue", "device_status"},
     "display": _EVERYONE | {"device_status"},
-    "counter": _EVERYONE | _CLERK,
-    "supervisor": _EVERYONE | {"put_back", "cancel", "force_sign_out", "notice", "report", "evaluate", "acknowledge"},
+    "counter": _EVERYONE | _CLERK | {"change_password"},
+    "supervisor": _EVERYONE
+    | {"put_back", "cancel", "force_sign_out", "notice", "report", "evaluate", "acknowledge"}
+    | {"change_password", "reset_password"},
     "pad": {"ping", "snapshot", "evaluate"},
     # a visitor's phone following its own ticket; it may evaluate it only with the ticket's key
     "visitor": {"ping", "snapshot", "evaluate"},
@@ -288,6 +308,7 @@ __all__ = [
     "CallNext",
     "CallNumber",
     "Cancel",
+    "ChangePassword",
     "Day",
     "DeviceStatus",
     "Evaluate",
@@ -308,6 +329,7 @@ __all__ = [
     "Report",
     "Request",
     "RequestId",
+    "ResetPassword",
     "Resume",
     "Role",
     "SignOut",

@@ -1,0 +1,333 @@
+"""Passwords over real websockets: a clerk changes their own, the rule refuses weak ones by name,
+a supervisor's reset forces a change at the next sign-in, and wrong passwords lock one account
+out from one address (docs/security.md "Passwords", protocol.md 4.1, 6.25, 6.26).
+
+The test hall's clerks ann, bob, cat, dan and supervisor sue all start with ``pass1234``.
+Lock-out tests shrink the throttle's delays (a real Throttle, small numbers) so five wrong
+passwords do not take 15 s, and move the lock-out's clock by hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import MONDAY_10AM, PASSWORD, SUPERVISOR, TEST_HALL, ManualClock, seed_clerks
+from websockets.asyncio.client import connect
+
+from hallcall import config as hall_config
+from hallcall.client import HallClient, RequestFailed
+from hallcall.server import auth
+from hallcall.server.app import HallServer, database_path
+from hallcall.server.storage import Storage
+
+NEW = "tulip-river-7"
+
+
+class Hall:
+    """A server on a loopback port that the test can restart on the same database."""
+
+    def __init__(self, data: Path) -> None:
+        self.data = data
+        self.clock = ManualClock(MONDAY_10AM)
+        self.port = 0
+        self.server: HallServer | None = None
+        self.storage: Storage | None = None
+        self.clients: list[HallClient] = []
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self.storage = Storage(database_path(TEST_HALL, self.data))
+        self.server = HallServer(hall_config.load(TEST_HALL), self.storage, self.clock)
+        self.server.throttle = auth.Throttle(base=0.01, cap=0.02)
+        self.port = await self.server.start("127.0.0.1", self.port)
+
+    async def stop(self) -> None:
+        for c in self.clients:
+            await c.close()
+        self.clients.clear()
+        assert self.server is not None and self.storage is not None
+        await self.server.stop()
+        self.storage.close()
+
+    async def client(self, address: str = "127.0.0.1") -> HallClient:
+        """A connection from ``address`` (any 127.x.y.z reaches the server from another address)."""
+        c = HallClient(self.url)
+        if address == "127.0.0.1":
+            await c.connect()
+        else:
+            c.ws = await connect(self.url, proxy=None, local_addr=(address, 0))
+            c._reader = asyncio.create_task(c._read())
+        self.clients.append(c)
+        return c
+
+    async def hello(self, clerk: str, password: str, *, counter: int = 1, address: str = "127.0.0.1") -> dict[str, Any]:
+        """A counter's hello: the welcome or the error, unraised."""
+        c = await self.client(address)
+        answer = await c.call("hello", role="counter", protocol=1, counter=counter, clerk=clerk, password=password)
+        if answer["type"] == "welcome":
+            await asyncio.wait_for(c.snapshot_seen.wait(), 10)
+            c.welcome = answer
+        answer["client"] = c
+        return answer
+
+    async def counter(self, clerk: str, password: str = PASSWORD, counter: int = 1) -> HallClient:
+        answer = await self.hello(clerk, password, counter=counter)
+        assert answer["type"] == "welcome", answer
+        return answer["client"]
+
+    async def supervisor(self, password: str = PASSWORD) -> HallClient:
+        c = await self.client()
+        await c.hello("supervisor", clerk=SUPERVISOR, password=password)
+        return c
+
+    def journal(self, action: str) -> list[tuple[Any, ...]]:
+        assert self.storage is not None
+        return self.storage.conn.execute(
+            "SELECT clerk, counter, detail FROM events WHERE action = ? ORDER BY id", (action,)
+        ).fetchall()
+
+
+@pytest.fixture
+async def hall(tmp_path: Path) -> AsyncIterator[Hall]:
+    storage = Storage(database_path(TEST_HALL, tmp_path), owner=False)
+    seed_clerks(storage)
+    storage.close()
+    h = Hall(tmp_path)
+    await h.start()
+    yield h
+    await h.stop()
+
+
+async def refused(answer_or_call: Any, code: str) -> dict[str, Any]:
+    answer = await answer_or_call if asyncio.iscoroutine(answer_or_call) else answer_or_call
+    assert answer["type"] == "error" and answer["code"] == code, answer
+    return answer
+
+
+# ---------------------------------------------------------------------- changing one's own
+async def test_a_clerk_changes_their_own_password_and_it_holds_after_a_restart(hall):
+    cat = await hall.counter("cat")
+    assert await cat.request("change_password", current=PASSWORD, new=NEW) == {}
+    assert hall.journal("password_changed") == [("cat", 1, None)]
+    await refused(await hall.hello("cat", PASSWORD, counter=2), "auth_failed")
+    assert (await hall.hello("cat", NEW, counter=2))["type"] == "welcome"
+    await hall.stop()
+    await hall.start()
+    await refused(await hall.hello("cat", PASSWORD, counter=3), "auth_failed")
+    welcome = await hall.hello("cat", NEW, counter=3)
+    assert welcome["type"] == "welcome" and "must_change_password" not in welcome
+
+
+async def test_a_supervisor_changes_their_own_password(hall):
+    sue = await hall.supervisor()
+    assert await sue.request("change_password", current=PASSWORD, new="harbour-lamp-42") == {}
+    with pytest.raises(RequestFailed, match="auth_failed"):
+        await hall.supervisor()
+    await hall.supervisor("harbour-lamp-42")
+
+
+async def test_a_retried_change_is_answered_as_done(hall):
+    """The answer of a change can be lost with the connection; the retry's current password is
+    then the old one, but its new one is the password now: the change is done, not refused."""
+    cat = await hall.counter("cat")
+    await cat.request("change_password", current=PASSWORD, new=NEW)
+    assert await cat.request("change_password", current=PASSWORD, new=NEW) == {}
+
+
+@pytest.mark.parametrize(
+    "new, rule, zh, en",
+    [
+        ("short7!", "too_short", "至少需要 8 个字符", "at least 8 characters"),
+        ("CAT", "too_short", "至少需要 8 个字符", "at least 8 characters"),
+        ("aaaaaaaaaa", "one_character", "不能全是同一个字符", "one character repeated"),
+        ("Password1", "common", "最常见的密码", "most common passwords"),
+        ("12345678", "common", "最常见的密码", "most common passwords"),
+        (PASSWORD, "same_as_current", "不能与当前密码相同", "differ from the current password"),
+    ],
+)
+async def test_a_weak_password_is_refused_naming_the_rule(hall, new, rule, zh, en):
+    from hallcall.i18n import error_text
+
+    cat = await hall.counter("cat")
+    answer = await refused(cat.call("change_password", current=PASSWORD, new=new), "weak_password")
+    assert answer["field"] == "new" and answer["details"] == {"rule": rule, "min": 8}
+    assert zh in answer["message_zh"], answer
+    assert en in error_text("weak_password", "en", answer["details"])
+    assert en.split()[-1] in answer["message"]
+    await hall.counter("cat", PASSWORD, counter=2)  # nothing changed
+
+
+async def test_the_name_itself_is_refused(hall):
+    hall.storage.save_clerk("li.na.long", auth.hash_password(PASSWORD), role="clerk")  # type: ignore[union-attr]
+    lina = await hall.counter("li.na.long")
+    answer = await refused(lina.call("change_password", current=PASSWORD, new="LI.NA.LONG"), "weak_password")
+    assert answer["details"]["rule"] == "same_as_name"
+    assert "不能与用户名相同" in answer["message_zh"]
+
+
+async def test_a_wrong_current_password_changes_nothing(hall):
+    cat = await hall.counter("cat")
+    answer = await refused(cat.call("change_password", current="not-mine-1", new=NEW), "wrong_password")
+    assert answer["field"] == "current" and answer["message_zh"] == "当前密码不正确。"
+    await refused(await hall.hello("cat", NEW, counter=2), "auth_failed")
+    assert hall.journal("password_changed") == []
+
+
+async def test_a_clerk_cannot_change_anothers_password(hall):
+    cat = await hall.counter("cat")
+    # the request names no account: a clerk field is not part of it
+    answer = await refused(cat.call("change_password", current=PASSWORD, new=NEW, clerk="dan"), "bad_field")
+    assert answer["field"] == "clerk"
+    # nor may a counter reset anyone's
+    await refused(cat.call("reset_password", clerk="dan"), "forbidden")
+    # and what cat can do changes cat's password only
+    await cat.request("change_password", current=PASSWORD, new=NEW)
+    await hall.counter("dan", PASSWORD, counter=2)
+    # a kiosk may do neither
+    kiosk = await hall.client()
+    await kiosk.hello("kiosk", device="kiosk-1", token="kiosk-token-1")
+    await refused(kiosk.call("change_password", current="x", new=NEW), "forbidden")
+
+
+# ---------------------------------------------------------------------- a supervisor's reset
+async def test_a_reset_forces_a_change_at_the_next_sign_in(hall):
+    sue = await hall.supervisor()
+    answer = await sue.request("reset_password", clerk="cat")
+    word = answer["one_time_password"]
+    assert answer["clerk"] == "cat" and len(word) == 10
+    assert hall.journal("password_reset") == [("cat", None, '{"by": "sue"}')]
+    assert word not in str(hall.storage.conn.execute("SELECT * FROM events").fetchall())  # type: ignore[union-attr]
+    assert word not in str(hall.storage.conn.execute("SELECT * FROM answers").fetchall())  # type: ignore[union-attr]
+    await refused(await hall.hello("cat", PASSWORD), "auth_failed")
+
+    first = await hall.hello("cat", word)
+    assert first["type"] == "welcome" and first["must_change_password"] is True
+    cat = first["client"]
+    answer = await refused(cat.call("call_next"), "password_change_required")
+    assert answer["message_zh"] == "请先设置新密码。"
+    await refused(cat.call("ticket", number="A001"), "password_change_required")
+    await cat.request("ping")
+    await refused(cat.call("change_password", current=word, new=word), "weak_password")
+    assert await cat.request("change_password", current=word, new=NEW) == {}
+    await refused(cat.call("call_next"), "queue_empty")  # allowed now: nobody is waiting
+
+    await refused(await hall.hello("cat", word, counter=2), "auth_failed")
+    again = await hall.hello("cat", NEW, counter=2)
+    assert again["type"] == "welcome" and "must_change_password" not in again
+
+
+async def test_a_resume_before_the_change_is_still_asked_for_it(hall):
+    sue = await hall.supervisor()
+    word = (await sue.request("reset_password", clerk="cat"))["one_time_password"]
+    first = await hall.hello("cat", word)
+    token = first["session_token"]
+    await first["client"].close()
+    c = await hall.client()
+    resumed = await c.hello("counter", counter=1, clerk="cat", session_token=token)
+    assert resumed["must_change_password"] is True
+    await refused(c.call("pause", reason="break"), "password_change_required")
+
+
+async def test_reset_refusals(hall):
+    sue = await hall.supervisor()
+    answer = await refused(sue.call("reset_password", clerk="zed"), "unknown_clerk")
+    assert answer["details"] == {"clerk": "zed"} and "zed" in answer["message_zh"]
+    await refused(sue.call("reset_password", clerk=SUPERVISOR), "forbidden")
+    assert hall.journal("password_reset") == []
+
+
+# ---------------------------------------------------------------------- lock-out
+async def test_five_wrong_passwords_lock_the_account_out_from_that_address_only(hall):
+    now = [1000.0]
+    hall.server.hub.lockout.clock = lambda: now[0]  # type: ignore[union-attr]
+    for n in range(4):
+        await refused(await hall.hello("cat", f"guess-{n}-x"), "auth_failed")
+    fifth = await refused(await hall.hello("cat", "guess-5-x"), "locked_out")
+    assert fifth["details"] == {"retry_after_s": 300, "minutes": 5}
+    assert fifth["message_zh"] == "密码错误次数过多，请 5 分钟后再试。"
+
+    now[0] += 61  # the right password from the same address: still locked, with the time left
+    locked = await refused(await hall.hello("cat", PASSWORD), "locked_out")
+    assert locked["details"] == {"retry_after_s": 239, "minutes": 4}
+    assert "请 4 分钟后再试" in locked["message_zh"] and "Try again in 4 min" in _en(locked)
+    assert "try again in 4 min" in locked["message"]
+
+    # the same account from another address, and another account from this one, sign in
+    assert (await hall.hello("cat", PASSWORD, counter=2, address="127.0.0.2"))["type"] == "welcome"
+    assert (await hall.hello("dan", PASSWORD, counter=3))["type"] == "welcome"
+    # a supervisor's console at the locked address is locked out of that account too
+    c = await hall.client()
+    answer = await c.call("hello", role="supervisor", protocol=1, clerk="cat", password=PASSWORD)
+    assert answer["code"] == "locked_out"
+
+    now[0] += 240  # the time is up
+    assert (await hall.hello("cat", PASSWORD, counter=1))["type"] == "welcome"
+
+
+async def test_a_success_clears_the_count_and_a_reset_lifts_a_lock_out(hall):
+    for n in range(4):
+        await refused(await hall.hello("bob", f"guess-{n}-x", counter=2), "auth_failed")
+    assert (await hall.hello("bob", PASSWORD, counter=2))["type"] == "welcome"
+    for n in range(4):  # counted from zero again: four more are not a lock-out
+        await refused(await hall.hello("bob", f"again-{n}-x", counter=2), "auth_failed")
+    await refused(await hall.hello("bob", "fifth-one-x", counter=2), "locked_out")
+    sue = await hall.supervisor()
+    word = (await sue.request("reset_password", clerk="bob"))["one_time_password"]
+    assert (await hall.hello("bob", word, counter=2))["type"] == "welcome"
+
+
+async def test_wrong_current_passwords_count_towards_the_lock_out(hall):
+    cat = await hall.counter("cat")
+    for n in range(4):
+        await refused(cat.call("change_password", current=f"guess-{n}-x", new=NEW), "wrong_password")
+    answer = await refused(cat.call("change_password", current="guess-5-x", new=NEW), "locked_out")
+    assert answer["details"]["minutes"] == 5
+    await refused(cat.call("change_password", current=PASSWORD, new=NEW), "locked_out")
+    await refused(await hall.hello("cat", PASSWORD, counter=2), "locked_out")
+
+
+async def test_a_restart_clears_lock_outs(hall):
+    for n in range(5):
+        await hall.hello("ann", f"guess-{n}-x", counter=4)
+    await refused(await hall.hello("ann", PASSWORD, counter=4), "locked_out")
+    await hall.stop()
+    await hall.start()
+    assert (await hall.hello("ann", PASSWORD, counter=4))["type"] == "welcome"
+
+
+def _en(answer: dict[str, Any]) -> str:
+    from hallcall.i18n import error_text
+
+    return error_text(answer["code"], "en", answer.get("details"))
+
+
+# ---------------------------------------------------------------------- the rule itself
+@pytest.mark.parametrize(
+    "password, name, rule",
+    [
+        ("abc", "ann", "too_short"),
+        ("Ann.Smith", "ann.smith", "same_as_name"),
+        ("zzzzzzzz", "ann", "one_character"),
+        ("QWERTY123", "ann", "common"),
+        ("woaini1314", "ann", "common"),
+    ],
+)
+def test_the_rule(password, name, rule):
+    with pytest.raises(auth.WeakPassword) as refused_:
+        auth.check_password(password, name)
+    assert refused_.value.rule == rule
+
+
+def test_the_demo_and_test_passwords_pass_the_rule():
+    for password in ("demo1234", PASSWORD, NEW):
+        auth.check_password(password, "li.na")
+    word = auth.one_time_password()
+    auth.check_password(word, "li.na")
+    assert len(word) == 10 and not set(word) & set("0o1li")
