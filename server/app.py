@@ -54,6 +54,10 @@ class HallServer:
         self.hub = Hub(config, storage, clock or Clock(), enforce_hours=enforce_hours)
         self.throttle = auth.Throttle()
         self._server: Server | None = None
+        # One Argon2 verification at a time: each takes 64 MiB and up to half a second of CPU, and
+        # a flood of wrong credentials would otherwise run one per worker thread, starve the event
+        # loop and slow every call in the hall (bench/hostile_clients.py, docs/reliability.md).
+        self._hashing = asyncio.Semaphore(1)
         self._timers: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ lifecycle
@@ -355,10 +359,17 @@ class HallServer:
 
     async def _password_ok(self, record: dict[str, Any] | None, password: str | None) -> bool:
         stored = record["password_hash"] if record else None
-        return await asyncio.to_thread(auth.verify_password, stored, password or "")
+        async with self._hashing:
+            return await asyncio.to_thread(auth.verify_password, stored, password or "")
 
     async def _spend_hash_time(self) -> None:
-        await asyncio.to_thread(auth.verify_password, None, "")
+        """A wrong token or name costs what a wrong password does, unless a hash is running already:
+        then the sign-in throttle's delay slows the sender, and the decoy would only queue ahead of
+        a real clerk's sign-in."""
+        if self._hashing.locked():
+            return
+        async with self._hashing:
+            await asyncio.to_thread(auth.verify_password, None, "")
 
 
 def _size(raw: str | bytes) -> int:
