@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QPushButton
 
 from hallcall import protocol as p
 from hallcall.gui.link import HallLink
@@ -28,6 +28,7 @@ from .actions import ACTIONS, BY_NAME, allowed
 from .compact_bar import CompactBar
 from .dialogs import NumberDialog, PauseDialog, TransferDialog
 from .main_window import MainWindow
+from .password_dialog import PasswordDialog
 from .remembered import NameMemory
 from .state import CounterState
 from .text import T, refusal_text, session_end_text
@@ -92,6 +93,12 @@ class CounterProgram(QObject):
         self.screen.lang_button.clicked.connect(self.toggle_lang)
         self.screen.compact_button.clicked.connect(self.compact_action.trigger)
         self.bar.expand.clicked.connect(self.compact_action.trigger)
+        self.must_change_password = False  # signed in with a one-time password: a new one first
+        self.password_button = QPushButton()  # the clerk's own password (password_dialog.py)
+        self.password_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.password_button.setStyleSheet("min-height: 40px; font-size: 18px;")
+        self.password_button.clicked.connect(lambda: self.ask_password())
+        self.screen.badge_slot.insertWidget(0, self.password_button)
 
         self.clock = QTimer(self)
         self.clock.setInterval(1000)
@@ -150,7 +157,9 @@ class CounterProgram(QObject):
 
     def _on_welcome(self, welcome: dict[str, Any]) -> None:
         self.signed_in = True
-        self.state.clerk = msgspec.convert(welcome, p.Welcome, strict=False).name
+        said = msgspec.convert(welcome, p.Welcome, strict=False)
+        self.state.clerk = said.name
+        self.must_change_password = said.must_change_password is True
 
     def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
         if not self.signed_in:
@@ -173,8 +182,10 @@ class CounterProgram(QObject):
                 self.screen.badge_slot.addWidget(self.badge)
             self.window.show_screen()
             self._show_badge()
-            if self.want_compact:
+            if self.want_compact and not self.must_change_password:
                 self.set_compact(True)
+            if self.must_change_password:  # before anything else: the clerk's own password
+                self.ask_password(forced=True)
         self._refresh()
 
     def _on_refused(self, answer: dict[str, Any]) -> None:
@@ -186,6 +197,7 @@ class CounterProgram(QObject):
     def _session_over(self, message: str, *, error: bool = True) -> None:
         """Back to the sign-in page with the reason; the old connection is closed."""
         self.signed_in = False
+        self.must_change_password = False
         self.pending.clear()
         if self.dialog is not None:
             self.dialog.reject()
@@ -233,6 +245,10 @@ class CounterProgram(QObject):
         kind = self.pending.pop(rid, None)
         if kind is None:
             return
+        if kind == "change_password" and answer.get("code") != "session_ended":
+            self._password_answered(answer)
+            self._refresh()
+            return
         if answer.get("type") == "error":
             if answer.get("code") == "session_ended":
                 self._session_over(error_text("session_ended", self.lang))
@@ -257,7 +273,8 @@ class CounterProgram(QObject):
         return self.signed_in and self.link is not None and self.link.connected
 
     def can(self, name: str) -> bool:
-        return allowed(BY_NAME[name], self.state, connected=self.connected(), busy=bool(self.pending))
+        busy = bool(self.pending) or self.must_change_password
+        return allowed(BY_NAME[name], self.state, connected=self.connected(), busy=busy)
 
     def do(self, name: str) -> None:
         """A button or key: send at once, or ask first for what the request needs."""
@@ -321,6 +338,37 @@ class CounterProgram(QObject):
         counters = [c for c in self.state.hall.counters if c.number != self.number]
         self._open(TransferDialog(T("transfer", self.lang), self.lang, services, counters, self._parent()), "transfer")
 
+    def ask_password(self, *, forced: bool = False) -> None:
+        """The clerk's own password (protocol 6.25): the dialog stays open until the server has
+        answered.  ``forced`` after a supervisor's reset: nothing else can be done meanwhile, and
+        its other button signs the clerk out."""
+        if not self.signed_in or isinstance(self.dialog, PasswordDialog):
+            return
+        if self.dialog is not None:
+            self.dialog.reject()
+        dialog = PasswordDialog(self.lang, forced=forced, parent=self._parent())
+        self.dialog = dialog
+        dialog.ready = self.connected  # type: ignore[method-assign]
+        dialog.submitted.connect(lambda fields: self.send("change_password", **fields))
+        if forced:
+            dialog.rejected.connect(lambda: self.send("sign_out") if self.connected() else None)
+        dialog.finished.connect(lambda _: self._dialog_closed(dialog))
+        dialog.open()
+
+    def _password_answered(self, answer: dict[str, Any]) -> None:
+        dialog = self.dialog if isinstance(self.dialog, PasswordDialog) else None
+        if answer.get("type") == "error":
+            text = refusal_text(answer, self.lang)
+            if dialog is not None:
+                dialog.refused(text)
+            else:
+                self._status(text, "error")
+            return
+        self.must_change_password = False
+        if dialog is not None:
+            dialog.accept()
+        self._status(T("done_change_password", self.lang), "info")
+
     def _ask_pause(self) -> None:
         reasons = self.state.counter_program().pause_reasons
         dialog = PauseDialog(T("pause", self.lang), self.lang, reasons, self.state.first_language, self._parent())
@@ -358,8 +406,10 @@ class CounterProgram(QObject):
         lang = self.lang
         connected = self.connected()
         busy = bool(self.pending)
-        for action in ACTIONS:
-            on = allowed(action, self.state, connected=connected, busy=busy)
+        self.password_button.setText(T("change_password", lang))
+        self.password_button.setEnabled(connected and not busy)
+        for action in ACTIONS:  # with a one-time password, none until the clerk has set their own
+            on = allowed(action, self.state, connected=connected, busy=busy or self.must_change_password)
             self.qactions[action.name].setEnabled(on)
             word = "resume" if action.name == "pause" and self.state.paused else action.name
             label = T("key_hint", lang, text=T(word, lang), shortcut=action.key)

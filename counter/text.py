@@ -70,6 +70,7 @@ T = Strings(
         "warn_dissatisfied_2": ("{number}号：访客评价“不满意”", "{number}: the visitor was dissatisfied"),
         "warn_dissatisfied_1": ("{number}号：访客评价“非常不满意”", "{number}: the visitor was very dissatisfied"),
         "warn_unstaffed": ("{counter}号窗口无人值守", "Counter {counter} is unstaffed"),
+        "warn_device_absent": ("设备 {device} 已断开 {away}", "Device {device} has been disconnected for {away}"),
         "warn_device": ("设备 {device} 故障：{detail}", "Device {device} fault: {detail}"),
         # served list
         "served": ("最近办结", "Recently served"),
@@ -134,6 +135,20 @@ T = Strings(
             "未连接服务器，尚未发送；连接恢复后请再按确定。",
             "Not connected to the server, so nothing was sent. Press OK again once it is back.",
         ),
+        # the clerk's own password (password_dialog.py)
+        "change_password": ("修改密码", "Change password"),
+        "set_password": ("请设置新密码", "Set a new password"),
+        "password_must_change": (
+            "您使用的是值班长给的一次性密码，请先设置自己的新密码再开始工作。",
+            "You signed in with a one-time password from the supervisor: set your own before you start.",
+        ),
+        "current_password": ("当前密码", "Current password"),
+        "new_password": ("新密码", "New password"),
+        "new_password_again": ("再次输入新密码", "New password again"),
+        "need_passwords": ("请输入当前密码和新密码。", "Enter the current and the new password."),
+        "passwords_differ": ("两次输入的新密码不一致。", "The two new passwords differ."),
+        "password_checking": ("正在提交…", "Checking…"),
+        "done_change_password": ("密码已修改。", "Password changed."),
     }
 )
 

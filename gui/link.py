@@ -43,6 +43,8 @@ _FINAL_REFUSALS = {"auth_failed", "protocol_version", "bad_field", "forbidden", 
 # A counter's sign-in rules (queue-rules.md section 8) refuse a person, not a moment: the clerk
 # must be told at once (and may pick another counter), not kept waiting on silent retries.
 _FINAL_REFUSALS |= {"unknown_counter", "not_allowed_at_counter", "counter_occupied", "clerk_busy_elsewhere"}
+# A locked-out account (protocol.md 4.1): the person is told how long, and retrying only waits.
+_FINAL_REFUSALS |= {"locked_out"}
 
 
 def refusal(code: str, message: str, **details: Any) -> dict[str, Any]:

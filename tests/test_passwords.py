@@ -331,3 +331,128 @@ def test_the_demo_and_test_passwords_pass_the_rule():
     word = auth.one_time_password()
     auth.check_password(word, "li.na")
     assert len(word) == 10 and not set(word) & set("0o1li")
+
+
+# ---------------------------------------------------------------------- the counter program (offscreen Qt)
+def _reset(live_hall: Any, clerk: str) -> str:
+    async def go() -> str:
+        sue = await live_hall.hall.supervisor()
+        return str((await sue.request("reset_password", clerk=clerk))["one_time_password"])
+
+    return str(live_hall.run(go()))
+
+
+def _signs_in(live_hall: Any, clerk: str, password: str, counter: int) -> str:
+    """A counter hello from another program: "welcome" or the error code."""
+
+    async def go() -> str:
+        c = await live_hall.hall.client()
+        answer = await c.call("hello", role="counter", protocol=1, counter=counter, clerk=clerk, password=password)
+        await c.close()
+        return str(answer.get("code") or answer["type"])
+
+    return str(live_hall.run(go()))
+
+
+def _password_dialog(qtbot: Any, program: Any) -> Any:
+    from hallcall.counter.password_dialog import PasswordDialog
+
+    qtbot.waitUntil(lambda: isinstance(program.dialog, PasswordDialog) and program.dialog.isVisible(), timeout=8000)
+    return program.dialog
+
+
+def _fill(qtbot: Any, dialog: Any, current: str, new: str, again: str | None = None) -> None:
+    from PySide6.QtCore import Qt
+
+    dialog.current.setText(current)
+    dialog.new.setText(new)
+    dialog.again.setText(new if again is None else again)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+
+def test_the_counter_changes_the_clerks_own_password(live_hall: Any, qtbot: Any) -> None:
+    from PySide6.QtCore import Qt
+    from test_counter_support import open_program, sign_in
+
+    program = open_program(live_hall, qtbot, 1)
+    sign_in(qtbot, program, "cat")
+    assert program.password_button.text() == "Change password" and program.password_button.isVisible()
+    qtbot.mouseClick(program.password_button, Qt.MouseButton.LeftButton)
+    dialog = _password_dialog(qtbot, program)
+
+    _fill(qtbot, dialog, PASSWORD, NEW, again=NEW + "x")  # a typing slip is caught here, nothing is sent
+    assert dialog.error.text() == "The two new passwords differ." and not program.pending
+    _fill(qtbot, dialog, "not-mine-1", NEW)
+    qtbot.waitUntil(lambda: dialog.error.text() == "The current password is not correct.", timeout=8000)
+    assert dialog.isVisible() and dialog.ok_button.isEnabled()
+    _fill(qtbot, dialog, PASSWORD, "Password1")
+    rule = "That new password cannot be used: it is one of the most common passwords."
+    qtbot.waitUntil(lambda: dialog.error.text() == rule, timeout=8000)
+    assert dialog.isVisible() and dialog.new.text() == ""
+
+    _fill(qtbot, dialog, PASSWORD, NEW)
+    qtbot.waitUntil(lambda: program.dialog is None, timeout=8000)
+    assert program.screen.status.text() == "Password changed."
+    assert _signs_in(live_hall, "cat", PASSWORD, 2) == "auth_failed"
+    assert _signs_in(live_hall, "cat", NEW, 2) == "welcome"
+
+
+def test_after_a_reset_the_counter_asks_for_a_new_password_before_anything_else(live_hall: Any, qtbot: Any) -> None:
+    from test_counter_support import open_program, sign_in
+
+    word = _reset(live_hall, "cat")
+    program = open_program(live_hall, qtbot, 1, lang="zh")
+    sign_in(qtbot, program, "cat", word)
+    dialog = _password_dialog(qtbot, program)
+    assert dialog.forced and dialog.windowTitle() == "请设置新密码"
+    assert dialog.cancel_button.text() == "退出"
+    assert not any(program.screen.buttons[name].isEnabled() for name in program.screen.buttons)
+    assert not program.can("pause")
+
+    _fill(qtbot, dialog, word, word)
+    qtbot.waitUntil(lambda: "不能与当前密码相同" in dialog.error.text(), timeout=8000)
+    _fill(qtbot, dialog, word, NEW)
+    qtbot.waitUntil(lambda: program.dialog is None, timeout=8000)
+    assert program.screen.status.text() == "密码已修改。"
+    assert program.can("pause") and program.screen.buttons["pause"].isEnabled()
+    assert _signs_in(live_hall, "cat", word, 2) == "auth_failed"
+
+
+def test_the_forced_dialogs_other_button_signs_out(live_hall: Any, qtbot: Any) -> None:
+    from PySide6.QtCore import Qt
+    from test_counter_support import open_program, sign_in
+
+    word = _reset(live_hall, "dan")
+    program = open_program(live_hall, qtbot, 2)
+    sign_in(qtbot, program, "dan", word)
+    dialog = _password_dialog(qtbot, program)
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not program.window.signed_in_page, timeout=8000)
+    assert program.sign_in.message.text() == "Signed out."
+
+
+@pytest.mark.parametrize("lang, first, later", [("en", "Try again in 5 min.", "Try again in 4 min."),
+                                                ("zh", "请 5 分钟后再试。", "请 4 分钟后再试。")])  # fmt: skip
+def test_the_sign_in_page_says_how_long_a_lock_out_lasts(live_hall: Any, qtbot: Any, lang, first, later) -> None:
+    from PySide6.QtCore import Qt
+    from test_counter_support import open_program
+
+    live_hall.server.throttle = auth.Throttle(base=0.01, cap=0.02)
+    now = [5000.0]
+    live_hall.server.hub.lockout.clock = lambda: now[0]
+    program = open_program(live_hall, qtbot, 1, lang=lang)
+    page = program.sign_in
+    page.name.setText("cat")
+    for n in range(5):
+        page.password.setText(f"guess-{n}-x")
+        qtbot.mouseClick(page.button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: page.button.isEnabled() and page.message.text() not in ("", "Signing in…", "正在登录…"),
+                        timeout=8000)  # fmt: skip
+        if n < 4:
+            page.message.setText("")
+    assert page.message.text().endswith(first), page.message.text()
+    now[0] += 70
+    page.password.setText(PASSWORD)  # the right one, still locked here
+    qtbot.mouseClick(page.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.message.text().endswith(later), timeout=8000)
+    assert not program.window.signed_in_page
