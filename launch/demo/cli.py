@@ -25,6 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--port", type=int, default=8765, help="the desktop demo's server port (default: %(default)s; 0 = any)"
     )
+    parser.add_argument(
+        "--screenshots",
+        type=Path,
+        metavar="DIR",
+        help="draw every screenshot of the docs into DIR (e.g. docs/screenshots) and stop",
+    )
 
 
 def has_screen() -> bool:
@@ -37,6 +43,10 @@ def has_screen() -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.screenshots is not None:
+        from .screenshots import run as run_screenshots
+
+        return run_screenshots(args.screenshots)
     if args.speed <= 0 or args.speed > 1000:
         print(f"hallcall demo: --speed must be above 0 and at most 1000, not {args.speed}", file=sys.stderr)
         return 2

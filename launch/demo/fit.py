@@ -1,0 +1,79 @@
+"""Does every word on a screen fit?  A walk over a window's widgets, for the screenshots.
+
+A picture can look right and still hide a cut-off word under a neighbour, or a label Qt has
+elided to "…".  Before each screenshot (screenshots.py) every visible label and button under
+the window is measured: a one-line text against its contents width with the widget's own font
+(a button also keeps its style's margins), a word-wrapped label against the height its text
+needs at its width.  The texts seen are kept too, so a test can check the screen speaks the
+language asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QPushButton, QStyle, QStyleOptionButton, QWidget
+
+ELLIPSIS = "…"
+
+
+@dataclass
+class Reading:
+    """What a walk over one window found: its visible texts, and those that do not fit."""
+
+    texts: list[str] = field(default_factory=list)
+    cut: list[str] = field(default_factory=list)
+
+
+def read(root: QWidget) -> Reading:
+    """Every visible label's and button's text under ``root`` (``root`` included), and which
+    of them are cut off or elided."""
+    QApplication.processEvents()  # lay out what changed last first
+    found = Reading()
+    widgets = [root, *root.findChildren(QWidget)]
+    for widget in widgets:
+        if not widget.isVisible() or widget.width() <= 0:
+            continue
+        if isinstance(widget, QLabel):
+            text = widget.text()
+            if not text or widget.textFormat() == Qt.TextFormat.RichText or text.lstrip().startswith("<"):
+                continue
+            found.texts.append(text)
+            if not _label_fits(widget):
+                found.cut.append(f"label {widget.objectName() or type(widget).__name__}: {text!r}")
+        elif isinstance(widget, QAbstractButton) and widget.text():
+            found.texts.append(widget.text())
+            if not _button_fits(widget):
+                found.cut.append(f"button {widget.objectName() or type(widget).__name__}: {widget.text()!r}")
+    return found
+
+
+def _label_fits(label: QLabel) -> bool:
+    text = QLabel.text(label)  # as drawn: a label that lays out its own lines (kiosk) keeps them here
+    if text.endswith(ELLIPSIS):
+        return False
+    room = label.contentsRect()
+    if label.wordWrap():
+        return label.heightForWidth(label.width()) <= label.height()
+    lines = text.split("\n")
+    metrics = label.fontMetrics()
+    widest = max(metrics.horizontalAdvance(line) for line in lines)
+    return widest <= room.width() and metrics.height() * len(lines) <= room.height() + 2
+
+
+def _button_fits(button: QAbstractButton) -> bool:
+    text = button.text().replace("&&", "&")
+    if text.endswith(ELLIPSIS):
+        return False
+    metrics = button.fontMetrics()
+    lines = text.split("\n")
+    widest = max(metrics.horizontalAdvance(line) for line in lines)
+    if isinstance(button, QPushButton):
+        option = QStyleOptionButton()
+        button.initStyleOption(option)
+        margin = button.style().pixelMetric(QStyle.PixelMetric.PM_ButtonMargin, option, button)
+        room = button.contentsRect().width() - margin
+    else:  # check boxes and radio buttons: the indicator comes first
+        room = button.contentsRect().width() - button.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth)
+    return widest <= room and metrics.height() * len(lines) <= button.contentsRect().height() + 2

@@ -1,0 +1,142 @@
+"""The screenshots of the hall's web pages: the supervisor console and a ticket's journey, the
+report page with its charts, the evaluation pad and the ticket status page on a phone.
+
+Drawn by Debian's Chromium (/usr/bin/chromium, which scripts/setup.sh installs) through
+Playwright, as the tests drive it (tests/browser.py), against the still demo hall.  Both are
+optional here: ``missing()`` says what is not there, and the caller then skips these pages.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from typing import Any
+
+from . import hall
+from .camera import Camera, Shot
+from .still_hall import StillHall
+
+CHROMIUM = os.environ.get("HALLCALL_CHROMIUM", "/usr/bin/chromium")
+DESKTOP, TABLET, PHONE = (1920, 1080), (1280, 800), (390, 844)
+TIMEOUT_MS = 10_000
+# Fonts load and charts animate: the pictures wait for the page to be still.
+SETTLE_SCRIPT = "document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => r(true))))"
+NO_MOTION = "*, *::before, *::after { animation: none !important; transition: none !important; }"
+
+
+def missing() -> str:
+    """Why the web pages cannot be drawn here ('' when they can)."""
+    if importlib.util.find_spec("playwright") is None:
+        return 'Playwright is not installed (pip install "hallcall[demo]")'
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"Chromium is not at {CHROMIUM} (apt install chromium, or set HALLCALL_CHROMIUM)"
+    return ""
+
+
+def pages(still: StillHall, camera: Camera, journey_number: str, status_number: str) -> None:
+    """Every web page's screenshot; the hall already holds a busy morning (the Qt scenes)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+        try:
+            _console(still, camera, browser, journey_number)
+            _report(still, camera, browser)
+            _pad(still, camera, browser)
+            _status(still, camera, browser, status_number)
+        finally:
+            browser.close()
+
+
+def _page(browser: Any, size: tuple[int, int]) -> Any:
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
+def _take(camera: Camera, page: Any, name: str, full_page: bool = False) -> Shot:
+    page.add_style_tag(content=NO_MOTION)
+    page.evaluate(SETTLE_SCRIPT)
+    path = camera.folder / name
+    page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")
+    texts = [page.inner_text("body")]
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll('body *')].filter(e => {
+            const s = getComputedStyle(e);
+            return e.offsetParent !== null && s.overflow === 'hidden' && s.textOverflow === 'ellipsis'
+                && e.scrollWidth > e.clientWidth;
+        }).map(e => e.textContent.trim())"""
+    )
+    return camera.keep(Shot(name, path, texts, [f"elided: {t!r}" for t in overflowing]))
+
+
+def _sign_in(page: Any, still: StillHall, path: str) -> None:
+    page.goto(f"{still.http_url}{path}")
+    page.fill("#clerk", hall.SUPERVISOR)
+    page.fill("#password", hall.PASSWORD)
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_selector("#who:has-text('supervisor')")
+
+
+def _console(still: StillHall, camera: Camera, browser: Any, journey_number: str) -> None:
+    sup = still.supervisor()
+    still.ask(sup, "notice", zh="系统维护：今日 16:30 停止取号", en="Maintenance: no new tickets after 16:30")
+    still.run(still.server.hub.check_warnings())  # type: ignore[union-attr]
+    page = _page(browser, DESKTOP)
+    try:
+        _sign_in(page, still, "/console")
+        page.wait_for_selector('tr[data-counter="1"]')
+        page.wait_for_selector(".warnings li")
+        _take(camera, page, "console-zh.png")
+        page.click("#lang")
+        page.wait_for_function("document.documentElement.lang.startsWith('en')")
+        _take(camera, page, "console-en.png")
+        page.click("#lang")
+        page.wait_for_function("document.documentElement.lang.startsWith('zh')")
+        page.fill("#journey-number", journey_number)
+        page.click("#journey-form button[type=submit]")
+        page.wait_for_selector("#journey-rows tr.longest")
+        page.locator("#journey").scroll_into_view_if_needed()
+        _take(camera, page, "console-journey-zh.png", full_page=True)
+    finally:
+        page.context.close()
+
+
+def _report(still: StillHall, camera: Camera, browser: Any) -> None:
+    page = _page(browser, DESKTOP)
+    try:
+        _sign_in(page, still, "/console/report")
+        page.wait_for_selector("#groups tbody tr")
+        page.wait_for_function("document.getElementById('hours-chart').width > 0")
+        _take(camera, page, "report-zh.png")
+    finally:
+        page.context.close()
+
+
+def _pad(still: StillHall, camera: Camera, browser: Any) -> None:
+    """Counter 1's pad after a finish there: the five levels, in Chinese and English."""
+    device = next(d for d in still.config.devices.pads if d.counter == 1)
+    page = _page(browser, TABLET)
+    try:
+        page.goto(f"{still.http_url}/pad/1?token={device.token}")
+        page.wait_for_selector("#idle", state="visible")
+        clerk = still.counter(1, "zhang.wei")
+        still.ask(clerk, "finish")
+        page.wait_for_selector("#rate", state="visible")
+        _take(camera, page, "pad-zh.png")
+        page.click("#lang")
+        page.wait_for_selector('#rate button[data-level="5"]:has-text("Very satisfied")')
+        _take(camera, page, "pad-en.png")
+    finally:
+        page.context.close()
+
+
+def _status(still: StillHall, camera: Camera, browser: Any, number: str) -> None:
+    page = _page(browser, PHONE)
+    try:
+        page.goto(f"{still.http_url}/t/{still.day}/{number}")
+        page.wait_for_function("window.hallcallStatus && window.hallcallStatus.view() !== null")
+        _take(camera, page, "status-phone-zh.png")
+    finally:
+        page.context.close()
