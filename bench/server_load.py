@@ -30,6 +30,10 @@ It prints figures; it is not a pass/fail test.  One run:
 
 4. prints a summary against the targets and stops the server (SIGTERM, then kill).
 
+``--tls`` runs the server with ``--tls-cert``/``--tls-key`` (a hall CA and a certificate for
+127.0.0.1 made by ``hallcall admin make-cert``'s code in the run's folder) and every client over
+wss:// trusting that CA: the cost of encryption (docs/performance.md, "Encryption").
+
 ``--profile FILE`` runs the server under cProfile (``python -m cProfile -o FILE -m hallcall.launch.cli
 server ...``); the figures of such a run are slowed by the profiler, and generator-heavy code
 looks worse than it is.  Read the profile with
@@ -71,7 +75,7 @@ from typing import Any
 
 import psutil
 
-from hallcall.client import HallClient
+from hallcall.client import HallClient, use_hall_ca
 from hallcall.server.child import ServerChild, ServerDidNotStart
 from hallcall.server.child import start_server as start_child
 
@@ -197,6 +201,7 @@ class ServerProcess:
     """The server child (server/child.py) with what this bench reads off it."""
 
     child: ServerChild
+    ca: Path | None = None  # the hall CA the server's certificate is signed by (--tls)
     ps: psutil.Process = field(init=False)
 
     def __post_init__(self) -> None:
@@ -220,9 +225,11 @@ class ServerProcess:
 
     def histogram(self, metric: str = "hallcall_request_seconds") -> dict[str, dict[float, float]]:
         """The server's own request-latency histogram from /metrics: type → {upper bound: count}."""
+        import ssl
         import urllib.request
 
-        with urllib.request.urlopen(f"{self.child.http_url}/metrics", timeout=10) as answer:
+        context = ssl.create_default_context(cafile=str(self.ca)) if self.ca else None
+        with urllib.request.urlopen(f"{self.child.http_url}/metrics", timeout=10, context=context) as answer:
             text = answer.read().decode()
         found: dict[str, dict[float, float]] = {}
         for m in re.finditer(rf"^{metric}_bucket{{([^}}]*)}} ([0-9.e+-]+)$", text, re.M):
@@ -234,15 +241,23 @@ class ServerProcess:
         self.child.stop()  # a profiled server writes its profile on the way out
 
 
-def start_server(hall: Hall, profile: Path | None) -> ServerProcess:
+def start_server(hall: Hall, profile: Path | None, tls: bool = False) -> ServerProcess:
+    """The server child; with ``tls``, a hall CA and a certificate for 127.0.0.1 are made in the
+    run's folder first (the code of ``hallcall admin make-cert``) and the server serves wss://."""
     python = ("-m", "cProfile", "-o", str(profile)) if profile is not None else ()
+    options: tuple[str, ...] = ("--ignore-hours",)
+    ca = None
+    if tls:
+        from hallcall.server.tls import make_cert
+
+        made = make_cert("127.0.0.1,localhost", hall.data.parent / "certs")
+        options += ("--tls-cert", str(made.cert), "--tls-key", str(made.key))
+        ca = made.ca_cert
     try:
-        child = start_child(
-            hall.config, hall.data, options=("--ignore-hours",), log=hall.data.parent / "server.log", python=python
-        )
+        child = start_child(hall.config, hall.data, options=options, log=hall.data.parent / "server.log", python=python)
     except ServerDidNotStart as exc:
         raise SystemExit(f"server_load: {exc}") from None
-    return ServerProcess(child)
+    return ServerProcess(child, ca)
 
 
 class Sampler:
@@ -338,8 +353,10 @@ async def _command(conn: Connection) -> tuple[str, Any]:
     return await asyncio.to_thread(conn.recv)
 
 
-def _run_child(main: Callable[..., Any], conn: Connection, *args: Any) -> None:
-    """Entry point of a load-generator process: run ``main`` and report a failure, not hang."""
+def _run_child(main: Callable[..., Any], conn: Connection, ca: Path | None, *args: Any) -> None:
+    """Entry point of a load-generator process: run ``main`` (its clients trusting ``ca`` for
+    wss://, as a program started with --ca does) and report a failure, not hang."""
+    use_hall_ca(ca)
     try:
         asyncio.run(main(conn, *args))
     except BaseException as exc:
@@ -607,9 +624,10 @@ class Child:
             self.proc.join(5)
 
 
-def spawn(ctx: Any, name: str, main: Callable[..., Any], *args: Any) -> Child:
+def spawn(ctx: Any, name: str, server: ServerProcess, main: Callable[..., Any], *args: Any) -> Child:
+    """A load-generator process running ``main`` against ``server``."""
     parent, child = ctx.Pipe()
-    proc = ctx.Process(target=_run_child, args=(main, child, *args), name=f"bench-{name}", daemon=True)
+    proc = ctx.Process(target=_run_child, args=(main, child, server.ca, *args), name=f"bench-{name}", daemon=True)
     proc.start()
     child.close()
     return Child(name, proc, parent, proc.pid)
@@ -750,6 +768,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kiosk-procs", type=int, default=1, help="processes the kiosks are spread over (default 1)")
     ap.add_argument("--max-seconds", type=float, default=120.0, help="time limit of the issuing phase (default 120)")
     ap.add_argument("--time-limit", type=float, default=900.0, help="the whole run is stopped after this many s")
+    ap.add_argument("--tls", action="store_true", help="serve wss:// with a certificate of a hall CA made for the run")
     ap.add_argument("--profile", type=Path, help="run the server under cProfile and write its profile here")
     ap.add_argument("--py-spy", type=Path, metavar="PREFIX", help="sample the server with py-spy in each phase")
     ap.add_argument(
@@ -798,7 +817,7 @@ def main(argv: list[str] | None = None) -> int:
     timer = watchdog(args.time_limit, stop_all)
     report: dict[str, Any] = {}
     try:
-        server = start_server(hall, args.profile)
+        server = start_server(hall, args.profile, args.tls)
         print(
             f"server: pid {server.proc.pid} on {server.url}"
             + (f" under cProfile → {args.profile}" if args.profile else ""),
@@ -808,7 +827,7 @@ def main(argv: list[str] | None = None) -> int:
         report["synchronous"] = effective_synchronous(hall)
 
         # -- the hall: counters and displays ------------------------------------------------
-        hall_child = spawn(ctx, "hall", hall_main, server.url, hall)
+        hall_child = spawn(ctx, "hall", server, hall_main, server.url, hall)
         children.append(hall_child)
         info = hall_child.expect("ready", 300)
         print(
@@ -821,7 +840,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.idle:
             time.sleep(1.5)
             rss_before = server.rss()
-            idle_child = spawn(ctx, "idle", idle_main, server.url, args.idle, hall.idle_display)
+            idle_child = spawn(ctx, "idle", server, idle_main, server.url, args.idle, hall.idle_display)
             children.append(idle_child)
             info = idle_child.expect("ready", 300)
             time.sleep(2.0)
@@ -848,6 +867,7 @@ def main(argv: list[str] | None = None) -> int:
                 child = spawn(
                     ctx,
                     f"kiosk{g + 1}",
+                    server,
                     kiosk_main,
                     server.url,
                     [hall.kiosks[i] for i in group],
@@ -981,7 +1001,9 @@ def print_summary(args: argparse.Namespace, services: int, report: dict[str, Any
         f"{args.kiosks} kiosks, {services} services; SQLite synchronous = {report.get('synchronous', '?')}"
     )
     print(
-        f"load generators: HallClient on websockets {websockets_version()}, in separate processes from the server — "
+        f"load generators: HallClient on websockets {websockets_version()}"
+        + (" over wss:// (TLS, ECDSA P-256 certificate)" if args.tls else " over plain ws://")
+        + ", in separate processes from the server — "
         "'hall' (counters + displays, times the calls), "
         f"{args.kiosk_procs} 'kiosk' process(es), 'idle' (idle displays)"
         + (" — the server ran under cProfile: figures are slowed by it" if args.profile else "")
