@@ -323,7 +323,7 @@ def locked_out(seconds: float) -> QueueError:
     minutes = auth.minutes_left(seconds)
     return QueueError(
         "locked_out",
-        f"too many wrong passwords for this account from this address; try again in {minutes} min",
+        f"too many wrong passwords for this account from this address. Try again in {minutes} min.",
         retry_after_s=max(1, round(seconds)),
         minutes=minutes,
     )

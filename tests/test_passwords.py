@@ -10,11 +10,13 @@ passwords do not take 15 s, and move the lock-out's clock by hand.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import browser_fixture  # noqa: F401 (the shared fixture)
 from conftest import MONDAY_10AM, PASSWORD, SUPERVISOR, TEST_HALL, ManualClock, seed_clerks
 from websockets.asyncio.client import connect
 
@@ -257,7 +259,7 @@ async def test_five_wrong_passwords_lock_the_account_out_from_that_address_only(
     locked = await refused(await hall.hello("cat", PASSWORD), "locked_out")
     assert locked["details"] == {"retry_after_s": 239, "minutes": 4}
     assert "请 4 分钟后再试" in locked["message_zh"] and "Try again in 4 min" in _en(locked)
-    assert "try again in 4 min" in locked["message"]
+    assert "Try again in 4 min." in locked["message"]
 
     # the same account from another address, and another account from this one, sign in
     assert (await hall.hello("cat", PASSWORD, counter=2, address="127.0.0.2"))["type"] == "welcome"
@@ -456,3 +458,62 @@ def test_the_sign_in_page_says_how_long_a_lock_out_lasts(live_hall: Any, qtbot: 
     qtbot.mouseClick(page.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.message.text().endswith(later), timeout=8000)
     assert not program.window.signed_in_page
+
+
+# ---------------------------------------------------------------------- the supervisor console (Chromium)
+def test_the_consoles_reset_button_gives_a_one_time_password(live_hall: Any, browser: Any) -> None:
+    from browser import sign_in as console_sign_in
+    from browser import signed_in
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.set_default_timeout(5000)
+    asked: list[str] = []
+    page.on("dialog", lambda d: (asked.append(d.message), d.accept()))
+    console_sign_in(page, live_hall)
+    signed_in(page)
+    if page.locator("html").get_attribute("lang") == "zh":
+        page.click("#lang")
+    button = page.locator('tr[data-counter="4"] button.reset-password[data-clerk="ann"]')
+    expect(button).to_have_text("Reset password")
+    button.click()
+    result = page.locator("#action-result")
+    expect(result).to_contain_text("One-time password for ann: ")
+    assert asked == ["Reset the password of ann? They set a new one at their next sign-in."]
+    word = re.search(r"ann: ([a-z2-9]{10}) ", result.inner_text())
+    assert word, result.inner_text()
+    assert _signs_in(live_hall, "ann", PASSWORD, 4) == "auth_failed"
+
+    async def hello() -> dict[str, Any]:
+        c = await live_hall.hall.client()
+        return await c.hello("counter", counter=4, clerk="ann", password=word.group(1))
+
+    assert live_hall.run(hello())["must_change_password"] is True
+    # in Chinese, and a supervisor's refusal in words: bob is the B clerk there
+    page.click("#lang")
+    page.locator('tr[data-counter="4"] button.reset-password[data-clerk="bob"]').click()
+    expect(result).to_contain_text("bob 的一次性密码:")
+    page.close()
+
+
+@pytest.mark.parametrize("lang, said", [("zh", "请 5 分钟后再试。"), ("en", "Try again in 5 min.")])
+def test_the_consoles_sign_in_says_how_long_a_lock_out_lasts(live_hall: Any, browser: Any, lang, said) -> None:
+    from playwright.sync_api import expect
+
+    live_hall.server.throttle = auth.Throttle(base=0.01, cap=0.02)
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.set_default_timeout(5000)
+    page.add_init_script(f"localStorage.setItem('hallcall.console.lang', '{lang}')")
+    page.goto(f"{live_hall.http_url}/console")
+    error = page.locator("#signin-error")
+    for n in range(5):
+        page.fill("#clerk", SUPERVISOR)
+        page.fill("#password", f"guess-{n}-x")
+        page.click("#signin-form button[type=submit]")
+        expect(error).not_to_have_text(re.compile("正在登录|Signing in"))
+    expect(error).to_contain_text(said)
+    page.fill("#password", PASSWORD)  # the right one: still locked from this address
+    page.click("#signin-form button[type=submit]")
+    expect(error).to_contain_text(said)
+    expect(page.locator("#console")).to_be_hidden()
+    page.close()

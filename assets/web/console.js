@@ -178,7 +178,7 @@ function render() {
       el("td", {}, current ? el("span", { class: "ticket" }, current.number) : "—",
         current && since ? el("span", { class: "small" }, `  ${dur(now - since)}`) : ""),
       el("td", { class: "num" }, c.served_today),
-      el("td", { class: "small" }, `A: ${info.clerks.join(", ") || "—"}`, el("br"), `B: ${info.backups.join(", ") || "—"}`)));
+      clerksCell(info, c.clerk)));
   }
   $("counter-rows").replaceChildren(...rows);
 
@@ -230,6 +230,46 @@ function render() {
   select.replaceChildren(...[...mirror.counters.values()].filter((c) => c.clerk).map((c) =>
     el("option", { value: c.counter }, `${counterLabel(c.counter)} · ${clerkName(c.clerk_name, c.clerk)}`)));
   if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
+}
+
+// resetting a clerk's password (protocol.md 6.26): a button beside each clerk of a counter (its A
+// and B clerks, and whoever is signed in there); the one-time password is shown once, to hand over
+Object.assign(TEXTS.zh, {
+  resetPassword: "重置密码",
+  confirmReset: (c) => `确定为 ${c} 重置密码吗?其下次登录时须设置新密码。`,
+  resetDone: (c, w) => `${c} 的一次性密码:${w}(请当面交给本人;其下次登录时须设置新密码)`,
+});
+Object.assign(TEXTS.en, {
+  resetPassword: "Reset password",
+  confirmReset: (c) => `Reset the password of ${c}? They set a new one at their next sign-in.`,
+  resetDone: (c, w) => `One-time password for ${c}: ${w} (hand it over in person; they set their own at the next sign-in)`,
+});
+
+function resetButton(login) {
+  const button = el("button", { class: "reset-password", type: "button", "data-clerk": login,
+    style: "font-size: 0.8em; padding: 0 6px; margin-left: 4px; min-height: 0" }, t("resetPassword"));
+  button.addEventListener("click", () => {
+    if (!window.confirm(t("confirmReset", login))) return;
+    send({ type: "reset_password", clerk: login },
+      (a) => report(a, a.type === "error" ? "" : t("resetDone", login, a.data.one_time_password)));
+  });
+  return button;
+}
+
+function clerksCell(info, signedIn) {
+  const td = el("td", { class: "small" });
+  const line = (label, logins) => {
+    td.append(`${label}: `);
+    if (!logins.length) td.append("—");
+    logins.forEach((login, i) => td.append(i ? ", " : "", login, resetButton(login)));
+  };
+  line("A", info.clerks);
+  td.append(el("br"));
+  line("B", info.backups);
+  if (signedIn && !info.clerks.includes(signedIn) && !info.backups.includes(signedIn)) {
+    td.append(el("br"), signedIn, resetButton(signedIn));
+  }
+  return td;
 }
 
 // acknowledging a warning (protocol.md 6.24): it stays listed, muted, until its cause clears
