@@ -356,8 +356,11 @@ class Storage:
         return row[0] if row else None
 
     def prune_answers(self, before: float) -> None:
-        """Answers are kept for retries, not forever: a day is far longer than any reconnect."""
-        self.conn.execute("DELETE FROM answers WHERE at < ?", (before,))
+        """Answers are kept for retries, not forever: a day is far longer than any reconnect.
+        In a transaction of its own (or the open batch's): a bare DELETE would leave sqlite3's
+        implicit transaction open, and every later ``begin`` would fail."""
+        with self.db.atomic():
+            self.conn.execute("DELETE FROM answers WHERE at < ?", (before,))
 
     # ------------------------------------------------------------------ reading back at start
     def load_day(self, day: str) -> list[Ticket]:
