@@ -292,6 +292,7 @@ class Plan:
     back_within: float = 30.0
     time_limit: float = 1800.0
     seed: int = 1
+    synchronous: str | None = None  # the hall's [server] synchronous; None: the server's default
 
 
 @dataclass
@@ -384,13 +385,18 @@ class Result:
         return "\n".join(lines)
 
 
-def unlimited_kiosks(config: Path) -> None:
-    """Lift the kiosks' issue rate limit (a person's pace) where the server has one: the load's
-    kiosks issue far faster than people, which is the point."""
+def server_settings(config: Path, synchronous: str | None) -> None:
+    """The hall's ``[server]`` table for the campaign: the kiosks' issue rate limit (a person's
+    pace) lifted where the server has one, since the load's kiosks issue far faster than people,
+    which is the point; ``synchronous`` if given (None: the server's default)."""
+    lines = ["[server]"]
     if "issue_rate_per_minute" in hall_config.Server.__struct_fields__:
-        with config.open("a", encoding="utf-8") as f:
-            f.write("\n[server]\nissue_rate_per_minute = 0\n")
-    hall_config.load(config)
+        lines.append("issue_rate_per_minute = 0")
+    if synchronous:
+        lines.append(f'synchronous = "{synchronous}"')
+    with config.open("a", encoding="utf-8") as f:
+        f.write("\n" + "\n".join(lines) + "\n")
+    hall_config.load(config)  # a setting the server would refuse fails here, clearly
 
 
 class Campaign:
@@ -400,8 +406,9 @@ class Campaign:
         self.plan = plan
         self.rng = random.Random(plan.seed)
         self.app = QCoreApplication.instance() or QCoreApplication([])
+        folder.mkdir(parents=True, exist_ok=True)
         self.hall = write_hall(folder, plan.counters, 1, plan.kiosks, plan.services)
-        unlimited_kiosks(self.hall.config)
+        server_settings(self.hall.config, plan.synchronous)
         seed_clerks(self.hall)
         self.db = database_path(self.hall.config, self.hall.data)
         self.server: ServerChild = self.start()
