@@ -64,6 +64,7 @@ class WaitingList(QWidget):
             self.rows.append((name, name2, count))
         self.scale = 1.0
         self.columns = 1
+        self.count = 0  # services set
 
     def fonts(self, scale: float, unit: float) -> tuple[QFont, QFont, QFont]:
         return (
@@ -72,9 +73,8 @@ class WaitingList(QWidget):
             pixel_font(self.family, COUNT_PX * scale * unit, True),
         )
 
-    def show_services(self, lines: Sequence[Waiting], lang: str, width: int, height: int, unit: float) -> int:
-        """Draw ``lines`` in ``width`` × ``height`` pixels, as large as they all fit; returns how
-        many are shown (all, unless even the smallest sizes cannot hold them)."""
+    def set_lines(self, lines: Sequence[Waiting], lang: str) -> None:
+        """Take the services to list (``show_services`` places them, ``needed_height`` measures)."""
         lang2 = other_lang(lang)
         lines = list(lines)[: len(self.rows)]
         for (name, name2, count), line in zip(self.rows, lines, strict=False):
@@ -82,8 +82,12 @@ class WaitingList(QWidget):
             name.setText(prefix + line.name.get(lang))
             name2.setText(line.name.get(lang2))
             count.setText(T("people", lang, n=line.waiting))
-        used = self.rows[: len(lines)]
-        self.columns = 2 if width >= 2 * MIN_COLUMN_PX * unit and len(lines) > 1 else 1
+        self.count = len(lines)
+
+    def show_services(self, width: int, height: int, unit: float) -> int:
+        """Draw the services set last in ``width`` × ``height`` pixels, as large as they all fit;
+        returns how many are shown (all, unless even the smallest sizes cannot hold them)."""
+        used = self.rows[: self.count]
         placed: list[tuple[int, list[QRect]]] = []
         for scale in SCALES:
             placed = self._place(used, scale, width, height, unit)
@@ -107,6 +111,7 @@ class WaitingList(QWidget):
         """Set the fonts for ``scale`` and place the entries row by row; returns the rectangles
         of those that fit in the height."""
         self.scale = scale
+        self.columns = 2 if width >= 2 * MIN_COLUMN_PX * unit and len(used) > 1 else 1
         name_font, name2_font, count_font = self.fonts(scale, unit)
         gap, column_gap = px(ENTRY_GAP_PX, unit), px(COLUMN_GAP_PX, unit)
         column = (width - column_gap * (self.columns - 1)) // self.columns
@@ -137,12 +142,12 @@ class WaitingList(QWidget):
             top += row_height + gap
         return placed
 
-    def needed_height(self, count: int, width: int, unit: float) -> int:
-        """The height the first ``count`` entries (as last drawn) take at full size."""
-        used = self.rows[:count]
+    def needed_height(self, width: int, unit: float, scale: float = 1.0) -> int:
+        """The height the services set take at ``scale`` (1: full size)."""
+        used = self.rows[: self.count]
         if not used:
             return 0
-        placed = self._place(used, 1.0, width, 1 << 20, unit)
+        placed = self._place(used, scale, width, 1 << 20, unit)
         bottom = max(rects[1].bottom() for _, rects in placed)
         return bottom + 1
 

@@ -27,8 +27,8 @@ from hallcall.i18n import MONTHS_EN, WEEKDAYS, other_lang
 
 from . import phrases
 from .board import Board
-from .lists import RecentList, WaitingList
-from .now_calling import CallGrid
+from .lists import SCALES, RecentList, WaitingList
+from .now_calling import CallGrid, choose_form
 from .palette import BACKGROUND, BLACK, NOTICE_BG, NUMBER_FAMILY, PANEL, SOFT, TITLE, WARN_BG, WHITE, YELLOW
 from .text import T
 from .widgets import FitLabel, Marquee, WrapLabel, pixel_font
@@ -132,6 +132,9 @@ class DisplayScreen(QWidget):
         self._sized: list[tuple[QWidget, float, bool, bool]] = []
         self._wrapped: list[WrapLabel] = []
         self._flash_until = 0.0
+        self._drawing = False  # inside show_board: a panel resized meanwhile is redrawn after it
+        self._redraw = False
+        self.redraws = 0  # redraws a drawing asked for (the layout test checks they settle)
         self._flash_on = False
         self.setStyleSheet(
             f"QWidget#hallScreen {{ background: {BACKGROUND}; }}"
@@ -339,7 +342,12 @@ class DisplayScreen(QWidget):
         self._relayout()
 
     def _refit(self) -> None:
-        """A panel changed size: show as many rows as now fit."""
+        """A panel changed size: show as many rows as now fit.  A size changed by the drawing
+        itself (a panel asking for the height its list needs) is redrawn once it is done, not
+        from inside it."""
+        if self._drawing:
+            self._redraw = True
+            return
         self.show_board(self.board)
 
     @staticmethod
@@ -353,14 +361,26 @@ class DisplayScreen(QWidget):
             policy = QSizePolicy.Policy.Ignored if high > low else QSizePolicy.Policy.Fixed
             panel.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
 
-    def _fit_waiting_panel(self, count: int) -> None:
-        """The waiting panel asks for the height its services need at full size (in portrait at
-        most WAITING_SHARE of the body), so that "now calling" (portrait) or the recent calls
-        (landscape) get all the rest; the layout gives it less when the screen has less."""
+    def _fit_waiting_panel(self, current: list[p.CallView]) -> None:
+        """The waiting panel asks for the height its services need at full size, so that "now
+        calling" (portrait) or the recent calls (landscape) get all the rest; the layout gives it
+        less when the screen has less.  In portrait it takes at most WAITING_SHARE of the body,
+        and only what its smallest sizes need when the calls in progress would not all fit
+        beside its full size: a call on screen matters more than a larger service name."""
         width = self.waiting_list.width() or self.waiting_panel.room()[0]
-        wanted = self.waiting_panel.height_for(max(self.waiting_list.needed_height(count, width, self.unit), 1))
+        wanted = self.waiting_panel.height_for(max(self.waiting_list.needed_height(width, self.unit), 1))
         if self.portrait:
-            wanted = min(wanted, round(WAITING_SHARE * (self.body.geometry().height() or self.height())))
+            # The body's height, from what its three panels have now (the grid's own geometry
+            # is empty while it is being laid out).
+            spacing = 2 * max(0, self.body.spacing())
+            body = self.now_panel.height() + self.recent_panel.height() + self.waiting_panel.height() + spacing
+            wanted = min(wanted, round(WAITING_SHARE * body))
+            if current:
+                room = body - spacing - self.recent_panel.height() - wanted - self.now_panel.height_for(0)
+                form = choose_form(current, self.now_panel.room()[0], room, self.unit, self.family, self.lang)
+                if form.capacity < len(current):
+                    least = self.waiting_list.needed_height(width, self.unit, SCALES[-1])
+                    wanted = min(wanted, self.waiting_panel.height_for(max(least, 1)))
         self.waiting_panel.want(wanted)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -412,6 +432,17 @@ class DisplayScreen(QWidget):
 
     def show_board(self, board: Board) -> None:
         """Redraw everything from the board (a snapshot or an event changed it)."""
+        self._drawing = True
+        try:
+            self._draw(board)
+        finally:
+            self._drawing = False
+        if self._redraw:
+            self._redraw = False
+            self.redraws += 1
+            QTimer.singleShot(0, self._refit)
+
+    def _draw(self, board: Board) -> None:
         self.board = board
         lang, lang2 = self.lang, other_lang(self.lang)
         display = board.display
@@ -430,10 +461,9 @@ class DisplayScreen(QWidget):
         recent = board.recent(self.recent_limit, current[:shown])
         self.recent_list.show_calls(recent, lang, self.recent_list.width(), self.recent_list.height(), self.unit)
         waiting = board.waiting()
-        self._fit_waiting_panel(len(waiting))
-        listed = self.waiting_list.show_services(
-            waiting, lang, self.waiting_list.width(), self.waiting_list.height(), self.unit
-        )
+        self.waiting_list.set_lines(waiting, lang)
+        self._fit_waiting_panel(current)
+        listed = self.waiting_list.show_services(self.waiting_list.width(), self.waiting_list.height(), self.unit)
         left_out = len(waiting) - listed
         more = f"{T('more_services', lang, n=left_out)} · {T('more_services', lang2, n=left_out)}"
         self.more_services.setText(more if left_out else "")

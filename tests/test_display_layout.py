@@ -148,3 +148,30 @@ def test_portrait_fills_the_calling_area_with_more_rows_and_larger_numbers(qtbot
         portrait.close()
         landscape.close()
     save(portrait, f"layout-fill-portrait-{lang}")
+
+
+WHOLE_HALL = [*CLERKS.items(), (9, "zhou.tao"), (10, "wu.xia"), (11, "xu.qiang"), (12, "sun.hui")]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_portrait_screen_makes_room_for_every_call(qtbot: Any, lang: str) -> None:
+    """All twelve counters of the demo hall calling on its portrait screen (the whole hall, no
+    zone), the warning line showing: every call is on screen, the waiting list stepping down
+    to its smaller sizes if that is what it takes, and the layout settles (no redraw loop)."""
+    board = Board()
+    tickets = {**TICKETS, "realestate": 3, "tax": 3, "police": 2, "pickup": 2}
+    board.load(calling(DEMO, tickets, WHOLE_HALL, zone=""))
+    screen = DisplayScreen(lang, cjk_family())
+    qtbot.addWidget(screen)
+    screen.resize(*SHAPES["portrait"])
+    screen.show()
+    screen.set_problems({"speech": "the engine is off"})
+    screen.show_board(board)
+    qtbot.waitUntil(lambda: len([row for row in screen.rows if row.isVisible()]) == 12, timeout=3000)
+    redraws = screen.redraws
+    qtbot.wait(200)
+    assert screen.redraws == redraws  # settled
+    assert screen.more.text() == "" and screen.more_services.text() == ""
+    assert len([name for name, _, _ in screen.waiting_rows if name.isVisibleTo(screen)]) == 8
+    assert problems(screen) == []
+    save(screen, f"layout-12-portrait-{lang}")
