@@ -64,7 +64,7 @@ def test_clerks_are_added_listed_changed_and_disabled(tmp_path):
 
 def test_a_short_password_is_refused(tmp_path):
     short = admin(tmp_path, "add-clerk", "li.na", "--password-stdin", stdin="abc\n")
-    assert short.returncode != 0 and "at least 6 characters" in short.stderr
+    assert short.returncode != 0 and "at least 8 characters" in short.stderr
     assert admin(tmp_path, "list-clerks").stdout.startswith("no clerks or supervisors in ")
 
 

@@ -517,3 +517,49 @@ def test_the_consoles_sign_in_says_how_long_a_lock_out_lasts(live_hall: Any, bro
     expect(error).to_contain_text(said)
     expect(page.locator("#console")).to_be_hidden()
     page.close()
+
+
+# ---------------------------------------------------------------------- hallcall admin
+def _admin(data: Path, *args: str, stdin: str = "") -> Any:
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    command = [sys.executable, "-m", "hallcall.launch.cli", "admin", "--config", str(TEST_HALL), "--data", str(data)]
+    return subprocess.run([*command, *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+
+def test_admin_verbs_apply_the_rule_and_reset_a_password(tmp_path: Path) -> None:
+    common = _admin(tmp_path, "add-clerk", "li.na", "--password-stdin", stdin="Qwerty123\n")
+    assert common.returncode != 0 and "one of the most common passwords" in common.stderr
+    named = _admin(tmp_path, "add-clerk", "li.na.zhang", "--password-stdin", stdin="li.na.zhang\n")
+    assert named.returncode != 0 and "may not be the account's name" in named.stderr
+    seeded = _admin(tmp_path, "seed-clerks", "--password-stdin", stdin="12345678\n")
+    assert seeded.returncode != 0 and "most common" in seeded.stderr
+    assert _admin(tmp_path, "seed-clerks", "--password-stdin", stdin="demo1234\n").returncode == 0  # the demo's
+    assert _admin(tmp_path, "add-clerk", "boss", "--supervisor", "--password-stdin", stdin=NEW + "\n").returncode == 0
+
+    reset = _admin(tmp_path, "reset-password", "ann")
+    assert reset.returncode == 0, reset.stderr
+    word = re.search(r"one-time password for ann: ([a-z2-9]{10})\n", reset.stdout)
+    assert word, reset.stdout
+    storage = Storage(database_path(TEST_HALL, tmp_path), owner=False)
+    try:
+        stored = storage.clerk("ann")
+        assert stored is not None and stored["must_change"] == 1
+        assert auth.verify_password(stored["password_hash"], word.group(1))
+        assert word.group(1) not in str(stored)
+    finally:
+        storage.close()
+    supervisor = _admin(tmp_path, "reset-password", "boss")
+    assert supervisor.returncode != 0 and "set-password" in supervisor.stderr
+    nobody = _admin(tmp_path, "reset-password", "nobody")
+    assert nobody.returncode != 0 and "no clerk 'nobody'" in nobody.stderr
+    # set-password gives the account a password of its own again: no change is asked for
+    assert _admin(tmp_path, "set-password", "ann", "--password-stdin", stdin=NEW + "\n").returncode == 0
+    storage = Storage(database_path(TEST_HALL, tmp_path), owner=False)
+    try:
+        assert storage.clerk("ann")["must_change"] == 0  # type: ignore[index]
+    finally:
+        storage.close()
