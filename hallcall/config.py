@@ -175,6 +175,10 @@ class Server(msgspec.Struct, forbid_unknown_fields=True):
     synchronous: Literal["normal", "full"] = "full"
     max_message_bytes: int = 16384
     queue_update_interval_ms: int = 250
+    # Tickets one device may issue: `issue_burst` at once, then this many a minute of hall time
+    # (a person at a kiosk or the guide desk is far slower); 0 = no limit (load tests only).
+    issue_rate_per_minute: float = 20.0
+    issue_burst: int = 10
 
 
 def _names(zh: str, en: str) -> Names:
@@ -584,6 +588,8 @@ def _check_clerks(config: HallConfig, path: Path, text: str) -> None:
 # (section, key, lowest, highest, unit) for numeric settings a type alone cannot bound.
 _PROGRAM_RANGES = (
     ("server", "queue_update_interval_ms", 20, 5000, " ms"),
+    ("server", "issue_rate_per_minute", 0, 6000, " tickets a minute"),
+    ("server", "issue_burst", 1, 1000, " tickets"),
     ("supervision", "pause_limit_minutes", 1, 480, " minutes"),
     ("supervision", "unstaffed_grace_minutes", 0, 120, " minutes"),
     ("evaluation", "pad_window_seconds", 10, 3600, " seconds"),

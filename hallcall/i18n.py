@@ -27,6 +27,23 @@ ERRORS: dict[str, dict[str, str]] = {
     "already_authenticated": {"zh": "此连接已登录。", "en": "This connection is already signed in."},
     "auth_failed": {"zh": "用户名或密码不正确。", "en": "The name or password is not correct."},
     "forbidden": {"zh": "此终端无权执行该操作。", "en": "This device may not do that."},
+    "token_revoked": {
+        "zh": "这台设备的令牌已被吊销或更换，请向管理员索取新令牌。",
+        "en": "This device's token was revoked or replaced; ask the hall's administrator for the new one.",
+    },
+    "desk_required": {
+        "zh": "绿色通道和导办台取号须先输入导办台密码。",
+        "en": "Green-channel and guide-desk tickets need the guide-desk PIN first.",
+    },
+    "wrong_pin": {"zh": "导办台密码不正确。", "en": "The guide-desk PIN is not correct."},
+    "pin_locked": {
+        "zh": "密码错误次数过多，请{retry_after}秒后再试。",
+        "en": "Too many wrong PINs; please try again in {retry_after} s.",
+    },
+    "rate_limited": {
+        "zh": "本机取号过于频繁，请稍候{retry_after}秒再取号。",
+        "en": "This kiosk is issuing tickets very fast; please wait {retry_after} s and try again.",
+    },
     "internal": {"zh": "服务器内部错误，操作未执行。", "en": "Server error; nothing was changed."},
     "storage_error": {
         "zh": "保存失败，操作未执行，请重试。",

@@ -59,7 +59,7 @@ ISSUE_TIMEOUT_MS = 15_000
 class Pending:
     """A request this window waits for, and what to do with its answer."""
 
-    kind: str  # "issue" | "reprint"
+    kind: str  # "issue" | "reprint" | "unlock" (the guide-desk PIN, checked by the server)
     lang: str  # the language at tap time: the confirmation and the ticket use it
     from_desk: bool
     service: str = ""
@@ -93,7 +93,8 @@ class KioskWindow(QWidget):
         self._lang_given = lang is not None  # else the hall's first language, once known
         self.default_lang = self.lang  # what each new visitor starts with
         self.mirror = link.mirror  # the hall as the server last described it
-        self.pin = ""  # the guide desk's PIN, from the kiosk's device settings ("": none)
+        self.desk_enabled = False  # the hall has a guide desk (the server checks its PIN)
+        self.desk_token: str | None = None  # the server's token for the open desk's requests
         self.refused: dict[str, State] = {}  # service → what the server said when it refused
         self.pending: dict[str, Pending] = {}  # request id → what it was for
         self.issue_timeout_ms = ISSUE_TIMEOUT_MS
@@ -130,7 +131,7 @@ class KioskWindow(QWidget):
         self.start_screen.service_tapped.connect(self.issue)
         self.start_screen.staff_tapped.connect(self.open_pin_pad)
         self.confirm.done.connect(self._confirm_done)
-        self.pin_pad.accepted.connect(self._open_desk)
+        self.pin_pad.pin_entered.connect(self._unlock)
         self.pin_pad.cancelled.connect(self.close_desk)
         self.desk.issue_requested.connect(lambda sid, prio: self.issue(sid, prio, from_desk=True))
         self.desk.reprint_requested.connect(self.reprint)
@@ -216,10 +217,9 @@ class KioskWindow(QWidget):
             self.default_lang = self.mirror.first_language
             self.set_lang(self.default_lang)
         self.header.set_hall_name(hall.name)
-        self.pin = str(self._setting("staff_pin"))
-        self.pin_pad.set_pin(self.pin)
-        self.start_screen.set_staff_button_visible(bool(self.pin))
-        if not self.pin and self._desk_open:
+        self.desk_enabled = bool(self._setting("guide_desk"))
+        self.start_screen.set_staff_button_visible(self.desk_enabled)
+        if not self.desk_enabled and self.stack.currentWidget() in (self.pin_pad, self.desk):
             self.close_desk()
         if self.reported is not None:
             # Say it again on every (re)connect: a server started on a fresh database (a new
@@ -263,6 +263,8 @@ class KioskWindow(QWidget):
         fields: dict[str, Any] = {"service": service_id}
         if priority != "normal":
             fields["priority"] = priority
+        if from_desk and self.desk_token is not None:
+            fields["desk"] = self.desk_token  # the server checks the desk, not this kiosk
         rid = self.link.request("issue", **fields)
         self.issuing = rid
         self.pending[rid] = Pending("issue", self.lang, from_desk, service=service_id)
@@ -300,7 +302,9 @@ class KioskWindow(QWidget):
             self.issuing = None
             self._enable_issuing()
             self._set_message(None)
-        if reply.get("type") == "error":
+        if job.kind == "unlock":
+            self._unlocked(reply)
+        elif reply.get("type") == "error":
             self._refusal(job, reply)
         elif job.kind == "issue":
             self._issued(job, answer("issue", reply.get("data", {})))
@@ -314,6 +318,10 @@ class KioskWindow(QWidget):
             "en": error_text(code, "en", reply.get("details")),
         }
         log.info("%s refused: %s %s", job.kind, code, reply.get("message"))
+        if code == "desk_required" and job.from_desk:  # the desk lapsed on the server: the PIN again
+            self.open_pin_pad()
+            self.pin_pad.refuse(code)
+            return
         if code == "service_closed":
             self.refused[job.service] = "closed"
         elif code == "daily_cap_reached":
@@ -366,7 +374,7 @@ class KioskWindow(QWidget):
 
     # ------------------------------------------------------------------ printing
     def _setting(self, name: str) -> Any:
-        """One of this kiosk's own settings (printer, paper_mm, encoding, qr, staff_pin) as the
+        """One of this kiosk's own settings (printer, paper_mm, encoding, qr, guide_desk) as the
         server resolved them: its ``[[devices.kiosks]]`` entry over the hall's ``[kiosk]``.
         The server sends every one of them to a kiosk."""
         value = getattr(self.mirror.device, name, UNSET)
@@ -522,12 +530,31 @@ class KioskWindow(QWidget):
 
     # ------------------------------------------------------------------ guide desk
     def open_pin_pad(self) -> None:
-        if not self.pin:
+        if not self.desk_enabled:
             return
         self.pin_pad.reset()
         self.stack.setCurrentWidget(self.pin_pad)
         self.pin_pad.setFocus()
         self._idle.start()
+
+    def _unlock(self, pin: str) -> None:
+        """Send the PIN staff typed to the server, which alone knows the right one."""
+        if not self.link.connected:
+            self.pin_pad.refuse("refused" if self.link.state == "refused" else "offline")
+            return
+        rid = self.link.request("unlock_desk", pin=pin)
+        self.pending[rid] = Pending("unlock", self.lang, True)
+
+    def _unlocked(self, reply: dict[str, Any]) -> None:
+        """The server's answer to the PIN: the desk opens with its token, or the pad says why not."""
+        if self.stack.currentWidget() is not self.pin_pad:
+            return  # staff left the pad (or it timed out) before the answer came
+        if reply.get("type") == "error":
+            self.pin_pad.refuse(reply.get("code", ""), reply.get("details"))
+            return
+        self.desk_token = answer("unlock_desk", reply.get("data", {})).desk
+        self.pin_pad.reset()
+        self._open_desk()
 
     def _open_desk(self) -> None:
         self._desk_open = True
@@ -536,8 +563,10 @@ class KioskWindow(QWidget):
         self._idle.start()
 
     def close_desk(self) -> None:
-        """Back to the visitor screen; the PIN is asked again next time."""
+        """Back to the visitor screen; the PIN is asked again next time (the desk token is
+        dropped: it lapses on the server by itself)."""
         self._desk_open = False
+        self.desk_token = None
         self._idle.stop()
         self.pin_pad.reset()
         self.desk.reset()

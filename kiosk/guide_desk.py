@@ -1,14 +1,17 @@
 """The guide desk (导办台) behind a staff PIN: green-channel tickets, tickets on a visitor's
 behalf, and reprints by number.
 
+The kiosk does not know the PIN: the pad hands what staff typed to the window, which asks the
+server (``unlock_desk``); the server answers with a desk token, or refuses a wrong PIN and locks
+the kiosk out after repeated ones, and the pad shows what it said (docs/security.md).
+
 Everything is typed on the screen with big keys, because a kiosk has no keyboard; a
 physical keyboard works too, for a desk that has one.
 """
 
 from __future__ import annotations
 
-import hmac
-import time
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
@@ -26,11 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hallcall.i18n import error_text
+
 from .service_state import ServiceStatus
 from .text import T
-
-MAX_PIN_TRIES = 5
-LOCKOUT_SECONDS = 30
 
 
 def _key(text: str, parent: QWidget, name: str = "key") -> QPushButton:
@@ -40,19 +42,18 @@ def _key(text: str, parent: QWidget, name: str = "key") -> QPushButton:
 
 
 class PinPad(QWidget):
-    """Digits, masked; a wrong PIN gets a plain message, repeated guesses a pause."""
+    """Digits, masked; what was typed goes to the server (``pin_entered``), whose refusal of a
+    wrong PIN, or of repeated ones, the pad shows in words (``refuse``)."""
 
-    accepted = Signal()
+    pin_entered = Signal(str)  # the typed PIN, for the window to send to the server
     cancelled = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lang = "zh"
-        self._pin = ""
         self._typed = ""
-        self._wrong = 0
-        self._locked_until = 0.0
-        self._message: tuple[str, dict[str, int]] | None = None
+        self.checking = False  # a PIN is with the server: further OKs wait for its answer
+        self._message: tuple[str, dict[str, Any]] | None = None
         self.title = QLabel(objectName="panelTitle", alignment=Qt.AlignmentFlag.AlignCenter)
         self.shown = QLabel(objectName="pinShown")
         self.message = QLabel(objectName="pinMessage", alignment=Qt.AlignmentFlag.AlignCenter)
@@ -96,13 +97,11 @@ class PinPad(QWidget):
         frame.addStretch(1)
         self.set_lang(self.lang)
 
-    def set_pin(self, pin: str) -> None:
-        self._pin = pin
-
     def reset(self) -> None:
         """Empty the entry and the message (each time the pad is opened, and on Clear)."""
         self._typed = ""
         self._message = None
+        self.checking = False
         self._draw()
 
     def type(self, digit: str) -> None:
@@ -112,26 +111,26 @@ class PinPad(QWidget):
             self._draw()
 
     def submit(self) -> None:
-        """Check the typed PIN; after MAX_PIN_TRIES wrong ones, refuse for LOCKOUT_SECONDS."""
-        now = time.monotonic()
-        if now < self._locked_until:
-            self._message = ("pin_locked", {"s": int(self._locked_until - now) + 1})
-        elif self._pin and hmac.compare_digest(self._typed.encode(), self._pin.encode()):
-            self._wrong = 0
-            self._typed = ""
-            self._message = None
-            self._draw()
-            self.accepted.emit()
+        """Hand the typed PIN to the server (through the window) and clear the entry."""
+        if self.checking or not self._typed:
             return
+        self.checking = True
+        typed, self._typed = self._typed, ""
+        self._message = ("checking_pin", {})
+        self._draw()
+        self.pin_entered.emit(typed)
+
+    def refuse(self, code: str, details: dict[str, Any] | None = None) -> None:
+        """The server refused: a wrong PIN, too many of them (and for how long), or another
+        reason in its own words (the desk lapsed, the hall has no desk, the link dropped)."""
+        self.checking = False
+        details = details or {}
+        if code in ("wrong_pin", "offline", "refused"):  # the kiosk's own words for these
+            self._message = (code, {})
+        elif code == "pin_locked":
+            self._message = ("pin_locked", {"s": int(details.get("retry_after", 0)) or 1})
         else:
-            self._wrong += 1
-            if self._wrong >= MAX_PIN_TRIES:
-                self._wrong = 0
-                self._locked_until = now + LOCKOUT_SECONDS
-                self._message = ("pin_locked", {"s": LOCKOUT_SECONDS})
-            else:
-                self._message = ("wrong_pin", {})
-        self._typed = ""
+            self._message = ("", {"code": code, "details": details})
         self._draw()
 
     def set_lang(self, lang: str) -> None:
@@ -149,7 +148,16 @@ class PinPad(QWidget):
 
     def _draw(self) -> None:
         self.shown.setText("●" * len(self._typed))
-        self.message.setText(T(self._message[0], self.lang, **self._message[1]) if self._message else "")
+        key, fields = self._message or ("", {})
+        if key == "checking_pin":
+            text = "…"
+        elif key:
+            text = T(key, self.lang, **fields)
+        elif "code" in fields:
+            text = error_text(fields["code"], self.lang, fields["details"])
+        else:
+            text = ""
+        self.message.setText(text)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()

@@ -13,6 +13,7 @@ import shutil
 import ssl
 import subprocess
 import sys
+import time
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -297,6 +298,8 @@ def cmd_admin(args: argparse.Namespace) -> int:
         if args.verb == "list-clerks":
             print(_clerk_table(args, storage.clerks()))
             return 0
+        if args.verb in ("rotate-token", "revoke-token"):
+            return _device_token(args, config, storage)
         if args.verb == "reset-password":
             return _reset_password(args, storage)
         existing = storage.clerk(args.name)
@@ -339,6 +342,29 @@ def _reset_password(args: argparse.Namespace, storage) -> int:  # type: ignore[n
     word = auth.one_time_password()
     storage.save_clerk(args.name, auth.hash_password(word), role="clerk", must_change=True)
     print(f"one-time password for {args.name}: {word}\n(they choose their own at the next sign-in)")
+    return 0
+
+
+def _device_token(args: argparse.Namespace, config: hall_config.HallConfig, storage) -> int:  # type: ignore[no-untyped-def]
+    """``rotate-token``: a new token for a device, printed once (only its hash is stored, and it
+    overrides the config's); ``revoke-token``: the device may not sign in at all.  A running
+    server notices within seconds and disconnects the device if it is connected."""
+    from hallcall.server import auth
+
+    try:
+        if args.verb == "revoke-token":
+            auth.revoke_device_token(config, storage, args.device, time.time())
+            print(f"the token of {args.device} is revoked; it is refused from now on (rotate-token gives it a new one)")
+            return 0
+        token = auth.rotate_device_token(config, storage, args.device, time.time())
+    except ValueError as exc:
+        raise SystemExit(f"hallcall: {exc}") from None
+    print(token)
+    print(
+        f"the new token of {args.device}, shown only this once: start the device with --token {token} "
+        "(its earlier token, and the config's, are refused from now on)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -453,6 +479,11 @@ def build_parser() -> argparse.ArgumentParser:
         "reset-password", help="give a clerk a one-time password; they set their own at the next sign-in"
     ).add_argument("name")
     admin_verbs.add_parser("list-clerks", help="list clerks and supervisors")
+    for verb, text in (
+        ("rotate-token", "give a kiosk, display or pad a new token, printed once (the old one is refused)"),
+        ("revoke-token", "refuse a kiosk's, display's or pad's token until rotate-token gives it a new one"),
+    ):
+        admin_verbs.add_parser(verb, help=text).add_argument("device", help="the device's name in the hall config")
     seed = admin_verbs.add_parser("seed-clerks", help="add every clerk the config names, with one starting password")
     seed.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     cert = admin_verbs.add_parser(

@@ -40,6 +40,7 @@ from .views import error
 log = logging.getLogger("hallcall.server")
 
 HELLO_TIMEOUT = 10.0
+TOKEN_POLL_S = 2.0  # a revoked device token is noticed, and its device disconnected, this soon
 FRAME_LIMIT = 1024 * 1024  # websockets closes with 1009 above this; below it we answer too_large
 
 
@@ -79,6 +80,7 @@ class HallServer:
             asyncio.create_task(self._every(1.0, self.hub.check_warnings)),
             asyncio.create_task(self._every(self.config.server.queue_update_interval_ms / 1000, self._flush)),
             asyncio.create_task(self._every(3600.0, self._prune)),
+            asyncio.create_task(self._every(TOKEN_POLL_S, self.hub.check_tokens)),  # `hallcall admin` revocations
         ]
         sock = next(iter(self._server.sockets))
         return int(sock.getsockname()[1])
@@ -287,20 +289,22 @@ class HallServer:
             principal = f"visitor:{hello.day}:{number}" + (":holder" if holder else "")
             client = Client(ws, "visitor", principal, number, follows=(hello.day, number), holds_key=holder)
             return client, {}
-        if hello.role == "pad":
-            for pad in self.config.devices.pads:
-                if (hello.device in (None, pad.name)) and hello.token and auth.same(hello.token, pad.token):
-                    return Client(ws, "pad", f"pad:{pad.name}", pad.name, counter=pad.counter), {}
-            await self._spend_hash_time()
-            return None, {}
-        if hello.role in ("kiosk", "display"):
+        if hello.role in auth.DEVICE_ROLES:  # a token, checked by its hash (auth.DeviceTokens)
+            verdict = self.hub.tokens.check(hello.role, hello.device, hello.token)
+            if verdict.outcome == "revoked":
+                message = f"the token of {verdict.device} was revoked or replaced (hallcall admin); use its new token"
+                raise QueueError("token_revoked", message, device=verdict.device)
+            if verdict.outcome != "ok":
+                await self._spend_hash_time()
+                return None, {}
+            name, credential = verdict.device, verdict.credential
+            if hello.role == "pad":
+                pad = next(x for x in self.config.devices.pads if x.name == name)
+                return Client(ws, "pad", f"pad:{name}", name, counter=pad.counter, credential=credential), {}
             devices = self.config.devices.kiosks if hello.role == "kiosk" else self.config.devices.displays
-            for d in devices:
-                if (hello.device in (None, d.name)) and hello.token and auth.same(hello.token, d.token):
-                    zone = (hello.zone if hello.zone is not None else d.zone) if hello.role == "display" else d.zone
-                    return Client(ws, hello.role, f"{hello.role}:{d.name}", d.name, zone=zone), {}
-            await self._spend_hash_time()
-            return None, {}
+            d = next(x for x in devices if x.name == name)
+            zone = (hello.zone if hello.zone is not None else d.zone) if hello.role == "display" else d.zone
+            return Client(ws, hello.role, f"{hello.role}:{name}", name, zone=zone, credential=credential), {}
         name = hello.clerk or ""
         record = self.storage.clerk(name) if name else None
         if record is not None and not record["active"]:

@@ -15,11 +15,17 @@ import hmac
 import math
 import secrets
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from hallcall.config import HallConfig
+
+if TYPE_CHECKING:
+    from .storage import Storage
 
 _hasher = PasswordHasher()
 
@@ -219,3 +225,142 @@ def peer_address(ws: Any) -> str:
 def minutes_left(seconds: float) -> int:
     """Whole minutes to tell a person: 4 min 10 s is "5 min", never too early."""
     return max(1, math.ceil(seconds / 60))
+
+
+# ---------------------------------------------------------------- device tokens
+DEVICE_ROLES = ("kiosk", "display", "pad")
+
+
+def new_device_token() -> str:
+    """A fresh device token: 32 URL-safe characters (192 random bits), shown once by the admin verb."""
+    return secrets.token_urlsafe(24)
+
+
+def configured_devices(config: HallConfig) -> dict[str, tuple[str, str]]:
+    """Every device the config names: name → (role, its config token's hash)."""
+    listed = (("kiosk", config.devices.kiosks), ("display", config.devices.displays), ("pad", config.devices.pads))
+    return {d.name: (role, token_hash(d.token)) for role, devices in listed for d in devices}
+
+
+TokenRow = tuple[str, str | None]  # a ``device_tokens`` row: (device, token hash, or None where revoked)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a device's hello token is: ``ok`` (signed in as ``device``), ``revoked`` (a token the
+    device used to have: the config's after a rotation, an earlier rotation's, any after a
+    revocation) or ``bad`` (nobody's)."""
+
+    outcome: Literal["ok", "revoked", "bad"]
+    device: str = ""
+    credential: str = ""  # the token's hash, kept with the connection to notice a later revocation
+
+
+class DeviceTokens:
+    """Which token each kiosk, display and pad may sign in with, held as SHA-256 hashes only.
+
+    A device's token is its config token until ``hallcall admin rotate-token`` or ``revoke-token``
+    writes a row to the database for it; from then on the database's latest row decides (a new
+    hash, or none: revoked), and every token the device had before is refused as ``revoked``.
+    Comparisons are constant-time (``hmac.compare_digest``) over every candidate, so the time
+    taken tells nothing about how close a guess came or which device it was near.
+    """
+
+    def __init__(self, config: HallConfig, rows: Iterable[TokenRow]) -> None:
+        self._configured = configured_devices(config)
+        self.current: dict[str, str | None] = {}
+        self.retired: dict[str, set[str]] = {}
+        self.load(rows)
+
+    def load(self, rows: Iterable[TokenRow]) -> None:
+        """(Re)read the database's rows, oldest first (at start, and when an admin verb changed them)."""
+        current: dict[str, str | None] = {name: digest for name, (_, digest) in self._configured.items()}
+        retired: dict[str, set[str]] = {name: set() for name in self._configured}
+        for device, digest in rows:  # oldest first: each replaces the one before
+            if device not in self._configured:
+                continue  # a device since removed from the config signs in no more
+            old = current.get(device)
+            if old is not None:
+                retired[device].add(old)
+            current[device] = digest
+        self.current, self.retired = current, retired
+
+    def check(self, role: str, device: str | None, token: str | None) -> Verdict:
+        """The verdict on a hello's ``token`` for ``role`` (and ``device``, when it names one)."""
+        if not token:
+            return Verdict("bad")
+        digest = token_hash(token)
+        names = [n for n, (r, _) in self._configured.items() if r == role and device in (None, n)]
+        found: Verdict = Verdict("bad")
+        for name in names:  # every candidate is compared, whatever matched earlier
+            if same(self.current.get(name) or "", digest) and found.outcome == "bad":
+                found = Verdict("ok", name, digest)
+        for name in names:
+            if any(same(old, digest) for old in self.retired.get(name, ())) and found.outcome == "bad":
+                found = Verdict("revoked", name)
+        return found
+
+    def holds(self, device: str, credential: str) -> bool:
+        """Whether a connected device's token (its hash) is still the one it may use."""
+        return same(self.current.get(device) or "", credential) and bool(credential)
+
+    def role_of(self, device: str) -> str:
+        """The role of a configured device; ValueError naming the known ones otherwise."""
+        if device not in self._configured:
+            known = ", ".join(sorted(self._configured)) or "none"
+            raise ValueError(f"the config names no device {device!r} (its kiosks, displays and pads: {known})")
+        return self._configured[device][0]
+
+
+# ---------------------------------------------------------------- the guide desk's PIN
+PIN_TRIES = 5  # wrong PINs in a row from one device before it is locked out
+PIN_LOCK_S = 60.0
+
+
+class PinGuard:
+    """Wrong guide-desk PINs, per device: each one is answered after a doubling delay
+    (``Throttle``), and after ``tries`` in a row the device may not try again for ``lock_s``
+    seconds, whatever it sends.  A right PIN clears the count."""
+
+    def __init__(self, tries: int = PIN_TRIES, lock_s: float = PIN_LOCK_S, throttle: Throttle | None = None) -> None:
+        self.tries, self.lock_s = tries, lock_s
+        self.throttle = throttle or Throttle(base=0.25, cap=2.0)
+        self._wrong: dict[str, int] = {}
+        self._locked_until: dict[str, float] = {}
+
+    def locked_for(self, device: str) -> float:
+        """Seconds until ``device`` may try a PIN again (0: now)."""
+        return max(0.0, self._locked_until.get(device, 0.0) - time.monotonic())
+
+    def failed(self, device: str) -> tuple[float, int]:
+        """Count a wrong PIN: (the delay before answering it, the tries left before a lockout;
+        0 = locked out now)."""
+        delay = self.throttle.delay(device)
+        self.throttle.failed(device)
+        wrong = self._wrong.get(device, 0) + 1
+        if wrong >= self.tries:
+            self._wrong.pop(device, None)
+            self._locked_until[device] = time.monotonic() + self.lock_s
+            return delay, 0
+        self._wrong[device] = wrong
+        return delay, self.tries - wrong
+
+    def succeeded(self, device: str) -> None:
+        self._wrong.pop(device, None)
+        self.throttle.succeeded(device)
+
+
+# ---------------------------------------------------------------- the admin verbs
+def rotate_device_token(config: HallConfig, storage: Storage, device: str, at: float) -> str:
+    """A new token for ``device``, its hash stored (overriding the config's token and any earlier
+    one, which are refused from now on); the token itself is returned to be shown once."""
+    role = DeviceTokens(config, ()).role_of(device)
+    token = new_device_token()
+    storage.replace_device_token(device, role, token_hash(token), at)
+    return token
+
+
+def revoke_device_token(config: HallConfig, storage: Storage, device: str, at: float) -> None:
+    """``device`` may sign in with no token at all until a rotation gives it a new one."""
+    role = DeviceTokens(config, ()).role_of(device)
+    storage.replace_device_token(device, role, None, at)

@@ -55,6 +55,8 @@ class HallContext(Protocol):
 
     def ticket_key(self, day: str, number: str) -> str: ...
 
+    def check_desk(self, client: Any, desk: str | None) -> None: ...
+
 
 Answer = tuple[msgspec.Struct, list[Change]]
 Handler = Callable[[HallContext, Any, Any, float], Answer]
@@ -98,6 +100,10 @@ def _ticket_info(hall: HallContext, client: Sender, r: p.TicketInfo, now: float)
 
 # ---------------------------------------------------------------- kiosks, displays, supervisors
 def _issue(hall: HallContext, client: Sender, r: p.Issue, now: float) -> Answer:
+    """A ticket; a green-channel one, or any from the guide desk (``desk`` sent), only with a live
+    desk token from ``unlock_desk``: the server, not the kiosk, checks the guide-desk PIN."""
+    if r.priority == "green" or r.desk is not None:
+        hall.check_desk(client, r.desk)
     priority = PRIORITY_BY_NAME[r.priority]
     ticket, changes = hall.state.issue(r.service, now, priority=priority, channel=client.role, device=client.name)
     answer = hall.views.issued(hall.state, ticket)
@@ -404,14 +410,22 @@ def _gated(
     return gated
 
 
+async def _unlock_desk(hall: Any, client: Sender, r: p.UnlockDesk, now: float) -> msgspec.Struct:
+    """A kiosk's staff typed the guide-desk PIN: the hub checks it (a wrong one is answered late,
+    repeated ones lock the device out) and answers with a desk token."""
+    return await hall.unlock_desk(client, r.pin)  # type: ignore[no-any-return]
+
+
 # Requests answered by a coroutine (the hub awaits it): a report only reads; a password request
-# hashes in a worker thread and saves its own change (so no answer is kept: it may hold a password).
+# hashes in a worker thread and saves its own change (so no answer is kept: it may hold a password);
+# a guide-desk PIN is answered after its throttle's delay and changes no queue.
 ASYNC_HANDLERS: dict[str, Callable[[Any, Any, Any, float], Awaitable[msgspec.Struct]]] = {
     kind: _gated(handler)
     for kind, handler in (
         ("report", _report),
         ("change_password", _change_password),
         ("reset_password", _reset_password),
+        ("unlock_desk", _unlock_desk),
     )
 }
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -40,6 +41,7 @@ from .domain import calendar, evaluation, supervision
 from .domain.hall import HallState
 from .domain.model import DONE, Change, Journal, QueueError
 from .metrics import Metrics
+from .privileges import DeskSessions, IssueLimiter
 from .snapshot import Hall, snapshot
 from .storage import AnswerRow, Record, Storage, WarningAcknowledged, WarningCleared, WarningRaised
 from .views import Views
@@ -68,6 +70,7 @@ class Client:
     heard: p.VisitorView | None = None  # the view of that ticket a visitor was last sent
     holds_key: bool = False  # a visitor whose hello carried its ticket's key: it may evaluate it
     must_change_password: bool = False  # signed in with a one-time password: only change_password
+    credential: str = ""  # a device's token hash: it is disconnected once that token is revoked
 
 
 DEVICE_ROLES = ("kiosk", "display", "pad")  # the devices whose connection the console shows
@@ -83,6 +86,12 @@ class Hub:
         self.state = self._rebuild()
         self.evaluations = self._evaluations()
         self._key_secret = storage.secret("ticket_key")
+        self.tokens = auth.DeviceTokens(config, storage.device_tokens())  # hashes: the config's, or rotated
+        self._tokens_seen = storage.device_tokens_version()
+        self.desks = DeskSessions()
+        self.pins = auth.PinGuard()
+        self.issue_limit = IssueLimiter(config.server.issue_rate_per_minute, config.server.issue_burst)
+        self._closing: set[asyncio.Task[None]] = set()
         self.views = Views(config, enforce_hours=enforce_hours)
         self.batch = GroupCommit(storage, lambda: self.state.day, self._rolled_back)
         self.answers = Answers(storage)
@@ -304,6 +313,10 @@ class Hub:
                 return views.encode(views.result(request.id, data))
             except QueueError as exc:
                 return views.encode(views.error(exc.code, exc.message, request.id, **exc.details))
+        if kind == "issue" and self.issue_limit.enabled:
+            refused = self._over_rate(client, request)
+            if refused is not None:
+                return refused
         answer = await self.answers.once((client.principal, request.id), lambda: self._mutate(client, request))
         # A change is checked now, not at the next tick: a called ticket's wait warning is cleared
         # before the caller's answer (a clerk is never warned about the visitor at the counter),
@@ -313,6 +326,17 @@ class Hub:
         if kind == "evaluate" or (self.warnings and kind not in CANNOT_WARN):
             await self.check_warnings()
         return answer
+
+    def _over_rate(self, client: Client, request: p.Request) -> bytes | None:
+        """The ``rate_limited`` refusal of an issue beyond its device's pace, or None.  Not kept as
+        the id's answer (the same id may be sent again after ``retry_after``), and a retry of an
+        id already answered gets that answer, whatever the pace."""
+        wait = self.issue_limit.take(client.name, self.clock.now())
+        if not wait or self.answers.remembered(client.principal, request.id) is not None:
+            return None
+        retry_after = max(1, math.ceil(wait / self.clock.speed))  # in real seconds, for a person
+        message = f"{client.name} is issuing faster than a person could; try again in {retry_after} s"
+        return views.encode(views.error("rate_limited", message, request.id, retry_after=retry_after))
 
     async def _mutate(self, client: Client, request: p.Request) -> bytes:
         now = self.clock.now()
@@ -376,6 +400,57 @@ class Hub:
             raise QueueError(
                 "session_ended", "your sign-in at this counter has ended; sign in again", counter=client.counter
             )
+
+    # ------------------------------------------------------------------ privileges
+    def check_desk(self, client: Client, desk: str | None) -> None:
+        """Refuse a guide-desk request without a live desk token of this device."""
+        if not self.desks.use(client.name, desk):
+            message = "green-channel and guide-desk tickets need the guide desk opened with its PIN (unlock_desk)"
+            raise QueueError("desk_required", message, field="desk")
+
+    async def unlock_desk(self, client: Client, pin: str) -> p.UnlockDeskAnswer:
+        """Check a guide-desk PIN typed at ``client``: a desk token, or ``wrong_pin`` (answered
+        after a doubling delay) and, after PIN_TRIES in a row, ``pin_locked`` for a while."""
+        staff_pin = self.config.kiosk.staff_pin
+        if not staff_pin:
+            raise QueueError("forbidden", "this hall has no guide desk: its [kiosk] staff_pin is empty", role="kiosk")
+        locked = self.pins.locked_for(client.name)
+        if locked:
+            raise QueueError(
+                "pin_locked", f"too many wrong PINs at {client.name}", retry_after=max(1, math.ceil(locked))
+            )
+        if not auth.same(pin, staff_pin):
+            delay, left = self.pins.failed(client.name)
+            log.warning("a wrong guide-desk PIN at %s (%d tries left)", client.name, left)
+            if not left:  # locked out from now: said at once
+                raise QueueError(
+                    "pin_locked", f"too many wrong PINs at {client.name}", retry_after=math.ceil(self.pins.lock_s)
+                )
+            await asyncio.sleep(delay)
+            raise QueueError("wrong_pin", "the guide-desk PIN is not correct", field="pin", tries_left=left)
+        self.pins.succeeded(client.name)
+        log.info("the guide desk was opened at %s", client.name)
+        return p.UnlockDeskAnswer(desk=self.desks.grant(client.name), idle_s=round(self.desks.idle_s))
+
+    def check_tokens(self) -> None:
+        """Take in a rotation or revocation made by ``hallcall admin`` (polled: it writes the
+        database from another process); a connected device whose token is no longer its token is
+        disconnected, and its desk tokens lapse."""
+        seen = self.storage.device_tokens_version()
+        if seen == self._tokens_seen:
+            return
+        self._tokens_seen = seen
+        self.tokens.load(self.storage.device_tokens())
+        for role in DEVICE_ROLES:
+            for c in list(self.by_role[role]):
+                if self.tokens.holds(c.name, c.credential):
+                    continue
+                log.warning("%s's token was revoked or replaced; disconnecting it", c.principal)
+                self.detach(c)
+                self.desks.end_device(c.name)
+                task = asyncio.ensure_future(c.ws.close(1008, "device token revoked"))
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
 
     # ------------------------------------------------------------------ snapshot
     def snapshot(self, client: Client) -> p.HallSnapshot:

@@ -205,12 +205,26 @@ def _v5_must_change_password(db: sqlite_utils.Database) -> None:
         db["clerks"].add_column("must_change", int, not_null_default=0)
 
 
+def _v6_device_tokens(db: sqlite_utils.Database) -> None:
+    """Device tokens given (``hallcall admin rotate-token``) or taken away (``revoke-token``):
+    only their SHA-256 hashes, a null hash for a revocation; a device's latest row overrides the
+    config's token, and ``retired_at`` says when a later row replaced a row."""
+    db["device_tokens"].create(
+        {"id": int, "device": str, "role": str, "token_hash": str, "created_at": float, "retired_at": float},
+        pk="id",
+        not_null={"device", "role", "created_at"},
+        if_not_exists=True,
+    )
+    db["device_tokens"].create_index(["device"], if_not_exists=True)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2_supervisor_sessions,
     _v3_warning_acknowledgements,
     _v4_settings,
     _v5_must_change_password,
+    _v6_device_tokens,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -513,6 +527,26 @@ class Storage:
                 "INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)", (name, secrets.token_hex(32))
             )
         return str(self.conn.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()[0])
+
+    # ------------------------------------------------------------------ device tokens (admin verbs)
+    def device_tokens(self) -> list[tuple[str, str | None]]:
+        """Every (device, token hash or None) row, oldest first: each replaces its device's last."""
+        return [(d, h) for d, h in self.conn.execute("SELECT device, token_hash FROM device_tokens ORDER BY id")]
+
+    def device_tokens_version(self) -> int:
+        """Grows with every rotation or revocation (the server polls it to notice one)."""
+        return int(self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM device_tokens").fetchone()[0])
+
+    def replace_device_token(self, device: str, role: str, token_hash: str | None, at: float) -> None:
+        """Give ``device`` the token with this hash (None: no token, revoked), retiring its last one."""
+        with self.db.atomic():
+            self.conn.execute(
+                "UPDATE device_tokens SET retired_at = ? WHERE device = ? AND retired_at IS NULL", (at, device)
+            )
+            self.conn.execute(
+                "INSERT INTO device_tokens (device, role, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                (device, role, token_hash, at),
+            )
 
     # ------------------------------------------------------------------ supervisor console sessions
     def save_supervisor_session(self, token_hash: str, clerk: str, created_at: float, expires_at: float) -> None:

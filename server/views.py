@@ -271,7 +271,7 @@ class Views:
             open_days=list(c.hall.open_days),
             hours_enforced=self.enforce_hours,
             public_url=c.hall.public_url,
-            kiosk=msgspec.structs.replace(c.kiosk, staff_pin=""),
+            kiosk=p.KioskView(**{f: getattr(c.kiosk, f) for f in p.KioskView.__struct_fields__}),
             display=c.display,
             announce=c.announce,
             counter_program=c.counter_program,
@@ -319,7 +319,7 @@ class Views:
             paper_mm=d.paper_mm or k.paper_mm,
             encoding=d.encoding or k.encoding,
             qr=d.qr or k.qr,
-            staff_pin=k.staff_pin,
+            guide_desk=bool(k.staff_pin),
         )
 
     def shown_notice(self, set_by_supervisor: dict[str, str] | None) -> Names:

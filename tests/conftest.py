@@ -39,6 +39,7 @@ KIOSK = {"device": "kiosk-1", "token": "kiosk-token-1"}
 DISPLAY_1F = {"device": "display-1", "token": "display-token-1"}
 DISPLAY_2F = {"device": "display-2", "token": "display-token-2"}
 PAD_1 = {"device": "pad-1", "token": "pad-token-1"}
+DESK_PIN = "2468"  # the guide-desk PIN of the ``desk_hall`` fixture's hall
 
 _HASH = auth.hash_password(PASSWORD)
 
@@ -120,10 +121,32 @@ class Hall:
         await c.hello("pad", **which)
         return c
 
+    async def desk(self, pin: str = DESK_PIN) -> tuple[HallClient, str]:
+        """A kiosk whose guide desk the server opened with ``pin``: (the kiosk, its desk token
+        for green-channel and desk issues)."""
+        c = await self.kiosk()
+        return c, (await c.request("unlock_desk", pin=pin))["desk"]
+
+
+def with_desk(tmp_path: Path) -> hall_config.HallConfig:
+    """The test hall with a guide desk: its ``[kiosk] staff_pin`` is DESK_PIN."""
+    return config_with(tmp_path, "[server]\n", f'[kiosk]\nstaff_pin = "{DESK_PIN}"\n\n[server]\n')
+
+
+@pytest.fixture
+async def desk_hall(tmp_path: Path) -> AsyncIterator[Hall]:
+    """``hall`` with a guide desk (``Hall.desk`` opens it), for green-channel tickets."""
+    async for h in _running(with_desk(tmp_path), tmp_path):
+        yield h
+
 
 @pytest.fixture
 async def hall(tmp_path: Path) -> AsyncIterator[Hall]:
-    config = hall_config.load(TEST_HALL)
+    async for h in _running(hall_config.load(TEST_HALL), tmp_path):
+        yield h
+
+
+async def _running(config: hall_config.HallConfig, tmp_path: Path) -> AsyncIterator[Hall]:
     storage = Storage(database_path(TEST_HALL, tmp_path))
     seed_clerks(storage)
     clock = ManualClock(MONDAY_10AM)

@@ -1,5 +1,7 @@
-"""The guide desk behind the staff PIN: refusing a wrong PIN, green-channel tickets, tickets
-for a chosen service, reprints by number, and closing itself when staff walk away."""
+"""The guide desk behind the staff PIN, against a real server that alone knows the PIN: refusing
+a wrong PIN (and locking the kiosk out after repeated ones), green-channel tickets with the
+server's desk token, tickets for a chosen service, reprints by number, the PIN asked again when
+the server's desk lapses, and closing itself when staff walk away."""
 
 from __future__ import annotations
 
@@ -18,8 +20,8 @@ from test_kiosk_ui_support import (
     wait_printed,
 )
 
-from hallcall.kiosk.guide_desk import MAX_PIN_TRIES
 from hallcall.kiosk.virtual_printer import decode
+from hallcall.server.auth import PIN_TRIES
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -33,10 +35,12 @@ def desk_kiosk(request: pytest.FixtureRequest, **kw: Any) -> Kiosk:
 
 
 def enter_pin(qtbot: Any, kiosk: Kiosk, pin: str) -> None:
+    """Type ``pin`` and tap OK; returns once the server has answered it."""
     pad = kiosk.window.pin_pad
     for digit in pin:
         tap(qtbot, pad.digit_keys[digit])
     tap(qtbot, pad.ok_button)
+    qtbot.waitUntil(lambda: not pad.checking, timeout=10000)
 
 
 def open_desk(qtbot: Any, kiosk: Kiosk) -> None:
@@ -49,6 +53,9 @@ def test_a_wrong_pin_is_refused_and_the_right_one_opens_the_desk(request: pytest
     kiosk = desk_kiosk(request, lang="zh")
     window = kiosk.window
     assert window.start_screen.staff_button.isVisible()
+    assert window.mirror.device.guide_desk is True  # the server says there is a desk ...
+    assert not hasattr(window.mirror.device, "staff_pin")  # ... and never what its PIN is
+    assert not hasattr(window.mirror.hall.kiosk, "staff_pin")
     tap(qtbot, window.start_screen.staff_button)
     assert window.stack.currentWidget() is window.pin_pad
     enter_pin(qtbot, kiosk, "1357")
@@ -64,11 +71,12 @@ def test_a_wrong_pin_is_refused_and_the_right_one_opens_the_desk(request: pytest
 def test_repeated_wrong_pins_lock_the_pad(request: pytest.FixtureRequest, qtbot: Any) -> None:
     kiosk = desk_kiosk(request, lang="en")
     tap(qtbot, kiosk.window.start_screen.staff_button)
-    for _ in range(MAX_PIN_TRIES):
+    for _ in range(PIN_TRIES):
         enter_pin(qtbot, kiosk, "0000")
-    assert kiosk.window.pin_pad.message.text().startswith("Too many wrong tries")
+    assert kiosk.window.pin_pad.message.text() == "Too many wrong tries; try again in 60 s"  # the server's lock
     enter_pin(qtbot, kiosk, PIN)  # even the right PIN waits out the pause
     assert kiosk.window.stack.currentWidget() is kiosk.window.pin_pad
+    assert kiosk.window.desk_token is None
 
 
 def test_the_desk_issues_a_green_channel_ticket(request: pytest.FixtureRequest, qtbot: Any) -> None:
@@ -78,6 +86,7 @@ def test_the_desk_issues_a_green_channel_ticket(request: pytest.FixtureRequest, 
     assert not window.desk.row("consult").green_button.isVisible()  # consult takes no priority
     assert clipped_labels(window) == []
     shoot(window, "kiosk-guide-desk-zh-1920x1080")
+    assert window.desk_token  # the server's desk token, which every desk issue carries
     tap(qtbot, window.desk.row("social").green_button)
     qtbot.waitUntil(lambda: window.confirm.ticket is not None, timeout=5000)
     assert window.confirm.green.isVisible() and window.confirm.green.text() == "绿色通道"
@@ -124,6 +133,28 @@ def test_a_ticket_is_reprinted_by_number(request: pytest.FixtureRequest, qtbot: 
     tap(qtbot, desk.reprint_button)
     qtbot.waitUntil(lambda: "A009" in desk.status.text() and "补打" not in desk.status.text(), timeout=5000)
     assert desk.status.text() == "操作失败：今天没有A009号。"
+
+
+def test_the_pin_is_asked_again_when_the_servers_desk_has_lapsed(
+    request: pytest.FixtureRequest, qtbot: Any
+) -> None:
+    kiosk = desk_kiosk(request, lang="en")
+    window = kiosk.window
+    open_desk(qtbot, kiosk)
+    hub = kiosk.hall.hall.hub
+    kiosk.hall.run(_lapse(hub))  # as after a server restart, or five minutes without a desk request
+    tap(qtbot, window.desk.row("social").green_button)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.pin_pad, timeout=5000)
+    assert window.pin_pad.message.text() == "Green-channel and guide-desk tickets need the guide-desk PIN first."
+    enter_pin(qtbot, kiosk, PIN)
+    assert window.stack.currentWidget() is window.desk
+    tap(qtbot, window.desk.row("social").green_button)
+    qtbot.waitUntil(lambda: window.confirm.ticket is not None, timeout=5000)
+    assert server_ticket(kiosk.hall, "A001")["priority"] == "green"
+
+
+async def _lapse(hub: Any) -> None:
+    hub.desks.end_device("kiosk-1")
 
 
 def test_the_desk_closes_itself_when_left_alone(request: pytest.FixtureRequest, qtbot: Any) -> None:

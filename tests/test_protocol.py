@@ -255,10 +255,11 @@ async def test_issue_answer_shape_and_numbering(hall):
     assert ticket_rows(hall) == [("A001", "waiting"), ("A002", "waiting"), ("B001", "waiting")]
 
 
-async def test_issue_green_priority_goes_first(hall):
-    kiosk = await hall.kiosk()
+async def test_issue_green_priority_goes_first(desk_hall):
+    hall = desk_hall
+    kiosk, desk = await hall.desk()  # green channel: the guide desk, opened with its PIN (test_privileges.py)
     await kiosk.request("issue", service="social")
-    green = await kiosk.request("issue", service="social", priority="green")
+    green = await kiosk.request("issue", service="social", priority="green", desk=desk)
     assert green["ticket"]["number"] == "A002"
     assert green["ticket"]["priority"] == "green"
     assert green["ahead"] == 0  # priority tickets are not behind ordinary ones
@@ -267,10 +268,11 @@ async def test_issue_green_priority_goes_first(hall):
     assert called["ticket"]["number"] == "A002"
 
 
-async def test_issue_priority_not_allowed(hall):
-    kiosk = await hall.kiosk()
+async def test_issue_priority_not_allowed(desk_hall):
+    hall = desk_hall
+    kiosk, desk = await hall.desk()
     before = stored(hall)
-    answer = await kiosk.call("issue", request_id="g-1", service="consult", priority="green")
+    answer = await kiosk.call("issue", request_id="g-1", service="consult", priority="green", desk=desk)
     await assert_refused(hall, kiosk, answer, "priority_not_allowed", before, re="g-1")
     assert answer["details"] == {"service": "consult"}
     normal = await kiosk.request("issue", service="consult")

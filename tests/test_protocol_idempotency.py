@@ -106,9 +106,9 @@ async def test_errors_are_remembered_too(hall):
 
 async def test_kiosk_error_retry_issues_nothing(hall):
     kiosk = await open_raw(hall, "kiosk", **KIOSK)
-    refused = await kiosk.ask("issue", "x-1", service="consult", priority="green")
-    assert json.loads(refused)["code"] == "priority_not_allowed"
-    assert await kiosk.ask("issue", "x-1", service="consult", priority="green") == refused
+    refused = await kiosk.ask("issue", "x-1", service="no-such-service")
+    assert json.loads(refused)["code"] == "unknown_service"
+    assert await kiosk.ask("issue", "x-1", service="no-such-service") == refused
     assert ticket_rows(hall) == []
 
 

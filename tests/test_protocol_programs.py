@@ -11,9 +11,10 @@ async def test_kiosk_snapshot_carries_its_printer_settings_and_no_pin_in_the_hal
     kiosk = await hall.kiosk()
     device = kiosk.snapshot["device"]
     assert device["name"] == KIOSK["device"]
-    assert set(device) == {"name", "zone", "printer", "paper_mm", "encoding", "qr", "staff_pin"}
+    assert set(device) == {"name", "zone", "printer", "paper_mm", "encoding", "qr", "guide_desk"}
     assert device["encoding"] == "gb18030" and device["paper_mm"] == 80
-    assert kiosk.snapshot["hall"]["kiosk"]["staff_pin"] == ""
+    assert device["guide_desk"] is False  # the test hall has no guide-desk PIN (and none is ever sent)
+    assert "staff_pin" not in kiosk.snapshot["hall"]["kiosk"]
     assert kiosk.snapshot["hall"]["kiosk"]["footer"]["zh"]
 
 

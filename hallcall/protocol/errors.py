@@ -24,6 +24,12 @@ SERVER_CODES: tuple[str, ...] = (
     "auth_failed",
     "locked_out",
     "forbidden",
+    "token_revoked",
+    # privileges beyond a device's token (docs/security.md)
+    "desk_required",
+    "wrong_pin",
+    "pin_locked",
+    "rate_limited",
     # faults
     "internal",
     "storage_error",

@@ -176,6 +176,14 @@ class ResetPasswordAnswer(Struct, kw_only=True):
     one_time_password: str
 
 
+class UnlockDeskAnswer(Struct, kw_only=True):
+    """The guide desk opened: the desk token to send with its requests, and how long it lives
+    without use (each use renews it)."""
+
+    desk: str
+    idle_s: int
+
+
 ANSWERS: dict[str, type[Struct]] = {
     "hello": Empty,  # answered by a Welcome, or an Error
     "ping": PingAnswer,
@@ -202,6 +210,7 @@ ANSWERS: dict[str, type[Struct]] = {
     "report": ReportAnswer,
     "evaluate": EvaluateAnswer,
     "acknowledge": AcknowledgeAnswer,
+    "unlock_desk": UnlockDeskAnswer,
     "change_password": Empty,
     "reset_password": ResetPasswordAnswer,
 }
@@ -261,5 +270,6 @@ __all__ = [
     "SessionEnded",
     "SnapshotAnswer",
     "TicketAnswer",
+    "UnlockDeskAnswer",
     "Welcome",
 ]

@@ -71,9 +71,20 @@ class Evaluate(Request, tag="evaluate"):
     day: Day | None = None  # supervisor; a visitor may name only its own
 
 
+DeskToken = Annotated[str, msgspec.Meta(max_length=64)]
+
+
 class Issue(Request, tag="issue"):
     service: str
     priority: Literal["normal", "green"] = "normal"
+    desk: DeskToken | None = None  # the guide desk's token (``unlock_desk``): needed for green, or from the desk
+
+
+class UnlockDesk(Request, tag="unlock_desk"):
+    """The guide-desk PIN a member of staff typed at a kiosk, for the server to check; the answer
+    carries a desk token for the desk's requests (the kiosk itself never knows the PIN)."""
+
+    pin: Annotated[str, msgspec.Meta(min_length=1, max_length=12)]
 
 
 class DeviceStatus(Request, tag="device_status"):
@@ -213,6 +224,7 @@ AnyRequest = (
     | Report
     | Evaluate
     | Acknowledge
+    | UnlockDesk
     | ChangePassword
     | ResetPassword
 )
@@ -228,7 +240,7 @@ _CLERK = {
     "call_back", "call_number", "cancel", "pause", "resume", "sign_out",
 }  # fmt: skip
 ROLE_REQUESTS: dict[str, set[str]] = {
-    "kiosk": _EVERYONE | {"issue", "device_status"},
+    "kiosk": _EVERYONE | {"issue", "device_status", "unlock_desk"},
     "display": _EVERYONE | {"device_status"},
     "counter": _EVERYONE | _CLERK | {"change_password"},
     "supervisor": _EVERYONE
@@ -310,6 +322,7 @@ __all__ = [
     "Cancel",
     "ChangePassword",
     "Day",
+    "DeskToken",
     "DeviceStatus",
     "Evaluate",
     "Finish",
@@ -337,6 +350,7 @@ __all__ = [
     "Start",
     "TicketInfo",
     "Transfer",
+    "UnlockDesk",
     "decode",
     "encode",
 ]

@@ -156,6 +156,28 @@ class CounterInfo(Shape, kw_only=True):
     backups: list[str]
 
 
+def _sent(section: type[Struct], name: str, *kept_back: str) -> Any:
+    """A config section as the server sends it: the config struct's own fields (types and
+    defaults), less the ones kept back from every client."""
+    fields = [
+        (
+            f.name,
+            f.type,
+            msgspec.field(default=f.default)
+            if f.default_factory is msgspec.NODEFAULT
+            else msgspec.field(default_factory=f.default_factory),
+        )
+        for f in msgspec.structs.fields(section)
+        if f.name not in kept_back
+    ]
+    return msgspec.defstruct(name, fields, bases=(Shape,), kw_only=True, module=__name__)
+
+
+# The [kiosk] section without the guide-desk PIN: the server checks the PIN (unlock_desk), so no
+# client, kiosks included, is ever sent it.
+KioskView = _sent(Kiosk, "KioskView", "staff_pin")
+
+
 class HallView(Shape, kw_only=True):
     """The hall as configured (5.6), for drawing a screen.  The sections are the config's own
     structs with every default filled in, so no client keeps defaults of its own."""
@@ -167,7 +189,7 @@ class HallView(Shape, kw_only=True):
     open_days: list[str]
     hours_enforced: bool
     public_url: str
-    kiosk: Kiosk  # staff_pin always "": a kiosk gets its PIN in the snapshot's `device`
+    kiosk: KioskView  # the [kiosk] section without staff_pin
     display: Display
     announce: Announce
     counter_program: CounterProgram
@@ -207,7 +229,7 @@ class DeviceSettings(Shape, kw_only=True):
     paper_mm: int | UnsetType = UNSET
     encoding: str | UnsetType = UNSET
     qr: str | UnsetType = UNSET
-    staff_pin: str | UnsetType = UNSET
+    guide_desk: bool | UnsetType = UNSET  # the hall has a guide-desk PIN (checked by the server: unlock_desk)
 
 
 class Warning(Shape, tag_field="kind", kw_only=True):
@@ -349,6 +371,7 @@ __all__ = [
     "HallView",
     "JournalEntry",
     "JourneyStep",
+    "KioskView",
     "Materials",
     "Me",
     "PadView",
