@@ -35,6 +35,11 @@ SERVER_KEY = "server-key.pem"
 CA_DAYS = 3650
 SERVER_DAYS = 825
 EXPIRY_WARNING_DAYS = 30  # the server says so in its log at start from this many days before
+# asyncio gives each TLS connection a read buffer of asyncio.sslproto.SSLProtocol.max_size,
+# 256 KiB: an idle display cost the server 296 KiB over TLS against 15 KiB without.  The hall's
+# messages are small; 32 KiB holds two whole TLS records and brings it to 71 KiB
+# (docs/performance.md, "Encryption").
+TLS_READ_BUFFER = 32 * 1024
 
 _LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 
@@ -70,7 +75,8 @@ def plain_warning(host: str, port: int) -> dict[str, str]:
 
 
 def server_context(cert: str | Path, key: str | Path) -> ssl.SSLContext:
-    """The context the server listens with: TLS 1.2 or newer, with this certificate and key."""
+    """The context the server listens with: TLS 1.2 or newer, with this certificate and key.
+    Also trims the read buffer of every TLS connection this process makes (TLS_READ_BUFFER)."""
     for flag, path in (("--tls-cert", cert), ("--tls-key", key)):
         if not Path(path).is_file():
             raise TLSError(f"{flag} {path}: no such file")
@@ -83,7 +89,17 @@ def server_context(cert: str | Path, key: str | Path) -> ssl.SSLContext:
         raise TLSError(f"--tls-cert {cert} and --tls-key {key} are not a certificate and its key ({reason})") from None
     except OSError as exc:
         raise TLSError(f"cannot read {cert} or {key}: {exc.strerror or exc}") from None
+    _trim_read_buffers()
     return context
+
+
+def _trim_read_buffers() -> None:
+    """Asyncio has no per-server setting for it: the class attribute is read as each connection
+    is made.  Only ever made smaller, so a Python that already uses less keeps its own."""
+    from asyncio import sslproto
+
+    if getattr(sslproto.SSLProtocol, "max_size", 0) > TLS_READ_BUFFER:
+        sslproto.SSLProtocol.max_size = TLS_READ_BUFFER
 
 
 def certificate_summary(cert: str | Path, now: dt.datetime | None = None) -> tuple[str, bool]:

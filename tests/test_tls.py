@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from browser import browser_fixture, signed_in  # noqa: F401  (browser_fixture is the `browser` fixture)
-from conftest import KIOSK, PASSWORD, SUPERVISOR, TEST_HALL, seed_clerks
+from conftest import KIOSK, PASSWORD, SUPERVISOR, TEST_HALL, collect, seed_clerks, wait_for
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from playwright.sync_api import Browser
@@ -148,6 +148,23 @@ async def test_a_client_with_the_hall_ca_signs_in_over_wss(hall: ServerChild, ce
         welcome = await client.hello("counter", counter=1, clerk="cat", password=PASSWORD)
         assert welcome["type"] == "welcome" and welcome["counter"] == 1
         assert client.snapshot is not None and client.snapshot["type"] == "snapshot"
+    finally:
+        await client.close()
+
+
+async def test_a_frame_many_times_the_tls_read_buffer_crosses_whole(hall: ServerChild, certs: Path) -> None:
+    """The server reads TLS through a 32 KiB buffer (tls.TLS_READ_BUFFER, not asyncio's 256 KiB):
+    a 600 KB frame still arrives whole, and is answered as too large, not cut or dropped."""
+    client = HallClient(hall.url, ca=certs / tls.CA_CERT)
+    await client.connect()
+    try:
+        await client.hello("kiosk", **KIOSK)
+        answers = collect(client)
+        await client.send_raw(json.dumps({"type": "ping", "id": "big", "pad": "x" * 600_000}))
+        await wait_for(lambda: any(a.get("code") == "too_large" for a in answers), timeout=10)
+        answer = next(a for a in answers if a.get("code") == "too_large")
+        assert "has 600" in answer["message"]  # every byte counted: the frame came whole
+        assert (await client.request("ping")) is not None  # and the connection carries on
     finally:
         await client.close()
 
