@@ -158,8 +158,11 @@ def write_hall(
         f"displays = [\n{devices([*display_devices, idle])},\n]",
         "",
     ]
+    # five kiosks issuing thousands of tickets a second: no pace limit for a device (load tests only)
+    lines += ["[server]", "issue_rate_per_minute = 0"]
     if synchronous:
-        lines += ["[server]", f'synchronous = "{synchronous}"', ""]
+        lines += [f'synchronous = "{synchronous}"']
+    lines += [""]
     config = folder / "bench-hall.toml"
     config.write_text("\n".join(lines), encoding="utf-8")
     return Hall(config, folder / "data", ids, kiosk_devices, display_devices, idle, topup, counters)
