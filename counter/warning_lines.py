@@ -80,6 +80,9 @@ def warning_lines(state: CounterState, lang: str, now: float) -> list[tuple[str,
             lines.append((NEAR, T("warn_pause", lang, paused=minutes(w.paused_s + grown, lang), reason=reason)))
         elif isinstance(w, p.UnstaffedWarning):
             lines.append((NEAR, T("warn_unstaffed", lang, counter=w.counter)))
+        elif isinstance(w, p.DeviceAbsentWarning):
+            away = minutes(max(0.0, now - w.since), lang)
+            lines.append((NEAR, T("warn_device_absent", lang, device=w.device, away=away)))
         elif isinstance(w, p.DissatisfiedWarning):
             key = "warn_dissatisfied_1" if w.evaluation <= 1 else "warn_dissatisfied_2"
             lines.append((OVER if w.level == 2 else NEAR, T(key, lang, number=w.number)))

@@ -142,6 +142,8 @@ class Supervision(msgspec.Struct, forbid_unknown_fields=True):
     wait_warn_fraction: float = 0.8
     pause_limit_minutes: int = 20
     unstaffed_grace_minutes: int = 5
+    # A kiosk, display or pad with no connection this long in opening hours is a warning; 0 = never.
+    device_absent_minutes: int = 10
 
 
 class EvaluationReason(msgspec.Struct, forbid_unknown_fields=True):
@@ -201,6 +203,9 @@ class Kiosk(msgspec.Struct, forbid_unknown_fields=True):
     # How often an idle kiosk asks its printer how it is (0 = only at start and with tickets),
     # so an unplugged or empty printer is reported before the next visitor finds out.
     printer_check_seconds: float = 5.0
+    # A ticket the kiosk promised to confirm (it shows every number it issues) and never did:
+    # seen by nobody, it is cancelled after this long; 0 = never.
+    unshown_cancel_minutes: float = 5.0
 
 
 class Display(msgspec.Struct, forbid_unknown_fields=True):
@@ -419,6 +424,21 @@ def _readable(message: str) -> str:
     return re.sub(r"(\w)\[(\d+)\](\.?)", entry, message)
 
 
+def public_url_warning(config: HallConfig) -> dict[str, str] | None:
+    """Words for check-config and the server's start when ``[hall] public_url`` is empty: a
+    ticket's QR link then uses the address each kiosk reaches the server at, and a kiosk on the
+    server's own PC (127.0.0.1) prints links no phone can open.  None when it is set."""
+    if config.hall.public_url.strip():
+        return None
+    return {
+        "en": "[hall] public_url is empty: a ticket's QR link uses the address each kiosk reaches the server at, "
+        "and a kiosk that uses 127.0.0.1 or localhost prints links no phone can open; set public_url to the "
+        "server's address on the hall's network (e.g. http://192.168.1.10:8765)",
+        "zh": "[hall] public_url 未设置：号票二维码使用各取号机连接服务器的地址，使用 127.0.0.1 或 localhost "
+        "的取号机打印的链接手机无法打开；请把 public_url 设为服务器在大厅网络中的地址（如 http://192.168.1.10:8765）",
+    }
+
+
 def load(path: str | Path) -> HallConfig:
     """Read, check and return a hall config; raise ConfigError naming file, line and problem."""
     path = Path(path)
@@ -592,11 +612,13 @@ _PROGRAM_RANGES = (
     ("server", "issue_burst", 1, 1000, " tickets"),
     ("supervision", "pause_limit_minutes", 1, 480, " minutes"),
     ("supervision", "unstaffed_grace_minutes", 0, 120, " minutes"),
+    ("supervision", "device_absent_minutes", 0, 1440, " minutes"),
     ("evaluation", "pad_window_seconds", 10, 3600, " seconds"),
     ("evaluation", "warning_minutes", 1, 1440, " minutes"),
     ("kiosk", "confirm_seconds", 2, 120, ""),
     ("kiosk", "print_timeout_seconds", 0.2, 30, ""),
     ("kiosk", "printer_check_seconds", 0, 600, " seconds"),
+    ("kiosk", "unshown_cancel_minutes", 0, 240, " minutes"),
     ("display", "recent_calls", 1, 20, ""),  # the display shows up to 10 of them
     ("display", "flash_seconds", 0, 60, ""),
     ("announce", "repeats", 1, 3, ""),

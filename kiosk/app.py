@@ -15,7 +15,9 @@ server's own rule (``hallcall.hours``) applied to the hours the server sent.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -260,7 +262,9 @@ class KioskWindow(QWidget):
         """Ask the server for a ticket; a second tap while one is on its way is ignored."""
         if self.issuing is not None or not self.link.connected:
             return
-        fields: dict[str, Any] = {"service": service_id}
+        # confirm: this kiosk names the ticket in a device_status once the visitor has it; one it
+        # never names (this request timed out here, the kiosk crashed) the server cancels later.
+        fields: dict[str, Any] = {"service": service_id, "confirm": True}
         if priority != "normal":
             fields["priority"] = priority
         if from_desk and self.desk_token is not None:
@@ -346,6 +350,8 @@ class KioskWindow(QWidget):
         self._desk_return = job.from_desk
         self.confirm.show_ticket(ticket, job.lang, state, self._hall_kiosk().confirm_seconds)
         self.stack.setCurrentWidget(self.confirm)
+        if self.worker is None:  # on screen only: the visitor has the number now
+            self._confirm_shown(ticket.number)
         self._print(ticket, job)
 
     def _reprint_answer(self, job: Pending, found: p.TicketAnswer) -> None:
@@ -455,7 +461,9 @@ class KioskWindow(QWidget):
 
     def _on_printed(self, number: str, result: PrintResult) -> None:
         job = self.printing.pop(number, None)
-        self._printer_outcome(result)
+        # An issued ticket's outcome names it: printed, or on screen (the fallback) - either way
+        # the visitor has the number, and the server knows which.
+        self._printer_outcome(result, ticket=number if job is not None and job.kind == "issue" else None)
         if self.confirm.ticket is not None and self.confirm.ticket.number == number:
             self.confirm.set_print_state("printed" if result.ok else "fault")
         if job is not None and job.kind == "reprint":
@@ -463,9 +471,10 @@ class KioskWindow(QWidget):
             self.desk.set_status(T.both(key, number=number, detail=result.detail or result.state))
         self.print_done.emit(number, result)
 
-    def _printer_outcome(self, result: PrintResult, *, changes_only: bool = False) -> None:
+    def _printer_outcome(self, result: PrintResult, *, changes_only: bool = False, ticket: str | None = None) -> None:
         """What a print, or a status query, says about the printer, for the server and staff.
-        ``changes_only``: a status query repeats what is known; only a new state or code is news."""
+        ``changes_only``: a status query repeats what is known; only a new state or code is news.
+        ``ticket``: the issued ticket the print was for; its report is sent whatever it says."""
         if result.state == "unknown":
             # The printer (a device file) cannot say anything about itself, which is no news, and
             # never "OK": a fault it reported (out of paper, offline) stands.  Only a fault of the
@@ -473,28 +482,46 @@ class KioskWindow(QWidget):
             # reported nothing yet (just started) says "ok" once, so a fault the server kept from
             # before the restart does not stand for a printer that now opens fine.
             if (result.ok and self.fault_cause in ("unreachable", "timeout", "error")) or self.reported is None:
-                self._report("ok", result.detail)
+                self._report("ok", result.detail, ticket=ticket)
                 self._show_staff_line()
+            elif ticket is not None:
+                self._confirm_shown(ticket)
             return
         if result.ok:
             note = "" if result.state == "ok" else result.detail  # e.g. paper running low
-            if self._report("ok", note, cause=result.state, changes_only=changes_only):
+            if self._report("ok", note, cause=result.state, changes_only=changes_only, ticket=ticket):
                 self._show_staff_line(note=note)
-        elif self._report("fault", result.detail or result.state, cause=result.state, changes_only=changes_only):
+        elif self._report(
+            "fault", result.detail or result.state, cause=result.state, changes_only=changes_only, ticket=ticket
+        ):
             self._show_staff_line(result.detail or result.state)
 
-    def _report(self, state: str, detail: str, cause: str = "", *, changes_only: bool = False) -> bool:
+    def _report(
+        self, state: str, detail: str, cause: str = "", *, changes_only: bool = False, ticket: str | None = None
+    ) -> bool:
         """Tell the server about the printer when that changes (it shows counters and
         supervisors); ``cause`` is the PrintResult state behind a fault.  With ``changes_only``
-        a report of the same state and code as the last is not sent.  True when it was sent."""
+        a report of the same state and code as the last is not sent.  A report naming a
+        ``ticket`` is sent even when nothing changed (it tells the server the visitor has that
+        number).  True when the printer's state was news."""
         fields = {"state": state, "code": printer_fault_code(state, cause, detail), "detail": detail[:200]}
         last = self.reported
-        if last == fields or (changes_only and last and (last["state"], last["code"]) == (state, fields["code"])):
+        same = last == fields or bool(
+            changes_only and last and (last["state"], last["code"]) == (state, fields["code"])
+        )
+        if same and ticket is None:
             return False
-        self.fault_cause = cause if state == "fault" else ""
-        self.reported = fields
-        self.link.request("device_status", **fields)
-        return True
+        if not same:
+            self.fault_cause = cause if state == "fault" else ""
+            self.reported = fields
+        self.link.request("device_status", **fields, **({"ticket": ticket} if ticket else {}))
+        return not same
+
+    def _confirm_shown(self, number: str) -> None:
+        """Name a ticket to the server with what is known of the printer (a plain "ok" when
+        nothing is): the visitor has its number, on paper or on screen (protocol 6.5)."""
+        fields = self.reported or {"state": "ok", "code": "", "detail": ""}
+        self.link.request("device_status", **fields, ticket=number)
 
     def _show_staff_line(self, fault: str = "", note: str = "") -> None:
         if self.printer_problem:
@@ -504,7 +531,22 @@ class KioskWindow(QWidget):
         elif note:
             self.start_screen.set_staff_line(T.both("printer_note", detail=note))
         else:
-            self.start_screen.set_staff_line(None)
+            host = self._local_qr_host()
+            self.start_screen.set_staff_line(T.both("qr_link_local", host=host) if host else None)
+
+    def _local_qr_host(self) -> str:
+        """The loopback host a ticket's QR link would carry ("" when it is fine): with no
+        ``public_url`` the link uses the address this kiosk reaches the server at, and a phone
+        cannot open 127.0.0.1."""
+        hall = self.mirror.hall
+        if hall is None or hall.public_url.strip():
+            return ""
+        host = urllib.parse.urlsplit(self.link.url).hostname or ""
+        try:
+            local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            local = False
+        return host if local else ""
 
     # ------------------------------------------------------------------ messages
     def _set_message(self, message: tuple[dict[str, str], str] | None, seconds: int = MESSAGE_SECONDS) -> None:

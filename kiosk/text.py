@@ -69,6 +69,10 @@ T = Strings(
         ),
         "printer_fault_staff": ("打印机故障：{detail}", "Printer fault: {detail}"),
         "printer_note": ("打印机提示：{detail}", "Printer: {detail}"),
+        "qr_link_local": (
+            "二维码链接指向本机（{host}），手机无法打开：请在配置中设置 public_url",
+            "QR links point at this PC ({host}), which no phone can open: set public_url in the config",
+        ),
         # guide desk
         "staff": ("工作人员", "Staff"),
         "enter_pin": ("请输入工作人员密码", "Enter the staff PIN"),

@@ -65,6 +65,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     )
     if voices:
         print(voices)
+    if warning := hall_config.public_url_warning(config):
+        print(f"hallcall: warning: {warning['en']}\nhallcall: 警告：{warning['zh']}", file=sys.stderr)
     return 0
 
 

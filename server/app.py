@@ -28,7 +28,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from hallcall import protocol as p
-from hallcall.config import HallConfig
+from hallcall.config import HallConfig, public_url_warning
 
 from . import auth, console, dispatch, pages, tls, views
 from .clock import Clock
@@ -417,6 +417,9 @@ async def run(
         warning = tls.plain_warning(host, actual)
         log.warning("%s", warning["en"])
         print(f"hallcall: warning: {warning['en']}\nhallcall: 警告：{warning['zh']}", file=sys.stderr, flush=True)
+    if (qr := public_url_warning(config)) is not None:  # QR links only the server's own PC can open
+        log.warning("%s", qr["en"])
+        print(f"hallcall: warning: {qr['en']}\nhallcall: 警告：{qr['zh']}", file=sys.stderr, flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

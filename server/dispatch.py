@@ -24,6 +24,7 @@ from .domain import evaluation
 from .domain.hall import HallState
 from .domain.model import PRIORITY_BY_NAME, Change, Journal, QueueError, Ticket
 from .storage import PasswordSet, WarningAcknowledged
+from .unshown import Unshown
 from .views import Views, ticket_shape
 
 
@@ -56,6 +57,9 @@ class HallContext(Protocol):
     def ticket_key(self, day: str, number: str) -> str: ...
 
     def check_desk(self, client: Any, desk: str | None) -> None: ...
+
+    @property
+    def unshown(self) -> Unshown: ...
 
 
 Answer = tuple[msgspec.Struct, list[Change]]
@@ -106,6 +110,11 @@ def _issue(hall: HallContext, client: Sender, r: p.Issue, now: float) -> Answer:
         hall.check_desk(client, r.desk)
     priority = PRIORITY_BY_NAME[r.priority]
     ticket, changes = hall.state.issue(r.service, now, priority=priority, channel=client.role, device=client.name)
+    if r.confirm:  # the kiosk will name it once the visitor has it (server/unshown.py)
+        for change in changes:
+            if isinstance(change, Journal) and change.action == "issue":
+                change.detail = {**change.detail, "confirm": True}
+        hall.unshown.expect(ticket)
     answer = hall.views.issued(hall.state, ticket)
     answer.status_key = hall.ticket_key(ticket.day, ticket.number)  # for the QR link printed on it
     return answer, changes
@@ -127,7 +136,12 @@ def _device_status(hall: HallContext, client: Sender, r: p.DeviceStatus, now: fl
     if r.state == "fault":
         log.warning("device %s (%s) fault %s: %s", client.name, client.role, r.code, r.detail)
     detail = {"device": client.name, "role": client.role, "detail": r.detail}
-    return EMPTY, [Journal(now, f"device_{r.state}", reason=r.code, detail=detail)]
+    ticket = None
+    if r.ticket is not None:  # the visitor has this ticket's number (printed, or on screen)
+        ticket = hall.state.ticket(r.ticket)
+        detail["ticket"] = ticket.number
+        hall.unshown.confirmed(ticket)
+    return EMPTY, [Journal(now, f"device_{r.state}", ticket, reason=r.code, detail=detail)]
 
 
 def _notice(hall: HallContext, client: Sender, r: p.Notice, now: float) -> Answer:

@@ -170,6 +170,8 @@ def warned(client: Listener, w: p.AnyWarning) -> bool:
         return True
     if client.role != "counter":
         return False
+    if isinstance(w, p.DeviceAbsentWarning):  # like a device's fault: every counter hears of it
+        return True
     if w.counter is not None:
         return w.counter == client.counter
     return isinstance(w, p.WaitWarning) and w.service in client.services

@@ -44,6 +44,7 @@ from .metrics import Metrics
 from .privileges import DeskSessions, IssueLimiter
 from .snapshot import Hall, snapshot
 from .storage import AnswerRow, Record, Storage, WarningAcknowledged, WarningCleared, WarningRaised
+from .unshown import Unshown
 from .views import Views
 
 # Requests that can neither raise nor clear a warning: no warning check after them.
@@ -112,10 +113,13 @@ class Hub:
         for key, (by, at) in storage.acknowledgements().items():
             if key in self.warnings:
                 self.warnings[key] = msgspec.structs.replace(self.warnings[key], acknowledged_by=by, acknowledged_at=at)
+        self.unshown = Unshown()  # kiosk tickets no visitor has been shown yet (server/unshown.py)
+        self.unshown.rebuild(self.state.tickets.values(), storage.journey)
         self._queue_dirty = True
         self._shown_day = self.state.day
         self._checking = asyncio.Lock()  # one warning check at a time: none raises what another did
         self.started = time.time()
+        self.started_at = clock.now()  # the same moment by the hall clock (device absence counts from it)
         self.presence: dict[str, p.DevicePresence] = {
             d.name: p.DevicePresence(device=d.name, role=role, connected=False, since=None)
             for role, listed in (
@@ -484,7 +488,13 @@ class Hub:
     async def _check_warnings(self) -> None:
         now = self.clock.now()
         rolled = self.state.roll(now)
-        found = supervision.current_warnings(self.state, now, self.evaluations.low.values())
+        unshown, cancelled = self.unshown.sweep(self.state, now, self.config.kiosk.unshown_cancel_minutes)
+        for t in cancelled:
+            log.warning("ticket %s cancelled: its kiosk never showed it to a visitor", t.number)
+            self.metrics.never_shown.labels(t.service).inc()
+        rolled += unshown
+        away = (supervision.Away(d.device, d.role, d.connected, d.since) for d in self.presence.values())
+        found = supervision.current_warnings(self.state, now, self.evaluations.low.values(), away, self.started_at)
         raised = {k: a for k, a in found.items() if k not in self.warnings or self.warnings[k].level != a.level}
         cleared = [k for k in self.warnings if k not in found or k in raised]
         if not (raised or cleared or rolled):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 if TYPE_CHECKING:
@@ -39,13 +39,36 @@ class _HallCollector:
         signed_in = GaugeMetricFamily("hallcall_counters_signed_in", "Counters with a clerk signed in")
         signed_in.add_metric([], sum(1 for c in state.counters.values() if c.session is not None))
         warnings = GaugeMetricFamily("hallcall_warnings", "Active supervision warnings", labels=["kind"])
-        kinds: dict[str, int] = {"wait": 0, "pause_long": 0, "unstaffed": 0}
+        kinds: dict[str, int] = {"wait": 0, "pause_long": 0, "unstaffed": 0, "device_absent": 0}
         for w in self.hub.warnings.values():
             kind = type(w).__struct_config__.tag
             kinds[kind] = kinds.get(kind, 0) + 1
         for kind, n in kinds.items():
             warnings.add_metric([kind], n)
-        yield from (issued, finished, waiting, clients, signed_in, warnings)
+        yield from (issued, finished, waiting, clients, signed_in, warnings, *self._devices())
+
+    def _devices(self) -> Iterator[Metric]:
+        """Device health: each device's reported fault or note (paper low, out of paper, no speech,
+        no sound) by its code, and how long each configured kiosk, display and pad has been away."""
+        faults = GaugeMetricFamily(
+            "hallcall_device_faults",
+            "Devices whose last report is a fault (or an ok with a note, e.g. paper low), by fault code",
+            labels=["device", "role", "state", "code"],
+        )
+        for d in self.hub.devices.values():
+            if d.state == "fault" or d.code:
+                faults.add_metric([d.device, d.role, d.state, d.code], 1)
+        absent = GaugeMetricFamily(
+            "hallcall_device_absent_seconds",
+            "Seconds a configured kiosk, display or pad has had no connection (since it went away, or "
+            "since the server started if it has not connected since); 0 while connected",
+            labels=["device", "role"],
+        )
+        now = self.hub.clock.now()
+        for d in self.hub.presence.values():
+            gone = 0.0 if d.connected else now - (d.since if d.since is not None else self.hub.started_at)
+            absent.add_metric([d.device, d.role], max(0.0, gone))
+        yield from (faults, absent)
 
 
 class Metrics:
@@ -58,6 +81,13 @@ class Metrics:
             ["type"],
             registry=self.registry,
             buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+        )
+
+        self.never_shown = Counter(
+            "hallcall_tickets_never_shown",
+            "Kiosk tickets cancelled because no visitor was shown them ([kiosk] unshown_cancel_minutes)",
+            ["service"],
+            registry=self.registry,
         )
 
     def render(self) -> bytes:

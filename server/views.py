@@ -22,7 +22,7 @@ from hallcall.protocol import errors
 
 from .domain.hall import HallState
 from .domain.model import PRIORITY_NAMES, CounterFigures, Journal, QueueFigures, Ticket
-from .domain.supervision import Alert, Dissatisfied, LongPause, LongWait
+from .domain.supervision import Alert, DeviceAbsent, Dissatisfied, LongPause, LongWait
 
 encode = msgspec.json.Encoder().encode
 
@@ -146,6 +146,10 @@ def warning(key: str, alert: Alert, raised_at: float) -> p.AnyWarning:
             evaluation=alert.evaluation,
             reason=alert.reason,
             note=alert.note,
+        )
+    if isinstance(alert, DeviceAbsent):
+        return p.DeviceAbsentWarning(
+            level=alert.level, key=key, raised_at=raised_at, device=alert.device, role=alert.role, since=alert.since
         )
     if isinstance(alert, LongPause):
         return p.PauseWarning(

@@ -21,6 +21,7 @@ const TEXTS = {
     wait: (w, svc, c) => `${w.number} ${svc} 已等候 ${dur(w.waited_s)}(目标 ${dur(w.target_s)})${c ? " → " + c : ""}`,
     pauseLong: (w, c) => `${c} ${w.clerk || ""} 暂停已 ${dur(w.paused_s)}:${w.reason || ""}`,
     unstaffed: (w, c) => `${c} 无人值守${w.backups && w.backups.length ? ",可联系B岗:" + w.backups.join("、") : ""}`,
+    deviceAbsent: (w, s) => `设备 ${w.device} 已断开 ${dur(s)}`,
     ago: (s) => `${dur(s)}前`, noticeSet: "公告已发布", noticeCleared: "已恢复默认公告",
     signedOut: (c) => `${c}已签退`, putBackDone: (n) => `${n} 已放回队列`, cancelled: (n) => `${n} 已取消`,
   },
@@ -41,6 +42,7 @@ const TEXTS = {
     wait: (w, svc, c) => `${w.number} ${svc} has waited ${dur(w.waited_s)} (target ${dur(w.target_s)})${c ? " → " + c : ""}`,
     pauseLong: (w, c) => `${c}: ${w.clerk || ""} paused for ${dur(w.paused_s)}: ${w.reason || ""}`,
     unstaffed: (w, c) => `${c} has nobody signed in${w.backups && w.backups.length ? "; B clerks: " + w.backups.join(", ") : ""}`,
+    deviceAbsent: (w, s) => `Device ${w.device} has been disconnected for ${dur(s)}`,
     ago: (s) => `${dur(s)} ago`, noticeSet: "Notice set", noticeCleared: "Notice back to default",
     signedOut: (c) => `${c} signed out`, putBackDone: (n) => `${n} put back`, cancelled: (n) => `${n} cancelled`,
   },
@@ -205,6 +207,7 @@ function render() {
     if (w.kind === "wait") text = t("wait", w, svc ? names(svc.name) : w.service || "", w.counter ? counterLabel(w.counter) : "");
     else if (w.kind === "pause_long") text = t("pauseLong", w, counterLabel(w.counter));
     else if (w.kind === "unstaffed") text = t("unstaffed", w, counterLabel(w.counter));
+    else if (w.kind === "device_absent") text = t("deviceAbsent", w, Math.max(0, now - w.since));
     else text = w.key;
     const acked = w.acknowledged_by !== undefined;
     const li = el("li", { class: `level${w.level}${acked ? " acknowledged" : ""}`, "data-key": w.key },

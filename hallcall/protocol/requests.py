@@ -78,6 +78,9 @@ class Issue(Request, tag="issue"):
     service: str
     priority: Literal["normal", "green"] = "normal"
     desk: DeskToken | None = None  # the guide desk's token (``unlock_desk``): needed for green, or from the desk
+    # The kiosk will name the ticket in a ``device_status`` once the visitor has it (printed or
+    # on screen); unnamed for ``[kiosk] unshown_cancel_minutes``, the server cancels it (6.4).
+    confirm: bool = False
 
 
 class UnlockDesk(Request, tag="unlock_desk"):
@@ -94,6 +97,7 @@ class DeviceStatus(Request, tag="device_status"):
     state: Literal["ok", "fault"]
     code: Annotated[str, msgspec.Meta(max_length=40)] = ""
     detail: Reason = ""
+    ticket: Number | None = None  # today's ticket this report is about: the visitor has its number (6.5)
 
 
 class CallNext(Request, tag="call_next"):

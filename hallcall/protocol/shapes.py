@@ -272,7 +272,16 @@ class DissatisfiedWarning(Warning, tag="dissatisfied", kw_only=True):
     note: str
 
 
-AnyWarning = WaitWarning | PauseWarning | UnstaffedWarning | DissatisfiedWarning
+class DeviceAbsentWarning(Warning, tag="device_absent", kw_only=True):
+    """A kiosk, display or pad of the hall config with no connection for ``[supervision]
+    device_absent_minutes`` during opening hours (a PC switched off, a cable pulled)."""
+
+    device: str
+    role: str
+    since: float  # when it went away, or the start of the opening span / of the server if later
+
+
+AnyWarning = WaitWarning | PauseWarning | UnstaffedWarning | DissatisfiedWarning | DeviceAbsentWarning
 
 
 class ReasonInfo(Shape, kw_only=True):
@@ -364,6 +373,7 @@ __all__ = [
     "CallView",
     "CounterInfo",
     "CounterView",
+    "DeviceAbsentWarning",
     "DevicePresence",
     "DeviceReport",
     "DeviceSettings",

@@ -7,6 +7,10 @@
   for ``unstaffed_grace_minutes`` (the A/B backup rule failing in practice).
 * ``dissatisfied``: a visitor gave level 2 or 1 (domain/evaluation.py); shown for
   ``[evaluation] warning_minutes``.
+* ``device_absent``: during opening hours, a kiosk, display or pad of the hall config has had
+  no connection for ``device_absent_minutes`` (a PC switched off, a cable pulled: visitors get
+  no tickets there, or calls are neither shown nor heard).  Cleared when it connects again or
+  the opening span ends.
 
 The set is recomputed from the queue state on a timer; the server diffs it against the
 previous set to raise and clear warnings.
@@ -75,8 +79,33 @@ class Dissatisfied:
     level: int = 1
 
 
-Alert = LongWait | LongPause | Unstaffed | Dissatisfied
-KINDS: dict[str, type[Alert]] = {cls.kind: cls for cls in (LongWait, LongPause, Unstaffed, Dissatisfied)}
+@dataclass(frozen=True, slots=True)
+class DeviceAbsent:
+    """A configured device with no connection since ``since`` (or since the opening span or the
+    server started, whichever is later)."""
+
+    kind: ClassVar[str] = "device_absent"
+    device: str
+    role: str
+    since: float
+    level: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Away:
+    """What the server knows of one configured device's connection: ``since`` is when it went
+    away, or None when it has not connected since the server started (``started``)."""
+
+    device: str
+    role: str
+    connected: bool
+    since: float | None
+
+
+Alert = LongWait | LongPause | Unstaffed | Dissatisfied | DeviceAbsent
+KINDS: dict[str, type[Alert]] = {
+    cls.kind: cls for cls in (LongWait, LongPause, Unstaffed, Dissatisfied, DeviceAbsent)
+}
 
 
 def as_record(alert: Alert) -> dict[str, Any]:
@@ -93,9 +122,16 @@ def from_record(record: dict[str, Any]) -> Alert:
     return cls(**values)
 
 
-def current_warnings(state: HallState, now: float, dissatisfied: Iterable[Dissatisfied] = ()) -> dict[str, Alert]:
+def current_warnings(
+    state: HallState,
+    now: float,
+    dissatisfied: Iterable[Dissatisfied] = (),
+    devices: Iterable[Away] = (),
+    started: float = 0.0,
+) -> dict[str, Alert]:
     """key → alert; the key identifies what the alert is about, so it can be cleared.
-    ``dissatisfied``: today's low evaluations, each shown for ``[evaluation] warning_minutes``."""
+    ``dissatisfied``: today's low evaluations, each shown for ``[evaluation] warning_minutes``;
+    ``devices``: the configured devices' connections, ``started`` when the server started."""
     config = state.config
     found: dict[str, Alert] = {}
     shown = config.evaluation.warning_minutes * 60
@@ -127,4 +163,12 @@ def current_warnings(state: HallState, now: float, dissatisfied: Iterable[Dissat
             since = max(opening[0], c.last_signout_at or 0.0)
             if now - since >= grace:
                 found[f"unstaffed:{number}"] = Unstaffed(number, since, tuple(conf.backups))
+    absent_limit = config.supervision.device_absent_minutes * 60
+    if opening is not None and absent_limit > 0:
+        for d in devices:
+            if d.connected:
+                continue
+            since = max(opening[0], started if d.since is None else d.since)
+            if now - since >= absent_limit:
+                found[f"device_absent:{d.device}"] = DeviceAbsent(d.device, d.role, since)
     return found
