@@ -100,9 +100,12 @@ class WrapLabel(FitLabel):
     def fitted_font(self) -> QFont:
         return QFont(self.font())
 
+    SEPARATORS = " /·&、，,-"  # where a name reads best broken (Chinese may break anywhere)
+
     def balanced_width(self, width: int) -> int:
-        """The narrowest width that wraps the text onto as few lines as ``width`` does: the
-        lines come out even ("GA 公安户籍/" + "出入境"), never a full line and an orphan."""
+        """The width to wrap the text at: as few lines as ``width`` gives, coming out even
+        rather than a full line and an orphan ("公安户籍/出入" + "境"), and broken after a
+        separator where one keeps the lines that few ("GA 公安户籍/" + "出入境")."""
         height = self.needed_height(width)
         low, high = max(1, width // 2), width
         while low < high:
@@ -111,7 +114,14 @@ class WrapLabel(FitLabel):
                 low = middle + 1
             else:
                 high = middle
-        return high
+        metrics = QFontMetricsF(self.font())
+        at_separators = (
+            math.ceil(metrics.horizontalAdvance(self._text[: i + 1]))
+            for i, char in enumerate(self._text)
+            if char in self.SEPARATORS
+        )
+        fits = [w for w in at_separators if high <= w <= width and self.needed_height(w) == height]
+        return min(fits, default=high)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         if not self._text:

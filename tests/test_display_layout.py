@@ -9,6 +9,7 @@ offscreen.  Screenshots go to build/screenshots/display-layout-*.png.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -175,3 +176,16 @@ def test_a_portrait_screen_makes_room_for_every_call(qtbot: Any, lang: str) -> N
     assert len([name for name, _, _ in screen.waiting_rows if name.isVisibleTo(screen)]) == 8
     assert problems(screen) == []
     save(screen, f"layout-12-portrait-{lang}")
+
+
+def test_a_chinese_name_that_wraps_breaks_after_its_separator(qtbot: Any) -> None:
+    """ "GA 公安户籍/出入境" beside a second column at 1920×1080 takes two lines; Chinese may
+    break between any two characters, and the list breaks it after "/" ("GA 公安户籍/" +
+    "出入境"), not into a full line and one orphaned character."""
+    screen = demo_screen(qtbot, "zh", SHAPES["landscape"], 8)
+    name = next(name for name, _, _ in screen.waiting_rows if name.text().startswith("GA "))
+    assert name.text() == "GA 公安户籍/出入境"
+    metrics = QFontMetricsF(name.font())
+    assert name.height() >= 2 * metrics.height() - 1  # two lines at the list's size
+    first_line = math.ceil(metrics.horizontalAdvance("GA 公安户籍/"))
+    assert name.balanced_width(name.width()) == first_line
