@@ -38,6 +38,16 @@ def test_the_screenshots_show_screens_not_blank_images(morning: Morning) -> None
 
 
 @pytest.mark.timeout(300)
+def test_the_screens_clocks_show_the_moment_they_were_photographed(morning: Morning) -> None:
+    demo_output.check_clocks(morning[0])
+
+
+@pytest.mark.timeout(300)
+def test_the_web_pages_are_photographed_at_their_sizes(morning: Morning) -> None:
+    demo_output.check_web_pages(morning[0])
+
+
+@pytest.mark.timeout(300)
 def test_the_screens_show_the_hall_at_work(morning: Morning) -> None:
     demo_output.check_the_hall_at_work(morning[0])
 

@@ -32,6 +32,7 @@ class ScreenKiosk(QObject):
         super().__init__()
         self.window = window
         self.numbers: list[str] = []  # tickets this screen issued, in order
+        self.status_paths: dict[str, str] = {}  # each one's status page, as its QR code links it
         self.dropped = 0  # taps the kiosk did not take (it had just lost the server)
         self._issues: set[str] = set()  # request ids of the tickets tapped here, until answered
         self._tapping = threading.Event()  # a tap on its way to the Qt thread
@@ -62,7 +63,10 @@ class ScreenKiosk(QObject):
             return
         self._issues.discard(rid)
         if answer.get("type") == "result":
-            self.numbers.append(typed_answer("issue", answer["data"]).ticket.number)
+            issued = typed_answer("issue", answer["data"])
+            self.numbers.append(issued.ticket.number)
+            key = issued.status_key if isinstance(issued.status_key, str) else ""
+            self.status_paths[issued.ticket.number] = f"/t/{issued.day}/{issued.ticket.number}?k={key}"
 
 
 class ScreenDesk(QObject):

@@ -33,12 +33,15 @@ class Camera:
     folder: Path
     shots: list[Shot] = field(default_factory=list)
 
-    def take(self, widget: Any, name: str) -> Shot:
-        """A Qt widget as it is drawn now (offscreen or not), after measuring its words."""
+    def take(self, widget: Any, name: str, hold: Callable[[], None] | None = None) -> Shot:
+        """A Qt widget as it is drawn now (offscreen or not), after measuring its words;
+        ``hold`` stops what moves (a scrolling line) just before the picture."""
         from .fit import read
 
         settle()
         reading = read(widget)
+        if hold is not None:
+            hold()
         path = self.folder / name
         if not widget.grab().save(str(path)):
             raise SceneFailed(f"could not save {path}")

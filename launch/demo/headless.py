@@ -25,13 +25,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hallcall.launch.sim import plan, runner
 from hallcall.launch.sim.figures import Figures, read_figures
 from hallcall.server.child import ServerDidNotStart
 
 from . import hall
+
+if TYPE_CHECKING:
+    from .web_moments import WebMoments
 
 log = logging.getLogger("hallcall.launch.demo")
 
@@ -41,6 +44,7 @@ COUNTER, CLERK, COUNTER_SIZE = 1, "zhang.wei", (1366, 800)
 OPENS, ISSUING_ENDS, CLERKS_STOP = "08:30", "12:00", "12:30"
 CLOCK_START = "08:15"  # the programs connect and the clerks sign in before the doors open
 MOMENTS = ("08:45", "10:00", "11:15", "12:05")
+WEB_MOMENT = "10:00"  # the web pages are photographed then too (and the report at the end)
 KEEP_PHRASES = 6  # announcements kept as WAV files; the voice is then turned off
 READY_SECONDS = 30.0
 
@@ -86,6 +90,7 @@ def _play(options: Options, config: Any, data: Path) -> int:
     clock = ("--clock-start", f"{day.isoformat()}T{CLOCK_START}", "--clock-speed", str(options.speed))
     server = hall.start(data, options=clock)
     programs: _Programs | None = None
+    web: WebMoments | None = None
     app = make_app()
     _quiet_offscreen_warnings()
     wake = quit_on_signals(app)
@@ -107,13 +112,19 @@ def _play(options: Options, config: Any, data: Path) -> int:
             screen_kiosks={KIOSK: programs.kiosk_bridge.offer},
             screen_desks={COUNTER: programs.desk},
         )
+        web = _web_pages(server.http_url, config, out / "screens")
         morning = _Morning(settings)
         morning.start()
-        _Photographer(programs, morning, [(m, at(m)) for m in MOMENTS], out / "screens").run(app)
+        _Photographer(programs, morning, [(m, at(m)) for m in MOMENTS], out / "screens", web).run(app)
         if morning.thread.is_alive():  # Qt ended early: Ctrl-C or SIGTERM
             print("hallcall demo: stopped before the morning was over", file=sys.stderr)
             return 130
-        programs.photograph(out / "screens", "end")
+        programs.photograph(out / "screens", "end", morning.hall_time())
+        if web is not None:
+            web.report("end")
+            web.finish()
+            for problem in web.problems:
+                print(f"hallcall demo: {problem}", file=sys.stderr)
     finally:
         wake.stop()
         if programs is not None:
@@ -125,12 +136,29 @@ def _play(options: Options, config: Any, data: Path) -> int:
     report = morning.report
     figures = read_figures(database, config, report.day)
     figures.write(out)
-    _write_summary(out, report, programs, figures, time.monotonic() - started)
+    _write_summary(out, report, programs, figures, time.monotonic() - started, web)
     print(figures.table(options.lang or config.hall.languages[0]))
     for problem in report.errors:
         print(f"hallcall demo: {problem}", file=sys.stderr)
     print(f"\nhallcall demo: the morning of {report.day} is in {out.resolve()}")
     return 0 if figures.adds_up() and not report.errors else 1
+
+
+def _web_pages(http_url: str, config: Any, folder: Path) -> WebMoments | None:
+    """The browser that photographs the web pages, or None (said once) when Chromium or
+    Playwright is not here: the demo then goes on without those pages."""
+    from . import shots_web
+
+    why = shots_web.missing()
+    if why:
+        print(f"hallcall demo: the web pages are not photographed: {why}", file=sys.stderr)
+        return None
+    from .web_moments import WebMoments
+
+    pad = next(d for d in config.devices.pads if d.counter == COUNTER)
+    web = WebMoments(http_url, folder, pad.token)
+    web.start()
+    return web
 
 
 def _quiet_offscreen_warnings() -> None:
@@ -204,6 +232,7 @@ class _Programs:
         self.display.screen.resize(*DISPLAY_SIZE)
         self.display.screen.show()
         self.display.start()
+        self.clocks: dict[str, str] = {}  # the display's clock as photographed, by label
 
     def wait_ready(self, app: Any, seconds: float) -> bool:
         """Run Qt until all three are connected (and the clerk signed in), or give up."""
@@ -215,12 +244,13 @@ class _Programs:
             time.sleep(0.02)
         return False
 
-    def photograph(self, folder: Path, label: str) -> list[Path]:
+    def photograph(self, folder: Path, label: str, now: float | None = None) -> list[Path]:
         """Screenshots of the three screens.  A kiosk showing a visitor's ticket is photographed
         with it, then tapped back to its start screen (as the visitor would) and photographed
         again, so every moment has the service buttons with their live counts."""
         folder.mkdir(parents=True, exist_ok=True)
-        self.show_hall_time()
+        self.show_hall_time(now)
+        self.clocks[label] = self.display.screen.clock.text()
         paths = []
         if self.kiosk.stack.currentWidget() is self.kiosk.confirm:
             paths.append(self._grab(self.kiosk, folder / f"{label}-kiosk-ticket.png"))
@@ -230,11 +260,20 @@ class _Programs:
         paths.append(self._grab(self.display.screen, folder / f"{label}-display.png"))
         return paths
 
-    def show_hall_time(self) -> None:
-        """Redraw the three screens' clocks and timers from the hall's time now.  Each program
-        does so once a real second, which is five hall minutes at 300x: a photograph taken "at
-        08:45" showed 08:41.  Their clocks already follow the server's (hall_clock.py); this only
-        does the once-a-second redraw before the picture is taken."""
+    def latest_status_path(self) -> str | None:
+        """The status page of the last ticket the kiosk screen issued (its holder still waits)."""
+        numbers = self.kiosk_bridge.numbers
+        return self.kiosk_bridge.status_paths.get(numbers[-1]) if numbers else None
+
+    def show_hall_time(self, now: float | None = None) -> None:
+        """Set the three screens' clocks to the hall's time ``now`` (the simulator's, read from
+        the server) and redraw them.  Each program follows the server's clock from its last
+        snapshot, which it took as it started, late by however long Qt took to get to it: at
+        300x, half a second late is two and a half hall minutes, and a picture "at 08:45"
+        showed 08:42.  They also redraw only once a real second (five hall minutes)."""
+        if now is not None:
+            for mirror in (self.kiosk.mirror, self.counter.state.mirror, self.display.board.mirror):
+                mirror.clock.sync({"server_time": now, "clock_speed": mirror.clock.speed})
         self.kiosk._tick()
         self.counter._tick()
         self.display.screen._tick()
@@ -257,11 +296,19 @@ class _Photographer:
     """Watches the hall's time from the Qt thread: photographs the screens at each moment, turns
     the voice off once enough announcements are kept, and ends Qt when the morning is over."""
 
-    def __init__(self, programs: _Programs, morning: _Morning, moments: list[tuple[str, float]], folder: Path) -> None:
+    def __init__(
+        self,
+        programs: _Programs,
+        morning: _Morning,
+        moments: list[tuple[str, float]],
+        folder: Path,
+        web: WebMoments | None = None,
+    ) -> None:
         self.programs = programs
         self.morning = morning
         self.moments = moments
         self.folder = folder
+        self.web = web
 
     def run(self, app: Any) -> None:
         from PySide6.QtCore import QTimer
@@ -276,14 +323,18 @@ class _Photographer:
         now = self.morning.hall_time()
         while now is not None and self.moments and now >= self.moments[0][1]:
             label, _ = self.moments.pop(0)
-            self.programs.photograph(self.folder, label.replace(":", ""))
+            self.programs.photograph(self.folder, label.replace(":", ""), self.morning.hall_time())
+            if label == WEB_MOMENT and self.web is not None:
+                self.web.moment(label.replace(":", ""), self.programs.latest_status_path())
         if self.programs.player.full:
             self.programs.display.silence()
         if not self.morning.thread.is_alive():
             app.quit()
 
 
-def _write_summary(out: Path, report: runner.Report, programs: _Programs, figures: Figures, seconds: float) -> None:
+def _write_summary(
+    out: Path, report: runner.Report, programs: _Programs, figures: Figures, seconds: float, web: WebMoments | None
+) -> None:
     summary = {
         "day": report.day,
         "seconds": round(seconds, 1),
@@ -297,6 +348,9 @@ def _write_summary(out: Path, report: runner.Report, programs: _Programs, figure
         "cancelled_at_guide_desk": report.cancels,
         "clerks": report.clerks.__dict__,
         "announcements": [p.name for p in programs.player.saved],
+        "clocks_shown": programs.clocks,
+        "web_pages": [p.name for p in web.shots] if web is not None else [],
+        "web_problems": web.problems if web is not None else ["Chromium or Playwright missing"],
         "figures_add_up": figures.adds_up(),
         "errors": report.errors,
     }

@@ -82,8 +82,9 @@ def render(out: Path, web: bool = True) -> Outcome:
         attempt("tickets", lambda: shots_qt.tickets(still, camera))
         outcome.skipped = shots_web.missing() if web else "not asked for"
         if not outcome.skipped:
-            waiting = still.ask(still.kiosk(), "issue", service="business")["ticket"]["number"]
-            attempt("web pages", lambda: shots_web.pages(still, camera, counters.transferred, waiting))
+            ticket = still.ask(still.kiosk(), "issue", service="business")
+            status = f"/t/{still.day}/{ticket['ticket']['number']}?k={ticket.get('status_key', '')}"
+            attempt("web pages", lambda: shots_web.pages(still, camera, counters.transferred, status))
         still.stop_server()
         if working:
             attempt("counter offline", counters.offline)

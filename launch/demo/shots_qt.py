@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .camera import Camera, SceneFailed, wait_until
-from .still_hall import StillHall
+from .still_hall import PUBLIC_URL, StillHall
 
 KIOSK_TOKEN_NAME = "kiosk-1"
 DISPLAY = "display-1F"
@@ -133,8 +133,7 @@ def _display_shot(
         wait_until("the display's calls", lambda: sum(1 for r in screen.rows if not r.isHidden()) == calls)
         wait_until("the display's notice line", lambda: screen.marquee.isVisible())
         screen.flash(screen.board.newest())
-        _still_marquee(screen)
-        camera.take(screen, name)
+        camera.take(screen, name, hold=lambda: _still_marquee(screen))
     finally:
         app.stop()
         app.screen.close()
@@ -163,8 +162,7 @@ def display_speech_warning(still: StillHall, camera: Camera) -> None:
         app.start()
         wait_until("the display's speech warning", lambda: screen.warning.isVisible(), 20)
         wait_until("the display's calls", lambda: any(not r.isHidden() for r in screen.rows))
-        _still_marquee(screen)
-        camera.take(screen, "display-speech-warning.png")
+        camera.take(screen, "display-speech-warning.png", hold=lambda: _still_marquee(screen))
     finally:
         app.stop()
         app.screen.close()
@@ -190,8 +188,7 @@ def display_busy(still: StillHall, camera: Camera) -> None:
         app.start()
         wait_until("the busy display's calls", lambda: sum(1 for r in screen.rows if not r.isHidden()) >= 8)
         screen.flash(screen.board.newest())
-        _still_marquee(screen)
-        camera.take(screen, "display-busy-landscape-en.png")
+        camera.take(screen, "display-busy-landscape-en.png", hold=lambda: _still_marquee(screen))
     finally:
         app.stop()
         app.screen.close()
@@ -320,7 +317,7 @@ def tickets(still: StillHall, camera: Camera) -> None:
         issued_at=still.clock.now(),
         timezone=config.hall.timezone,
         materials={"zh": list(service.materials.zh), "en": list(service.materials.en)},
-        status_url=f"http://192.168.100.200:8765/t/{still.day}/{service.prefix}012",
+        status_url=f"{PUBLIC_URL}/t/{still.day}/{service.prefix}012",
         footer={"zh": config.kiosk.footer.zh, "en": config.kiosk.footer.en},
         priority="green",
     )

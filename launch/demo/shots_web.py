@@ -33,29 +33,35 @@ def missing() -> str:
     return ""
 
 
-def pages(still: StillHall, camera: Camera, journey_number: str, status_number: str) -> None:
+def launch(pw: Any) -> Any:
+    return pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+
+
+def pages(still: StillHall, camera: Camera, journey_number: str, status_path: str) -> None:
     """Every web page's screenshot; the hall already holds a busy morning (the Qt scenes)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+        browser = launch(pw)
         try:
             _console(still, camera, browser, journey_number)
             _report(still, camera, browser)
             _pad(still, camera, browser)
-            _status(still, camera, browser, status_number)
+            _status(still, camera, browser, status_path)
         finally:
             browser.close()
 
 
-def _page(browser: Any, size: tuple[int, int]) -> Any:
+def new_page(browser: Any, size: tuple[int, int]) -> Any:
     context = browser.new_context(viewport={"width": size[0], "height": size[1]}, device_scale_factor=1)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     return page
 
 
-def _take(camera: Camera, page: Any, name: str, full_page: bool = False) -> Shot:
+def take(camera: Camera, page: Any, name: str, full_page: bool = False) -> Shot:
+    """The page as it is now, once its fonts are in and nothing moves; its text kept, and any
+    text the page elided with an ellipsis named."""
     page.add_style_tag(content=NO_MOTION)
     page.evaluate(SETTLE_SCRIPT)
     path = camera.folder / name
@@ -71,8 +77,9 @@ def _take(camera: Camera, page: Any, name: str, full_page: bool = False) -> Shot
     return camera.keep(Shot(name, path, texts, [f"elided: {t!r}" for t in overflowing]))
 
 
-def _sign_in(page: Any, still: StillHall, path: str) -> None:
-    page.goto(f"{still.http_url}{path}")
+def sign_in(page: Any, base: str, path: str) -> None:
+    """The supervisor signed in on ``path`` (/console or /console/report) of the server at ``base``."""
+    page.goto(f"{base}{path}")
     page.fill("#clerk", hall.SUPERVISOR)
     page.fill("#password", hall.PASSWORD)
     page.click("#signin-form button[type=submit]")
@@ -83,33 +90,33 @@ def _console(still: StillHall, camera: Camera, browser: Any, journey_number: str
     sup = still.supervisor()
     still.ask(sup, "notice", zh="系统维护：今日 16:30 停止取号", en="Maintenance: no new tickets after 16:30")
     still.run(still.server.hub.check_warnings())  # type: ignore[union-attr]
-    page = _page(browser, DESKTOP)
+    page = new_page(browser, DESKTOP)
     try:
-        _sign_in(page, still, "/console")
+        sign_in(page, still.http_url, "/console")
         page.wait_for_selector('tr[data-counter="1"]')
         page.wait_for_selector(".warnings li")
-        _take(camera, page, "console-zh.png")
+        take(camera, page, "console-zh.png")
         page.click("#lang")
         page.wait_for_function("document.documentElement.lang.startsWith('en')")
-        _take(camera, page, "console-en.png")
+        take(camera, page, "console-en.png")
         page.click("#lang")
         page.wait_for_function("document.documentElement.lang.startsWith('zh')")
         page.fill("#journey-number", journey_number)
         page.click("#journey-form button[type=submit]")
         page.wait_for_selector("#journey-rows tr.longest")
         page.locator("#journey").scroll_into_view_if_needed()
-        _take(camera, page, "console-journey-zh.png", full_page=True)
+        take(camera, page, "console-journey-zh.png", full_page=True)
     finally:
         page.context.close()
 
 
 def _report(still: StillHall, camera: Camera, browser: Any) -> None:
-    page = _page(browser, DESKTOP)
+    page = new_page(browser, DESKTOP)
     try:
-        _sign_in(page, still, "/console/report")
+        sign_in(page, still.http_url, "/console/report")
         page.wait_for_selector("#groups tbody tr")
         page.wait_for_function("document.getElementById('hours-chart').width > 0")
-        _take(camera, page, "report-zh.png")
+        take(camera, page, "report-zh.png")
     finally:
         page.context.close()
 
@@ -117,26 +124,27 @@ def _report(still: StillHall, camera: Camera, browser: Any) -> None:
 def _pad(still: StillHall, camera: Camera, browser: Any) -> None:
     """Counter 1's pad after a finish there: the five levels, in Chinese and English."""
     device = next(d for d in still.config.devices.pads if d.counter == 1)
-    page = _page(browser, TABLET)
+    page = new_page(browser, TABLET)
     try:
         page.goto(f"{still.http_url}/pad/1?token={device.token}")
         page.wait_for_selector("#idle", state="visible")
         clerk = still.counter(1, "zhang.wei")
         still.ask(clerk, "finish")
         page.wait_for_selector("#rate", state="visible")
-        _take(camera, page, "pad-zh.png")
+        take(camera, page, "pad-zh.png")
         page.click("#lang")
         page.wait_for_selector('#rate button[data-level="5"]:has-text("Very satisfied")')
-        _take(camera, page, "pad-en.png")
+        take(camera, page, "pad-en.png")
     finally:
         page.context.close()
 
 
-def _status(still: StillHall, camera: Camera, browser: Any, number: str) -> None:
-    page = _page(browser, PHONE)
+def _status(still: StillHall, camera: Camera, browser: Any, path: str) -> None:
+    """A visitor's phone on the link of their ticket's QR code (``path``: /t/DAY/NUMBER?k=KEY)."""
+    page = new_page(browser, PHONE)
     try:
-        page.goto(f"{still.http_url}/t/{still.day}/{number}")
+        page.goto(f"{still.http_url}{path}")
         page.wait_for_function("window.hallcallStatus && window.hallcallStatus.view() !== null")
-        _take(camera, page, "status-phone-zh.png")
+        take(camera, page, "status-phone-zh.png")
     finally:
         page.context.close()

@@ -19,7 +19,9 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
+from hallcall import config as hall_config
 from hallcall.client import HallClient
+from hallcall.server.accounts import sign_up_hall
 from hallcall.server.app import HallServer, database_path
 from hallcall.server.clock import Clock
 from hallcall.server.domain import calendar
@@ -28,6 +30,8 @@ from hallcall.server.storage import Storage
 from . import hall
 
 MONDAY_0955 = 1795398900.0  # 2026-11-23 09:55 in Asia/Shanghai: the hall is open, the morning busy
+PUBLIC_URL = "http://192.168.100.200:8765"  # where a hall's server would be; only printed here
+EMPTY_URL = 'public_url = ""'
 PICTURE_SECRET = "0123456789abcdef" * 4  # for pictures only: this hall is thrown away afterwards
 STILL = 1e-9  # the speed the programs are told: a second of theirs moves the hall a nanosecond
 
@@ -52,10 +56,17 @@ class StillHall:
     server's loop (how scenes drive clients); ``close`` stops it and removes the folder."""
 
     def __init__(self, start: float = MONDAY_0955) -> None:
-        self.config = hall.load()
         self.clock = StillClock(start)
         self.data = Path(tempfile.mkdtemp(prefix="hallcall-shots-"))
-        hall.prepare(self.config, self.data)
+        # The demo hall with a public address, so the QR links name it rather than the server's
+        # port of the day (another each run).
+        text = hall.DEMO_CONFIG.read_text(encoding="utf-8")
+        if text.count(EMPTY_URL) != 1:
+            raise ValueError(f"{hall.DEMO_CONFIG} has no single {EMPTY_URL!r} line to set")
+        self.config_path = self.data / hall.DEMO_CONFIG.name
+        self.config_path.write_text(text.replace(EMPTY_URL, f'public_url = "{PUBLIC_URL}"'), encoding="utf-8")
+        self.config = hall_config.load(self.config_path)
+        sign_up_hall(self.config_path, self.config, self.data, hall.PASSWORD, hall.SUPERVISOR)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="still-hall", daemon=True)
         self._thread.start()
@@ -83,7 +94,7 @@ class StillHall:
         return future.result(timeout)
 
     async def _start(self) -> None:
-        self.storage = Storage(database_path(hall.DEMO_CONFIG, self.data))
+        self.storage = Storage(database_path(self.config_path, self.data))
         # The secret the tickets' QR links are keyed with (server/hub.py ticket_key): a fixed
         # one here, or every QR code on a kiosk or ticket picture would differ on each run.
         with self.storage.db.atomic():
