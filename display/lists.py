@@ -166,11 +166,11 @@ class RecentList(QWidget):
                 label.hide()
             self.rows.append((number, tag))
 
-    def font(self, unit: float) -> QFont:  # type: ignore[override]
+    def chip_font(self, unit: float) -> QFont:
         return pixel_font(self.family, RECENT_PX * unit, True, NUMBER_FAMILY)
 
     def line_height(self, unit: float) -> int:
-        return round(QFontMetricsF(self.font(unit)).height())
+        return round(QFontMetricsF(self.chip_font(unit)).height())
 
     def lines_height(self, lines: int, unit: float) -> int:
         """The height ``lines`` lines of chips take."""
@@ -178,7 +178,7 @@ class RecentList(QWidget):
 
     def show_calls(self, calls: Sequence[p.CallView], lang: str, width: int, height: int, unit: float) -> int:
         """Draw as many of ``calls`` (newest first) as fit; returns how many are shown."""
-        font = self.font(unit)
+        font = self.chip_font(unit)
         metrics = QFontMetricsF(font)
         line = self.line_height(unit)
         gap, tag_gap = px(CHIP_GAP_PX, unit), px(TAG_GAP_PX, unit)
