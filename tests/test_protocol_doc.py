@@ -170,7 +170,7 @@ def test_the_warning_kinds_and_their_fields() -> None:
     said = text.split("Every warning\nhas", 1)[1].split("\n\n", 1)[0]
     assert set(re.findall(r"`([a-z_]+)`", said)) >= common
     kinds = {_ticked(row[0]): row[2] for row in rows(text)}
-    kinds_ = (p.WaitWarning, p.PauseWarning, p.UnstaffedWarning, p.DissatisfiedWarning)
+    kinds_ = (p.WaitWarning, p.PauseWarning, p.UnstaffedWarning, p.DissatisfiedWarning, p.DeviceAbsentWarning)
     shapes = {cls.__struct_config__.tag: cls for cls in kinds_}
     assert set(kinds) == set(shapes)
     for kind, cell in kinds.items():
