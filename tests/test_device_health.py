@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from browser import browser_fixture, page_fixture, sign_in, signed_in  # noqa: F401  (fixtures by name)
 from conftest import (
     DISPLAY_1F,
     DISPLAY_2F,
@@ -20,12 +21,14 @@ from conftest import (
     PAD_1,
     TEST_HALL,
     Hall,
+    LiveHall,
     _running,
     collect,
     config_with,
     seed_clerks,
     wait_for,
 )
+from playwright.sync_api import Page, expect
 
 from hallcall import protocol as p
 from hallcall.counter.state import CounterState
@@ -149,3 +152,26 @@ def test_check_config_and_the_server_warn_of_qr_links_without_public_url(tmp_pat
     )
     assert quiet.returncode == 0, quiet.stderr
     assert "public_url" not in quiet.stderr
+
+
+# The browser last: Playwright's sync API holds an event loop the async tests above cannot share.
+def test_the_console_shows_an_absent_device_in_the_warnings(tmp_path: Path, page: Page) -> None:
+    config = tmp_path / "watched.toml"
+    config.write_text(
+        TEST_HALL.read_text(encoding="utf-8").replace("device_absent_minutes = 0", "device_absent_minutes = 10"),
+        encoding="utf-8",
+    )
+    live = LiveHall(tmp_path / "data", config)
+    try:
+        assert live.hall is not None
+        live.run(live.hall.kiosk())  # the kiosk is here; the displays and the pad are not
+        live.clock.advance(ABSENT_S + 120)
+        live.run(live.hall.hub.check_warnings())
+        sign_in(page, live)
+        signed_in(page)
+        warnings = page.locator("#warning-list")
+        expect(warnings.locator('li[data-key="device_absent:display-1"]')).to_contain_text("设备 display-1 已断开 12")
+        expect(warnings.locator('li[data-key="device_absent:pad-1"]')).to_be_visible()
+        expect(warnings.locator('li[data-key="device_absent:kiosk-1"]')).to_have_count(0)
+    finally:
+        live.close()
