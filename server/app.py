@@ -58,7 +58,7 @@ class HallServer:
         # One Argon2 verification at a time: each takes 64 MiB and up to half a second of CPU, and
         # a flood of wrong credentials would otherwise run one per worker thread, starve the event
         # loop and slow every call in the hall (bench/hostile_clients.py, docs/reliability.md).
-        self._hashing = asyncio.Semaphore(1)
+        self._hashing = self.hub.hashing  # shared with change_password and reset_password
         self._timers: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ lifecycle

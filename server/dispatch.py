@@ -349,6 +349,13 @@ def locked_out(seconds: float) -> QueueError:
     )
 
 
+async def _argon2(hall: Any, work: Callable[..., Any], *args: Any) -> Any:
+    """One Argon2 operation in a worker thread, one at a time with the sign-ins' (``hub.hashing``:
+    each takes 64 MiB and much of a core)."""
+    async with hall.hashing:
+        return await asyncio.to_thread(work, *args)
+
+
 def _weak(exc: auth.WeakPassword) -> QueueError:
     return QueueError("weak_password", str(exc), field="new", rule=exc.rule, min=auth.MIN_PASSWORD)
 
@@ -363,8 +370,8 @@ async def _change_password(hall: Any, client: Sender, r: p.ChangePassword, now: 
         raise locked_out(left)
     record = hall.storage.clerk(name)
     stored = record["password_hash"] if record else None
-    if not await asyncio.to_thread(auth.verify_password, stored, r.current):
-        if stored and await asyncio.to_thread(auth.verify_password, stored, r.new):
+    if not await _argon2(hall, auth.verify_password, stored, r.current):
+        if stored and await _argon2(hall, auth.verify_password, stored, r.new):
             client.must_change_password = False  # type: ignore[attr-defined]
             return EMPTY
         locked = hall.lockout.failed(name, address)
@@ -378,7 +385,7 @@ async def _change_password(hall: Any, client: Sender, r: p.ChangePassword, now: 
             raise auth.WeakPassword("same_as_current")
     except auth.WeakPassword as exc:
         raise _weak(exc) from None
-    digest = await asyncio.to_thread(auth.hash_password, r.new)
+    digest = await _argon2(hall, auth.hash_password, r.new)
     journal = Journal(now, "password_changed", clerk=name, counter=client.counter)
     await hall.durable([PasswordSet(name, digest, must_change=False), journal])
     client.must_change_password = False  # type: ignore[attr-defined]
@@ -397,7 +404,7 @@ async def _reset_password(hall: Any, client: Sender, r: p.ResetPassword, now: fl
         message = "a supervisor's password is reset with `hallcall admin set-password`, not from the console"
         raise QueueError("forbidden", message, field="clerk", role=record["role"])
     word = auth.one_time_password()
-    digest = await asyncio.to_thread(auth.hash_password, word)
+    digest = await _argon2(hall, auth.hash_password, word)
     journal = Journal(now, "password_reset", clerk=r.clerk, detail={"by": client.name})
     await hall.durable([PasswordSet(r.clerk, digest, must_change=True), journal])
     hall.lockout.clear(r.clerk)

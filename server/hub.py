@@ -84,6 +84,7 @@ class Hub:
         self.clock = clock
         self.enforce_hours = enforce_hours
         self.lockout = auth.LockOut()  # wrong passwords, per account and address (hello, change_password)
+        self.hashing = asyncio.Semaphore(1)  # one Argon2 operation at a time: sign-ins and password requests
         self.state = self._rebuild()
         self.evaluations = self._evaluations()
         self._key_secret = storage.secret("ticket_key")
