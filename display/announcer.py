@@ -239,6 +239,8 @@ class Announcer:
 
     def _run(self) -> None:
         self._ensure_speech()
+        if silent := getattr(self.player, "silent_reason", None):  # e.g. no WAV player installed
+            self._problems["sound"] = silent  # known before any call: the first report says so
         self._report()
         while True:
             self._prepare()

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import wave
 from pathlib import Path
@@ -115,6 +116,26 @@ def test_a_restarted_display_that_works_clears_its_sound_and_speech_faults(qtbot
     try:
         qtbot.waitUntil(lambda: devices_of(live_hall)["display-1"]["state"] == "ok", timeout=15000)
         assert app.announcer is not None and app.announcer.problems == {}
+    finally:
+        app.stop()
+
+
+def test_a_restarted_display_whose_speech_works_but_sound_does_not_keeps_a_sound_fault(
+    qtbot: Any, live_hall: LiveHall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = live_hall.run(live_hall.hall.display())
+    live_hall.run(before.request("device_status", state="fault", code="speech.engine_failed", detail="speech: x"))
+    live_hall.run(before.close())
+    monkeypatch.setattr(shutil, "which", lambda _name: None)  # this PC has no aplay and no sox
+    app = DisplayApp(live_hall.url, DISPLAY_1F["token"], player=ProcessPlayer())
+    app.link.min_backoff, app.link.max_backoff = 0.05, 0.3
+    app.start()
+    try:
+        # Speech is back, but that does not hide that nothing can be heard.
+        qtbot.waitUntil(lambda: devices_of(live_hall)["display-1"]["code"] == "sound.output_failed", timeout=15000)
+        report = devices_of(live_hall)["display-1"]
+        assert report["state"] == "fault" and "no WAV player" in report["detail"]
+        assert "speech" not in report["detail"]
     finally:
         app.stop()
 
