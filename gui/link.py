@@ -45,6 +45,7 @@ _FINAL_REFUSALS = {"auth_failed", "protocol_version", "bad_field", "forbidden", 
 _FINAL_REFUSALS |= {"unknown_counter", "not_allowed_at_counter", "counter_occupied", "clerk_busy_elsewhere"}
 # A locked-out account (protocol.md 4.1): the person is told how long, and retrying only waits.
 _FINAL_REFUSALS |= {"locked_out"}
+_FINAL_REFUSALS |= {"token_revoked"}  # a device's token rotated or revoked: fixing --token is for a person
 
 
 def refusal(code: str, message: str, **details: Any) -> dict[str, Any]:

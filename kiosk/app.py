@@ -294,7 +294,8 @@ class KioskWindow(QWidget):
     def reprint(self, number: str) -> None:
         if not self.link.connected:
             return
-        rid = self.link.request("ticket", number=number)
+        desk = {"desk": self.desk_token} if self.desk_token is not None else {}
+        rid = self.link.request("ticket", number=number, **desk)  # the desk token: the QR link's key
         self.pending[rid] = Pending("reprint", self.lang, True)
         self.desk.set_status(T.both("reprinting", number=number))
 

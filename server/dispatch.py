@@ -97,7 +97,10 @@ def _ticket_info(hall: HallContext, client: Sender, r: p.TicketInfo, now: float)
         ticket = hall.state.ticket(r.number)
     journey = hall.journey(ticket.id) if client.role in ("counter", "supervisor") else None
     answer = hall.views.ticket_lookup(hall.state, ticket, journey)
-    if client.role == "kiosk":  # a reprint's QR link carries the ticket's key like the first print
+    if client.role == "kiosk" and r.desk is not None:
+        # a reprint at the guide desk: its QR link carries the ticket's key like the first print
+        # (the key lets its holder evaluate the ticket, so a kiosk's token alone does not get it)
+        hall.check_desk(client, r.desk)
         answer.status_key = hall.ticket_key(ticket.day, ticket.number)
     return answer, []
 

@@ -68,9 +68,9 @@ class DeskSessions:
 class IssueLimiter:
     """A token bucket per device: ``burst`` tickets at once, then ``per_minute`` a minute.
 
-    Counted in the hall clock's time, so a simulated hall run faster than real time (the demo,
-    the simulator) meets the limit at its visitors' pace; in a real hall the clock is real time.
-    ``per_minute`` 0 means no limit (a load test's own config)."""
+    Counted in the hall clock's time (a test moves it by hand); the hub lifts the limit on a
+    simulated clock faster than real time.  ``per_minute`` 0 means no limit (a load test's own
+    config)."""
 
     def __init__(self, per_minute: float, burst: int) -> None:
         self.rate = per_minute / 60.0

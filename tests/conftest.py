@@ -133,6 +133,12 @@ def with_desk(tmp_path: Path) -> hall_config.HallConfig:
     return config_with(tmp_path, "[server]\n", f'[kiosk]\nstaff_pin = "{DESK_PIN}"\n\n[server]\n')
 
 
+def desk_hall_file(tmp_path: Path) -> Path:
+    """The file of ``with_desk``'s hall (tmp_path/hall.toml)."""
+    with_desk(tmp_path)
+    return tmp_path / "hall.toml"
+
+
 @pytest.fixture
 async def desk_hall(tmp_path: Path) -> AsyncIterator[Hall]:
     """``hall`` with a guide desk (``Hall.desk`` opens it), for green-channel tickets."""
@@ -237,6 +243,14 @@ class LiveHall:
 def live_hall(tmp_path: Path) -> Iterator[LiveHall]:
     """A real hall server on a loopback port in a thread of its own (for Qt tests)."""
     live = LiveHall(tmp_path)
+    yield live
+    live.close()
+
+
+@pytest.fixture
+def desk_live_hall(tmp_path: Path) -> Iterator[LiveHall]:
+    """``live_hall`` with a guide desk (PIN DESK_PIN), for green-channel tickets."""
+    live = LiveHall(tmp_path, desk_hall_file(tmp_path))
     yield live
     live.close()
 

@@ -127,6 +127,8 @@ def test_a_ticket_is_reprinted_by_number(request: pytest.FixtureRequest, qtbot: 
     assert desk.status.text() == "A001 已补打"
     again = decode((kiosk.printed / "A001-2.bin").read_bytes())
     assert "A001" in [line.text.strip() for line in again.lines]
+    first = decode((kiosk.printed / "A001.bin").read_bytes())
+    assert again.qr_payloads == first.qr_payloads and "?k=" in again.qr_payloads[0]  # the desk got the key
     assert window.stack.currentWidget() is desk
 
     desk.number_entry.setText("A009")

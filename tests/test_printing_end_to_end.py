@@ -15,9 +15,10 @@ from hallcall.mirror import answer as typed_answer
 from hallcall.printer_spec import parse_spec
 
 
-def test_issued_ticket_prints_and_its_qr_code_opens_the_status_page(live_hall):
-    kiosk = live_hall.run(live_hall.hall.kiosk())
-    answer = live_hall.run(kiosk.request("issue", service="social", priority="green"))
+def test_issued_ticket_prints_and_its_qr_code_opens_the_status_page(desk_live_hall):
+    live_hall = desk_live_hall  # green channel: the guide desk, opened with its PIN
+    kiosk, desk = live_hall.run(live_hall.hall.desk())
+    answer = live_hall.run(kiosk.request("issue", service="social", priority="green", desk=desk))
     hall = mirror_of(kiosk.snapshot).hall
     assert hall is not None
     ticket = ticket_data_from_issue(hall, typed_answer("issue", answer), live_hall.url)

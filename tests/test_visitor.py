@@ -169,15 +169,19 @@ async def holder(hall: Hall, number: str, key: str | None, day: str = DAY) -> An
     return c
 
 
-async def test_the_issue_answer_carries_the_tickets_key_and_a_reprint_the_same(hall: Hall) -> None:
-    kiosk = await hall.kiosk()
+async def test_the_issue_answer_carries_the_tickets_key_and_a_reprint_the_same(desk_hall: Hall) -> None:
+    hall = desk_hall
+    kiosk, desk = await hall.desk()
     first = await kiosk.request("issue", service="social")
     second = await kiosk.request("issue", service="social")
     key = first["status_key"]
     assert len(key) == 12 and key != second["status_key"]
     assert set(key) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-    again = await kiosk.request("ticket", number="A001")
+    again = await kiosk.request("ticket", number="A001", desk=desk)  # a reprint at the guide desk
     assert again["status_key"] == key  # a reprint's QR link lets the holder evaluate too
+    assert "status_key" not in await kiosk.request("ticket", number="A001")  # the kiosk's token alone: no key
+    refused = await kiosk.call("ticket", number="A001", desk="not-a-desk-token")
+    assert refused["code"] == "desk_required"
     clerk = await hall.counter(1, "cat")
     assert "status_key" not in await clerk.request("ticket", number="A001")  # only a kiosk prints it
 

@@ -52,9 +52,13 @@ class Snapshot(Request, tag="snapshot"):
     pass
 
 
+DeskToken = Annotated[str, msgspec.Meta(max_length=64)]
+
+
 class TicketInfo(Request, tag="ticket"):
     number: Number
     day: Day | None = None  # an earlier business day; default: today
+    desk: DeskToken | None = None  # a kiosk's reprint at the guide desk: only then the ticket's status key
 
 
 class Evaluate(Request, tag="evaluate"):
@@ -69,9 +73,6 @@ class Evaluate(Request, tag="evaluate"):
     note: Annotated[str, msgspec.Meta(max_length=200)] = ""
     number: Number | None = None  # supervisor (required there); a visitor may name only its own
     day: Day | None = None  # supervisor; a visitor may name only its own
-
-
-DeskToken = Annotated[str, msgspec.Meta(max_length=64)]
 
 
 class Issue(Request, tag="issue"):

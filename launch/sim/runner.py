@@ -104,6 +104,7 @@ class Simulation:
         self.work_arrived: list[asyncio.Event] = []
         self.clients: list[HallClient] = []
         self.kiosks: dict[str, HallClient] = {}
+        self.desks: dict[int, str] = {}  # a kiosk client's guide-desk token (green channel), by id()
         self.guide_desk: HallClient | None = None
         self.clerks: list[Clerk] = []
         self._issuing: set[asyncio.Task[Any]] = set()  # issue requests on their way
@@ -244,13 +245,28 @@ class Simulation:
         task.add_done_callback(tasks.discard)
         return task
 
+    async def _desk(self, client: HallClient, *, again: bool = False) -> str | None:
+        """The kiosk's guide-desk token: a green-channel ticket is issued at the guide desk, which
+        the server opens with the hall's PIN (``unlock_desk``), as staff would; None in a hall
+        without a guide desk (the server then refuses green tickets, and the report counts it)."""
+        pin = self.s.config.kiosk.staff_pin
+        if pin and (again or id(client) not in self.desks):
+            answer = await client.call("unlock_desk", pin=pin)
+            if answer.get("type") == "result":
+                self.desks[id(client)] = answer["data"]["desk"]
+        return self.desks.get(id(client))
+
     async def _issue(self, client: HallClient, arrival: plan.Arrival) -> None:
         fields: dict[str, Any] = {"service": arrival.service}
-        if arrival.priority != "normal":
-            fields["priority"] = arrival.priority
         began = time.perf_counter()
         try:
+            if arrival.priority != "normal":
+                fields["priority"] = arrival.priority
+                fields["desk"] = await self._desk(client)
             reply = await client.call("issue", **fields)
+            if reply.get("code") == "desk_required" and fields.get("desk"):  # lapsed: the PIN again, once
+                fields["desk"] = await self._desk(client, again=True)
+                reply = await client.call("issue", **fields)
         except (ConnectionError, TimeoutError):
             self.report.lost += 1
             return
