@@ -56,7 +56,6 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEventLoop
 from server_load import PASSWORD, clerk_name, seed_clerks, write_hall
 
-from hallcall import config as hall_config
 from hallcall.gui.link import HallLink
 from hallcall.server.app import database_path
 from hallcall.server.child import ServerChild, start_server
@@ -285,7 +284,7 @@ class Plan:
     runs: int = 100
     kiosks: int = 3
     counters: int = 6
-    services: int = 60
+    services: int = 150  # 999 tickets a day each: 100 kills issue ~50,000
     window: int = 2
     issue_gap: float = 0.01
     load_seconds: tuple[float, float] = (0.05, 1.5)
@@ -385,20 +384,6 @@ class Result:
         return "\n".join(lines)
 
 
-def server_settings(config: Path, synchronous: str | None) -> None:
-    """The hall's ``[server]`` table for the campaign: the kiosks' issue rate limit (a person's
-    pace) lifted where the server has one, since the load's kiosks issue far faster than people,
-    which is the point; ``synchronous`` if given (None: the server's default)."""
-    lines = ["[server]"]
-    if "issue_rate_per_minute" in hall_config.Server.__struct_fields__:
-        lines.append("issue_rate_per_minute = 0")
-    if synchronous:
-        lines.append(f'synchronous = "{synchronous}"')
-    with config.open("a", encoding="utf-8") as f:
-        f.write("\n" + "\n".join(lines) + "\n")
-    hall_config.load(config)  # a setting the server would refuse fails here, clearly
-
-
 class Campaign:
     """The server child, the links and their load, and the Qt loop that carries their answers."""
 
@@ -407,8 +392,8 @@ class Campaign:
         self.rng = random.Random(plan.seed)
         self.app = QCoreApplication.instance() or QCoreApplication([])
         folder.mkdir(parents=True, exist_ok=True)
-        self.hall = write_hall(folder, plan.counters, 1, plan.kiosks, plan.services)
-        server_settings(self.hall.config, plan.synchronous)
+        # write_hall lifts the kiosks' issue rate limit (a person's pace): these issue far faster.
+        self.hall = write_hall(folder, plan.counters, 1, plan.kiosks, plan.services, plan.synchronous)
         seed_clerks(self.hall)
         self.db = database_path(self.hall.config, self.hall.data)
         self.server: ServerChild = self.start()
