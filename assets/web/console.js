@@ -366,8 +366,9 @@ Object.assign(TEXTS.zh, {
   actions: {
     issue: "取号", call: "叫号", call_number: "指定叫号", recall: "重呼", serve: "开始办理", finish: "办结",
     no_show: "过号", put_back: "放回队列", transfer: "转办", hold: "挂起", call_back: "回呼", cancel: "取消",
-    expire: "作废", evaluate: "评价",
+    expire: "作废", evaluate: "评价", device_ok: "已出票", device_fault: "未能打印,号码在屏幕上",
   },
+  neverShown: "无人看到此号(取号机未出示),已自动取消",
 });
 Object.assign(TEXTS.en, {
   journeyTitle: "Ticket journey", journeyDay: "Day YYYY-MM-DD", journeyShow: "Show", journeyAt: "Time",
@@ -383,7 +384,9 @@ Object.assign(TEXTS.en, {
     issue: "issue", call: "call", call_number: "call by number", recall: "recall", serve: "start of service",
     finish: "finish", no_show: "no-show", put_back: "put back", transfer: "transfer", hold: "hold",
     call_back: "call back", cancel: "cancel", expire: "expiry", evaluate: "evaluation",
+    device_ok: "ticket handed out", device_fault: "not printed, number on screen",
   },
+  neverShown: "seen by nobody (the kiosk never showed it): cancelled",
 });
 
 let journey = null; // the latest answer to the journey form: result or error
@@ -411,6 +414,8 @@ function renderJourney() {
   const where = (s) => [s.counter ? counterLabel(s.counter) : "", s.clerk ? `(${clerkName(s.clerk_name, s.clerk)})` : ""].filter(Boolean).join(" ");
   $("journey-rows").replaceChildren(...steps.map((s, i) => {
     let reason = s.reason || "";
+    if (s.action === "cancel" && s.reason === "never_shown") reason = t("neverShown");
+    else if (s.action.startsWith("device_")) reason = (s.detail && s.detail.device) || "";  // which kiosk
     if (s.action === "transfer" && s.detail && s.detail.to_service) {
       const svc = mirror.serviceInfo(s.detail.to_service);
       reason = `→ ${svc ? names(svc.name) : s.detail.to_service}${s.detail.to_counter ? " / " + counterLabel(s.detail.to_counter) : ""}${reason ? " · " + reason : ""}`;
