@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF, QTextDocumentFragment
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QPushButton, QStyle, QStyleOptionButton, QWidget
 
 ELLIPSIS = "…"
@@ -37,7 +38,10 @@ def read(root: QWidget) -> Reading:
             continue
         if isinstance(widget, QLabel):
             text = widget.text()
-            if not text or widget.textFormat() == Qt.TextFormat.RichText or text.lstrip().startswith("<"):
+            if not text:
+                continue
+            if widget.textFormat() == Qt.TextFormat.RichText or text.lstrip().startswith("<"):
+                found.texts.append(QTextDocumentFragment.fromHtml(text).toPlainText())  # words, not measured
                 continue
             found.texts.append(text)
             if not _label_fits(widget):
@@ -46,7 +50,23 @@ def read(root: QWidget) -> Reading:
             found.texts.append(widget.text())
             if not _button_fits(widget):
                 found.cut.append(f"button {widget.objectName() or type(widget).__name__}: {widget.text()!r}")
+        elif callable(getattr(widget, "text", None)) and isinstance(text := widget.text(), str) and text:
+            found.texts.append(text)  # a widget that paints its own text (the display's) or an input
+            if not _painted_fits(widget, text):
+                found.cut.append(f"{type(widget).__name__}: {text!r}")
     return found
+
+
+def _painted_fits(widget: QWidget, text: str) -> bool:
+    """A widget that draws its own text: the display's one-line labels shrink their font to
+    fit (``fitted_font``) and elide below half size; its wrapping labels need a height for
+    their width (``needed_height``).  A scrolling line shows all of itself in time; an input
+    field's text is the user's."""
+    if hasattr(widget, "needed_height"):
+        return bool(widget.needed_height(widget.width()) <= widget.height())
+    if hasattr(widget, "fitted_font"):
+        return QFontMetricsF(widget.fitted_font()).horizontalAdvance(text) <= widget.width() + 0.5
+    return True
 
 
 def _label_fits(label: QLabel) -> bool:

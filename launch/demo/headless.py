@@ -5,9 +5,12 @@ real time).  The simulator's visitors and clerks fill it; one kiosk screen, one 
 and one hall display run for real, offscreen, among them: the visitors tap the kiosk, whose
 virtual printer writes each ticket, one simulated clerk works counter 1 through its program,
 and the display announces the calls into WAV files.  At chosen moments the three screens are
-photographed.  At the end the morning's figures are read from the hall's database.
+photographed, their clocks set to the hall's time first; at 10:00 a browser photographs the web
+pages too (web_moments.py), and the report page at the end.  At the end the morning's figures
+are read from the hall's database.
 
-The folder holds ``screens/HHMM-{kiosk,counter,display}.png``, ``tickets/NUMBER.{bin,txt,png}``,
+The folder holds ``screens/HHMM-{kiosk,counter,display}.png``, ``screens/1000-{console,pad,
+status}.png`` and ``screens/end-report.png``, ``tickets/NUMBER.{bin,txt,png}``,
 ``announcements/*.wav``, ``figures.{json,txt}`` and ``summary.json`` (what the simulator did,
 and which tickets the kiosk screen issued).
 """

@@ -66,7 +66,7 @@ def take(camera: Camera, page: Any, name: str, full_page: bool = False) -> Shot:
     page.evaluate(SETTLE_SCRIPT)
     path = camera.folder / name
     page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")
-    texts = [page.inner_text("body")]
+    texts = [line.strip() for line in page.inner_text("body").splitlines() if line.strip()]
     overflowing = page.evaluate(
         """() => [...document.querySelectorAll('body *')].filter(e => {
             const s = getComputedStyle(e);
