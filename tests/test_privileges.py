@@ -275,3 +275,28 @@ def test_the_config_token_is_compared_by_hash_in_constant_time(tmp_path: Path) -
     assert not tokens.holds("kiosk-1", auth.token_hash("kiosk-token-1"))
     with pytest.raises(ValueError, match="no device 'gone'"):
         tokens.role_of("gone")
+
+
+# ---------------------------------------------------------------------------- the kiosk, offscreen
+def test_the_kiosk_says_politely_when_it_issues_faster_than_a_person(
+    request: pytest.FixtureRequest, qtbot: Any, tmp_path: Path
+) -> None:
+    """A kiosk allowed one ticket at once, on a hall clock that stands still: the second visitor
+    is told in words, in either language, how long to wait; nothing is issued for them."""
+    from test_kiosk_ui_support import hall_config, open_kiosk, tap, tap_service
+
+    paced = hall_config(tmp_path, replace={"issue_rate_per_minute = 0": "issue_rate_per_minute = 2\nissue_burst = 1"})
+    kiosk = open_kiosk(request, config=paced, lang="zh")
+    window = kiosk.window
+    tap_service(qtbot, kiosk, "social")
+    qtbot.waitUntil(lambda: window.confirm.ticket is not None, timeout=5000)
+    tap(qtbot, window.confirm)
+    tap_service(qtbot, kiosk, "social")
+    qtbot.waitUntil(lambda: window.start_screen.banner.isVisible() and window.issuing is None, timeout=5000)
+    assert window.start_screen.banner.text() == "本机取号过于频繁，请稍候30秒再取号。"
+    window.set_lang("en")
+    assert (
+        window.start_screen.banner.text() == "This kiosk is issuing tickets very fast; please wait 30 s and try again."
+    )
+    assert window.stack.currentWidget() is window.start_screen
+    assert kiosk.hall.run(kiosk.hall.hall.kiosk()).snapshot["services"][0]["waiting"] == 1  # one ticket, not two
