@@ -61,3 +61,7 @@ def test_a_lost_ticket_is_found(tmp_path: Path) -> None:
     assert found.lost_changes == ["A001: acknowledged called, stored waiting"]
     assert sorted(f.split(":")[0] for f in found.lost_answers) == ["r1", "r2", "r3"]
     assert found.mismatched == ["counter 1: holds None, its program shows A001"]
+    # Two requests answered with one number, or one ticket called by two requests: from the answers alone.
+    ledger.take("issue", "r4", {"type": "result", "data": {"ticket": {**ticket, "id": 4}}})
+    ledger.take("call_next", "r5", {"type": "result", "data": {"ticket": {**ticket, "state": "called", "counter": 2}}})
+    assert ledger.zeros() == {"duplicate_numbers": 1, "double_calls": 1, "surprises": 0}
