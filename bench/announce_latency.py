@@ -78,6 +78,9 @@ staffed = false
 kiosks = [{ name = "kiosk-bench", token = "bench-kiosk-token" }]
 displays = [{ name = "display-bench", token = "bench-display-token" }]
 
+[server]
+issue_rate_per_minute = 0  # the bench's kiosk issues every ticket it calls at once (no person's pace)
+
 [display.notice]
 zh = "请携带有效身份证件，保持安静，有序排队。中午十二点至一点半暂停服务。"
 en = "Please bring valid ID, keep quiet and wait for your number. No service from 12:00 to 13:30."

@@ -93,6 +93,8 @@ def write_hall(folder: Path, counters: int) -> Path:
     for number in range(1, counters + 1):
         lines += ["[[counters]]", f"number = {number}", "services = []", "staffed = false", ""]
     lines += ["[devices]", f'kiosks = [{{ name = "kiosk-1", token = "{KIOSK_TOKEN}" }}]', ""]
+    # issue_rate_per_minute = 0: the kiosk issues the whole queue at once (no person's pace)
+    lines += ["[server]", "issue_rate_per_minute = 0", ""]
     path = folder / "bench-hall.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
     hall_config.load(path)

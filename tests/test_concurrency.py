@@ -80,7 +80,9 @@ def _load_hall_toml(counters: int, kiosks: int) -> str:
             "",
         ]
     devices = ", ".join(f'{{ name = "kiosk-{k}", token = "kiosk-token-{k}" }}' for k in range(1, kiosks + 1))
-    lines += ["[devices]", f"kiosks = [{devices}]", "", "[server]", "queue_update_interval_ms = 50", ""]
+    # issue_rate_per_minute = 0: these kiosks issue hundreds of tickets at once (no person's pace)
+    lines += ["[devices]", f"kiosks = [{devices}]", "", "[server]", "queue_update_interval_ms = 50"]
+    lines += ["issue_rate_per_minute = 0", ""]
     return "\n".join(lines)
 
 
