@@ -464,7 +464,9 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--tls-key", help="the private key of --tls-cert (PEM)")
     srv.set_defaults(func=cmd_server, extra="server")
 
-    admin = verbs.add_parser("admin", help="manage clerks and supervisors; make the hall's TLS certificates")
+    admin = verbs.add_parser(
+        "admin", help="manage clerks, supervisors and device tokens; make the hall's TLS certificates"
+    )
     admin.add_argument("--config", help="the hall's TOML file (every verb but make-cert)")
     admin.add_argument("--data", help=DATA_HELP)
     admin_verbs = admin.add_subparsers(dest="verb", required=True)
