@@ -149,9 +149,7 @@ class PinPad(QWidget):
     def _draw(self) -> None:
         self.shown.setText("●" * len(self._typed))
         key, fields = self._message or ("", {})
-        if key == "checking_pin":
-            text = "…"
-        elif key:
+        if key:
             text = T(key, self.lang, **fields)
         elif "code" in fields:
             text = error_text(fields["code"], self.lang, fields["details"])

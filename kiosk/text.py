@@ -77,6 +77,7 @@ T = Strings(
         "staff": ("工作人员", "Staff"),
         "enter_pin": ("请输入工作人员密码", "Enter the staff PIN"),
         "wrong_pin": ("密码不正确", "Wrong PIN"),
+        "checking_pin": ("正在核对密码…", "Checking the PIN…"),
         "pin_locked": ("错误次数过多，请 {s} 秒后再试", "Too many wrong tries; try again in {s} s"),
         "ok": ("确定", "OK"),
         "cancel": ("取消", "Cancel"),

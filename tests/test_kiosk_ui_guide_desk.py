@@ -71,7 +71,15 @@ def test_a_wrong_pin_is_refused_and_the_right_one_opens_the_desk(request: pytest
 def test_repeated_wrong_pins_lock_the_pad(request: pytest.FixtureRequest, qtbot: Any) -> None:
     kiosk = desk_kiosk(request, lang="en")
     tap(qtbot, kiosk.window.start_screen.staff_button)
-    for _ in range(PIN_TRIES):
+    pad = kiosk.window.pin_pad
+    enter_pin(qtbot, kiosk, "0000")
+    assert pad.message.text() == "Wrong PIN"
+    for digit in "0000":
+        tap(qtbot, pad.digit_keys[digit])
+    tap(qtbot, pad.ok_button)
+    assert pad.message.text() == "Checking the PIN…"  # the server answers a second wrong PIN 0.25 s later
+    qtbot.waitUntil(lambda: not pad.checking, timeout=10000)
+    for _ in range(PIN_TRIES - 2):
         enter_pin(qtbot, kiosk, "0000")
     assert kiosk.window.pin_pad.message.text() == "Too many wrong tries; try again in 60 s"  # the server's lock
     enter_pin(qtbot, kiosk, PIN)  # even the right PIN waits out the pause
