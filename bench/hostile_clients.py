@@ -59,6 +59,7 @@ from hallcall.server.child import ServerChild, start_server
 KIOSK = {"device": "kiosk-1", "token": "demo-kiosk-1-7f3a9c21e4b0"}
 DISPLAY = {"device": "display-1F", "token": "demo-display-1f-3c9e71a4d820"}
 COUNTERS = ((1, "zhang.wei"), (2, "li.na"), (3, "wang.fang"))
+SERVICES = ("social", "medical", "business", "consult", "pickup", "tax")  # all taken by counters 1-3
 CALL_WAIT = 5.0  # a call not on the display after this long is a failure
 CLOSE_WAIT = 25.0  # half-open connections still open after this long are a failure
 
@@ -126,6 +127,7 @@ class Hall:
         self.url, self.result = url, result
         self.seen: dict[str, float] = {}  # ticket number -> when the display received its call
         self.counters: list[HallClient] = []
+        self.issued = 0
 
     async def open(self) -> None:
         self.kiosk = await self._client("kiosk", **KIOSK)
@@ -155,7 +157,9 @@ class Hall:
         """``count`` calls round the counters, one after another, each finished before the next."""
         for i in range(count):
             counter = self.counters[i % len(self.counters)]
-            if await self._request(self.kiosk, "issue", service="social") is None:
+            service = SERVICES[self.issued % len(SERVICES)]  # a service numbers at most 999 tickets a day
+            self.issued += 1
+            if await self._request(self.kiosk, "issue", service=service) is None:
                 continue
             sent = time.perf_counter()
             answer = await self._request(counter, "call_next")
@@ -339,7 +343,7 @@ def bounded(size: Size) -> Size:
     )
 
 
-async def campaign(server: ServerChild, size: Size) -> Result:
+async def campaign(server: ServerChild, size: Size, progress: bool = False) -> Result:
     result = Result()
     ps = psutil.Process(server.proc.pid)
     h = Hall(server.url, result)
@@ -363,6 +367,8 @@ async def campaign(server: ServerChild, size: Size) -> Result:
         found = await task
         if isinstance(found, int):
             result.half_open_left += found
+        if progress:
+            print(f"  {name}: {len(phase.latencies_ms)} calls, p99 {phase.p(99):.1f} ms; {phase.notes}", flush=True)
         return phase
 
     await under("no attack")
@@ -387,12 +393,12 @@ def hall_config(data: Path) -> Path:
     return path
 
 
-def run(size: Size, data: Path) -> Result:
+def run(size: Size, data: Path, *, progress: bool = False) -> Result:
     config = hall.load()
     hall.prepare(config, data)
     server = start_server(hall_config(data), data, options=("--ignore-hours",))
     try:
-        result = asyncio.run(campaign(server, bounded(size)))
+        result = asyncio.run(campaign(server, bounded(size), progress))
     finally:
         ended = server.proc.poll() is not None
         server.stop()
@@ -409,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the data folder (database, server log)")
     args = parser.parse_args(argv)
     data = Path(tempfile.mkdtemp(prefix="hallcall-hostile-"))
-    result = run(FULL if args.full else SHORT, data)
+    result = run(FULL if args.full else SHORT, data, progress=True)
     print(result.summary())
     if args.keep:
         print(f"  data and server log: {data}")

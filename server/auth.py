@@ -142,7 +142,8 @@ class Throttle:
             if now - last > self.forget_after:
                 count = 0
             worst = max(worst, count)
-        return 0.0 if worst == 0 else min(self.cap, self.base * 2 ** (worst - 1))
+        # the exponent is capped: past ~1,000 failures 2 ** n no longer fits a float (OverflowError)
+        return 0.0 if worst == 0 else min(self.cap, self.base * 2 ** min(worst - 1, 32))
 
     def failed(self, *keys: str) -> None:
         now = time.monotonic()

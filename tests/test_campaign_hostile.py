@@ -16,6 +16,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import hostile_clients  # bench/ is put on the path just above
 
+from hallcall.server import auth
+
+
+def test_throttle_survives_a_flood() -> None:
+    """Past ~1,000 failures from one address the delay's 2 ** n overflowed a float: every later
+    failed hello raised OverflowError, logged a traceback and was answered at once, unslowed."""
+    throttle = auth.Throttle(base=0.5, cap=8.0)
+    for _ in range(5000):
+        throttle.failed("addr:10.0.0.9")
+    assert throttle.delay("addr:10.0.0.9", "name:display:") == 8.0
+
 
 def test_hostile_clients_short(tmp_path: Path) -> None:
     result = hostile_clients.run(hostile_clients.SHORT, tmp_path)
