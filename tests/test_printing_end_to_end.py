@@ -8,6 +8,7 @@ import urllib.request
 from test_printing_support import READY, TcpPrinter
 from test_views_support import mirror_of
 
+from hallcall.kiosk.escpos_codes import STATUS_QUERY
 from hallcall.kiosk.printer import TicketPrinter
 from hallcall.kiosk.ticket import render, ticket_data_from_issue
 from hallcall.kiosk.virtual_printer import decode
@@ -35,7 +36,8 @@ def test_issued_ticket_prints_and_its_qr_code_opens_the_status_page(desk_live_ha
             before = len(fake.job_bytes())
             result = printer.print_job(job)
             assert result.ok and result.state == "ok"
-            assert fake.wait_for(lambda got, j=job: got.endswith(j))
+            # the job, then the status query that shows the printer alive after it
+            assert fake.wait_for(lambda got, j=job: got.replace(STATUS_QUERY, b"").endswith(j))
             decoded = decode(fake.job_bytes()[before:])  # what reached the printer, read back
             assert number in [line.text for line in decoded.lines]
             assert service in decoded.text and material in decoded.text
