@@ -6,7 +6,11 @@ screen speaks the language its file name promises."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,12 +66,23 @@ OTHER_LANGUAGE = {"中文"}  # the button that switches to Chinese says so in Ch
 
 
 @pytest.fixture(scope="module")
-def fresh(tmp_path_factory: pytest.TempPathFactory, qapp: object) -> screenshots.Outcome:
-    return screenshots.render(tmp_path_factory.mktemp("screenshots"))
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> screenshots.Outcome:
+    """The command, run as documented in a process of its own (no Qt state from other tests),
+    into a temporary folder; what it drew and found, from its --report."""
+    out = tmp_path_factory.mktemp("screenshots")
+    report = out.parent / f"{out.name}-report.json"
+    command = [sys.executable, "-m", "hallcall.launch.demo.screenshots", str(out), "--report", str(report)]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert report.exists(), done.stderr[-3000:]
+    found = json.loads(report.read_text(encoding="utf-8"))
+    shots = [screenshots.Shot(s["name"], out / s["name"], s["texts"], s["cut"]) for s in found["shots"]]
+    return screenshots.Outcome(shots, found["skipped"], found["failed"], found["seconds"])
 
 
 @pytest.mark.timeout(300)
 def test_every_committed_picture_is_drawn_by_the_command(fresh: screenshots.Outcome) -> None:
+    assert fresh.failed == [], fresh.failed
     assert fresh.skipped == "", f"the web pages were not drawn: {fresh.skipped}"
     drawn = sorted(shot.name for shot in fresh.shots)
     assert len(drawn) == len(set(drawn)), "a picture drawn twice"

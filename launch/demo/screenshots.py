@@ -13,6 +13,7 @@ missing only skips the web pages, and says so.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -34,6 +35,10 @@ class Outcome:
     skipped: str = ""  # why the web pages were not drawn ('' when they were)
     failed: list[str] = field(default_factory=list)  # scenes that did not reach their state
     seconds: float = 0.0
+
+    def as_json(self) -> dict[str, object]:
+        shots = [{"name": x.name, "texts": x.texts, "cut": x.cut} for x in self.shots]
+        return {"shots": shots, "skipped": self.skipped, "failed": self.failed, "seconds": round(self.seconds, 1)}
 
     @property
     def cut(self) -> list[str]:
@@ -101,14 +106,17 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m hallcall.launch.demo.screenshots", description=__doc__)
     parser.add_argument("out", type=Path, help="the folder to draw into, e.g. docs/screenshots")
+    parser.add_argument("--report", type=Path, help="also write what was drawn and found as JSON (for the tests)")
     args = parser.parse_args(argv)
-    return run(args.out)
+    return run(args.out, args.report)
 
 
-def run(out: Path) -> int:
+def run(out: Path, report: Path | None = None) -> int:
     """The command: draw, say what was drawn, how long it took and what is wrong."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     outcome = render(out)
+    if report is not None:
+        report.write_text(json.dumps(outcome.as_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"hallcall demo --screenshots: {len(outcome.shots)} pictures in {out} ({outcome.seconds:.0f} s)")
     if outcome.skipped:
         print(f"hallcall demo --screenshots: the web pages were skipped: {outcome.skipped}", file=sys.stderr)
