@@ -37,8 +37,10 @@ def test_power_cut_short(qapp: Any, tmp_path: Path) -> None:
     assert result.zeros() == dict.fromkeys(result.zeros(), 0), result.summary()
     variants = [r.variant for r in result.reopened]
     assert variants.count("as cut") == 20
-    # Most cuts also give the 'writes stopped at a random byte' copies (not one with a checkpoint between).
-    assert variants.count("writes cut short") >= 10 and variants.count("torn sector") >= 10, result.summary()
+    # Most cuts also give the 'writes stopped at a random byte' copies (88 of 100 in the full run;
+    # not when a checkpoint or no write came between a cut and its second look).
+    assert variants.count("writes cut short") >= 5, result.summary()
+    assert variants.count("torn sector") == variants.count("writes cut short")
     assert [r.served for r in result.reopened if r.served is not None] == [True, True]
     assert len(result.ledger.issued_by) >= 100
 
