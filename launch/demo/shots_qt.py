@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .camera import Camera, SceneFailed, wait_until
+from . import hall
+from .camera import Camera, SceneFailed, Shot, wait_until
 from .still_hall import PUBLIC_URL, StillHall
 
 KIOSK_TOKEN_NAME = "kiosk-1"
@@ -20,8 +21,16 @@ DISPLAY = "display-1F"
 LANDSCAPE, PORTRAIT = (1920, 1080), (1080, 1920)
 COUNTER_SIZE = (1366, 800)
 # The first-floor counters and their A clerks: a call at each fills the 1F display.
-FIRST_FLOOR = {1: "zhang.wei", 2: "li.na", 3: "wang.fang", 4: "liu.yang", 5: "chen.jing", 6: "yang.min", 7: "zhao.lei"}
-FIRST_FLOOR[8] = "huang.li"
+FIRST_FLOOR = {
+    1: "zhang.wei",
+    2: "li.na",
+    3: "wang.fang",
+    4: "liu.yang",
+    5: "chen.jing",
+    6: "yang.min",
+    7: "zhao.lei",
+    8: "huang.li",
+}
 
 
 def kiosks(still: StillHall, camera: Camera, tickets: Path) -> None:
@@ -218,7 +227,7 @@ class Counters:
         program = self.program = CounterProgram(still.url, 1, clerk=FIRST_FLOOR[1], lang="zh")
         program.window.resize(*COUNTER_SIZE)
         program.show()
-        program.submit_sign_in(FIRST_FLOOR[1], _password())
+        program.submit_sign_in(FIRST_FLOOR[1], hall.PASSWORD)
         wait_until("counter 1's clerk to sign in", lambda: program.connected() and program.state.loaded)
         for kind in ("finish", "call_next", "start", "finish", "call_next", "hold"):
             still.clock.advance(90)
@@ -294,12 +303,6 @@ class Counters:
             self.program.close()
 
 
-def _password() -> str:
-    from . import hall
-
-    return hall.PASSWORD
-
-
 def tickets(still: StillHall, camera: Camera) -> None:
     """Printed tickets as the virtual printer draws them: a green-channel real-estate ticket in
     Chinese and English on 80 mm paper, and in Chinese on 58 mm."""
@@ -325,8 +328,6 @@ def tickets(still: StillHall, camera: Camera) -> None:
         decoded = decode(render(ticket, lang, paper_mm=paper, encoding=config.kiosk.encoding))
         name = f"ticket-{lang}-{paper}mm.png"
         path = render_png(decoded, camera.folder / name, paper)
-        from .camera import Shot
-
         camera.keep(Shot(name, path, decoded.text.splitlines()))
 
 
