@@ -10,6 +10,7 @@ cannot become a second call.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -66,6 +67,7 @@ class CounterProgram(QObject):
         self.signed_in = False
         self.auto_call_set = False
         self.pending: dict[str, str] = {}  # request id -> action, until answered
+        self.said: tuple[str | Callable[[str], str], str] = ("", "info")  # the status line, in any language
         self.auto_rid = ""  # the request id of the last auto-call
         self.dialog: QDialog | None = None
         self.compact = False
@@ -254,16 +256,16 @@ class CounterProgram(QObject):
                 self._session_over(error_text("session_ended", self.lang))
                 return
             if rid == self.auto_rid and answer.get("code") == "queue_empty":
-                self._status(T("auto_empty", self.lang), "info")  # nothing went wrong: nobody waits
+                self._status(partial(T, "auto_empty"), "info")  # nothing went wrong: nobody waits
             else:
-                self._status(refusal_text(answer, self.lang), "error")
+                self._status(partial(refusal_text, answer), "error")
         else:
             reply = result(kind, answer.get("data") or {})
             self.state.apply_result(kind, reply)
             ticket = getattr(reply, "ticket", None)  # the ticket the action was done to, if any
             number = ticket.number if ticket is not None else ""
             done = "done_called" if kind in ("call_next", "call_number", "call_back") else f"done_{kind}"
-            self._status(T(done, self.lang, number=number), "info")
+            self._status(lambda lang: T(done, lang, number=number), "info")
             if kind == "finish" and self.screen.auto_call.isChecked() and not self.state.paused:
                 self.auto_rid = self.send("call_next")
         self._refresh()
@@ -301,7 +303,7 @@ class CounterProgram(QObject):
         assert self.link is not None
         rid = self.link.request(kind, **fields)
         self.pending[rid] = kind
-        self._status(T("sending", self.lang, action=T(kind, self.lang)), "info")
+        self._status(lambda lang: T("sending", lang, action=T(kind, lang)), "info")
         self._refresh()
         return rid
 
@@ -362,12 +364,12 @@ class CounterProgram(QObject):
             if dialog is not None:
                 dialog.refused(text)
             else:
-                self._status(text, "error")
+                self._status(partial(refusal_text, answer), "error")
             return
         self.must_change_password = False
         if dialog is not None:
             dialog.accept()
-        self._status(T("done_change_password", self.lang), "info")
+        self._status(partial(T, "done_change_password"), "info")
 
     def _ask_pause(self) -> None:
         reasons = self.state.counter_program().pause_reasons
@@ -380,6 +382,7 @@ class CounterProgram(QObject):
 
     def _set_lang(self, lang: str) -> None:
         self.lang = lang
+        self._status(*self.said)
         self.sign_in.set_lang(lang)
         if self.badge is not None:
             self.badge.set_lang(lang)
@@ -437,8 +440,13 @@ class CounterProgram(QObject):
         self.window.setWindowTitle(title)
         self.bar.setWindowTitle(title)
 
-    def _status(self, text: str, kind: str) -> None:
-        """The status line of both windows: what was done, what was refused, or that we are offline."""
+    def _status(self, say: str | Callable[[str], str], kind: str) -> None:
+        """The status line of both windows: what was done, what was refused, or that we are offline.
+
+        Given as words for a language, not as words, so that switching the language says the
+        same line again in the other one (an English screen must not keep "S006 开始办理")."""
+        self.said = (say, kind)
+        text = say if isinstance(say, str) else say(self.lang)
         self.screen.set_status(text, kind)
         self.bar.set_status(text, kind)
 

@@ -15,7 +15,8 @@ APT_PACKAGES=(fonts-wqy-microhei fonts-dejavu-core espeak-ng sox alsa-utils libe
   libglib2.0-0 libdbus-1-3 fontconfig
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-randr0
   libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
-  chromium)  # Debian's Chromium: tests/test_console.py drives the supervisor console with Playwright
+  chromium  # Debian's Chromium: tests/test_console.py drives the supervisor console with Playwright
+  strace)  # tests/test_campaign_power.py audits that no answer leaves before its write is synced
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for pkg in "${APT_PACKAGES[@]}"; do

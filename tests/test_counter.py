@@ -265,8 +265,13 @@ def test_refusals_are_shown_in_the_clerks_language(live_hall: LiveHall, qtbot: A
     assert program.screen.status.property("kind") == "error"
     qtbot.keyClick(program.window, "l")  # the other language, one key away
     assert program.lang == "zh"
-    press_answered(qtbot, program, "recall", "key")
-    assert program.screen.status.text() == "A001号已达重呼次数上限。"
+    assert program.screen.status.text() == "A001号已达重呼次数上限。"  # the line on screen said again
+    press_answered(qtbot, program, "start", "key")
+    assert program.screen.status.text() == "A001 开始办理"
+    qtbot.keyClick(program.window, "l")
+    assert program.screen.status.text() == "Serving A001"
+    qtbot.keyClick(program.window, "l")
+    assert program.screen.status.text() == "A001 开始办理"
     assert program.screen.buttons["call_next"].text() == "叫号  [N]"
 
 
