@@ -202,10 +202,15 @@ def minutes(seconds: float, lang: str) -> str:
 
 
 def duration(seconds: float, lang: str) -> str:
-    """A wait or service time as a clerk reads it at a glance: 45 s, 12:05, 1:02:30."""
+    """A wait or service time as a clerk reads it at a glance: 45 s, 12 min 05 s, 1 h 02 min.
+
+    Units are written out: "12:05" beside a clock reads as five past twelve."""
     s = max(0, int(seconds))
-    if s < 60:
-        return f"{s} 秒" if lang == "zh" else f"{s} s"
     h, rest = divmod(s, 3600)
     m, sec = divmod(rest, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+    zh = lang == "zh"
+    if h:
+        return f"{h} 小时 {m:02d} 分" if zh else f"{h} h {m:02d} min"
+    if m:
+        return f"{m} 分 {sec:02d} 秒" if zh else f"{m} min {sec:02d} s"
+    return f"{s} 秒" if zh else f"{s} s"

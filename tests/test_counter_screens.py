@@ -60,7 +60,7 @@ def test_screens_in_both_languages(desk_live_hall: LiveHall, qtbot: Any, lang: s
     assert screen.number.text() == "C001"
     if lang == "zh":
         assert screen.ticket_state.text() == "办理中"
-        assert "已办理 4:12" in screen.times.text()
+        assert "已办理 4 分 12 秒" in screen.times.text()
         assert "转入" in screen.marks.text()
         assert "暂挂：A002" in screen.queue.text()
         assert "设备 kiosk-1 故障：打印机缺纸" in screen.warnings.text()
@@ -68,7 +68,7 @@ def test_screens_in_both_languages(desk_live_hall: LiveHall, qtbot: Any, lang: s
         assert screen.buttons["call_next"].text() == "叫号  [N]"
     else:
         assert screen.ticket_state.text() == "Being served"
-        assert "Served for 4:12" in screen.times.text()
+        assert "Served for 4 min 12 s" in screen.times.text()
         assert "Transferred" in screen.marks.text()
         assert "Held: A002" in screen.queue.text()
         assert "Social security: 2 over the limit, oldest 13 min (limit 10 min)" in screen.warnings.text()

@@ -245,7 +245,8 @@ def test_the_action_rules() -> None:
 
 def test_words() -> None:
     assert duration(42, "zh") == "42 秒" and duration(42, "en") == "42 s"
-    assert duration(605, "en") == "10:05" and duration(3725, "en") == "1:02:05"
+    assert duration(605, "en") == "10 min 05 s" and duration(3725, "en") == "1 h 02 min"
+    assert duration(605, "zh") == "10 分 05 秒" and duration(3725, "zh") == "1 小时 02 分"
     refusal = {"code": "counter_busy", "message": "counter 2 still has A001", "details": {"number": "A001"}}
     refusal["message_zh"] = "请先办结或标记过号：A001。"
     assert refusal_text(refusal, "zh") == "请先办结或标记过号：A001。"

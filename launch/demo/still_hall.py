@@ -64,7 +64,10 @@ class StillHall:
         if text.count(EMPTY_URL) != 1:
             raise ValueError(f"{hall.DEMO_CONFIG} has no single {EMPTY_URL!r} line to set")
         self.config_path = self.data / hall.DEMO_CONFIG.name
-        self.config_path.write_text(text.replace(EMPTY_URL, f'public_url = "{PUBLIC_URL}"'), encoding="utf-8")
+        text = text.replace(EMPTY_URL, f'public_url = "{PUBLIC_URL}"')
+        # Only some of the hall's devices take part in a picture; the others are not "absent".
+        text = text.replace("\n[supervision]\n", "\n[supervision]\ndevice_absent_minutes = 0\n", 1)
+        self.config_path.write_text(text, encoding="utf-8")
         self.config = hall_config.load(self.config_path)
         sign_up_hall(self.config_path, self.config, self.data, hall.PASSWORD, hall.SUPERVISOR)
         self._loop = asyncio.new_event_loop()
