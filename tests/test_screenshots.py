@@ -51,7 +51,7 @@ KEY_STRINGS = {
     "ticket-zh-80mm.png": ["不动产登记"],
     "ticket-en-80mm.png": ["Real Estate Registration"],
     "ticket-zh-58mm.png": ["不动产登记"],
-    "console-zh.png": ["窗口", "预警"],
+    "console-zh.png": ["窗口", "提醒"],
     "console-en.png": ["Counter", "Warnings"],
     "console-journey-zh.png": ["最长间隔"],
     "report-zh.png": ["取号"],

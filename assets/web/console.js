@@ -6,7 +6,7 @@
 const TEXTS = {
   zh: {
     title: "值班长控制台",
-    signOut: "退出登录", language: "English", connected: "已连接", reconnecting: "正在重新连接…",
+    signOut: "退出登录", language: "English", report: "报表", connected: "已连接", reconnecting: "正在重新连接…",
     counters: "窗口", counter: "窗口", clerk: "工作人员", state: "状态",
     current: "当前号码", servedToday: "今日已办", abClerks: "A岗 / B岗", services: "业务",
     service: "业务", waiting: "等候", estimate: "预计等候", longest: "最长等候", issued: "今日取号",
@@ -27,7 +27,7 @@ const TEXTS = {
   },
   en: {
     title: "Supervisor console",
-    signOut: "Sign out", language: "中文", connected: "Connected", reconnecting: "Reconnecting…",
+    signOut: "Sign out", language: "中文", report: "Report", connected: "Connected", reconnecting: "Reconnecting…",
     counters: "Counters", counter: "Counter", clerk: "Clerk", state: "State",
     current: "Current ticket", servedToday: "Served today", abClerks: "A / B clerks", services: "Services",
     service: "Service", waiting: "Waiting", estimate: "Est. wait", longest: "Longest wait", issued: "Issued",
@@ -124,6 +124,7 @@ function applyTexts() {
   $("lang").textContent = t("language");
   document.title = `${t("title")} · hallcall`;
   session.applyTexts();
+  showLink(linkUp);
 }
 
 function showConsole() {
@@ -133,7 +134,10 @@ function showConsole() {
   showLink(true);
 }
 
+let linkUp = true; // said again in the other language when the language changes
+
 function showLink(up) {
+  linkUp = up;
   if (!session.signedIn) return;
   $("link").textContent = up ? t("connected") : t("reconnecting");
   $("link").className = up ? "link" : "link down";

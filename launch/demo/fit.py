@@ -17,7 +17,16 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF, QTextDocumentFragment
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QPushButton, QStyle, QStyleOptionButton, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QStyle,
+    QStyleOptionButton,
+    QWidget,
+)
 
 ELLIPSIS = "…"
 
@@ -53,6 +62,8 @@ def read(root: QWidget) -> Reading:
             found.texts.append(widget.text())
             if not _button_fits(widget):
                 found.cut.append(f"button {widget.objectName() or type(widget).__name__}: {widget.text()!r}")
+        elif isinstance(widget, QListWidget):  # words of a list, read; a list scrolls sideways for the rest
+            found.texts += [widget.item(i).text() for i in range(widget.count())]
         elif callable(getattr(widget, "text", None)) and isinstance(text := widget.text(), str) and text:
             found.texts.append(text)  # a widget that paints its own text (the display's) or an input
             if not _painted_fits(widget, text):
