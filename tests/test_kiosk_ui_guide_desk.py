@@ -145,9 +145,7 @@ def test_a_ticket_is_reprinted_by_number(request: pytest.FixtureRequest, qtbot: 
     assert desk.status.text() == "操作失败：今天没有A009号。"
 
 
-def test_the_pin_is_asked_again_when_the_servers_desk_has_lapsed(
-    request: pytest.FixtureRequest, qtbot: Any
-) -> None:
+def test_the_pin_is_asked_again_when_the_servers_desk_has_lapsed(request: pytest.FixtureRequest, qtbot: Any) -> None:
     kiosk = desk_kiosk(request, lang="en")
     window = kiosk.window
     open_desk(qtbot, kiosk)

@@ -103,9 +103,7 @@ class Away:
 
 
 Alert = LongWait | LongPause | Unstaffed | Dissatisfied | DeviceAbsent
-KINDS: dict[str, type[Alert]] = {
-    cls.kind: cls for cls in (LongWait, LongPause, Unstaffed, Dissatisfied, DeviceAbsent)
-}
+KINDS: dict[str, type[Alert]] = {cls.kind: cls for cls in (LongWait, LongPause, Unstaffed, Dissatisfied, DeviceAbsent)}
 
 
 def as_record(alert: Alert) -> dict[str, Any]:
