@@ -3,7 +3,8 @@
 The announcer names each problem by what failed ("sound", "speech", "chime") with the player's
 or engine's own English as the reason, for the log.  The server takes one registered code per
 report, so the display reports its worst problem: no sound at all before no speech (the chime
-still plays), before a chime file replaced by the built-in one.
+still plays), before a chime file replaced by the built-in one, before a recorded voice pack
+replaced by the speech engine (calls are still spoken).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ PROBLEM_CODES = {
     "sound": "sound.output_failed",
     "speech": "speech.engine_failed",
     "chime": "sound.chime_missing",
+    "voice": "voice.pack_broken",
 }
 
 

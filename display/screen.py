@@ -38,7 +38,8 @@ RECENT_ROWS = 10  # recent calls shown at most (fewer when the hall's display.re
 RECENT_LINES = 1  # lines of recent-call chips at least (landscape: more when the waiting list leaves room)
 WAITING_SHARE = 0.42  # portrait: the waiting list's share of the body at most; "now calling" has the rest
 FLASH_HALF_PERIOD_MS = 500
-PROBLEM_WORDS = {"speech": "speech_off", "sound": "sound_off", "chime": "chime_off"}  # announcer problem → text
+# announcer problem → text
+PROBLEM_WORDS = {"speech": "speech_off", "sound": "sound_off", "chime": "chime_off", "voice": "voice_pack_off"}
 
 
 class Panel(QFrame):

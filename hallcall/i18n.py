@@ -153,6 +153,10 @@ FAULTS: dict[str, dict[str, str]] = {
         "en": "Chime file unreadable: built-in chime used",
     },
     "speech.engine_failed": {"zh": "语音播报不可用，仅播放提示音", "en": "Voice announcements unavailable: chime only"},
+    "voice.pack_broken": {
+        "zh": "录音语音包无法使用，改用合成语音",
+        "en": "Recorded voice pack unusable: synthetic voice used",
+    },
 }
 
 assert FAULTS.keys() == KNOWN_FAULTS, "every registered fault code, and only those, has its texts"

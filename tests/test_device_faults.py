@@ -75,6 +75,8 @@ def test_the_display_reports_its_worst_sound_problem() -> None:
     assert sound_fault_code({}) == ""
     assert sound_fault_code({"chime": "missing"}) == "sound.chime_missing"
     assert sound_fault_code({"chime": "missing", "speech": "no engine"}) == "speech.engine_failed"
+    assert sound_fault_code({"voice": "zh: say-1.wav is stereo"}) == "voice.pack_broken"
+    assert sound_fault_code({"voice": "zh: say-1.wav is stereo", "chime": "missing"}) == "sound.chime_missing"
     assert sound_fault_code({"speech": "x", "sound": "aplay: main:831: audio open error"}) == "sound.output_failed"
 
 

@@ -439,10 +439,12 @@ def test_every_sound_problem_and_alert_is_on_the_warning_line_in_both_languages(
     qtbot.addWidget(screen)
     screen.show()
     assert not screen.warning.isVisible()
-    screen.set_problems({"speech": "hung", "sound": "no card", "chime": "/x/ding.wav missing"})
+    problems = {"speech": "hung", "sound": "no card", "chime": "/x/ding.wav missing", "voice": "zh: say-1.wav"}
+    screen.set_problems(problems)
     screen.set_alert("zone", {"zh": "区域“3F”没有窗口", "en": 'Zone "3F" has no counters'})
     text = screen.warning_text.text()
-    for words in ("chime only", "仅播放提示音", "No sound output", "无法播放声音", "built-in chime", "默认提示音"):
+    words_of_each = ("chime only", "仅播放提示音", "No sound output", "无法播放声音", "built-in chime", "默认提示音")
+    for words in (*words_of_each, "Recorded voice pack unusable", "录音语音包无法使用"):
         assert words in text, (words, text)
     assert 'Zone "3F" has no counters  ·  区域“3F”没有窗口' in text
     screen.set_problems({})

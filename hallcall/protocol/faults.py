@@ -25,6 +25,7 @@ FAULT_CODES: tuple[str, ...] = (
     "sound.output_failed",
     "sound.chime_missing",
     "speech.engine_failed",
+    "voice.pack_broken",  # a recorded voice pack unusable: the speech engine speaks instead
 )
 
 KNOWN_FAULTS: frozenset[str] = frozenset(FAULT_CODES)
