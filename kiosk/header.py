@@ -16,7 +16,10 @@ from hallcall.gui.link import HallLink
 from hallcall.gui.qtapp import ConnectionBadge
 from hallcall.i18n import MONTHS_EN, WEEKDAYS
 
+from .fitted_label import FittedLabel
 from .text import T
+
+LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
 class Header(QWidget):
@@ -29,8 +32,8 @@ class Header(QWidget):
         self.setObjectName("header")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._names = Names(zh="", en="")
-        self.hall_name = QLabel(objectName="hallName")
-        self.hall_name.setWordWrap(True)
+        # Whole words, balanced lines: Qt's own wrap left "Center" alone on the English line two.
+        self.hall_name = FittedLabel("hallName", max_lines=2, balance=True, alignment=LEFT)
         self.clock = QLabel(objectName="clock")
         self.badge = ConnectionBadge(link, lang)
         self.badge.setObjectName("badge")
