@@ -16,7 +16,7 @@ from hallcall.gui.qtapp import restyle
 
 from .fitted_label import FittedLabel
 from .qr_pixmap import qr_pixmap
-from .text import T, wait_text
+from .text import T, wait_line
 from .ticket import TicketData
 
 # A tap this soon after the screen appeared is the second half of a double tap on the service
@@ -135,7 +135,7 @@ class ConfirmScreen(QWidget):
         self.green.setText(T("green", lang))
         self.green.setVisible(t.priority == "green")
         self.ahead.setText(T("ahead", lang, n=t.ahead) if t.ahead else T("ahead_none", lang))
-        self.wait.setText(T("est_wait", lang, wait=wait_text(t.estimated_wait_s, lang)))
+        self.wait.setText(wait_line(t.estimated_wait_s, lang, "est_wait"))
         materials = t.materials.get(lang) or []
         self.materials_title.setVisible(bool(materials))
         self.materials_title.setText(T("materials", lang))

@@ -40,6 +40,7 @@ T = Strings(
         "ahead": ("前面还有 {n} 人", "{n} ahead of you"),
         "ahead_none": ("前面没有人", "Nobody ahead of you"),
         "est_wait": ("预计等候：{wait}", "Estimated wait: {wait}"),
+        "no_wait_expected": ("预计无需等候", "No wait expected"),
         "materials": ("请备好以下材料：", "Please have ready:"),
         "green": ("绿色通道", "Green channel"),
         "take_ticket_below": ("请取走下方打印的号票", "Please take your printed ticket below"),
@@ -98,6 +99,14 @@ T = Strings(
         "request_failed": ("操作失败：{message}", "Failed: {message}"),
     }
 )
+
+
+def wait_line(seconds: int | float, lang: str, key: str) -> str:
+    """The ticket's or the screen's wait line (``key``: its phrase around the wait), said whole
+    when there is no wait: "Estimated wait: No wait" reads as a contradiction."""
+    if seconds <= 0:
+        return T("no_wait_expected", lang)
+    return T(key, lang, wait=wait_text(seconds, lang))
 
 
 def wait_text(seconds: int | float, lang: str) -> str:

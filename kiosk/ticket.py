@@ -30,7 +30,7 @@ from hallcall.i18n import name_in, other_lang
 
 from . import escpos_codes as codes
 from .escpos_text import check_encoding, draw_cell_text, encode, trim_width, wrap
-from .text import T, wait_text
+from .text import T, wait_line
 
 # Bytes a ticket may take when its text travels as text: 600 for Chinese (the limit,
 # 0.6 s at 9600 baud); English spends about twice the bytes on the same words, and 960 bytes
@@ -124,7 +124,7 @@ def _layout(ticket: TicketData, lang: str, paper_mm: int, qr: str, materials: li
     blocks.append(_Line(T("ahead", lang, n=ticket.ahead) if ticket.ahead > 0 else T("ticket_next", lang)))
     if ticket.estimated_wait_s > 0:
         # The same words as the kiosk's screen: "about 5 h 28 min", not "about 328 min".
-        blocks.append(_Line(T("ticket_wait", lang, wait=wait_text(ticket.estimated_wait_s, lang))))
+        blocks.append(_Line(wait_line(ticket.estimated_wait_s, lang, "ticket_wait")))
     blocks.append(_Line(T("ticket_issued", lang, t=_local_time(ticket.issued_at, ticket.timezone))))
     if materials:
         blocks.append(_Line(T("ticket_materials", lang), bold=True))

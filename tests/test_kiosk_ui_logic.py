@@ -21,7 +21,7 @@ from hallcall.config import HallConfig, load
 from hallcall.kiosk import cli
 from hallcall.kiosk.line_breaks import break_lines, is_orphan, is_wide
 from hallcall.kiosk.service_state import statuses
-from hallcall.kiosk.text import T, wait_text
+from hallcall.kiosk.text import T, wait_line, wait_text
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 HALL_TOML = """
@@ -173,6 +173,12 @@ def test_closed_days_and_a_server_that_ignores_hours(tmp_path: Path) -> None:
 def test_waits_read_as_people_say_them(seconds: int, zh: str, en: str) -> None:
     assert wait_text(seconds, "zh") == zh
     assert wait_text(seconds, "en") == en
+
+
+def test_no_wait_is_said_whole_on_the_screen_and_the_ticket() -> None:
+    assert wait_line(0, "en", "est_wait") == "No wait expected"
+    assert wait_line(0, "zh", "ticket_wait") == "预计无需等候"
+    assert wait_line(61, "en", "est_wait") == "Estimated wait: about 2 min"
 
 
 def test_every_phrase_has_both_languages_with_the_same_fields() -> None:
