@@ -2,12 +2,11 @@
 
 The hall server runs in a thread of its own on a loopback port (``live_hall``); counter, kiosk
 and display clients are real websocket clients on the server's loop.  Every wait is bounded.
-Set HALLCALL_SCREENSHOTS=docs/screenshots to refresh the console's screenshots in the docs.
+docs/screenshots are drawn by ``hallcall demo --screenshots docs/screenshots``.
 """
 
 from __future__ import annotations
 
-import os
 import time
 import urllib.request
 from pathlib import Path
@@ -214,7 +213,7 @@ def test_busy_hall_screenshots(live_hall: LiveHall, page: Page, tmp_path: Path) 
     signed_in(page)
     expect(page.locator('tr[data-counter="3"] .state')).to_contain_text("暂停")
     expect(page.locator(".warnings li.level2").first).to_be_visible()
-    out = Path(os.environ.get("HALLCALL_SCREENSHOTS") or tmp_path)
+    out = tmp_path
     out.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(out / "console-zh.png"))
     page.click("#lang")
@@ -262,7 +261,7 @@ def test_ticket_journey_shows_each_step_and_the_longest_gap(live_hall: LiveHall,
     expect(rows.nth(1).locator("td.who").nth(1)).to_have_text("cat")
     expect(rows.nth(3)).to_contain_text("需核对税务")
     expect(page.locator("#journey-summary")).to_contain_text("最长间隔:1号窗口 (cat) 叫号前等了 23分00秒")
-    out = Path(os.environ.get("HALLCALL_SCREENSHOTS") or tmp_path)
+    out = tmp_path
     out.mkdir(parents=True, exist_ok=True)
     page.locator("#journey").scroll_into_view_if_needed()
     page.screenshot(path=str(out / "console-journey-zh.png"), full_page=True)

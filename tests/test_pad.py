@@ -2,13 +2,12 @@
 
 A real hall server on a loopback port (``live_hall``); the clerk is a real websocket client.
 The page keeps no rules: the server decides what may be evaluated, and the page says its
-refusals.  Set HALLCALL_SCREENSHOTS=docs/screenshots to refresh pad-zh.png and pad-en.png.
+refusals.  docs/screenshots are drawn by ``hallcall demo --screenshots docs/screenshots``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -167,7 +166,7 @@ def test_a_token_typed_once_is_kept(live_hall: LiveHall, tablet: Page) -> None:
 
 
 def test_pad_screenshots(live_hall: LiveHall, browser: Browser, tmp_path: Path) -> None:
-    out = Path(os.environ.get("HALLCALL_SCREENSHOTS") or tmp_path)
+    out = tmp_path
     out.mkdir(parents=True, exist_ok=True)
     serve_one(live_hall)
     for width, height, suffix in ((1280, 800, ""), (800, 1280, "-portrait")):

@@ -3,13 +3,12 @@
 A real server on loopback (``live_hall``), real kiosk and counter clients make a morning's work;
 the supervisor signs in on the report page, which shows today's report: its table equals the
 server's ``report`` answer, its CSV download equals ``hallcall report --csv`` for the same range
-(the CLI reads the same journal), and both charts are drawn.  Set
-HALLCALL_SCREENSHOTS=docs/screenshots to refresh docs/screenshots/report-zh.png.
+(the CLI reads the same journal), and both charts are drawn.
+docs/screenshots are drawn by ``hallcall demo --screenshots docs/screenshots``.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -178,7 +177,7 @@ def test_todays_report_in_the_browser(live_hall: LiveHall, page: Page, tmp_path:
     assert painted(page, "hours-chart") > 2000
     assert painted(page, "counters-chart") > 2000
 
-    out = Path(os.environ.get("HALLCALL_SCREENSHOTS") or tmp_path)
+    out = tmp_path
     out.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(out / "report-zh.png"))
     assert (out / "report-zh.png").stat().st_size > 30_000

@@ -3,16 +3,14 @@
 A real hall server on a loopback port (``live_hall``); the kiosk and the counter are real
 websocket clients.  The page is rendered by the server (and works without JavaScript); its
 script follows the ticket as a ``visitor``, and on the page opened from the ticket's QR link (its
-key) offers the five-level evaluation once the ticket is served.  Set HALLCALL_SCREENSHOTS=docs/screenshots to
-refresh status-phone-zh.png.
+key) offers the five-level evaluation once the ticket is served.
+docs/screenshots are drawn by ``hallcall demo --screenshots docs/screenshots``.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,9 +100,6 @@ def test_you_are_next_and_the_reminder_falls_back_to_the_page(live_hall: LiveHal
     expect(page.locator("#next")).to_be_visible(timeout=1000)
     expect(page.locator("#next")).to_have_text("下一位就是您，请到窗口附近等候。")
     expect(page.locator("#alert")).to_have_text("前面只剩 0 人了，请回到大厅。")
-    shots = os.environ.get("HALLCALL_SCREENSHOTS")
-    if shots:
-        page.screenshot(path=str(Path(shots) / "status-phone-zh.png"))
 
 
 def test_without_javascript_the_page_still_shows_the_ticket(live_hall: LiveHall, browser: Browser) -> None:
