@@ -551,11 +551,17 @@ def main(argv: list[str] | None = None) -> int:
         args.time_limit,
         args.seed,
     )
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        result = run(plan, args.keep)
+    return run_and_report(run, plan, args.keep, "hallcall-kill-")
+
+
+def run_and_report(run: Any, plan: Any, keep: Path | None, prefix: str) -> int:
+    """Run a campaign in ``keep`` (kept) or a temporary folder, print its summary, and exit 1
+    when a figure that must be 0 is not (shared by the kill and power-cut campaigns)."""
+    if keep:
+        keep.mkdir(parents=True, exist_ok=True)
+        result = run(plan, keep)
     else:
-        with tempfile.TemporaryDirectory(prefix="hallcall-kill-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
             result = run(plan, Path(tmp))
     print(result.summary())
     return 1 if any(result.zeros().values()) else 0

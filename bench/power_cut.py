@@ -53,13 +53,12 @@ import sqlite3
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kill_campaign import START_OPTIONS, Campaign, Findings, Ledger, Plan, check_database
+from kill_campaign import START_OPTIONS, Campaign, Findings, Ledger, Plan, check_database, run_and_report
 
 from hallcall import config as hall_config
 from hallcall.client import HallClient
@@ -497,14 +496,7 @@ def main(argv: list[str] | None = None) -> int:
         args.seed,
         args.time_limit,
     )
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        result = run(plan, args.keep)
-    else:
-        with tempfile.TemporaryDirectory(prefix="hallcall-power-") as tmp:
-            result = run(plan, Path(tmp))
-    print(result.summary())
-    return 1 if any(result.zeros().values()) else 0
+    return run_and_report(run, plan, args.keep, "hallcall-power-")
 
 
 if __name__ == "__main__":
