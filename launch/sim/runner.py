@@ -71,6 +71,7 @@ class Report:
     cancels: int = 0
     clerks: Tally = field(default_factory=Tally)
     numbers: list[str] = field(default_factory=list)  # issued by the simulator's kiosks
+    estimates: dict[str, int] = field(default_factory=dict)  # number -> the wait (s) its issue answer estimated
     day: str = ""
     answer_ms: list[float] = field(default_factory=list)  # request to answer, the simulator's own requests
     errors: list[str] = field(default_factory=list)  # what went wrong; empty when the day ran as planned
@@ -274,9 +275,11 @@ class Simulation:
         if reply.get("type") == "error":
             self.report.refused[reply.get("code", "?")] += 1
             return
-        ticket = typed_answer("issue", reply["data"]).ticket
+        issued = typed_answer("issue", reply["data"])
+        ticket = issued.ticket
         self.report.issued += 1
         self.report.numbers.append(ticket.number)
+        self.report.estimates[ticket.number] = issued.estimated_wait_s  # what the ticket printed (figures.py)
         leaves = self.visitor(ticket.number, ticket.service, 0).leaves_after_seconds
         if leaves is not None and self.guide_desk is not None and self.clock.now() + leaves < self.s.end:
             self._spawn(self._leave(ticket.number, self.clock.now() + leaves), self._leaving)
