@@ -70,6 +70,10 @@ QLabel#pinMessage {{ font-size: 30px; font-weight: bold; color: {RED}; }}
 QPushButton#key {{ background: white; color: {INK}; font-size: 44px; font-weight: bold;
     border: 2px solid {GREY_OFF}; border-radius: 14px; min-height: 96px; min-width: 120px; }}
 QPushButton#key:pressed {{ background: {GREY_OFF}; }}
+QPushButton#codeKey {{ background: white; color: {INK}; font-size: 34px; font-weight: bold;
+    border: 2px solid {GREY_OFF}; border-radius: 10px; min-height: 80px; min-width: 64px; }}
+QPushButton#codeKey:pressed {{ background: {GREY_OFF}; }}
+QLabel#checkInPrompt {{ font-size: 30px; color: {INK}; }}
 QPushButton#action {{ background: {BLUE}; color: white; font-size: 32px; font-weight: bold;
     border-radius: 14px; min-height: 88px; padding: 0 24px; }}
 QPushButton#action:pressed {{ background: {BLUE_PRESSED}; }}
