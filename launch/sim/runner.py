@@ -57,6 +57,7 @@ class Settings:
     spare_clerk: str | None = None  # e.g. "simulated-{counter}": who works a counter open to any clerk
     screen_kiosks: dict[str, ScreenKiosk] = field(default_factory=dict)
     screen_desks: dict[int, Desk] = field(default_factory=dict)  # counters someone else's desk drives
+    leaves: dict[int, float] = field(default_factory=dict)  # counter -> when its clerk pauses for the rest of the day
 
 
 @dataclass
@@ -207,6 +208,8 @@ class Simulation:
             return self.hall.callable.get(number, 0) > 0
 
         rest = plan.clerk_break(self.s.seed, number, self.s.profile, self.s.start, self.s.arrivals_end)
+        if number in self.s.leaves:  # a counter closing mid-day: one pause that lasts until the end
+            rest = (self.s.leaves[number], self.s.end - self.s.leaves[number])
         return Clerk(
             number,
             desk,
