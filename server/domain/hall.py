@@ -17,6 +17,7 @@ from hallcall.config import HallConfig
 from . import calendar, selection
 from .estimates import HandlingTimes, capacity, estimate_seconds
 from .model import (
+    APPOINTMENT,
     AT_COUNTER,
     CALLED,
     CANCELLED,
@@ -167,6 +168,7 @@ class HallState:
                 changes += self._close_session(c, now, "day end")
             c.current = None
             c.priority_streak = 0
+            c.appointment_streak = 0
             c.served.clear()
             c.held.clear()
         self.day = day
@@ -184,8 +186,17 @@ class HallState:
 
     # ------------------------------------------------------------------ issuing
     def issue(
-        self, service_id: str, now: float, *, priority: int = NORMAL, channel: str = "kiosk", device: str = ""
+        self,
+        service_id: str,
+        now: float,
+        *,
+        priority: int = NORMAL,
+        channel: str = "kiosk",
+        device: str = "",
+        queue_key: float | None = None,
     ) -> tuple[Ticket, list[Change]]:
+        """Issue a ticket; ``queue_key`` orders it in its class instead of issue order (an
+        appointment ticket is keyed by its slot's start, so the earlier slot is called first)."""
         service = self.config.service(service_id)
         if service is None:
             raise QueueError("unknown_service", f"there is no service {service_id!r}", service=service_id)
@@ -217,7 +228,7 @@ class HallState:
             priority=priority,
             state=WAITING,
             issued_at=now,
-            queue_key=float(self.next_ticket_id),
+            queue_key=float(self.next_ticket_id) if queue_key is None else queue_key,
             channel=channel,
             device=device,
         )
@@ -286,6 +297,7 @@ class HallState:
         t.target_counter = None
         state.current = t.id
         state.priority_streak = state.priority_streak + 1 if t.priority > NORMAL else 0
+        state.appointment_streak = state.appointment_streak + 1 if t.priority == APPOINTMENT else 0
         return [TicketSaved(t), Journal(now, action, t, state.number, session.clerk)]
 
     # ------------------------------------------------------------------ calling
@@ -299,6 +311,8 @@ class HallState:
             streak=state.priority_streak,
             streak_limit=self.config.queue.priority_streak_limit,
             now=now,
+            appointment_streak=state.appointment_streak,
+            appointment_limit=self.config.appointments.max_run,
         )
         if t is None:
             raise QueueError("queue_empty", f"nobody is waiting for counter {counter}", counter=counter)
@@ -521,6 +535,7 @@ class HallState:
         state.session = None
         state.last_signout_at = now
         state.priority_streak = 0
+        state.appointment_streak = 0
         closed = SessionClosed(session, now, reason)
         return [*changes, closed, Journal(now, "sign_out", None, state.number, session.clerk, reason)]
 
