@@ -19,9 +19,9 @@ from hallcall.i18n import error_text
 
 from .text import T
 
-# Booking codes use A–Z and 2–9 without the look-alikes (I, O; 0 and 1 are digits of phones
+# Booking codes use A–Z and 2–9 without the look-alikes (I, L, O; 0 and 1 are digits of phones
 # only), so every character of a code is on one key that cannot be mistaken for another.
-CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 PHONE_DIGITS = 4
 MAX_TYPED = 12  # a scanner sending junk stops here instead of filling the screen
