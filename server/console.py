@@ -25,6 +25,7 @@ FILES: dict[str, tuple[str | Callable[[], str], str]] = {
     "/console/link.js": ("link.js", "text/javascript; charset=utf-8"),
     "/console/signin.js": ("signin.js", "text/javascript; charset=utf-8"),
     "/console/console.css": ("console.css", "text/css; charset=utf-8"),
+    "/console/bookings.js": ("bookings.js", "text/javascript; charset=utf-8"),
     # the report page (issue 12): Chart.js vendored (docs/decisions.md), the columns from Python
     "/console/report": ("report.html", "text/html; charset=utf-8"),
     "/console/report.js": ("report.js", "text/javascript; charset=utf-8"),
