@@ -185,6 +185,14 @@ class Server(msgspec.Struct, forbid_unknown_fields=True):
     issue_burst: int = 10
 
 
+class Export(msgspec.Struct, forbid_unknown_fields=True):
+    """``hallcall export``: where this hall's journal goes for the city report (docs/city.md)."""
+
+    to: str = ""  # postgresql://… ; empty = not exported
+    hall_id: str = ""  # the hall's id in the city; empty = the config file's name
+    interval_seconds: float = 30.0
+
+
 def _names(zh: str, en: str) -> Names:
     return Names(zh=zh, en=en)
 
@@ -291,6 +299,7 @@ class HallConfig(msgspec.Struct, forbid_unknown_fields=True, dict=True):
     announce: Announce = msgspec.field(default_factory=Announce)
     counter_program: CounterProgram = msgspec.field(default_factory=CounterProgram)
     appointments: Appointments = msgspec.field(default_factory=Appointments)
+    export: Export = msgspec.field(default_factory=Export)
 
     # Lookups built once by load(); not part of the file.
     def service(self, service_id: str) -> Service | None:

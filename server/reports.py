@@ -143,12 +143,18 @@ def service_of(number: str) -> str:
 def first_calls(conn: sqlite3.Connection, first: str, last: str) -> dict[int, tuple[float, int, str]]:
     """Each ticket's first call in the range: ticket id → (when, counter, clerk)."""
     marks = ", ".join("?" for _ in CALL_ACTIONS)
+    # Plain SQL that SQLite and PostgreSQL both run (the city report feeds this same function from
+    # PostgreSQL, hallcall.server.city): the earliest call per ticket is kept here, not by a bare
+    # column beside MIN(), which only SQLite allows.
     rows = conn.execute(
-        f"SELECT ticket_id, MIN(at), counter, clerk FROM events WHERE day BETWEEN ? AND ? AND action IN ({marks}) "
-        "GROUP BY ticket_id",
+        f"SELECT ticket_id, at, counter, clerk FROM events WHERE day BETWEEN ? AND ? AND action IN ({marks}) "
+        "ORDER BY ticket_id, at, id",
         (first, last, *CALL_ACTIONS),
     )
-    return {tid: (at, counter, clerk) for tid, at, counter, clerk in rows}
+    found: dict[int, tuple[float, int, str]] = {}
+    for tid, at, counter, clerk in rows:
+        found.setdefault(tid, (at, counter, clerk))
+    return found
 
 
 @dataclass
