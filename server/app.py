@@ -293,6 +293,9 @@ class HallServer:
             principal = f"visitor:{hello.day}:{number}" + (":holder" if holder else "")
             client = Client(ws, "visitor", principal, number, follows=(hello.day, number), holds_key=holder)
             return client, {}
+        if hello.role == "booking":  # the public booking page (/book): no token; paced per address
+            address = auth.peer_address(ws)
+            return Client(ws, "booking", f"booking:{address}", address), {}
         if hello.role in auth.DEVICE_ROLES:  # a token, checked by its hash (auth.DeviceTokens)
             verdict = self.hub.tokens.check(hello.role, hello.device, hello.token)
             if verdict.outcome == "revoked":

@@ -20,6 +20,8 @@ from hallcall.config import HallConfig, Names
 from hallcall.i18n import FAULTS, error_text
 from hallcall.protocol import errors
 
+from .domain import appointments
+from .domain.appointments import Booking
 from .domain.hall import HallState
 from .domain.model import PRIORITY_NAMES, CounterFigures, Journal, QueueFigures, Ticket
 from .domain.supervision import Alert, DeviceAbsent, Dissatisfied, LongPause, LongWait
@@ -169,6 +171,11 @@ def warning(key: str, alert: Alert, raised_at: float) -> p.AnyWarning:
         since=alert.since,
         backups=list(alert.backups),
     )
+
+
+def booking(b: Booking) -> p.BookingView:
+    """A booking as it is sent: the name and phone masked (domain/appointments.py shape)."""
+    return p.BookingView(**appointments.shape(b))  # type: ignore[arg-type]
 
 
 def names(zh: str, en: str) -> Names:
@@ -457,6 +464,7 @@ class Views:
 
 __all__ = [
     "Views",
+    "booking",
     "device_report",
     "encode",
     "error",

@@ -168,7 +168,7 @@ def test_cancel_rebook_and_day_end(config: HallConfig) -> None:
     assert led.booked("tax", TODAY, "09:00") == 0
     err = refused(led.can_check_in, b.code, TODAY, local(config, TODAY, "09:00"))
     assert err.code == "booking_cancelled"
-    assert [m.booking.state for m in led.day_end(TODAY, NOW)] == ["missed", "missed"]
+    assert [m.booking.state for m in led.day_end("2026-11-24", NOW)] == ["missed", "missed"]
     assert led.get(a.code).state == "booked"  # tomorrow's stays booked
     assert refused(led.get, "NOPE2345").code == "unknown_booking"
 
@@ -278,7 +278,7 @@ def test_never_over_quota_never_checked_in_twice(config: HallConfig, steps: list
                 tickets.append(b.code)
                 led.checked_in(b.code, f"B{i:03d}", NOW)
             else:
-                led.day_end(TODAY, NOW)
+                led.day_end("2026-11-24", NOW)
         except QueueError:
             pass
         for d in (TODAY, "2026-11-24"):

@@ -106,14 +106,14 @@ def check_phone(phone: str) -> str:
     """The phone as stored: digits only (spaces and dashes dropped); a clear error otherwise."""
     digits = re.sub(r"[\s-]", "", phone or "")
     if not _PHONE.match(digits):
-        raise QueueError("bad_phone", f"{phone!r} is not an 11-digit mobile number", phone=mask_phone(digits))
+        raise QueueError("bad_phone", "the phone is not an 11-digit mobile number", phone=mask_phone(digits))
     return digits
 
 
 def check_name(name: str) -> str:
     cleaned = " ".join((name or "").split())
     if not cleaned or len(cleaned) > 40:
-        raise QueueError("bad_request", "name must be 1 to 40 characters", field="name")
+        raise QueueError("bad_field", "name must be 1 to 40 characters", field="name")
     return cleaned
 
 
@@ -192,7 +192,7 @@ class Ledger:
         service = self._service(service_id)
         quota = service.appointment_quota
         table = []
-        for s in slots(self.config, service, _date(day)):
+        for s in slots(self.config, service, parse_day(day)):
             n = self.booked(service_id, day, s.start)
             table.append({"start": s.start, "end": s.end, "quota": quota, "booked": n, "free": max(0, quota - n)})
         return table
@@ -213,8 +213,8 @@ class Ledger:
 
     def _place(self, service_id: str, day: str, start: str, today: str, *, moving: Booking | None = None) -> Slot:
         service = self._service(service_id)
-        when = _date(day)
-        first = _date(today)
+        when = parse_day(day)
+        first = parse_day(today)
         if when < first or (when - first).days >= self.config.appointments.days_ahead:
             raise QueueError(
                 "too_far_ahead",
@@ -288,11 +288,12 @@ class Ledger:
         b.changed_at = now
         return [BookingSaved(b)]
 
-    def day_end(self, day: str, now: float) -> list[BookingSaved]:
-        """Bookings of ``day`` (or earlier) never checked in become ``missed``."""
+    def day_end(self, today: str, now: float) -> list[BookingSaved]:
+        """Bookings of the days before ``today`` never checked in become ``missed`` (run at each
+        roll of the business day, and at start for the days a stopped server did not end)."""
         changes = []
         for b in self.by_code.values():
-            if b.state == BOOKED and b.day <= day:
+            if b.state == BOOKED and b.day < today:
                 b.state = MISSED
                 b.changed_at = now
                 changes.append(BookingSaved(b))
@@ -314,8 +315,8 @@ def shape(b: Booking) -> dict[str, str]:
     }
 
 
-def _date(day: str) -> dt.date:
+def parse_day(day: str) -> dt.date:
     try:
         return dt.date.fromisoformat(day)
     except (TypeError, ValueError):
-        raise QueueError("bad_request", f"{day!r} is not a date (YYYY-MM-DD)", field="day") from None
+        raise QueueError("bad_date", f"{day!r} is not a date (YYYY-MM-DD)", field="day") from None
