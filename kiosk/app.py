@@ -327,10 +327,12 @@ class KioskWindow(QWidget):
             self._issued(job, answer("issue", {k: v for k, v in data.items() if k != "booking"}))
 
     def _late_ticket(self, service_id: str) -> None:
-        """Too late for the booked slot: a normal ticket of the same service, as any visitor's."""
+        """Too late for the booked slot: a normal ticket of the same service, as any visitor's
+        (the service unknown: the start screen, where the visitor taps it)."""
         self.check_in.reset()
         self.stack.setCurrentWidget(self.start_screen)
-        self.issue(service_id)
+        if service_id:
+            self.issue(service_id)
 
     def _issue_timed_out(self, rid: str) -> None:
         """The server has not answered a tap in time (it went away mid-request): give up on it,

@@ -55,7 +55,7 @@ class CheckInScreen(QWidget):
     a visitor too late for the slot is offered a normal ticket of the booked service."""
 
     check_in = Signal(dict)  # the check_in request's fields: {"code"} or {"phone_last4"}
-    ticket_wanted = Signal(str)  # a normal ticket of this service (the booking was too late)
+    ticket_wanted = Signal(str)  # a normal ticket of this service ("": the visitor picks it)
     cancelled = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -66,7 +66,8 @@ class CheckInScreen(QWidget):
         self.checking = False  # a request is with the server: further Enters wait for its answer
         self.service_names: dict[str, dict[str, str]] = {}  # service id → {"zh","en"}
         self.matches: list[dict[str, Any]] = []
-        self.offer_service = ""  # the service of a too-late booking, for the normal ticket
+        self.offer = False  # a too-late booking: a normal ticket is offered instead
+        self.offer_service = ""  # the booking's service, when known, for that normal ticket
         self.picked_service = ""  # the service of the booking last picked from the matches
         self._message: tuple[str, dict[str, Any]] | None = None  # (text key | "", fields)
 
@@ -127,6 +128,7 @@ class CheckInScreen(QWidget):
         self.picked_service = ""
         self.checking = False
         self._message = None
+        self.offer = False
         self.offer_service = ""
         self._set_matches([])
         self._draw()
@@ -136,6 +138,7 @@ class CheckInScreen(QWidget):
             return
         self.typed += char.upper()
         self._message = None
+        self.offer = False
         self.offer_service = ""
         self._draw()
 
@@ -153,6 +156,7 @@ class CheckInScreen(QWidget):
     def _ask(self, fields: dict[str, str]) -> None:
         self.checking = True
         self._message = ("checking_in", {})
+        self.offer = False
         self.offer_service = ""
         self._draw()
         self.check_in.emit(fields)
@@ -167,11 +171,13 @@ class CheckInScreen(QWidget):
 
     def refuse(self, code: str, details: dict[str, Any] | None = None, service: str = "") -> None:
         """The server refused the check-in; ``too_late`` offers a normal ticket of ``service``
-        (the booking's, from the refusal's details or the picked match)."""
+        (the booking's, from the refusal's details or the picked match; unknown: the start
+        screen, where the visitor picks it)."""
         self.checking = False
         details = dict(details or {})
         self._message = ("", {"code": code, "details": details})
-        self.offer_service = str(details.get("service") or service) if code == "too_late" else ""
+        self.offer = code == "too_late"
+        self.offer_service = str(details.get("service") or service) if self.offer else ""
         self._draw()
 
     def say(self, key: str) -> None:
@@ -232,8 +238,12 @@ class CheckInScreen(QWidget):
             text = ""
         self.message.setText(text)
         names = self.service_names.get(self.offer_service, {})
-        self.offer_button.setText(T("too_late_offer", self.lang, service=names.get(self.lang) or self.offer_service))
-        self.offer_button.setVisible(bool(self.offer_service))
+        if self.offer_service:
+            offer = T("too_late_offer", self.lang, service=names.get(self.lang) or self.offer_service)
+        else:
+            offer = T("too_late_pick", self.lang)
+        self.offer_button.setText(offer)
+        self.offer_button.setVisible(self.offer)
         self.ok_button.setEnabled(not self.checking)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

@@ -87,6 +87,7 @@ T = Strings(
         "pick_booking": ("找到多个预约，请选择您的预约", "Several bookings match; please pick yours"),
         "booking_line": ("{start}–{end}  {service}  {name}", "{start}–{end}  {service}  {name}"),
         "too_late_offer": ("取普通号：{service}", "Take a normal ticket: {service}"),
+        "too_late_pick": ("改取普通号", "Take a normal ticket instead"),
         "back": ("返回", "Back"),
         "bad_code": (
             "请输入 8 位预约码或手机号后 4 位",
