@@ -297,6 +297,7 @@ class Views:
                     materials=p.Materials(zh=list(s.materials.zh), en=list(s.materials.en)),
                     priority_allowed=s.priority_allowed,
                     zone=s.zone,
+                    appointment_slot_minutes=s.appointment_slot_minutes if appointments.takes_appointments(c, s) else 0,
                 )
                 for s in c.services
             ],

@@ -107,6 +107,9 @@ async def test_booking_role_books_and_sees_masked_data_only(running: Running) ->
     assert hall is not None
     page = await booker(hall)
     assert page.welcome["role"] == "booking"
+    shown = {s["id"]: s["appointment_slot_minutes"] for s in page.snapshot["hall"]["services"]}
+    assert shown == {"social": 60, "tax": 30, "consult": 0}  # the kiosk's 我有预约 button follows it
+    assert page.snapshot["counters"] == [] and page.snapshot["calls"] == []
     slots = await page.request("slots", service="tax", day=TODAY)
     assert len(slots["slots"]) == 48  # the test hall's tax issues all day: 48 half-hours
     assert slots["slots"][18] == {"start": "09:00", "end": "09:30", "quota": 2, "booked": 0, "free": 2}
@@ -187,7 +190,8 @@ async def test_check_in_by_phone_window_and_matches(running: Running) -> None:
     too_early = await kiosk.call("check_in", code=early)
     assert too_early["code"] == "too_early" and too_early["details"]["opens_at"] == "10:30"
     late = code_of(await book(page, start="09:00", phone="13700001111"))
-    assert (await kiosk.call("check_in", code=late))["code"] == "too_late"
+    refused = await kiosk.call("check_in", code=late)
+    assert refused["code"] == "too_late" and refused["details"]["service"] == "tax"  # a normal ticket of it
     assert (await kiosk.call("check_in", code=code_of(await book(page, day=TOMORROW))))["code"] == "not_today"
     # two of today's bookings end in 5678: the kiosk is sent both to choose from
     a = code_of(await book(page, start="10:00"))

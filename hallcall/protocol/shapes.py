@@ -139,6 +139,7 @@ class ServiceInfo(Shape, kw_only=True):
     materials: Materials
     priority_allowed: bool
     zone: str
+    appointment_slot_minutes: int = 0  # 0: the service takes no appointments (or the hall none)
 
 
 class CounterInfo(Shape, kw_only=True):

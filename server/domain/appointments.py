@@ -159,7 +159,12 @@ def check_in_window(config: HallConfig, booking: Booking, now_local: dt.datetime
             opens_at=f"{opens:%H:%M}",
         )
     if now_local > closes:
-        raise QueueError("too_late", f"check-in for {booking.code} closed at {closes:%H:%M}", booking=booking.code)
+        raise QueueError(
+            "too_late",
+            f"check-in for {booking.code} closed at {closes:%H:%M}",
+            booking=booking.code,
+            service=booking.service,
+        )
 
 
 class Ledger:
