@@ -135,6 +135,9 @@ class ConfirmScreen(QWidget):
         marked = t.priority in ("green", "appointment")
         self.green.setText(T(t.priority, lang) if marked else "")
         self.green.setVisible(marked)
+        if self.green.property("kind") != t.priority:  # an appointment's tag is blue, not green
+            self.green.setProperty("kind", t.priority)
+            restyle(self.green)
         self.ahead.setText(T("ahead", lang, n=t.ahead) if t.ahead else T("ahead_none", lang))
         self.wait.setText(wait_line(t.estimated_wait_s, lang, "est_wait"))
         materials = t.materials.get(lang) or []

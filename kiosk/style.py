@@ -54,6 +54,7 @@ QLabel#bigNumber {{ font-size: 220px; font-weight: bold; color: {BLUE}; }}
 QLabel#ticketService {{ font-weight: bold; color: {INK}; }}
 QLabel#greenTag {{ font-size: 36px; font-weight: bold; color: white; background: {GREEN};
     border-radius: 10px; padding: 6px 18px; }}
+QLabel#greenTag[kind="appointment"] {{ background: {BLUE}; }}
 QLabel#ticketFact {{ font-size: 40px; color: {INK}; }}
 QLabel#printState {{ font-size: 34px; font-weight: bold; padding: 12px; border-radius: 10px; }}
 QLabel#printState[kind="info"] {{ color: {GREEN}; background: white; }}

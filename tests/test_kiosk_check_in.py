@@ -98,6 +98,7 @@ def test_too_late_takes_a_normal_ticket_of_the_booked_service(request: pytest.Fi
     assert screen.offer_button.text() == T("too_late_offer", "en", service=screen.service_names[service]["en"])
     for lang in ("zh", "en"):
         window.set_lang(lang)
+        qtbot.wait(50)  # the layout takes the new words in
         assert window.grab().save(str(SHOTS / f"hallcall-check-in-late-{lang}.png"))
     issued: list[Any] = []
     window.issued.connect(issued.append)
@@ -170,6 +171,8 @@ def test_a_booking_code_checks_in_and_prints_an_appointment_ticket(request: pyte
     assert "预约".encode("gb18030") in printed
     for lang in ("zh", "en"):
         window.set_lang(lang)
+        qtbot.wait(50)  # the layout takes the new words in
+        assert clipped_labels(window.confirm) == []
         assert window.grab().save(str(SHOTS / f"hallcall-check-in-ticket-{lang}.png"))
     # The same code again: already checked in, said in the visitor's language.
     window.confirm.done.emit()
@@ -194,6 +197,7 @@ def test_phone_last_four_with_two_matches_then_the_picked_one(request: pytest.Fi
     assert {b.text() for b in screen.match_buttons} == {"10:30–11:00  社保  李*", "10:30–11:00  社保  王*"}
     for lang in ("zh", "en"):
         window.set_lang(lang)
+        qtbot.wait(50)  # the layout takes the new words in
         assert clipped_labels(screen) == []
         assert window.grab().save(str(SHOTS / f"hallcall-check-in-matches-{lang}.png"))
     issued: list[Any] = []
@@ -236,6 +240,7 @@ def test_too_early_and_too_late_in_both_languages(request: pytest.FixtureRequest
         screen.refuse("too_late", {"booking": late["code"]}, service="social")
     for lang in ("zh", "en"):
         window.set_lang(lang)
+        qtbot.wait(50)  # the layout takes the new words in
         assert clipped_labels(screen) == []
         assert window.grab().save(str(SHOTS / f"hallcall-check-in-late-{lang}.png"))
     issued: list[Any] = []
