@@ -520,6 +520,7 @@ PROGRAMS = (
     Program("demo", "hallcall.launch.demo.cli", "all", "run the demo hall: on screen, or a simulated morning"),
     Program("simulate", "hallcall.launch.sim.cli", "server", "play a simulated day of a hall's config: its figures"),
     Program("report", "hallcall.launch.report", "server", "a hall's figures for a day or a range of days"),
+    Program("appointments", "hallcall.launch.appointments", "server", "list, import or export a hall's bookings"),
     Program("export", "hallcall.launch.export", "city", "ship a hall's journal to the city's PostgreSQL"),
     Program("city", "hallcall.launch.city", "city", "the city report over every exported hall: page and CSV"),
     Program("kiosk", "hallcall.kiosk.cli", "kiosk", "run a touch kiosk that issues and prints tickets"),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -371,3 +373,56 @@ def test_a_database_of_the_previous_version_gains_bookings(tmp_path: Path) -> No
         assert [t.number for t in storage.load_day(TODAY)] == ["B001"]
     finally:
         storage.close()
+
+
+# ---------------------------------------------------------------- command line
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "hallcall.launch.cli", "appointments", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_cli_import_is_all_or_nothing_and_export_round_trips(tmp_path: Path) -> None:
+    path = hall_file(tmp_path)
+    where = ("--config", str(path), "--data", str(tmp_path))
+    Storage(database_path(path, tmp_path)).close()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "code,service,day,start,name,phone,state\n"
+        ",tax,2026-11-23,10:00,张三,13812345678,booked\n"
+        ",tax,2026-11-23,10:10,李四,13812340000,booked\n"  # no such slot
+        ",tax,2026-11-23,10:30,王五,12345,booked\n"  # bad phone
+        "ABCDEFGH,consult,2026-11-23,10:00,赵六,13812340001,booked\n",  # no appointments
+        encoding="utf-8",
+    )
+    refused = cli(*where, "import", str(bad))
+    assert refused.returncode == 1
+    assert "line 3" in refused.stderr and "line 4" in refused.stderr and "line 5" in refused.stderr
+    assert "line 2" not in refused.stderr
+    storage = Storage(database_path(path, tmp_path), owner=False)
+    assert storage.bookings() == []  # nothing of it written
+    storage.close()
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "code,service,day,start,name,phone,state\n"
+        "ABCDEFGH,tax,2026-11-23,10:00,张三,13812345678,booked\n"
+        ",tax,2026-11-23,10:00,李四,13812340000,checked_in\n"
+        ",tax,2026-11-23,10:00,王五,13812340002,booked\n",  # the slot holds two
+        encoding="utf-8",
+    )
+    full = cli(*where, "import", str(good))
+    assert full.returncode == 1 and "line 4" in full.stderr and "full" in full.stderr
+    good.write_text("\n".join(good.read_text(encoding="utf-8").splitlines()[:3]) + "\n", encoding="utf-8")
+    done = cli(*where, "import", str(good))
+    assert done.returncode == 0, done.stderr
+    listed = cli(*where, "list", "--day", TODAY)
+    assert "ABCDEFGH" in listed.stdout and "138****5678" in listed.stdout and "13812345678" not in listed.stdout
+    out = tmp_path / "out.csv"
+    assert cli(*where, "export", str(out)).returncode == 0
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "code,service,day,start,name,phone,state"
+    assert "ABCDEFGH,tax,2026-11-23,10:00,张三,13812345678,booked" in rows
+    assert sum(1 for r in rows if r.endswith(",checked_in")) == 1
+    again = cli(*where, "import", str(out))  # the same codes again: refused, by name
+    assert again.returncode == 1 and "ABCDEFGH is already used" in again.stderr
