@@ -22,6 +22,7 @@ from conftest import MONDAY_10AM, PASSWORD, SUPERVISOR, TEST_HALL, Hall, ManualC
 
 from hallcall import config as hall_config
 from hallcall.client import HallClient
+from hallcall.server import reports
 from hallcall.server.app import HallServer, database_path
 from hallcall.server.child import start_server
 from hallcall.server.storage import MIGRATIONS, SCHEMA_VERSION, Storage
@@ -258,6 +259,11 @@ async def test_bookings_survive_a_restart_and_day_end_marks_missed(running: Runn
     assert (await page.request("booking", code=kept))["booking"]["state"] == "missed"
     assert (await page.request("booking", code=done))["booking"]["state"] == "checked_in"
     assert (await page.request("booking", code=future))["booking"]["state"] == "booked"
+    # the report counts the appointment ticket and the no-show (server/reports.py)
+    figures = reports.report_file(running.storage.path, running.config, TODAY, TODAY)
+    tax = next(g for g in figures.rows if g.key == "tax")
+    assert (tax.appointments, tax.appointment_no_shows) == (1, 1)
+    assert figures.total.as_dict()["appointment_no_shows"] == 1
 
 
 async def test_a_live_day_end_marks_missed_and_tells_supervisors(running: Running) -> None:
