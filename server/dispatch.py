@@ -112,6 +112,9 @@ def _issue(hall: HallContext, client: Sender, r: p.Issue, now: float) -> Answer:
     desk token from ``unlock_desk``: the server, not the kiosk, checks the guide-desk PIN."""
     if r.priority == "green" or r.desk is not None:
         hall.check_desk(client, r.desk)
+    if appointments.appointment_only(hall.views.config, hall.state.day):
+        message = f"{hall.state.day} is for booked visitors only: they check in with their booking"
+        raise QueueError("service_closed", message, service=r.service)
     priority = PRIORITY_BY_NAME[r.priority]
     ticket, changes = hall.state.issue(r.service, now, priority=priority, channel=client.role, device=client.name)
     if r.confirm:  # the kiosk will name it once the visitor has it (server/unshown.py)
@@ -489,7 +492,7 @@ def _check_in(hall: HallContext, client: Sender, r: p.CheckIn, now: float) -> An
     priority = APPOINTMENT if service is not None and service.priority_allowed else NORMAL
     key = appointments.slot_start(hall.views.config, b.day, b.start).timestamp()
     ticket, changes = hall.state.issue(
-        b.service, now, priority=priority, channel=client.role, device=client.name, queue_key=key
+        b.service, now, priority=priority, channel=client.role, device=client.name, queue_key=key, check_hours=False
     )
     saved = ledger.checked_in(b.code, ticket.number, now)
     issued = hall.views.issued(hall.state, ticket)

@@ -39,20 +39,23 @@ max_run = 2
 """
 
 
-def hall_file(tmp_path: Path) -> Path:
+def hall_file(tmp_path: Path, special: str = "") -> Path:
     text = TEST_HALL.read_text(encoding="utf-8")
+    if special:  # a weekday-only hall opened for bookings on one special date
+        week = 'open_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]'
+        text = text.replace(week, 'open_days = ["mon", "tue", "wed", "thu", "fri"]', 1)
     text = text.replace("daily_cap = 5\n", "daily_cap = 50\nappointment_slot_minutes = 30\nappointment_quota = 2\n", 1)
     text = text.replace('zone = "1F"\n', 'zone = "1F"\nappointment_slot_minutes = 60\nappointment_quota = 1\n', 1)
     path = tmp_path / "hall.toml"
-    path.write_text(text + APPOINTMENTS, encoding="utf-8")
+    path.write_text(text + APPOINTMENTS + special, encoding="utf-8")
     return path
 
 
 class Running:
     """A server in the test's loop on a data folder that outlives it (stop, start again)."""
 
-    def __init__(self, tmp_path: Path) -> None:
-        self.path = hall_file(tmp_path)
+    def __init__(self, tmp_path: Path, special: str = "") -> None:
+        self.path = hall_file(tmp_path, special)
         self.config = hall_config.load(self.path)
         self.data = tmp_path
         self.clock = ManualClock(MONDAY_10AM)
@@ -234,6 +237,25 @@ async def test_appointments_are_called_before_walk_ins(running: Running) -> None
         order.append((await clerk.request("call_next"))["ticket"]["number"])
         await clerk.request("finish")
     assert order == [t_sooner, t_later, walk_in]
+
+
+async def test_an_appointment_only_saturday(tmp_path: Path) -> None:
+    r = Running(tmp_path, 'days = [{ date = "2026-11-28", hours = ["09:00-12:00"], appointment_only = true }]\n')
+    hall = await r.start()
+    try:
+        page = await booker(hall)
+        slots = (await page.request("slots", service="tax", day="2026-11-28"))["slots"]
+        assert [s["start"] for s in slots] == ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
+        assert (await page.request("slots", service="tax", day="2026-11-29"))["slots"] == []  # Sunday: closed
+        code = code_of(await book(page, day="2026-11-28"))
+        r.clock.advance(5 * 24 * 3600)  # Saturday 10:00
+        kiosk = await hall.kiosk()
+        walk_in = await kiosk.call("issue", service="tax")
+        assert walk_in["code"] == "service_closed"
+        ticket = (await kiosk.request("check_in", code=code))["ticket"]
+        assert ticket["priority"] == "appointment" and ticket["state"] == "waiting"
+    finally:
+        await r.stop()
 
 
 # ---------------------------------------------------------------- restarts and day ends

@@ -194,9 +194,12 @@ class HallState:
         channel: str = "kiosk",
         device: str = "",
         queue_key: float | None = None,
+        check_hours: bool = True,
     ) -> tuple[Ticket, list[Change]]:
         """Issue a ticket; ``queue_key`` orders it in its class instead of issue order (an
-        appointment ticket is keyed by its slot's start, so the earlier slot is called first)."""
+        appointment ticket is keyed by its slot's start, so the earlier slot is called first).
+        ``check_hours`` False: a booking's check-in, whose own window (its slot, cut from the
+        day's hours or a special date's) already says when it may be issued."""
         service = self.config.service(service_id)
         if service is None:
             raise QueueError("unknown_service", f"there is no service {service_id!r}", service=service_id)
@@ -204,7 +207,7 @@ class HallState:
             raise QueueError(
                 "priority_not_allowed", f"service {service_id!r} takes no priority tickets", service=service_id
             )
-        if self.enforce_hours and not calendar.issuing_open(self.config, service_id, now):
+        if self.enforce_hours and check_hours and not calendar.issuing_open(self.config, service_id, now):
             raise QueueError("service_closed", f"service {service_id!r} is not issuing tickets now", service=service_id)
         if service.daily_cap and self.seq[service_id] >= service.daily_cap:
             raise QueueError(
