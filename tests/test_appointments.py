@@ -135,6 +135,23 @@ async def test_booking_role_books_and_sees_masked_data_only(running: Running) ->
     assert (await page.call("slots", service="consult", day=TODAY))["code"] == "appointments_off"
 
 
+async def test_the_public_page_is_paced_per_address(tmp_path: Path) -> None:
+    r = Running(tmp_path)
+    paced = r.path.read_text(encoding="utf-8").replace("issue_rate_per_minute = 0", "issue_rate_per_minute = 1", 1)
+    r.path.write_text(paced.replace("[server]\n", "[server]\nissue_burst = 2\n", 1), encoding="utf-8")
+    r.config = hall_config.load(r.path)
+    hall = await r.start()
+    try:
+        page, other = await booker(hall), await booker(hall)  # two pages, one address
+        assert code_of(await book(page, start="09:00"))
+        assert code_of(await book(other, start="09:30"))
+        third = await book(page, start="10:00")
+        assert third["code"] == "rate_limited" and third["details"]["retry_after"] >= 1
+        assert (await page.call("slots", service="tax", day=TODAY))["type"] == "result"  # reading is not paced
+    finally:
+        await r.stop()
+
+
 async def test_racing_for_the_last_place_exactly_one_wins(running: Running) -> None:
     hall = running.hall
     assert hall is not None
