@@ -174,6 +174,10 @@ class Ledger:
     def __init__(self, config: HallConfig, bookings: list[Booking] | None = None) -> None:
         self.config = config
         self.by_code: dict[str, Booking] = {b.code: b for b in bookings or []}
+        # by day: a slot's count reads its own day's bookings, not a year of history
+        self._days: dict[str, dict[str, Booking]] = {}
+        for b in self.by_code.values():
+            self._days.setdefault(b.day, {})[b.code] = b
 
     # -------------------------------------------------------------- lookups
     def get(self, code: str) -> Booking:
@@ -185,12 +189,12 @@ class Ledger:
     def booked(self, service: str, day: str, start: str) -> int:
         return sum(
             1
-            for b in self.by_code.values()
-            if b.service == service and b.day == day and b.start == start and b.state in HOLDING
+            for b in self._days.get(day, {}).values()
+            if b.service == service and b.start == start and b.state in HOLDING
         )
 
     def of_day(self, day: str) -> list[Booking]:
-        return sorted((b for b in self.by_code.values() if b.day == day), key=lambda b: (b.start, b.service, b.code))
+        return sorted(self._days.get(day, {}).values(), key=lambda b: (b.start, b.service, b.code))
 
     def slot_table(self, service_id: str, day: str) -> list[dict[str, object]]:
         """The ``slots`` answer: each slot with its quota, places taken and places free."""
@@ -245,6 +249,7 @@ class Ledger:
         code = code or new_code(lambda c: c in self.by_code)
         b = Booking(code, service, day, slot.start, slot.end, name, phone, booked_at=now, changed_at=now)
         self.by_code[code] = b
+        self._days.setdefault(day, {})[code] = b
         return b, [BookingSaved(b, new=True)]
 
     def cancel(self, code: str, now: float) -> tuple[Booking, list[BookingSaved]]:
@@ -265,6 +270,8 @@ class Ledger:
         if b.state != BOOKED:
             raise QueueError("already_checked_in", f"booking {b.code} is {b.state}", booking=b.code, state=b.state)
         slot = self._place(b.service, day, start, today, moving=b)
+        del self._days[b.day][b.code]
+        self._days.setdefault(day, {})[b.code] = b
         b.day, b.start, b.end = day, slot.start, slot.end
         b.changed_at = now
         return b, [BookingSaved(b)]
