@@ -67,6 +67,10 @@ def load(pg: psycopg.Connection, config: hall_config.HallConfig, halls: int, day
                 for row in journal:
                     ecopy.write_row((hall_id, *row))
             events += len(journal)
+            cur.execute(  # what the exporter records as it ships: the days this hall has rows for
+                "INSERT INTO city.days (hall_id, day) SELECT %s, unnest(%s::text[])",
+                (hall_id, [d.isoformat() for d in days]),
+            )
             cur.execute(
                 "UPDATE city.watermarks SET events_id = %s, tickets_id = %s WHERE hall_id = %s",
                 (ids.event - 1, ids.ticket - 1, hall_id),
@@ -100,16 +104,18 @@ def main() -> int:
             print(f"loaded {tickets:,} tickets and {events:,} journal rows in {loaded:.0f} s "
                   f"({(tickets + events) / loaded:,.0f} rows/s)")  # fmt: skip
             first, last = dt.date(2026, 11, 1).isoformat(), days[-1].isoformat()
-            times = []
-            for _ in range(3):
-                began = time.perf_counter()
-                result = city.city_report(pg, first, last, "service", "range")
-                times.append(time.perf_counter() - began)
-            assert result.total is not None
-            print(
-                f"city report {first}..{last}, {args.halls} halls, by service: {result.total.issued:,} tickets; "
-                f"best {min(times):.2f} s, median {statistics.median(times):.2f} s (goal: at most 2 s)"
-            )
+            for by in ("service", "counter", "clerk"):
+                times = []
+                for _ in range(4):  # the first makes and keeps each day's report; the others read them
+                    began = time.perf_counter()
+                    result = city.city_report(pg, first, last, by, "week")
+                    times.append(time.perf_counter() - began)
+                assert result.total is not None
+                print(
+                    f"city report {first}..{last} by {by}, weekly, {args.halls} halls, {result.total.served:,} served: "
+                    f"first (days' reports made) {times[0]:.2f} s; then best {min(times[1:]):.2f} s, "
+                    f"median {statistics.median(times[1:]):.2f} s (goal: at most 2 s)"
+                )
     finally:
         server.stop()
     return 0

@@ -96,6 +96,12 @@ def ship_batch(hall: sqlite3.Connection, pg: Any, hall_id: str, batch: int = BAT
                 cur.executemany(_upsert("tickets", TICKET_COLUMNS), [(hall_id, *t) for t in tickets])
             if events:
                 cur.executemany(_upsert("events", EVENT_COLUMNS), [(hall_id, *e) for e in events])
+        days = sorted({e[2] for e in events if e[2]} | {tk[1] for tk in tickets})
+        pg.execute(  # the kept reports of these days are out of date now
+            "INSERT INTO city.days (hall_id, day) SELECT %s, unnest(%s::text[]) "
+            "ON CONFLICT (hall_id, day) DO UPDATE SET version = city.days.version + 1",
+            (hall_id, days),
+        )
         pg.execute(
             "UPDATE city.watermarks SET events_id = %s, tickets_id = GREATEST(tickets_id, %s), shipped_at = now() "
             "WHERE hall_id = %s",

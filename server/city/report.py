@@ -109,39 +109,119 @@ class CityReport:
     red_flags: list[Line] = field(default_factory=list)  # windows of longest mean wait, longest first
 
 
+_ENCODE = msgspec.msgpack.Encoder()
+_DECODE = msgspec.msgpack.Decoder(list[reports.Group])
+
+
+class DayReports:
+    """Each hall's report for a range, as its days' reports merged.
+
+    A day's report (the hall report's own :class:`~hallcall.server.reports.Group` rows and total,
+    with every wait and handling time) is made once by :func:`hallcall.server.reports.report` over
+    the city rows and kept in ``city.rollups`` under the day's version; a range's figures are its
+    days' groups pooled (:func:`merge`), which is exactly the range's report: every figure is a
+    count, or a mean or P90 over the pooled times.  A month of fifty halls then reads a few
+    thousand kept rows instead of millions of journal rows (docs/performance.md, "City report").
+    """
+
+    def __init__(self, pg: Any, known: list[tuple[str, HallConfig]]) -> None:
+        self.pg = pg
+        self.rows = HallRows(pg)
+        self.configs = dict(known)
+
+    def close(self) -> None:
+        self.pg.execute("DROP VIEW IF EXISTS pg_temp.events, pg_temp.tickets")
+
+    def days(self, first: str, last: str, by: str) -> dict[str, dict[str, list[reports.Group]]]:
+        """hall id → day → that day's groups (rows, then the total), made and kept where missing."""
+        found: dict[str, dict[str, list[reports.Group]]] = {h: {} for h in self.configs}
+        missing = []
+        for hall_id, day, version, groups in self.pg.execute(
+            "SELECT d.hall_id, d.day, d.version, r.groups FROM city.days d LEFT JOIN city.rollups r "
+            "ON r.hall_id = d.hall_id AND r.day = d.day AND r.grouping = %s AND r.version = d.version "
+            "WHERE d.day BETWEEN %s AND %s ORDER BY d.hall_id, d.day",
+            (by, first, last),
+        ):
+            if hall_id not in found:
+                continue
+            if groups is None:
+                missing.append((hall_id, day, version))
+            else:
+                found[hall_id][day] = _DECODE.decode(groups)
+        for hall_id, day, version in missing:
+            self.rows.use(hall_id)
+            result = reports.report(self.rows, self.configs[hall_id], day, day, by)  # type: ignore[arg-type]
+            groups = [*result.rows, result.total]
+            found[hall_id][day] = groups
+            self.pg.execute(
+                "INSERT INTO city.rollups (hall_id, day, grouping, version, groups) VALUES (%s, %s, %s, %s, %s) "
+                "ON CONFLICT (hall_id, day, grouping) DO UPDATE SET version = EXCLUDED.version, "
+                "groups = EXCLUDED.groups WHERE city.rollups.version < EXCLUDED.version",
+                (hall_id, day, by, version, _ENCODE.encode(groups)),
+            )
+        return found
+
+    def hall(self, hall_id: str, days: dict[str, list[reports.Group]], first: str, last: str, by: str) -> (
+        list[reports.Group]
+    ):  # fmt: skip
+        """A hall's rows then total for ``first``..``last``, from its days' groups."""
+        chosen = [groups for day, groups in sorted(days.items()) if first <= day <= last]
+        if not chosen:  # no rows at all: the hall report's own empty figures
+            self.rows.use(hall_id)
+            result = reports.report(self.rows, self.configs[hall_id], first, last, by)  # type: ignore[arg-type]
+            return [*result.rows, result.total]
+        keyed: dict[str, list[reports.Group]] = {}
+        for groups in chosen:
+            for g in groups[:-1]:
+                keyed.setdefault(g.key, []).append(g)
+        keys = list(keyed)
+        if by != "service":  # as the hall report orders them: counters by number, clerks by name
+            keys.sort(key=lambda k: reports._sort_key(_original_key(k, by)))
+        rows = [merge(k, keyed[k][0].name_zh, keyed[k][0].name_en, keyed[k]) for k in keys]
+        totals = [groups[-1] for groups in chosen]
+        return [*rows, merge(totals[0].key, totals[0].name_zh, totals[0].name_en, totals)]
+
+
 def city_report(pg: Any, first: str, last: str, by: str = "service", period: str = "range") -> CityReport:
     """The figures of every hall for ``first``..``last``, grouped ``by``, cut by ``period``."""
     first, last = reports.check_range(first, last, by)
     cuts = list(periods(first, last, period))
     known = halls(pg)
-    rows = HallRows(pg)
+    kept = DayReports(pg, known)
     out = CityReport(first, last, by, period)
     try:
+        days = kept.days(first, last, by)
         by_hall: dict[str, list[reports.Group]] = {hall_id: [] for hall_id, _ in known}
         for start, stop in cuts:
             totals = []
-            for hall_id, config in known:
-                rows.use(hall_id)
-                result = reports.report(rows, config, start, stop, by)  # type: ignore[arg-type]
-                out.lines += [Line(start, stop, hall_id, g) for g in result.rows]
-                out.lines.append(Line(start, stop, hall_id, result.total))
-                totals.append(result.total)
-                by_hall[hall_id].append(result.total)
+            for hall_id, _config in known:
+                *rows, total = kept.hall(hall_id, days[hall_id], start, stop, by)
+                out.lines += [Line(start, stop, hall_id, g) for g in rows]
+                out.lines.append(Line(start, stop, hall_id, total))
+                totals.append(total)
+                by_hall[hall_id].append(total)
             out.lines.append(Line(start, stop, "", merge("all", "全市合计", "City", totals)))
         hall_totals = []
         windows: list[Line] = []
+        counter_days = days if by == "counter" else kept.days(first, last, "counter")
         for hall_id, config in known:
-            rows.use(hall_id)
-            whole = reports.report(rows, config, first, last, "counter")  # type: ignore[arg-type]
+            *counters, _total = kept.hall(hall_id, counter_days[hall_id], first, last, "counter")
             name = config.hall.name
             hall_totals.append(Line(first, last, hall_id, merge(hall_id, name.zh, name.en, by_hall[hall_id])))
-            windows += [Line(first, last, hall_id, g) for g in whole.rows if g.waits]
+            windows += [Line(first, last, hall_id, g) for g in counters if g.waits]
         out.halls = hall_totals
         out.total = merge("all", "全市合计", "City", [line.group for line in hall_totals])
         out.red_flags = red_flags(windows)
     finally:
-        pg.execute("DROP VIEW IF EXISTS pg_temp.events, pg_temp.tickets")
+        kept.close()
     return out
+
+
+def _original_key(key: str, by: str) -> object:
+    """A group's key as the hall report sorted it: a counter's number, no clerk as None."""
+    if by == "counter" and key.isdigit():
+        return int(key)
+    return None if key in ("—", "None") else key
 
 
 def red_flags(windows: list[Line], share: float = RED_FLAG_SHARE) -> list[Line]:

@@ -56,6 +56,28 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX tickets_hall_day ON city.tickets (hall_id, day);
     CREATE INDEX events_hall_day_action ON city.events (hall_id, day, action);
     """,
+    # 2: the days each hall has rows for, and each day's report kept (hallcall.server.city.report):
+    # the exporter bumps a day's version whenever it ships rows of that day, so a kept report of an
+    # older version is never used
+    """
+    CREATE TABLE city.days (
+        hall_id text NOT NULL,
+        day text NOT NULL,
+        version bigint NOT NULL DEFAULT 1,
+        PRIMARY KEY (hall_id, day)
+    );
+    CREATE INDEX days_day ON city.days (day);
+    INSERT INTO city.days (hall_id, day)
+        SELECT hall_id, day FROM city.tickets UNION SELECT hall_id, day FROM city.events WHERE day IS NOT NULL;
+    CREATE TABLE city.rollups (
+        hall_id text NOT NULL,
+        day text NOT NULL,
+        grouping text NOT NULL,
+        version bigint NOT NULL,
+        groups bytea NOT NULL,  -- msgpack: the day's report rows then its total, waits and all
+        PRIMARY KEY (hall_id, day, grouping)
+    );
+    """,
 )
 
 
