@@ -206,6 +206,7 @@ class CheckInScreen(QWidget):
         self.matches = bookings
         for button in self.match_buttons:
             self.match_box.removeWidget(button)
+            button.hide()  # gone at once, not only when the event loop deletes it
             button.deleteLater()
         self.match_buttons = []
         for booking in bookings:
