@@ -61,8 +61,8 @@ KEY_STRINGS = {
     "pad-zh.png": ["非常满意"],
     "pad-en.png": ["Very satisfied"],
     "status-phone-zh.png": ["前面"],
-    "book-phone-zh.png": ["预约成功", "138****8000"],
-    "book-phone-en.png": ["Booked", "138****8000"],
+    "book-phone-zh.png": ["预约办理", "余 "],
+    "book-phone-en.png": ["Book an appointment", "free"],
 }
 
 
