@@ -52,7 +52,7 @@ def add_days(path: Path, visitors: int, seed: int, start: dt.date, days: int) ->
     with conn:
         for n in range(days):
             for t, service, events in synthetic.day_rows(CONFIG, start + dt.timedelta(days=n), visitors, rng, ids):
-                tid, day, number, state, issued, serving, finished, counter, clerk = t
+                tid, day, number, state, issued, serving, finished, counter, clerk, _priority = t
                 seq = int(number.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
                 conn.execute(
                     "INSERT INTO tickets (id, day, service, seq, number, priority, state, issued_at, serving_at, "
@@ -65,7 +65,8 @@ def add_days(path: Path, visitors: int, seed: int, start: dt.date, days: int) ->
 
 
 def export(config: Path, dsn: str, hall_id: str, *more: str) -> list[str]:
-    return [sys.executable, "-m", "hallcall.launch.cli", "export", "--config", str(config), "--data", str(config.parent / "data"), "--to", dsn,
+    return [sys.executable, "-m", "hallcall.launch.cli", "export", "--config", str(config),
+            "--data", str(config.parent / "data"), "--to", dsn,
             "--hall-id", hall_id, *more]  # fmt: skip
 
 

@@ -14,7 +14,18 @@ from typing import Any
 
 from hallcall.config import HallConfig
 
-TICKET_COLUMNS = ("id", "day", "number", "state", "issued_at", "serving_at", "finished_at", "counter", "clerk")
+TICKET_COLUMNS = (
+    "id",
+    "day",
+    "number",
+    "state",
+    "issued_at",
+    "serving_at",
+    "finished_at",
+    "counter",
+    "clerk",
+    "priority",
+)
 EVENT_COLUMNS = ("id", "at", "day", "ticket_id", "number", "counter", "clerk", "action", "reason", "detail")
 BATCH = 5000
 

@@ -37,7 +37,11 @@ class HallRows:
         )
         pg.execute(
             "CREATE TEMP VIEW tickets AS SELECT id, day, number, state, issued_at, serving_at, finished_at, counter, "
-            "clerk FROM city.tickets WHERE hall_id = current_setting('hallcall.hall_id')"
+            "clerk, priority FROM city.tickets WHERE hall_id = current_setting('hallcall.hall_id')"
+        )
+        # appointment bookings stay in the hall (not exported): the city shows none missed
+        pg.execute(
+            "CREATE TEMP VIEW bookings AS SELECT ''::text AS service, ''::text AS day, ''::text AS state WHERE false"
         )
 
     def use(self, hall_id: str) -> None:
@@ -56,7 +60,11 @@ def halls(pg: Any) -> list[tuple[str, HallConfig]]:
 def merge(key: str, name_zh: str, name_en: str, groups: list[reports.Group]) -> reports.Group:
     """Several groups' figures as one: counts added, waits and handling times pooled."""
     out = reports.Group(key, name_zh, name_en)
-    out.issued = None if any(g.issued is None for g in groups) else sum(g.issued or 0 for g in groups)
+    # counts a grouping does not have (issued by counter…) are None in every group of it
+    for name in ("issued", "appointments", "appointment_no_shows"):
+        if hasattr(out, name):
+            values = [getattr(g, name) for g in groups]
+            setattr(out, name, None if any(v is None for v in values) else sum(values))
     for g in groups:
         out.served += g.served
         out.no_shows += g.no_shows
@@ -130,7 +138,7 @@ class DayReports:
         self.configs = dict(known)
 
     def close(self) -> None:
-        self.pg.execute("DROP VIEW IF EXISTS pg_temp.events, pg_temp.tickets")
+        self.pg.execute("DROP VIEW IF EXISTS pg_temp.events, pg_temp.tickets, pg_temp.bookings")
 
     def days(self, first: str, last: str, by: str) -> dict[str, dict[str, list[reports.Group]]]:
         """hall id → day → that day's groups (rows, then the total), made and kept where missing."""

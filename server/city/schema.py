@@ -78,6 +78,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (hall_id, day, grouping)
     );
     """,
+    # 3: a ticket's class (priority), which the hall report reads for appointment tickets
+    """
+    ALTER TABLE city.tickets ADD COLUMN priority integer NOT NULL DEFAULT 0;
+    DELETE FROM city.rollups;
+    """,
 )
 
 

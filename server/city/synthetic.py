@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from hallcall.config import HallConfig
 
 # (tickets row, its journal rows); columns as hallcall.server.city.export names them
-Ticket = tuple[int, str, str, str, float, float | None, float | None, int | None, str | None]
+Ticket = tuple[int, str, str, str, float, float | None, float | None, int | None, str | None, int]
 Event = tuple[int, float, str, int, str, int | None, str | None, str, str | None, str | None]
 
 
@@ -55,14 +55,14 @@ def day_rows(config: HallConfig, day: dt.date, visitors: int, rng: random.Random
         called = issued + rng.expovariate(1 / (service.target_wait_minutes * 0.5 * 60))
         fate = rng.random()
         if called > closes or not counters[service.id]:
-            yield (tid, text, number, "waiting", issued, None, None, None, None), service.id, events
+            yield (tid, text, number, "waiting", issued, None, None, None, None, 0), service.id, events
             continue
         counter = rng.choice(counters[service.id])
         clerk = f"clerk{counter}"
         log(called, "call", counter, clerk)
         if fate < 0.08:
             log(called + 180, "no_show", counter, clerk)
-            yield (tid, text, number, "no_show", issued, None, None, counter, clerk), service.id, events
+            yield (tid, text, number, "no_show", issued, None, None, counter, clerk, 0), service.id, events
             continue
         if fate < 0.13:
             log(called + 60, "transfer", counter, clerk)
@@ -77,7 +77,7 @@ def day_rows(config: HallConfig, day: dt.date, visitors: int, rng: random.Random
         if rng.random() < 0.4:
             level = rng.choices((1, 2, 3, 4, 5), weights=(2, 3, 10, 35, 50))[0]
             log(finished + 30, "evaluate", counter, clerk, {"level": level})
-        yield (tid, text, number, "done", issued, start, finished, counter, clerk), service.id, events
+        yield (tid, text, number, "done", issued, start, finished, counter, clerk, 0), service.id, events
 
 
 def _log(
