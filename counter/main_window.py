@@ -277,7 +277,9 @@ class CounterScreen(QWidget):
 
 def ticket_marks(ticket: p.TicketView, lang: str) -> list[str]:
     marks = []
-    if ticket.priority != "normal":
+    if ticket.priority == "appointment":
+        marks.append("★ " + T("mark_appointment", lang))
+    elif ticket.priority != "normal":
         marks.append("★ " + T("mark_priority", lang))
     if ticket.transfers:
         marks.append("⇄ " + T("mark_transfer", lang))

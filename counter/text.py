@@ -45,6 +45,7 @@ T = Strings(
         "serving_for": ("已办理 {t}", "Served for {t}"),
         "recalls": ("重呼 {n} 次", "Recalled {n}×"),
         "mark_priority": ("优先", "Priority"),
+        "mark_appointment": ("预约", "Appointment"),
         "mark_transfer": ("转入", "Transferred"),
         "mark_putback": ("过号重排", "Put back"),
         # queue

@@ -67,6 +67,8 @@ class Service(msgspec.Struct, forbid_unknown_fields=True):
     priority_allowed: bool = True
     default_handle_minutes: float = 6.0  # used for estimates before today's first finish
     zone: str = ""
+    appointment_slot_minutes: int = 0  # 0 = this service takes no appointments
+    appointment_quota: int = 0  # bookings per slot; 0 = no appointments
 
 
 class Counter(msgspec.Struct, forbid_unknown_fields=True):
@@ -183,6 +185,14 @@ class Server(msgspec.Struct, forbid_unknown_fields=True):
     issue_burst: int = 10
 
 
+class Export(msgspec.Struct, forbid_unknown_fields=True):
+    """``hallcall export``: where this hall's journal goes for the city report (docs/city.md)."""
+
+    to: str = ""  # postgresql://… ; empty = not exported
+    hall_id: str = ""  # the hall's id in the city; empty = the config file's name
+    interval_seconds: float = 30.0
+
+
 def _names(zh: str, en: str) -> Names:
     return Names(zh=zh, en=en)
 
@@ -247,6 +257,23 @@ class CounterProgram(msgspec.Struct, forbid_unknown_fields=True):
     )
 
 
+class AppointmentDay(msgspec.Struct, forbid_unknown_fields=True):
+    """A special date with its own hours (a weekend or holiday opened for bookings); no hours = closed."""
+
+    date: str
+    hours: list[str] = []
+    appointment_only: bool = False
+
+
+class Appointments(msgspec.Struct, forbid_unknown_fields=True):
+    enabled: bool = False
+    days_ahead: int = 7  # how many days ahead a slot may be booked (today included)
+    early_minutes: int = 30  # check-in opens this long before the slot starts
+    late_minutes: int = 15  # ... and closes this long after; later -> a normal ticket
+    max_run: int = 2  # appointment tickets called in a row before a waiting walk-in's turn
+    days: list[AppointmentDay] = []
+
+
 class Hall(msgspec.Struct, forbid_unknown_fields=True):
     name: Names
     languages: list[Lang] = msgspec.field(default_factory=lambda: ["zh", "en"])
@@ -271,6 +298,8 @@ class HallConfig(msgspec.Struct, forbid_unknown_fields=True, dict=True):
     display: Display = msgspec.field(default_factory=Display)
     announce: Announce = msgspec.field(default_factory=Announce)
     counter_program: CounterProgram = msgspec.field(default_factory=CounterProgram)
+    appointments: Appointments = msgspec.field(default_factory=Appointments)
+    export: Export = msgspec.field(default_factory=Export)
 
     # Lookups built once by load(); not part of the file.
     def service(self, service_id: str) -> Service | None:
@@ -531,6 +560,9 @@ def _check(config: HallConfig, path: Path, text: str) -> None:
             _check_spans(s.issuing_hours)
         except ValueError as exc:
             raise ConfigError(path, f"service {s.id!r}: issuing_hours: {exc}", line) from exc
+        if s.appointment_slot_minutes < 0 or s.appointment_quota < 0:
+            problem = "appointment_slot_minutes and appointment_quota must not be negative"
+            raise ConfigError(path, f"service {s.id!r}: {problem}", line)
 
     numbers: dict[int, int] = {}
     for i, c in enumerate(config.counters):
@@ -582,11 +614,36 @@ def _check(config: HallConfig, path: Path, text: str) -> None:
         raise ConfigError(
             path, "supervision.wait_warn_fraction must be between 0 and 1", _line_of_key(text, "wait_warn_fraction")
         )
+    _check_appointments(config, path, text)
     _check_programs(config, path, text)
     if config.server.max_message_bytes < 1024 or config.server.max_message_bytes > 1048576:
         raise ConfigError(
             path, "server.max_message_bytes must be 1024 to 1048576", _line_of_key(text, "max_message_bytes")
         )
+
+
+def _check_appointments(config: HallConfig, path: Path, text: str) -> None:
+    """[appointments]: sane numbers, real dates, hours that parse and do not overlap."""
+    ap = config.appointments
+    for key in ("days_ahead", "early_minutes", "late_minutes", "max_run"):
+        if getattr(ap, key) < 0:
+            raise ConfigError(path, f"appointments.{key} must not be negative", _line_of_key(text, key))
+    if ap.days_ahead < 1:
+        raise ConfigError(path, "appointments.days_ahead must be at least 1 (today)", _line_of_key(text, "days_ahead"))
+    seen: set[str] = set()
+    for d in ap.days:
+        line = _line_containing(text, d.date)
+        try:
+            dt.date.fromisoformat(d.date)
+        except ValueError:
+            raise ConfigError(path, f"appointments.days: {d.date!r} is not a date (YYYY-MM-DD)", line) from None
+        if d.date in seen:
+            raise ConfigError(path, f"appointments.days: {d.date} is listed twice", line)
+        seen.add(d.date)
+        try:
+            _check_spans([h for h in d.hours if h])
+        except ValueError as exc:
+            raise ConfigError(path, f"appointments.days {d.date}: {exc}", line) from exc
 
 
 def _check_clerks(config: HallConfig, path: Path, text: str) -> None:

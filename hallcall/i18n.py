@@ -120,6 +120,29 @@ ERRORS: dict[str, dict[str, str]] = {
         "en": "Please set a new password first.",
     },
     "unknown_clerk": {"zh": "没有工作人员 {clerk}。", "en": "There is no clerk {clerk}."},
+    "appointments_off": {"zh": "此业务不接受预约。", "en": "This service takes no appointments."},
+    "no_such_slot": {"zh": "没有这个预约时段。", "en": "There is no such appointment slot."},
+    "slot_full": {"zh": "该时段已约满，请选择其他时段。", "en": "This slot is fully booked; please choose another."},
+    "bad_phone": {"zh": "请填写11位手机号码。", "en": "Please enter an 11-digit mobile number."},
+    "too_far_ahead": {
+        "zh": "该日期不在可预约范围内。",
+        "en": "That day is not open for booking.",
+    },
+    "unknown_booking": {"zh": "没有找到这个预约。", "en": "No such booking was found."},
+    "not_today": {"zh": "这个预约不是今天的（{day}）。", "en": "This booking is not for today ({day})."},
+    "already_checked_in": {
+        "zh": "这个预约已签到，号码 {ticket}。",
+        "en": "This booking has already checked in: ticket {ticket}.",
+    },
+    "too_early": {
+        "zh": "还未到签到时间，请于{opens_at}后签到。",
+        "en": "Check-in has not opened yet; please come back at {opens_at}.",
+    },
+    "too_late": {
+        "zh": "已过签到时间，请取普通号。",
+        "en": "Check-in has closed for this booking; please take an ordinary ticket.",
+    },
+    "booking_cancelled": {"zh": "这个预约已取消。", "en": "This booking was cancelled."},
 }
 
 # What each password rule says (server/auth.py PASSWORD_RULES; a ``weak_password`` error's

@@ -33,6 +33,7 @@ from hallcall.i18n import device_refusal, error_text
 from hallcall.mirror import Update, answer
 from hallcall.printer_spec import PrinterSpecError, parse_spec
 
+from .check_in_screen import CheckInScreen, takes_appointments
 from .confirm_screen import ConfirmScreen
 from .faults import printer_fault_code
 from .guide_desk import GuideDesk, PinPad
@@ -61,7 +62,7 @@ ISSUE_TIMEOUT_MS = 15_000
 class Pending:
     """A request this window waits for, and what to do with its answer."""
 
-    kind: str  # "issue" | "reprint" | "unlock" (the guide-desk PIN, checked by the server)
+    kind: str  # "issue" | "check_in" | "reprint" | "unlock" (the guide-desk PIN, checked by the server)
     lang: str  # the language at tap time: the confirmation and the ticket use it
     from_desk: bool
     service: str = ""
@@ -117,8 +118,9 @@ class KioskWindow(QWidget):
         self.confirm = ConfirmScreen()
         self.pin_pad = PinPad()
         self.desk = GuideDesk()
+        self.check_in = CheckInScreen()
         self.stack = QStackedWidget()
-        for screen in (self.start_screen, self.confirm, self.pin_pad, self.desk):
+        for screen in (self.start_screen, self.confirm, self.pin_pad, self.desk, self.check_in):
             self.stack.addWidget(screen)
         column = QVBoxLayout(self)
         # The screen's size rules, not the widgets' wishes: the header re-lays itself for a
@@ -132,6 +134,10 @@ class KioskWindow(QWidget):
         self.header.lang_toggled.connect(self.toggle_lang)
         self.start_screen.service_tapped.connect(self.issue)
         self.start_screen.staff_tapped.connect(self.open_pin_pad)
+        self.start_screen.appointment_tapped.connect(self.open_check_in)
+        self.check_in.check_in.connect(self._send_check_in)
+        self.check_in.ticket_wanted.connect(self._late_ticket)
+        self.check_in.cancelled.connect(self._leave_check_in)
         self.confirm.done.connect(self._confirm_done)
         self.pin_pad.pin_entered.connect(self._unlock)
         self.pin_pad.cancelled.connect(self.close_desk)
@@ -172,7 +178,7 @@ class KioskWindow(QWidget):
 
     def set_lang(self, lang: str) -> None:
         self.lang = lang
-        for part in (self.header, self.start_screen, self.confirm, self.pin_pad, self.desk):
+        for part in (self.header, self.start_screen, self.confirm, self.pin_pad, self.desk, self.check_in):
             part.set_lang(lang)
         if lang == self.default_lang:
             self._lang_idle.stop()
@@ -221,6 +227,8 @@ class KioskWindow(QWidget):
         self.header.set_hall_name(hall.name)
         self.desk_enabled = bool(self._setting("guide_desk"))
         self.start_screen.set_staff_button_visible(self.desk_enabled)
+        self.start_screen.set_appointments(takes_appointments(hall))
+        self.check_in.service_names = {s.id: {"zh": s.name.zh, "en": s.name.en} for s in hall.services}
         if not self.desk_enabled and self.stack.currentWidget() in (self.pin_pad, self.desk):
             self.close_desk()
         if self.reported is not None:
@@ -276,6 +284,56 @@ class KioskWindow(QWidget):
         self._set_message((T.both("issuing"), "info"), seconds=0)
         QTimer.singleShot(self.issue_timeout_ms, lambda: self._issue_timed_out(rid))
 
+    # ------------------------------------------------------------------ appointments
+    def open_check_in(self) -> None:
+        """The 我有预约 / I have an appointment button: the code entry, empty."""
+        self.check_in.reset()
+        self.stack.setCurrentWidget(self.check_in)
+        self.check_in.setFocus()  # a USB code scanner types into the screen that has focus
+
+    def _leave_check_in(self) -> None:
+        self.check_in.reset()
+        self.stack.setCurrentWidget(self.start_screen)
+
+    def _send_check_in(self, fields: dict[str, str]) -> None:
+        """Ask the server to check a booking in (mutating: a retried request id gets the same
+        answer and one ticket); its ticket is printed like any other."""
+        if self.issuing is not None or not self.link.connected:
+            self.check_in.say("offline")
+            return
+        rid = self.link.request("check_in", **fields)
+        self.issuing = rid
+        self.pending[rid] = Pending("check_in", self.lang, False, service=self.check_in.picked_service)
+        self._enable_issuing()
+        QTimer.singleShot(self.issue_timeout_ms, lambda: self._check_in_timed_out(rid))
+
+    def _check_in_timed_out(self, rid: str) -> None:
+        if self.issuing != rid:
+            return
+        self.link.forget(rid)
+        self.pending.pop(rid, None)
+        self.issuing = None
+        self._enable_issuing()
+        self.check_in.say("issue_timed_out")
+
+    def _checked_in(self, job: Pending, reply: dict[str, Any]) -> None:
+        data = reply.get("data", {})
+        if reply.get("type") == "error":
+            self.check_in.refuse(reply.get("code", ""), reply.get("details"), service=job.service)
+        elif "matches" in data:
+            self.check_in.show_matches(list(data["matches"]))
+        else:
+            self.check_in.done()
+            self._issued(job, answer("issue", {k: v for k, v in data.items() if k != "booking"}))
+
+    def _late_ticket(self, service_id: str) -> None:
+        """Too late for the booked slot: a normal ticket of the same service, as any visitor's
+        (the service unknown: the start screen, where the visitor taps it)."""
+        self.check_in.reset()
+        self.stack.setCurrentWidget(self.start_screen)
+        if service_id:
+            self.issue(service_id)
+
     def _issue_timed_out(self, rid: str) -> None:
         """The server has not answered a tap in time (it went away mid-request): give up on it,
         so a ticket is never printed long after the visitor has left."""
@@ -303,12 +361,14 @@ class KioskWindow(QWidget):
         job = self.pending.pop(rid, None)
         if job is None:
             return  # a device_status report, or a request this window gave up on
-        if job.kind == "issue":
+        if job.kind in ("issue", "check_in"):
             self.issuing = None
             self._enable_issuing()
             self._set_message(None)
         if job.kind == "unlock":
             self._unlocked(reply)
+        elif job.kind == "check_in":
+            self._checked_in(job, reply)
         elif reply.get("type") == "error":
             self._refusal(job, reply)
         elif job.kind == "issue":

@@ -132,8 +132,12 @@ class ConfirmScreen(QWidget):
         self.your_number.setText(T("your_number", lang))
         self.number.setText(t.number)
         self.service.setText(t.service_name.get(lang, ""))
-        self.green.setText(T("green", lang))
-        self.green.setVisible(t.priority == "green")
+        marked = t.priority in ("green", "appointment")
+        self.green.setText(T(t.priority, lang) if marked else "")
+        self.green.setVisible(marked)
+        if self.green.property("kind") != t.priority:  # an appointment's tag is blue, not green
+            self.green.setProperty("kind", t.priority)
+            restyle(self.green)
         self.ahead.setText(T("ahead", lang, n=t.ahead) if t.ahead else T("ahead_none", lang))
         self.wait.setText(wait_line(t.estimated_wait_s, lang, "est_wait"))
         materials = t.materials.get(lang) or []

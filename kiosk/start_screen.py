@@ -67,6 +67,7 @@ class StartScreen(QWidget):
 
     service_tapped = Signal(str)
     staff_tapped = Signal()
+    appointment_tapped = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +90,11 @@ class StartScreen(QWidget):
         self.staff_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.staff_button.clicked.connect(self.staff_tapped)
         self.staff_button.hide()
+        # Shown only when the hall takes appointments: a booked visitor checks in here.
+        self.appointment_button = QPushButton(objectName="action")
+        self.appointment_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.appointment_button.clicked.connect(self.appointment_tapped)
+        self.appointment_button.hide()
 
         bottom = QHBoxLayout()
         bottom.addWidget(self.staff_line, 1)
@@ -100,6 +106,7 @@ class StartScreen(QWidget):
         column.addWidget(self.prompt)
         column.addLayout(self.grid, 1)
         column.addStretch(0)  # what the capped buttons leave goes below them, not above
+        column.addWidget(self.appointment_button)
         column.addWidget(self.banner)
         column.addLayout(bottom)
         self.set_lang(self.lang)
@@ -128,9 +135,14 @@ class StartScreen(QWidget):
     def set_staff_button_visible(self, visible: bool) -> None:
         self.staff_button.setVisible(visible)
 
+    def set_appointments(self, offered: bool) -> None:
+        """Show the 我有预约 / I have an appointment button (the hall takes appointments)."""
+        self.appointment_button.setVisible(offered)
+
     def set_lang(self, lang: str) -> None:
         self.lang = lang
         self.staff_button.setText(T("staff", lang))
+        self.appointment_button.setText(T("have_appointment", lang))
         self.set_staff_line(self._staff_line)
         self._show_banner()
         self._refresh()

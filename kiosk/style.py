@@ -54,6 +54,7 @@ QLabel#bigNumber {{ font-size: 220px; font-weight: bold; color: {BLUE}; }}
 QLabel#ticketService {{ font-weight: bold; color: {INK}; }}
 QLabel#greenTag {{ font-size: 36px; font-weight: bold; color: white; background: {GREEN};
     border-radius: 10px; padding: 6px 18px; }}
+QLabel#greenTag[kind="appointment"] {{ background: {BLUE}; }}
 QLabel#ticketFact {{ font-size: 40px; color: {INK}; }}
 QLabel#printState {{ font-size: 34px; font-weight: bold; padding: 12px; border-radius: 10px; }}
 QLabel#printState[kind="info"] {{ color: {GREEN}; background: white; }}
@@ -70,6 +71,10 @@ QLabel#pinMessage {{ font-size: 30px; font-weight: bold; color: {RED}; }}
 QPushButton#key {{ background: white; color: {INK}; font-size: 44px; font-weight: bold;
     border: 2px solid {GREY_OFF}; border-radius: 14px; min-height: 96px; min-width: 120px; }}
 QPushButton#key:pressed {{ background: {GREY_OFF}; }}
+QPushButton#codeKey {{ background: white; color: {INK}; font-size: 34px; font-weight: bold;
+    border: 2px solid {GREY_OFF}; border-radius: 10px; min-height: 80px; min-width: 64px; }}
+QPushButton#codeKey:pressed {{ background: {GREY_OFF}; }}
+QLabel#checkInPrompt {{ font-size: 30px; color: {INK}; }}
 QPushButton#action {{ background: {BLUE}; color: white; font-size: 32px; font-weight: bold;
     border-radius: 14px; min-height: 88px; padding: 0 24px; }}
 QPushButton#action:pressed {{ background: {BLUE_PRESSED}; }}

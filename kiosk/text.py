@@ -43,6 +43,7 @@ T = Strings(
         "no_wait_expected": ("预计无需等候", "No wait expected"),
         "materials": ("请备好以下材料：", "Please have ready:"),
         "green": ("绿色通道", "Green channel"),
+        "appointment": ("预约", "Appointment"),
         "take_ticket_below": ("请取走下方打印的号票", "Please take your printed ticket below"),
         "printing": ("正在打印号票…", "Printing your ticket…"),
         "tap_to_finish": ("点击屏幕返回", "Tap the screen to go back"),
@@ -73,6 +74,24 @@ T = Strings(
         "qr_link_local": (
             "二维码链接指向本机（{host}），手机无法打开：请在配置中设置 public_url",
             "QR links point at this PC ({host}), which no phone can open: set public_url in the config",
+        ),
+        # appointment check-in (the refusals themselves are the server's error texts)
+        "have_appointment": ("我有预约", "I have an appointment"),
+        "check_in_title": ("预约签到", "Appointment check-in"),
+        "check_in_prompt": (
+            "请输入预约码，或手机号后 4 位（也可扫描预约二维码）",
+            "Enter your booking code or the last 4 digits of your phone (or scan the booking QR code)",
+        ),
+        "check_in": ("签到取号", "Check in"),
+        "checking_in": ("正在签到…", "Checking in…"),
+        "pick_booking": ("找到多个预约，请选择您的预约", "Several bookings match; please pick yours"),
+        "booking_line": ("{start}–{end}  {service}  {name}", "{start}–{end}  {service}  {name}"),
+        "too_late_offer": ("取普通号：{service}", "Take a normal ticket: {service}"),
+        "too_late_pick": ("改取普通号", "Take a normal ticket instead"),
+        "back": ("返回", "Back"),
+        "bad_code": (
+            "请输入 8 位预约码或手机号后 4 位",
+            "Enter the 8-character booking code or the last 4 digits of your phone",
         ),
         # guide desk
         "staff": ("工作人员", "Staff"),

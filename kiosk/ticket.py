@@ -54,7 +54,7 @@ class TicketData:
     materials: dict[str, list[str]]  # {"zh":[…],"en":[…]}
     status_url: str  # goes into the QR code
     footer: dict[str, str]
-    priority: str = "normal"  # "green" prints a 绿色通道 / Green channel mark
+    priority: str = "normal"  # "green" / "appointment" print a 绿色通道 / 预约 mark
     counter_hint: str = ""  # optional, e.g. "5号窗口" / "Counter 5"
 
 
@@ -113,8 +113,8 @@ def _layout(ticket: TicketData, lang: str, paper_mm: int, qr: str, materials: li
         _Line(name_in(ticket.hall_name, lang), align="center", bold=True),
         _Feed(1),
     ]
-    if ticket.priority == "green":
-        blocks.append(_Line(f" {T('green', lang)} ", align="center", width=2, height=2, reverse=True))
+    if ticket.priority in ("green", "appointment"):
+        blocks.append(_Line(f" {T(ticket.priority, lang)} ", align="center", width=2, height=2, reverse=True))
     magnify = _number_magnification(ticket.number, paper_mm)
     blocks.append(_Line(ticket.number, align="center", bold=True, width=magnify, height=magnify))
     blocks.append(_Line(name_in(ticket.service_name, lang), align="center", bold=True, width=2, height=2))

@@ -16,7 +16,8 @@ APT_PACKAGES=(fonts-wqy-microhei fonts-dejavu-core espeak-ng sox alsa-utils libe
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-randr0
   libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
   chromium  # Debian's Chromium: tests/test_console.py drives the supervisor console with Playwright
-  strace)  # tests/test_campaign_power.py audits that no answer leaves before its write is synced
+  strace  # tests/test_campaign_power.py audits that no answer leaves before its write is synced
+  postgresql)  # tests/test_city.py: the city report on a real PostgreSQL (tests/pg.py starts one)
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for pkg in "${APT_PACKAGES[@]}"; do

@@ -128,6 +128,10 @@ class HallServer:
             key = (query.get("k") or [""])[0]  # the ticket's key, from the QR link printed on it
             status, html = pages.status_page(self.hub, day, number, lang, key)
             return _respond(connection, HTTPStatus(status), html, "text/html; charset=utf-8")
+        if path in ("/book", "/book/"):
+            query = urllib.parse.parse_qs(request.path.partition("?")[2])
+            html = pages.book_page(self.hub.config, self.hub.state.day, (query.get("lang") or [""])[0])
+            return _respond(connection, HTTPStatus.OK, html, "text/html; charset=utf-8")
         if path in console.FILES or console.PAD_PAGE.match(path):
             found = console.console_file(path)
             if found is not None:
@@ -289,6 +293,9 @@ class HallServer:
             principal = f"visitor:{hello.day}:{number}" + (":holder" if holder else "")
             client = Client(ws, "visitor", principal, number, follows=(hello.day, number), holds_key=holder)
             return client, {}
+        if hello.role == "booking":  # the public booking page (/book): no token; paced per address
+            address = auth.peer_address(ws)
+            return Client(ws, "booking", f"booking:{address}", address), {}
         if hello.role in auth.DEVICE_ROLES:  # a token, checked by its hash (auth.DeviceTokens)
             verdict = self.hub.tokens.check(hello.role, hello.device, hello.token)
             if verdict.outcome == "revoked":

@@ -25,6 +25,7 @@ FILES: dict[str, tuple[str | Callable[[], str], str]] = {
     "/console/link.js": ("link.js", "text/javascript; charset=utf-8"),
     "/console/signin.js": ("signin.js", "text/javascript; charset=utf-8"),
     "/console/console.css": ("console.css", "text/css; charset=utf-8"),
+    "/console/bookings.js": ("bookings.js", "text/javascript; charset=utf-8"),
     # the report page (issue 12): Chart.js vendored (docs/decisions.md), the columns from Python
     "/console/report": ("report.html", "text/html; charset=utf-8"),
     "/console/report.js": ("report.js", "text/javascript; charset=utf-8"),
@@ -37,6 +38,11 @@ FILES: dict[str, tuple[str | Callable[[], str], str]] = {
     "/pad/pad.css": ("pad.css", "text/css; charset=utf-8"),
     "/pad/mirror.js": ("mirror.js", "text/javascript; charset=utf-8"),
     "/pad/link.js": ("link.js", "text/javascript; charset=utf-8"),
+    # the booking page (预约): its shell is rendered by pages.book_page at /book
+    "/book/book.js": ("book.js", "text/javascript; charset=utf-8"),
+    "/book/book.css": ("book.css", "text/css; charset=utf-8"),
+    "/book/link.js": ("link.js", "text/javascript; charset=utf-8"),
+    "/book/vendor/qrcode.js": ("vendor/qrcode.js", "text/javascript; charset=utf-8"),
 }
 
 PAD_PAGE = re.compile(r"^/pad/\d{1,4}$")  # the pad's page has its counter number in the path

@@ -13,6 +13,7 @@ from __future__ import annotations
 from hallcall.config import HallConfig
 
 from .domain import calendar
+from .domain.appointments import Ledger
 from .domain.hall import HallState
 from .domain.model import Session
 from .storage import Storage
@@ -29,6 +30,22 @@ def close_earlier_days(config: HallConfig, storage: Storage, now: float) -> None
     storage.begin()
     try:
         storage.apply(changes, today)  # the day a live hub passes: the one the roll began
+        storage.commit()
+    except BaseException:
+        storage.rollback()
+        raise
+
+
+def mark_missed_bookings(config: HallConfig, storage: Storage, now: float) -> None:
+    """The bookings of the days before ``now``'s never checked in become ``missed``, by the
+    live roll's rule (Ledger.day_end): a server stopped over a day end marks them at start."""
+    today = calendar.business_day(config, now)
+    changes = Ledger(config, storage.bookings()).day_end(today, now)
+    if not changes:
+        return
+    storage.begin()
+    try:
+        storage.apply(changes, today)
         storage.commit()
     except BaseException:
         storage.rollback()

@@ -20,12 +20,12 @@ from hallcall import protocol as p
 from hallcall.config import Names
 
 from . import auth, reports
-from .domain import evaluation
+from .domain import appointments, calendar, evaluation
 from .domain.hall import HallState
-from .domain.model import PRIORITY_BY_NAME, Change, Journal, QueueError, Ticket
+from .domain.model import APPOINTMENT, NORMAL, PRIORITY_BY_NAME, Change, Journal, QueueError, Ticket
 from .storage import PasswordSet, WarningAcknowledged
 from .unshown import Unshown
-from .views import Views, ticket_shape
+from .views import Views, booking, ticket_shape
 
 
 class Sender(Protocol):
@@ -42,6 +42,7 @@ class HallContext(Protocol):
 
     state: HallState
     views: Views
+    ledger: appointments.Ledger
     seq: int
     evaluations: evaluation.Evaluations
     warnings: dict[str, p.AnyWarning]
@@ -111,6 +112,9 @@ def _issue(hall: HallContext, client: Sender, r: p.Issue, now: float) -> Answer:
     desk token from ``unlock_desk``: the server, not the kiosk, checks the guide-desk PIN."""
     if r.priority == "green" or r.desk is not None:
         hall.check_desk(client, r.desk)
+    if appointments.appointment_only(hall.views.config, hall.state.day):
+        message = f"{hall.state.day} is for booked visitors only: they check in with their booking"
+        raise QueueError("service_closed", message, service=r.service)
     priority = PRIORITY_BY_NAME[r.priority]
     ticket, changes = hall.state.issue(r.service, now, priority=priority, channel=client.role, device=client.name)
     if r.confirm:  # the kiosk will name it once the visitor has it (server/unshown.py)
@@ -440,6 +444,91 @@ async def _unlock_desk(hall: Any, client: Sender, r: p.UnlockDesk, now: float) -
     return await hall.unlock_desk(client, r.pin)  # type: ignore[no-any-return]
 
 
+# ---------------------------------------------------------------- appointments (预约)
+def _slots(hall: HallContext, client: Sender, r: p.Slots, now: float) -> Answer:
+    table = hall.ledger.slot_table(r.service, r.day)
+    return p.SlotsAnswer(service=r.service, day=r.day, slots=[p.SlotView(**row) for row in table]), []  # type: ignore[arg-type]
+
+
+def _book(hall: HallContext, client: Sender, r: p.Book, now: float) -> Answer:
+    """A booking from the public page, a supervisor, or a kiosk at an open guide desk."""
+    if client.role == "kiosk":
+        hall.check_desk(client, r.desk)
+    b, changes = hall.ledger.book(r.service, r.day, r.start, r.name, r.phone, today=hall.state.day, now=now)
+    return p.BookingAnswer(booking=booking(b)), changes  # type: ignore[return-value]
+
+
+def _booking_info(hall: HallContext, client: Sender, r: p.BookingInfo, now: float) -> Answer:
+    return p.BookingAnswer(booking=booking(hall.ledger.get(r.code))), []
+
+
+def _cancel_booking(hall: HallContext, client: Sender, r: p.CancelBooking, now: float) -> Answer:
+    b, changes = hall.ledger.cancel(r.code, now)
+    return p.BookingAnswer(booking=booking(b)), changes  # type: ignore[return-value]
+
+
+def _rebook(hall: HallContext, client: Sender, r: p.Rebook, now: float) -> Answer:
+    b, changes = hall.ledger.rebook(r.code, r.day, r.start, today=hall.state.day, now=now)
+    return p.BookingAnswer(booking=booking(b)), changes  # type: ignore[return-value]
+
+
+def _check_in(hall: HallContext, client: Sender, r: p.CheckIn, now: float) -> Answer:
+    """A booked visitor at the kiosk: the booking's ticket, in the appointment class and keyed by
+    its slot's start (the earlier slot is called first); the ticket and the booking's new state
+    are saved in one transaction, so a retry or a crash never makes a second ticket."""
+    ledger, today = hall.ledger, hall.state.day
+    code = r.code
+    if code is None:
+        if r.phone_last4 is None:
+            raise QueueError("bad_field", "check_in needs a code or phone_last4", field="code")
+        found = ledger.today_by_phone(r.phone_last4, today)
+        if not found:
+            raise QueueError("unknown_booking", "no booking of today has a phone ending in those digits")
+        if len(found) > 1:
+            return p.CheckInAnswer(matches=[booking(b) for b in found]), []
+        code = found[0].code
+    b = ledger.can_check_in(code, today, calendar.local(hall.views.config, now))
+    service = hall.views.config.service(b.service)
+    priority = APPOINTMENT if service is not None and service.priority_allowed else NORMAL
+    key = appointments.slot_start(hall.views.config, b.day, b.start).timestamp()
+    ticket, changes = hall.state.issue(
+        b.service, now, priority=priority, channel=client.role, device=client.name, queue_key=key, check_hours=False
+    )
+    saved = ledger.checked_in(b.code, ticket.number, now)
+    issued = hall.views.issued(hall.state, ticket)
+    answer = p.CheckInAnswer(
+        ticket=issued.ticket,
+        ahead=issued.ahead,
+        estimated_wait_s=issued.estimated_wait_s,
+        day=issued.day,
+        status_key=hall.ticket_key(ticket.day, ticket.number),
+        booking=booking(b),
+    )
+    return answer, [*changes, *saved]  # type: ignore[list-item]
+
+
+def _bookings(hall: HallContext, client: Sender, r: p.Bookings, now: float) -> Answer:
+    """A day's appointments for the supervisors: each slot's figures and every booking."""
+    config, ledger = hall.views.config, hall.ledger
+    of_day = ledger.of_day(r.day)
+    rows = []
+    for service in config.services:
+        for slot in appointments.slots(config, service, appointments.parse_day(r.day)):
+            here = [b for b in of_day if b.service == service.id and b.start == slot.start]
+            rows.append(
+                p.DaySlotView(
+                    service=service.id,
+                    start=slot.start,
+                    end=slot.end,
+                    quota=service.appointment_quota,
+                    booked=sum(1 for b in here if b.state in appointments.HOLDING),
+                    checked_in=sum(1 for b in here if b.state == appointments.CHECKED_IN),
+                    missed=sum(1 for b in here if b.state == appointments.MISSED),
+                )
+            )
+    return p.BookingsAnswer(day=r.day, slots=rows, bookings=[booking(b) for b in of_day]), []
+
+
 # Requests answered by a coroutine (the hub awaits it): a report only reads; a password request
 # hashes in a worker thread and saves its own change (so no answer is kept: it may hold a password);
 # a guide-desk PIN is answered after its throttle's delay and changes no queue.
@@ -477,6 +566,13 @@ HANDLERS: dict[str, Handler] = {
     "no_show": _no_show,
     "evaluate": _evaluate,
     "acknowledge": _acknowledge,
+    "slots": _slots,
+    "book": _book,
+    "booking": _booking_info,
+    "cancel_booking": _cancel_booking,
+    "rebook": _rebook,
+    "check_in": _check_in,
+    "bookings": _bookings,
 }
 assert HANDLERS.keys() | ASYNC_HANDLERS.keys() | ANSWERED_BY_FRONT == p.REQUEST_TYPES.keys(), (
     "every request type has one handler"

@@ -30,6 +30,7 @@ from typing import Any, Protocol, TypeVar
 
 from hallcall import protocol as p
 
+from .domain.appointments import BookingSaved
 from .domain.hall import HallState
 from .domain.model import (
     Change,
@@ -42,6 +43,7 @@ from .domain.model import (
     TicketSaved,
 )
 from .views import Views, device_report, event
+from .views import booking as booking_view
 
 CALL_ACTIONS = frozenset({"call", "call_number", "call_back", "recall"})
 _SESSION_CHANGES = (SessionOpened, SessionRenewed, PauseStarted, PauseEnded)
@@ -82,7 +84,12 @@ class News:
 
 
 def news(
-    changes: Iterable[Change], state: HallState, views: Views, *, every_counter: bool = False, journal: bool = True
+    changes: Iterable[Change | BookingSaved],
+    state: HallState,
+    views: Views,
+    *,
+    every_counter: bool = False,
+    journal: bool = True,
 ) -> list[News]:
     """The events a committed list of changes makes, in order: for each change its session end,
     journal entry, notice, device status and call; then the view of every counter the changes
@@ -113,6 +120,8 @@ def news(
             found.append(News("session", "ended", ended, change.session.id))
         elif isinstance(change, _SESSION_CHANGES):
             counters.add(change.session.counter)
+        elif isinstance(change, BookingSaved) and journal:  # the console's bookings view, live
+            found.append(News("bookings", "booking", booking_view(change.booking)))
     if counters:
         found += [News("counters", "counter", view) for view in views.counters(state, sorted(counters))]
     return found
@@ -141,7 +150,7 @@ def recipients(item: News, audience: Mapping[str, Collection[L]]) -> list[L]:
     topic, data = item.topic, item.data
     if topic in ("calls", "counters"):
         return watching(data.counter, data.zone, audience)
-    if topic == "journal":
+    if topic in ("journal", "bookings"):
         return list(audience["supervisor"])
     if topic == "notice":
         return [*audience["display"], *audience["supervisor"]]
@@ -184,7 +193,7 @@ def route_queue(
     display, which gets only the services its zone lists (``zone_services``: Views.zone_services)."""
     by_zone: dict[str, list[L]] = {}
     for c in listeners:
-        if c.role == "visitor":  # a visitor hears only its own ticket (route_visitors)
+        if c.role in ("visitor", "booking"):  # a visitor hears only its own ticket (route_visitors)
             continue
         by_zone.setdefault(c.zone if c.role == "display" else "", []).append(c)
     out: list[tuple[p.Event[Any], list[L]]] = []

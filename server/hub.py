@@ -35,9 +35,9 @@ from . import auth, fanout, views
 from .answers import Answers
 from .batch import GroupCommit
 from .clock import Clock
-from .day_end import close_earlier_days
+from .day_end import close_earlier_days, mark_missed_bookings
 from .dispatch import ASYNC_HANDLERS, dispatch
-from .domain import calendar, evaluation, supervision
+from .domain import appointments, calendar, evaluation, supervision
 from .domain.hall import HallState
 from .domain.model import DONE, Change, Journal, QueueError
 from .metrics import Metrics
@@ -86,6 +86,7 @@ class Hub:
         self.lockout = auth.LockOut()  # wrong passwords, per account and address (hello, change_password)
         self.hashing = asyncio.Semaphore(1)  # one Argon2 operation at a time: sign-ins and password requests
         self.state = self._rebuild()
+        self.ledger = appointments.Ledger(config, storage.bookings())  # day ends settled by _rebuild
         self.evaluations = self._evaluations()
         self._key_secret = storage.secret("ticket_key")
         self.tokens = auth.DeviceTokens(config, storage.device_tokens())  # hashes: the config's, or rotated
@@ -97,6 +98,8 @@ class Hub:
         # arrivals at once.  No hall runs on a simulated clock (docs/security.md).
         rate = config.server.issue_rate_per_minute if clock.speed == 1 else 0.0
         self.issue_limit = IssueLimiter(rate, config.server.issue_burst)
+        # the public booking page's changes, per address (a client's name there), at the same pace
+        self.booking_limit = IssueLimiter(rate, config.server.issue_burst)
         self._closing: set[asyncio.Task[None]] = set()
         self.views = Views(config, enforce_hours=enforce_hours)
         self.batch = GroupCommit(storage, lambda: self.state.day, self._rolled_back)
@@ -104,7 +107,7 @@ class Hub:
         self.metrics = Metrics(self)
         self.clients: set[Client] = set()
         self.by_role: dict[str, set[Client]] = {
-            r: set() for r in ("kiosk", "display", "counter", "supervisor", "pad", "visitor")
+            r: set() for r in ("kiosk", "display", "counter", "supervisor", "pad", "visitor", "booking")
         }
         self.seq = 0
         self.recent_calls: deque[p.CallView] = deque(maxlen=20)
@@ -141,6 +144,7 @@ class Hub:
         once the days the server missed the end of are ended by the live rollover's rule."""
         now = self.clock.now()
         close_earlier_days(self.config, self.storage, now)
+        mark_missed_bookings(self.config, self.storage, now)
         day = calendar.business_day(self.config, now)
         state = HallState(self.config, enforce_hours=self.enforce_hours)
         state.load(
@@ -165,6 +169,7 @@ class Hub:
 
     def _rolled_back(self) -> None:
         self.state = self._rebuild()
+        self.ledger = appointments.Ledger(self.config, self.storage.bookings())
         self.evaluations = self._evaluations()
         self._queue_dirty = True
 
@@ -322,7 +327,7 @@ class Hub:
                 return views.encode(views.result(request.id, data))
             except QueueError as exc:
                 return views.encode(views.error(exc.code, exc.message, request.id, **exc.details))
-        if kind == "issue" and self.issue_limit.enabled:
+        if (kind == "issue" and self.issue_limit.enabled) or (client.role == "booking" and self.booking_limit.enabled):
             refused = self._over_rate(client, request)
             if refused is not None:
                 return refused
@@ -340,7 +345,8 @@ class Hub:
         """The ``rate_limited`` refusal of an issue beyond its device's pace, or None.  Not kept as
         the id's answer (the same id may be sent again after ``retry_after``), and a retry of an
         id already answered gets that answer, whatever the pace."""
-        wait = self.issue_limit.take(client.name, self.clock.now())
+        limit = self.booking_limit if client.role == "booking" else self.issue_limit
+        wait = limit.take(client.name, self.clock.now())
         if not wait or self.answers.remembered(client.principal, request.id) is not None:
             return None
         retry_after = max(1, math.ceil(wait / self.clock.speed))  # in real seconds, for a person
@@ -349,7 +355,7 @@ class Hub:
 
     async def _mutate(self, client: Client, request: p.Request) -> bytes:
         now = self.clock.now()
-        changes: list[Change] = self.state.roll(now)
+        changes: list[Any] = self.roll(now)
         try:
             self._check_session(client)
             data, more = dispatch(self, client, request, now)
@@ -362,6 +368,15 @@ class Hub:
             lambda: self.publish_changes(changes),
         )
         return answer
+
+    def roll(self, now: float) -> list[Any]:
+        """The business day's roll (HallState.roll), and with a new day the bookings of the days
+        before it never checked in marked missed."""
+        before = self.state.day
+        changes: list[Any] = self.state.roll(now)
+        if self.state.day != before:
+            changes += self.ledger.day_end(self.state.day, now)
+        return changes
 
     def journey(self, ticket_id: int) -> list[Journal]:
         return self.storage.journey(ticket_id)
@@ -390,7 +405,7 @@ class Hub:
         """Open (or renew) a clerk's session at a counter; a day rollover found on the way is
         saved even when the sign-in itself is refused."""
         now = self.clock.now()
-        rolled = self.state.roll(now)
+        rolled = self.roll(now)
         try:
             session, changes = self.state.sign_in(counter, clerk, token_hash, now, occupant_connected=occupied)
         except QueueError:
@@ -482,6 +497,8 @@ class Hub:
             body.visitor = client.heard = self.visitor_view(*client.follows)
         if client.role == "supervisor":
             body.presence = list(self.presence.values())
+        if client.role == "booking":  # the public booking page: the services, no staff or calls
+            body.hall, body.counters, body.calls, body.callable = self.views.public_hall(), [], [], {}
         return body
 
     # ------------------------------------------------------------------ supervision
@@ -492,7 +509,7 @@ class Hub:
 
     async def _check_warnings(self) -> None:
         now = self.clock.now()
-        rolled = self.state.roll(now)
+        rolled = self.roll(now)
         unshown, cancelled = self.unshown.sweep(self.state, now, self.config.kiosk.unshown_cancel_minutes)
         for t in cancelled:
             log.warning("ticket %s cancelled: its kiosk never showed it to a visitor", t.number)

@@ -22,6 +22,7 @@ from hallcall.assets import WEB
 from hallcall.config import HallConfig
 from hallcall.i18n import Strings, other_lang
 
+from .domain.appointments import takes_appointments
 from .domain.hall import HallState
 from .domain.model import QueueError, Ticket
 from .views import Views
@@ -187,3 +188,31 @@ def ticket_page(
 
 def _render(context: dict[str, Any]) -> str:
     return _env.get_template("ticket.html").render(**context)
+
+
+BOOK_TITLE = {"zh": "预约办理", "en": "Book an appointment"}
+BOOK_NOSCRIPT = {"zh": "预约页需要开启 JavaScript。", "en": "The booking page needs JavaScript."}
+
+
+def book_page(config: HallConfig, today: str, lang: str) -> str:
+    """The booking page's shell (``/book``, assets/web/book.html): the hall's name, the services
+    that take appointments and the days that may be booked (today and ``days_ahead - 1`` after
+    it), so the page's script (book.js) asks only for slots and bookings over the websocket."""
+    lang = lang if lang in ("zh", "en") else config.hall.languages[0]
+    first = dt.date.fromisoformat(today)
+    enabled = config.appointments.enabled
+    data = {
+        "lang": lang,
+        "hall": {"zh": config.hall.name.zh, "en": config.hall.name.en},
+        "services": [
+            {"id": s.id, "name": {"zh": s.name.zh, "en": s.name.en}}
+            for s in config.services
+            if takes_appointments(config, s)
+        ],
+        "days": [(first + dt.timedelta(days=n)).isoformat() for n in range(config.appointments.days_ahead)]
+        if enabled
+        else [],
+    }
+    return _env.get_template("book.html").render(
+        lang=lang, hall=data["hall"], title=BOOK_TITLE[lang], noscript=BOOK_NOSCRIPT[lang], data=data
+    )

@@ -20,6 +20,9 @@ figure; in short, for the tickets of the business days ``first``..``last`` (incl
 * evaluations: ``evaluate`` journal entries (detail ``{"level": 1..5}``), counted per level, by the
   evaluated ticket's service, counter and clerk; ``satisfaction`` = levels 3–5 over all, ``None``
   when there are none.
+* ``appointments``: tickets issued at a booking's check-in (the appointment class), like ``issued``;
+  ``appointment_no_shows``: bookings of those days never checked in (``missed``), by their service.
+  Both are ``None`` by counter or clerk.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from hallcall.config import HallConfig
+
+from .domain.model import APPOINTMENT
 
 BY = ("service", "counter", "clerk")
 CALL_ACTIONS = ("call", "call_number", "call_back")
@@ -143,12 +148,18 @@ def service_of(number: str) -> str:
 def first_calls(conn: sqlite3.Connection, first: str, last: str) -> dict[int, tuple[float, int, str]]:
     """Each ticket's first call in the range: ticket id → (when, counter, clerk)."""
     marks = ", ".join("?" for _ in CALL_ACTIONS)
+    # Plain SQL that SQLite and PostgreSQL both run (the city report feeds this same function from
+    # PostgreSQL, hallcall.server.city): the earliest call per ticket is kept here, not by a bare
+    # column beside MIN(), which only SQLite allows.
     rows = conn.execute(
-        f"SELECT ticket_id, MIN(at), counter, clerk FROM events WHERE day BETWEEN ? AND ? AND action IN ({marks}) "
-        "GROUP BY ticket_id",
+        f"SELECT ticket_id, at, counter, clerk FROM events WHERE day BETWEEN ? AND ? AND action IN ({marks}) "
+        "ORDER BY ticket_id, at, id",
         (first, last, *CALL_ACTIONS),
     )
-    return {tid: (at, counter, clerk) for tid, at, counter, clerk in rows}
+    found: dict[int, tuple[float, int, str]] = {}
+    for tid, at, counter, clerk in rows:
+        found.setdefault(tid, (at, counter, clerk))
+    return found
 
 
 @dataclass
@@ -166,6 +177,8 @@ class Group:
     within: int = 0
     handling: list[float] = field(default_factory=list, repr=False)  # minutes
     levels: list[int] = field(default_factory=lambda: [0] * 5)  # evaluations per level 1..5
+    appointments: int | None = 0  # appointment-class tickets issued (by service only)
+    appointment_no_shows: int | None = 0  # bookings missed (by service only)
 
     @property
     def mean_wait(self) -> float:
@@ -215,7 +228,20 @@ class Group:
             "within_target": None if self.within_target is None else round(self.within_target, 4),
             "evaluations": list(self.levels),
             "satisfaction": None if self.satisfaction is None else round(self.satisfaction, 4),
+            "appointments": self.appointments,
+            "appointment_no_shows": self.appointment_no_shows,
         }
+
+
+def _missed_bookings(conn: sqlite3.Connection, first: str, last: str) -> list[tuple[str, int]]:
+    """(service id, bookings missed) over the days; none from a database older than bookings."""
+    try:
+        return conn.execute(
+            "SELECT service, count(*) FROM bookings WHERE day BETWEEN ? AND ? AND state = 'missed' GROUP BY service",
+            (first, last),
+        ).fetchall()
+    except sqlite3.OperationalError:  # no bookings table yet (schema before 7)
+        return []
 
 
 @dataclass
@@ -280,7 +306,7 @@ def report(conn: sqlite3.Connection, config: HallConfig, first: str, last: str, 
         for s in config.services:
             groups[s.prefix] = Group(s.id, s.name.zh, s.name.en)
     else:
-        total.issued = None
+        total.issued = total.appointments = total.appointment_no_shows = None
 
     def group(service: str, counter: int | None, clerk: str | None) -> Group:
         key: object = service if by == "service" else counter if by == "counter" else clerk
@@ -292,10 +318,10 @@ def report(conn: sqlite3.Connection, config: HallConfig, first: str, last: str, 
                 c = counter_names.get(counter)  # type: ignore[arg-type]
                 name = c.name if c is not None and c.name is not None else None
                 g = Group(str(key), name.zh if name else f"{key}号窗口", name.en if name else f"Counter {key}")
-                g.issued = None
+                g.issued = g.appointments = g.appointment_no_shows = None
             else:
                 g = Group(str(key or "—"), str(key or "—"), str(key or "—"))
-                g.issued = None
+                g.issued = g.appointments = g.appointment_no_shows = None
             groups[key] = g
         return g
 
@@ -307,17 +333,20 @@ def report(conn: sqlite3.Connection, config: HallConfig, first: str, last: str, 
 
     calls = first_calls(conn, first, last)
     rows = conn.execute(
-        "SELECT id, number, state, issued_at, serving_at, finished_at, counter, clerk FROM tickets "
+        "SELECT id, number, state, issued_at, serving_at, finished_at, counter, clerk, priority FROM tickets "
         "WHERE day BETWEEN ? AND ?",
         (first, last),
     )
-    for tid, number, state, issued_at, serving_at, finished_at, counter, clerk in rows:
+    for tid, number, state, issued_at, serving_at, finished_at, counter, clerk, priority in rows:
         prefix = service_of(number)
         hour = hours[dt.datetime.fromtimestamp(issued_at, zone).hour]
         hour.arrivals += 1
         if by == "service":
             group(prefix, None, None).issued += 1  # type: ignore[operator]
             total.issued += 1  # type: ignore[operator]
+            if priority == APPOINTMENT:
+                group(prefix, None, None).appointments += 1  # type: ignore[operator]
+                total.appointments += 1  # type: ignore[operator]
         call = calls.get(tid)
         if call is not None:
             wait = (call[0] - issued_at) / 60
@@ -344,6 +373,11 @@ def report(conn: sqlite3.Connection, config: HallConfig, first: str, last: str, 
     for prefix, counter, clerk, level in _levels(conn, first, last):
         for g in (group(prefix, counter, clerk), total):
             g.levels[level - 1] += 1
+    if by == "service":
+        prefixes = {s.id: s.prefix for s in config.services}
+        for service, missed in _missed_bookings(conn, first, last):
+            group(prefixes.get(service, service), None, None).appointment_no_shows += missed  # type: ignore[operator]
+            total.appointment_no_shows += missed  # type: ignore[operator]
     ordered = list(groups.values()) if by == "service" else [groups[k] for k in sorted(groups, key=_sort_key)]
     return Report(
         first,

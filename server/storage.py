@@ -21,6 +21,7 @@ from typing import Any
 import filelock
 import sqlite_utils
 
+from .domain.appointments import Booking, BookingSaved
 from .domain.model import (
     OPEN_STATES,
     Change,
@@ -80,7 +81,7 @@ class PasswordSet:
     must_change: bool
 
 
-Record = Change | AnswerRow | WarningRaised | WarningCleared | WarningAcknowledged | PasswordSet
+Record = Change | AnswerRow | WarningRaised | WarningCleared | WarningAcknowledged | PasswordSet | BookingSaved
 
 
 class StorageError(Exception):
@@ -218,6 +219,30 @@ def _v6_device_tokens(db: sqlite_utils.Database) -> None:
     db["device_tokens"].create_index(["device"], if_not_exists=True)
 
 
+def _v7_bookings(db: sqlite_utils.Database) -> None:
+    """Appointments (预约): one row per booking.  The phone is kept whole only because check-in
+    matches its last four digits; it is masked wherever it is shown or sent."""
+    db["bookings"].create(
+        {
+            "code": str,
+            "service": str,
+            "day": str,
+            "start": str,
+            "end": str,
+            "name": str,
+            "phone": str,
+            "state": str,
+            "ticket": str,
+            "booked_at": float,
+            "changed_at": float,
+        },
+        pk="code",
+        not_null={"service", "day", "start", "end", "name", "phone", "state"},
+        if_not_exists=True,
+    )
+    db["bookings"].create_index(["day", "service", "start"], if_not_exists=True)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2_supervisor_sessions,
@@ -225,6 +250,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v4_settings,
     _v5_must_change_password,
     _v6_device_tokens,
+    _v7_bookings,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -232,6 +258,14 @@ _TICKET_COLUMNS = tuple(Ticket.__slots__)  # type: ignore[attr-defined]
 _UPSERT_TICKET = (
     f"INSERT INTO tickets ({', '.join(_TICKET_COLUMNS)}) VALUES ({', '.join('?' for _ in _TICKET_COLUMNS)}) "
     f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _TICKET_COLUMNS if c != 'id')}"
+)
+
+
+_BOOKING_COLUMNS = tuple(Booking.__slots__)  # type: ignore[attr-defined]
+_QUOTED = [f'"{c}"' for c in _BOOKING_COLUMNS]  # "end" is an SQL keyword
+_UPSERT_BOOKING = (
+    f"INSERT INTO bookings ({', '.join(_QUOTED)}) VALUES ({', '.join('?' for _ in _QUOTED)}) "
+    f"ON CONFLICT(code) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _QUOTED[1:])}"
 )
 
 
@@ -357,6 +391,9 @@ class Storage:
                     "AND raised_at = ? AND cleared_at IS NULL AND acknowledged_by IS NULL",
                     (change.by, change.at, change.key, change.raised_at),
                 )
+            elif isinstance(change, BookingSaved):
+                b = change.booking
+                ex(_UPSERT_BOOKING, tuple(getattr(b, c) for c in _BOOKING_COLUMNS))
             elif isinstance(change, PasswordSet):
                 ex(
                     "UPDATE clerks SET password_hash = ?, must_change = ? WHERE name = ?",
@@ -377,6 +414,11 @@ class Storage:
             self.conn.execute("DELETE FROM answers WHERE at < ?", (before,))
 
     # ------------------------------------------------------------------ reading back at start
+    def bookings(self) -> list[Booking]:
+        """Every booking, for the server's ledger (a hall keeps thousands, not millions)."""
+        cols = ", ".join(_QUOTED)
+        return [Booking(*row) for row in self.conn.execute(f"SELECT {cols} FROM bookings ORDER BY booked_at, code")]
+
     def load_day(self, day: str) -> list[Ticket]:
         """Every ticket of one business day."""
         rows = self.conn.execute(f"SELECT {', '.join(_TICKET_COLUMNS)} FROM tickets WHERE day = ?", (day,)).fetchall()

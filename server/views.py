@@ -20,6 +20,8 @@ from hallcall.config import HallConfig, Names
 from hallcall.i18n import FAULTS, error_text
 from hallcall.protocol import errors
 
+from .domain import appointments
+from .domain.appointments import Booking
 from .domain.hall import HallState
 from .domain.model import PRIORITY_NAMES, CounterFigures, Journal, QueueFigures, Ticket
 from .domain.supervision import Alert, DeviceAbsent, Dissatisfied, LongPause, LongWait
@@ -171,6 +173,11 @@ def warning(key: str, alert: Alert, raised_at: float) -> p.AnyWarning:
     )
 
 
+def booking(b: Booking) -> p.BookingView:
+    """A booking as it is sent: the name and phone masked (domain/appointments.py shape)."""
+    return p.BookingView(**appointments.shape(b))  # type: ignore[arg-type]
+
+
 def names(zh: str, en: str) -> Names:
     return Names(zh=zh, en=en)
 
@@ -290,6 +297,7 @@ class Views:
                     materials=p.Materials(zh=list(s.materials.zh), en=list(s.materials.en)),
                     priority_allowed=s.priority_allowed,
                     zone=s.zone,
+                    appointment_slot_minutes=s.appointment_slot_minutes if appointments.takes_appointments(c, s) else 0,
                 )
                 for s in c.services
             ],
@@ -457,6 +465,7 @@ class Views:
 
 __all__ = [
     "Views",
+    "booking",
     "device_report",
     "encode",
     "error",

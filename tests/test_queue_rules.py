@@ -18,7 +18,6 @@ from conftest import config_with
 
 from hallcall.config import HallConfig, load
 from hallcall.server.domain import selection
-from hallcall.server.domain.estimates import HandlingTimes, capacity, estimate_seconds
 from hallcall.server.domain.hall import HallState
 from hallcall.server.domain.model import (
     APPOINTMENT,
@@ -964,70 +963,8 @@ def test_choose_directly() -> None:
 # ---------------------------------------------------------------------------- estimates
 
 
-def test_estimate_default_handle_time_before_any_finish(hall: HallState) -> None:
-    sign_in(hall, 4, "ann")  # social only
-    issue(hall, "social", 3)
-    assert hall.estimate("social", 3) == (3 * 5 * 60, 1)
-    assert hall.estimate("tax", 2) == (2 * 10 * 60, 0)  # nobody serves tax: assume one counter
-
-
-def test_estimate_with_no_counter_open_assumes_one(hall: HallState) -> None:
-    issue(hall, "social", 2)
-    seconds, opened = hall.estimate("social", 2)
-    assert (seconds, opened) == (600, 0)
-    assert hall.queue_figures("social").counters_open == 0
-    assert hall.queue_figures("social").estimated_wait_s == 600
-
-
-def test_estimate_comprehensive_counter_is_shared(hall: HallState) -> None:
-    sign_in(hall, 4, "ann")  # social only: 1
-    sign_in(hall, 1, "cat")  # all services
-    issue(hall, "social", 3)
-    # only social has people waiting: counter 1 counts fully
-    assert hall.estimate("social", 3) == (3 * 300 / 2, 2)
-    issue(hall, "tax")
-    # social and tax waiting: counter 1 is shared, 1/2 each
-    assert hall.estimate("social", 3) == (3 * 300 / 1.5, 2)
-    assert hall.estimate("tax", 1) == (600 / 0.5, 1)
-    hall.pause(1, "lunch", NOW)  # a paused counter does not count
-    assert hall.estimate("social", 3) == (900, 1)
-
-
-def test_estimate_rolling_mean_after_finishes(hall: HallState) -> None:
-    sign_in(hall, 4, "ann")
-    issue(hall, "social", 4)
-    call(hall, 4, NOW)
-    hall.finish(4, NOW + 120)
-    call(hall, 4, NOW + 120)
-    hall.start(4, NOW + 200)
-    hall.finish(4, NOW + 360)  # 240 s call to finish
-    assert hall.handling.mean("social") == 180
-    assert hall.estimate("social", 2) == (360, 1)
-    assert hall.handling.mean("tax") == 600  # other services keep their default
-
-
-def test_handling_times_window_and_clear() -> None:
-    h = HandlingTimes(2, {"s": 60.0, "t": 30.0})
-    assert h.mean("s") == 60.0
-    h.add("s", 10)
-    assert h.mean("s") == 10
-    h.add("s", 20)
-    h.add("s", 30)  # the window keeps the last two
-    assert h.mean("s") == 25
-    h.add("t", -5)  # a clock step backwards never gives a negative time
-    assert h.mean("t") == 0
-    h.clear()
-    assert (h.mean("s"), h.mean("t")) == (60.0, 30.0)
-
-
-def test_capacity_and_estimate_seconds() -> None:
-    assert capacity("a", [["a"], ["a", "b"], ["b"]], {"b"}) == 1.5
-    assert capacity("a", [["a", "b", "c"]], {"a", "b", "c"}) == pytest.approx(1 / 3)
-    assert capacity("a", [["a", "b", "c"]], set()) == 1.0
-    assert capacity("a", [], {"a"}) == 0.0
-    assert estimate_seconds(3, 100, 0) == 300  # no counter: as if one
-    assert estimate_seconds(3, 100, 1.5) == 200
-    assert estimate_seconds(0, 100, 1) == 0
+# The estimate's own tests (the projection, learned handling times, a restart) are in
+# tests/test_estimates.py.
 
 
 # ---------------------------------------------------------------------------- ahead_of, summary

@@ -34,6 +34,8 @@ KEY_STRINGS = {
     "kiosk-confirm-en-1080x1920.png": ["S00"],
     "kiosk-fallback-en-1920x1080.png": ["S00"],
     "kiosk-guide-desk-zh-1920x1080.png": ["绿色通道"],
+    "kiosk-check-in-zh-1920x1080.png": ["预约签到", "陈*"],
+    "kiosk-check-in-en-1920x1080.png": ["Appointment check-in", "11:00"],
     "display-landscape-zh.png": ["正在呼叫", "8号窗口"],
     "display-landscape-en.png": ["Now calling"],
     "display-portrait-zh.png": ["正在呼叫"],
@@ -53,11 +55,14 @@ KEY_STRINGS = {
     "ticket-zh-58mm.png": ["不动产登记"],
     "console-zh.png": ["窗口", "提醒"],
     "console-en.png": ["Counter", "Warnings"],
+    "console-appointments-en.png": ["Appointments", "Checked in"],
     "console-journey-zh.png": ["最长间隔"],
     "report-zh.png": ["取号"],
     "pad-zh.png": ["非常满意"],
     "pad-en.png": ["Very satisfied"],
     "status-phone-zh.png": ["前面"],
+    "book-phone-zh.png": ["预约办理", "余 "],
+    "book-phone-en.png": ["Book an appointment", "free"],
 }
 
 

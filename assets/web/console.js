@@ -106,12 +106,17 @@ function onMessage(m) {
     session.ended();
     return;
   }
+  if (m.type === "event" && m.topic === "bookings") {
+    bookings.changed(m.data.booking || m.data); // the appointments panel, bookings.js
+    return;
+  }
   const update = mirror.apply(m);
   if (!update) return;
   if (update.topic === "snapshot") {
     localStorage.setItem("hallcall.console.hallLang", mirror.firstLanguage);
     if (!localStorage.getItem("hallcall.console.lang")) lang = mirror.firstLanguage;
     showConsole();
+    bookings.load(mirror.day);
   }
   render();
 }

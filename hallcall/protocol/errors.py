@@ -68,6 +68,18 @@ SERVER_CODES: tuple[str, ...] = (
     "weak_password",
     "password_change_required",
     "unknown_clerk",
+    # appointments
+    "appointments_off",
+    "no_such_slot",
+    "slot_full",
+    "bad_phone",
+    "too_far_ahead",
+    "unknown_booking",
+    "not_today",
+    "already_checked_in",
+    "too_early",
+    "too_late",
+    "booking_cancelled",
 )
 
 # Codes a client makes for itself, in the same shape, without asking the server.

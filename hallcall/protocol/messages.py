@@ -19,8 +19,10 @@ from hallcall.config import Names
 from .requests import PROTOCOL_VERSION, REQUEST_TYPES, Role
 from .shapes import (
     AnyWarning,
+    BookingView,
     CallView,
     CounterView,
+    DaySlotView,
     DevicePresence,
     DeviceReport,
     DeviceSettings,
@@ -32,6 +34,7 @@ from .shapes import (
     ReportHour,
     ReportRow,
     ServiceSummary,
+    SlotView,
     TicketView,
     VisitorView,
 )
@@ -184,6 +187,37 @@ class UnlockDeskAnswer(Struct, kw_only=True):
     idle_s: int
 
 
+class SlotsAnswer(Struct, kw_only=True):
+    service: str
+    day: str
+    slots: list[SlotView]
+
+
+class BookingAnswer(Struct, kw_only=True):
+    booking: BookingView
+
+
+class CheckInAnswer(Struct, kw_only=True):
+    """A checked-in booking's ticket (the fields of ``issue``'s answer, and the booking); or, for
+    a phone's last four digits that match several of today's bookings, only ``matches``."""
+
+    ticket: TicketView | UnsetType = UNSET
+    ahead: int | UnsetType = UNSET
+    estimated_wait_s: int | UnsetType = UNSET
+    day: str | UnsetType = UNSET
+    status_key: str | UnsetType = UNSET
+    booking: BookingView | UnsetType = UNSET
+    matches: list[BookingView] | UnsetType = UNSET
+
+
+class BookingsAnswer(Struct, kw_only=True):
+    """A day's appointments for the supervisors' bookings view."""
+
+    day: str
+    slots: list[DaySlotView]
+    bookings: list[BookingView]
+
+
 ANSWERS: dict[str, type[Struct]] = {
     "hello": Empty,  # answered by a Welcome, or an Error
     "ping": PingAnswer,
@@ -213,6 +247,13 @@ ANSWERS: dict[str, type[Struct]] = {
     "unlock_desk": UnlockDeskAnswer,
     "change_password": Empty,
     "reset_password": ResetPasswordAnswer,
+    "slots": SlotsAnswer,
+    "book": BookingAnswer,
+    "booking": BookingAnswer,
+    "cancel_booking": BookingAnswer,
+    "rebook": BookingAnswer,
+    "check_in": CheckInAnswer,
+    "bookings": BookingsAnswer,
 }
 assert ANSWERS.keys() == REQUEST_TYPES.keys(), "every request type has exactly one answer shape"
 
@@ -245,6 +286,7 @@ EVENTS: dict[str, Any] = {
     "notice": Names,  # name "notice"
     "session": SessionEnded,  # name "ended"
     "visitor": VisitorView,  # name "ticket"
+    "bookings": BookingView,  # name "booking" (supervisors only)
 }
 
 AnyMessage = Welcome | HallSnapshot | Result[msgspec.Raw] | Error | Event[msgspec.Raw]
@@ -254,6 +296,9 @@ __all__ = [
     "EVENTS",
     "AcknowledgeAnswer",
     "AnyMessage",
+    "BookingAnswer",
+    "BookingsAnswer",
+    "CheckInAnswer",
     "Empty",
     "Error",
     "EvaluateAnswer",
@@ -268,6 +313,7 @@ __all__ = [
     "ResetPasswordAnswer",
     "Result",
     "SessionEnded",
+    "SlotsAnswer",
     "SnapshotAnswer",
     "TicketAnswer",
     "UnlockDeskAnswer",

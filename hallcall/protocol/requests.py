@@ -19,7 +19,7 @@ PROTOCOL_VERSION = 1
 RequestId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Number = Annotated[str, msgspec.Meta(min_length=2, max_length=8)]
 Reason = Annotated[str, msgspec.Meta(max_length=200)]
-Role = Literal["kiosk", "display", "counter", "supervisor", "pad", "visitor"]
+Role = Literal["kiosk", "display", "counter", "supervisor", "pad", "visitor", "booking"]
 Day = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
 
@@ -203,6 +203,58 @@ class Report(Request, tag="report"):
     by: Literal["service", "counter", "clerk"] = "service"
 
 
+BookingCode = Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
+SlotStart = Annotated[str, msgspec.Meta(pattern=r"^\d{2}:\d{2}$")]
+
+
+class Slots(Request, tag="slots"):
+    """A service's appointment slots on a day, with the places left."""
+
+    service: Annotated[str, msgspec.Meta(max_length=40)]
+    day: Day
+
+
+class Book(Request, tag="book"):
+    """Book a place in a slot (the public booking page, a supervisor or the guide desk)."""
+
+    service: Annotated[str, msgspec.Meta(max_length=40)]
+    day: Day
+    start: SlotStart
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    phone: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    desk: DeskToken | None = None  # a kiosk books only at an open guide desk
+
+
+class BookingInfo(Request, tag="booking"):
+    code: BookingCode
+
+
+class CancelBooking(Request, tag="cancel_booking"):
+    code: BookingCode
+
+
+class Rebook(Request, tag="rebook"):
+    """Move a booking to another slot of its service: same code, the old place freed at once."""
+
+    code: BookingCode
+    day: Day
+    start: SlotStart
+
+
+class CheckIn(Request, tag="check_in"):
+    """A booked visitor at the kiosk: by code, or by the phone's last four digits (several of
+    today's bookings match: the answer lists them and the kiosk sends the chosen code)."""
+
+    code: BookingCode | None = None
+    phone_last4: Annotated[str, msgspec.Meta(pattern=r"^\d{4}$")] | None = None
+
+
+class Bookings(Request, tag="bookings"):
+    """A supervisor's view of a day's appointments: every slot's figures and every booking."""
+
+    day: Day
+
+
 AnyRequest = (
     Hello
     | Ping
@@ -232,6 +284,13 @@ AnyRequest = (
     | UnlockDesk
     | ChangePassword
     | ResetPassword
+    | Slots
+    | Book
+    | BookingInfo
+    | CancelBooking
+    | Rebook
+    | CheckIn
+    | Bookings
 )
 
 REQUEST_TYPES: dict[str, type[Request]] = {
@@ -245,19 +304,23 @@ _CLERK = {
     "call_back", "call_number", "cancel", "pause", "resume", "sign_out",
 }  # fmt: skip
 ROLE_REQUESTS: dict[str, set[str]] = {
-    "kiosk": _EVERYONE | {"issue", "device_status", "unlock_desk"},
+    "kiosk": _EVERYONE | {"issue", "device_status", "unlock_desk", "check_in", "book", "slots", "booking"},
     "display": _EVERYONE | {"device_status"},
     "counter": _EVERYONE | _CLERK | {"change_password"},
     "supervisor": _EVERYONE
     | {"put_back", "cancel", "force_sign_out", "notice", "report", "evaluate", "acknowledge"}
-    | {"change_password", "reset_password"},
+    | {"change_password", "reset_password"}
+    | {"slots", "book", "booking", "cancel_booking", "rebook", "bookings"},
     "pad": {"ping", "snapshot", "evaluate"},
     # a visitor's phone following its own ticket; it may evaluate it only with the ticket's key
     "visitor": {"ping", "snapshot", "evaluate"},
+    # the public booking page (/book): no token; the server rate-limits it per address
+    "booking": {"ping", "slots", "book", "booking", "cancel_booking", "rebook"},
 }
 
 # Requests that change the queue: their answers are stored so a retried id is answered again.
 MUTATING = _CLERK | {"issue", "device_status", "force_sign_out", "notice", "evaluate", "acknowledge"}
+MUTATING |= {"book", "cancel_booking", "rebook", "check_in"}
 
 _decoder = msgspec.json.Decoder(AnyRequest)
 _loose = msgspec.json.Decoder()
@@ -321,11 +384,17 @@ __all__ = [
     "ROLE_REQUESTS",
     "Acknowledge",
     "AnyRequest",
+    "Book",
+    "BookingCode",
+    "BookingInfo",
+    "Bookings",
     "CallBack",
     "CallNext",
     "CallNumber",
     "Cancel",
+    "CancelBooking",
     "ChangePassword",
+    "CheckIn",
     "Day",
     "DeskToken",
     "DeviceStatus",
@@ -343,6 +412,7 @@ __all__ = [
     "ProtocolError",
     "PutBack",
     "Reason",
+    "Rebook",
     "Recall",
     "Report",
     "Request",
@@ -351,6 +421,8 @@ __all__ = [
     "Resume",
     "Role",
     "SignOut",
+    "SlotStart",
+    "Slots",
     "Snapshot",
     "Start",
     "TicketInfo",

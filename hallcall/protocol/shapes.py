@@ -139,6 +139,7 @@ class ServiceInfo(Shape, kw_only=True):
     materials: Materials
     priority_allowed: bool
     zone: str
+    appointment_slot_minutes: int = 0  # 0: the service takes no appointments (or the hall none)
 
 
 class CounterInfo(Shape, kw_only=True):
@@ -368,11 +369,49 @@ def to_builtins(shape: Any) -> Any:
     return msgspec.to_builtins(shape)
 
 
+class SlotView(Shape, kw_only=True):
+    """One appointment slot of a service on a day (5.10): its quota, places taken and free."""
+
+    start: str
+    end: str
+    quota: int
+    booked: int
+    free: int
+
+
+class BookingView(Shape, kw_only=True):
+    """A booking (5.10): the visitor's name and phone only masked, never whole."""
+
+    code: str
+    service: str
+    day: str
+    start: str
+    end: str
+    name_masked: str
+    phone_masked: str
+    state: Literal["booked", "checked_in", "cancelled", "missed"]
+    ticket: str  # "" until check-in
+
+
+class DaySlotView(Shape, kw_only=True):
+    """One slot of a day as the supervisors' bookings view shows it."""
+
+    service: str
+    start: str
+    end: str
+    quota: int
+    booked: int
+    checked_in: int
+    missed: int
+
+
 __all__ = [
     "AnyWarning",
+    "BookingView",
     "CallView",
     "CounterInfo",
     "CounterView",
+    "DaySlotView",
     "DeviceAbsentWarning",
     "DevicePresence",
     "DeviceReport",
@@ -393,6 +432,7 @@ __all__ = [
     "ServiceInfo",
     "ServiceSummary",
     "Shape",
+    "SlotView",
     "TicketState",
     "TicketView",
     "UnstaffedWarning",

@@ -137,7 +137,7 @@ def _play(options: Options, config: Any, data: Path) -> int:
         print(f"hallcall demo: the simulation failed: {morning.error!r}", file=sys.stderr)
         return 1
     report = morning.report
-    figures = read_figures(database, config, report.day)
+    figures = read_figures(database, config, report.day, estimates=report.estimates)
     figures.write(out)
     _write_summary(out, report, programs, figures, time.monotonic() - started, web)
     print(figures.table(options.lang or config.hall.languages[0]))
@@ -355,6 +355,7 @@ def _write_summary(
         "web_pages": [p.name for p in web.shots] if web is not None else [],
         "web_problems": web.problems if web is not None else ["Chromium or Playwright missing"],
         "figures_add_up": figures.adds_up(),
+        "estimate_accuracy": figures.total().accuracy.to_dict(),
         "errors": report.errors,
     }
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -62,6 +62,7 @@ def kiosks(still: StillHall, camera: Camera, tickets: Path) -> None:
         wait_until("the guide desk to open", lambda: window.stack.currentWidget() is window.desk)
         camera.take(window, "kiosk-guide-desk-zh-1920x1080.png")
         window.close_desk()
+        _check_in(still, camera, window)
     finally:
         _close_kiosk(window)
     # A printer on the network that does not answer: the visitor keeps the number on screen.
@@ -73,6 +74,32 @@ def kiosks(still: StillHall, camera: Camera, tickets: Path) -> None:
         window.confirm.done.emit()
     finally:
         _close_kiosk(window)
+
+
+def _check_in(still: StillHall, camera: Camera, window: Any) -> None:
+    """Appointment check-in: a phone's last four digits matching two of today's bookings (zh),
+    and a booking whose check-in has not opened yet (en)."""
+    sup = still.supervisor()
+    for name, phone in (("陈静", "13800135678"), ("林涛", "13912345678")):
+        still.ask(sup, "book", service="tax", day=still.day, start="10:00", name=name, phone=phone)
+    later = still.ask(sup, "book", service="tax", day=still.day, start="11:30", name="周敏", phone="13700001111")
+    screen = window.check_in
+    window.set_lang("zh")
+    wait_until("the check-in button", window.start_screen.appointment_button.isVisible)
+    window.start_screen.appointment_button.click()
+    for digit in "5678":
+        screen.keys[digit].click()
+    screen.ok_button.click()
+    wait_until("the two bookings to pick from", lambda: len(screen.match_buttons) == 2)
+    camera.take(window, "kiosk-check-in-zh-1920x1080.png")
+    window.set_lang("en")
+    screen.reset()
+    for char in later["booking"]["code"]:
+        screen.keys[char].click()
+    screen.ok_button.click()
+    wait_until("check-in to be refused as too early", lambda: not screen.checking and "11:00" in screen.message.text())
+    camera.take(window, "kiosk-check-in-en-1920x1080.png")
+    screen.cancelled.emit()
 
 
 def _kiosk_window(still: StillHall, printer: str, lang: str) -> Any:

@@ -1,5 +1,5 @@
 """The screenshots of the hall's web pages: the supervisor console and a ticket's journey, the
-report page with its charts, the evaluation pad and the ticket status page on a phone.
+report page with its charts, the evaluation pad, the ticket status page and the booking page on a phone.
 
 Drawn by Debian's Chromium (/usr/bin/chromium, which scripts/setup.sh installs) through
 Playwright, as the tests drive it (tests/browser.py), against the still demo hall.  Both are
@@ -48,6 +48,7 @@ def pages(still: StillHall, camera: Camera, journey_number: str, status_path: st
             _report(still, camera, browser)
             _pad(still, camera, browser)
             _status(still, camera, browser, status_path)
+            _book(still, camera, browser)
         finally:
             browser.close()
 
@@ -99,6 +100,9 @@ def _console(still: StillHall, camera: Camera, browser: Any, journey_number: str
         page.click("#lang")
         page.wait_for_function("document.documentElement.lang.startsWith('en')")
         take(camera, page, "console-en.png")
+        page.wait_for_selector("#booking-rows tr")  # the kiosk scene's bookings of today
+        page.locator("#appointments").scroll_into_view_if_needed()
+        take(camera, page, "console-appointments-en.png")
         page.click("#lang")
         page.wait_for_function("document.documentElement.lang.startsWith('zh')")
         page.fill("#journey-number", journey_number)
@@ -146,5 +150,25 @@ def _status(still: StillHall, camera: Camera, browser: Any, path: str) -> None:
         page.goto(f"{still.http_url}{path}")
         page.wait_for_function("window.hallcallStatus && window.hallcallStatus.view() !== null")
         take(camera, page, "status-phone-zh.png")
+    finally:
+        page.context.close()
+
+
+def _book(still: StillHall, camera: Camera, browser: Any) -> None:
+    """A visitor's phone on the booking page: tomorrow's slots with their free places, one
+    picked and the form filled, in Chinese and English (before booking: a booking's code is
+    random, and the pictures must come out the same each time)."""
+    page = new_page(browser, PHONE)
+    try:
+        page.goto(f"{still.http_url}/book?lang=zh")
+        page.locator("#days button").nth(1).click()
+        page.wait_for_selector("#slots button:not([disabled])")
+        page.locator("#slots button:not([disabled])").nth(2).click()
+        page.fill("#name", "Chen Jing")
+        page.fill("#phone", "13800138000")
+        take(camera, page, "book-phone-zh.png", full_page=True)
+        page.click("#lang")
+        page.wait_for_function("document.documentElement.lang === 'en'")
+        take(camera, page, "book-phone-en.png", full_page=True)
     finally:
         page.context.close()

@@ -193,7 +193,9 @@ def run(args: argparse.Namespace) -> int:
             report = asyncio.run(runner.simulate(settings))
         finally:
             server.stop()
-        figures = read_figures(database, config, report.day, until=plan.moment(config, day, until))
+        figures = read_figures(
+            database, config, report.day, until=plan.moment(config, day, until), estimates=report.estimates
+        )
     finally:
         shutil.rmtree(data, ignore_errors=True)
     lang = args.lang or config.hall.languages[0]

@@ -10,6 +10,13 @@ call (mean, 90th percentile, longest, and how many waited longer than the servic
 A ticket still waiting at the end counts with its wait so far: leaving it out would understate
 the waits exactly when the hall is overloaded.
 ``adds_up`` checks the books: every issued ticket ended in exactly one of those states.
+
+The estimate's accuracy: for every ticket whose issue answer the simulator kept (``estimates``:
+number -> estimated seconds) and that was called, the estimate against the wait that followed
+(issue to first call): the mean absolute error, in minutes and as a share of the mean actual
+wait, and the share of tickets whose estimate came within ±25 % of their wait (at least ±1
+minute: the smallest step a ticket shows).  Tickets never called have no actual wait, so they
+are left out of it.
 """
 
 from __future__ import annotations
@@ -23,6 +30,43 @@ from typing import Any
 from hallcall.config import HallConfig
 from hallcall.server import reports
 from hallcall.server.domain.model import GREEN
+
+TOLERANCE = 0.25  # an estimate within this share of the actual wait counts as right
+TOLERANCE_FLOOR_MINUTES = 1.0  # ... or within a minute, the smallest step a ticket shows
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """How far the printed estimates were from the waits that followed."""
+
+    tickets: int
+    mae_minutes: float
+    mean_wait_minutes: float
+    within: float  # share of tickets within ±25 % (at least ±1 minute)
+
+    @classmethod
+    def of(cls, pairs: list[tuple[float, float]]) -> Accuracy:
+        if not pairs:
+            return cls(0, 0.0, 0.0, 0.0)
+        errors = [abs(e - w) for e, w in pairs]
+        right = sum(
+            1 for (_, w), err in zip(pairs, errors, strict=True) if err <= max(TOLERANCE * w, TOLERANCE_FLOOR_MINUTES)
+        )
+        return cls(len(pairs), sum(errors) / len(pairs), sum(w for _, w in pairs) / len(pairs), right / len(pairs))
+
+    @property
+    def mae_share(self) -> float:
+        """The mean absolute error as a share of the mean actual wait (0 when nobody waited)."""
+        return self.mae_minutes / self.mean_wait_minutes if self.mean_wait_minutes > 0 else 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "tickets": self.tickets,
+            "mae_minutes": round(self.mae_minutes, 2),
+            "mean_wait_minutes": round(self.mean_wait_minutes, 2),
+            "mae_share": round(self.mae_share, 3),
+            "within_25": round(self.within, 3),
+        }
 
 
 @dataclass
@@ -42,6 +86,11 @@ class ServiceFigures:
     waits_so_far: int = 0  # of those, still waiting at the end: counted up to then
     over_target: int = 0
     handle_minutes: float = 0.0
+    estimated: list[tuple[float, float]] = field(default_factory=list, repr=False)  # (estimate, wait) minutes
+
+    @property
+    def accuracy(self) -> Accuracy:
+        return Accuracy.of(self.estimated)
 
     @property
     def mean_wait(self) -> float:
@@ -72,6 +121,7 @@ class Figures:
             t.over_target += s.over_target
             t.waits_so_far += s.waits_so_far
             t.waits += s.waits
+            t.estimated += s.estimated
         served = [s for s in self.services if s.served]
         if served:
             t.handle_minutes = sum(s.handle_minutes * s.served for s in served) / sum(s.served for s in served)
@@ -82,12 +132,13 @@ class Figures:
 
     def to_dict(self) -> dict[str, object]:
         def one(s: ServiceFigures) -> dict[str, object]:
-            data = {k: v for k, v in asdict(s).items() if k != "waits"}
+            data = {k: v for k, v in asdict(s).items() if k not in ("waits", "estimated")}
             data.update(
                 mean_wait_minutes=round(s.mean_wait, 1),
                 p90_wait_minutes=round(s.p90_wait, 1),
                 max_wait_minutes=round(s.max_wait, 1),
                 handle_minutes=round(s.handle_minutes, 1),
+                estimate_accuracy=s.accuracy.to_dict(),
             )
             return data
 
@@ -120,7 +171,17 @@ class Figures:
         verdict = words["ok"] if self.adds_up() else words["not_ok"]
         lines.append(f"{self.day}{words['books']}{verdict}")
         lines.append(words["legend"].format(n=self.total().waits_so_far))
+        lines.append(self.accuracy_line(lang))
         return "\n".join(lines)
+
+    def accuracy_line(self, lang: str = "zh") -> str:
+        """The estimate's accuracy over the whole day, in one language."""
+        a = self.total().accuracy
+        if not a.tickets:
+            return _WORDS[lang]["no_estimates"]
+        return _WORDS[lang]["accuracy"].format(
+            n=a.tickets, mae=a.mae_minutes, share=a.mae_share * 100, wait=a.mean_wait_minutes, within=a.within * 100
+        )
 
     def write(self, folder: Path) -> tuple[Path, Path]:
         folder.mkdir(parents=True, exist_ok=True)
@@ -138,6 +199,9 @@ _WORDS: dict[str, dict[str, Any]] = {
         ),
         "books": "：取号 = 办结 + 过号 + 取消 + 等候（+ 未结）：",
         "legend": "等候时间：取号到首次呼叫；结束时仍在等候的 {n} 人计至结束（实际更长）。",
+        "accuracy": "预计等候的准确度（{n} 张已呼叫的票）：平均绝对误差 {mae:.1f} 分（实际平均等候 {wait:.1f} 分的 "
+        "{share:.0f}%），{within:.0f}% 在实际等候的 ±25% 以内（至少 ±1 分）。",
+        "no_estimates": "预计等候的准确度：没有记下取号时的预计等候。",
         "ok": "核对无误",
         "not_ok": "对不上",
     },
@@ -148,6 +212,9 @@ _WORDS: dict[str, dict[str, Any]] = {
         ),
         "books": ": issued = served + no-show + cancelled + waiting (+ open): ",
         "legend": "Waits: issue to first call; the {n} still waiting at the end count up to then (theirs are longer).",
+        "accuracy": "Estimate accuracy ({n} called tickets): mean absolute error {mae:.1f} min ({share:.0f}% of the "
+        "mean actual wait of {wait:.1f} min); {within:.0f}% within ±25% of the actual wait (at least ±1 min).",
+        "no_estimates": "Estimate accuracy: no estimates were recorded at issue.",
         "ok": "OK",
         "not_ok": "DO NOT ADD UP",
     },
@@ -165,10 +232,18 @@ def _pad(text: str, width: int, column: int) -> str:
     return text + gap if column == 0 else gap + text
 
 
-def read_figures(database: Path, config: HallConfig, day: str, until: float | None = None) -> Figures:
+def read_figures(
+    database: Path,
+    config: HallConfig,
+    day: str,
+    until: float | None = None,
+    estimates: dict[str, int] | None = None,
+) -> Figures:
     """The figures of one business day from a hall database (opened read-only; the server may
     still be running).  A ticket still waiting counts with its wait up to ``until`` (epoch
-    seconds: when the run stopped calling), by default the last thing the day's journal holds."""
+    seconds: when the run stopped calling), by default the last thing the day's journal holds.
+    ``estimates`` (number -> seconds the issue answer estimated) gives the estimate's accuracy."""
+    estimates = estimates or {}
     by_prefix = {s.prefix: s for s in config.services}
     figures = {s.id: ServiceFigures(s.id, s.name.zh, s.name.en) for s in config.services}
     conn = reports.connect_read_only(database)
@@ -200,6 +275,8 @@ def read_figures(database: Path, config: HallConfig, day: str, until: float | No
         f.transferred += transfers > 0
         if ticket_id in first_calls:
             wait = (first_calls[ticket_id] - issued_at) / 60
+            if number in estimates:
+                f.estimated.append((estimates[number] / 60, wait))
         elif state == "waiting" and until is not None:
             wait = max(0.0, (until - issued_at) / 60)
             f.waits_so_far += 1

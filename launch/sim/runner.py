@@ -57,6 +57,7 @@ class Settings:
     spare_clerk: str | None = None  # e.g. "simulated-{counter}": who works a counter open to any clerk
     screen_kiosks: dict[str, ScreenKiosk] = field(default_factory=dict)
     screen_desks: dict[int, Desk] = field(default_factory=dict)  # counters someone else's desk drives
+    leaves: dict[int, float] = field(default_factory=dict)  # counter -> when its clerk pauses for the rest of the day
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Report:
     cancels: int = 0
     clerks: Tally = field(default_factory=Tally)
     numbers: list[str] = field(default_factory=list)  # issued by the simulator's kiosks
+    estimates: dict[str, int] = field(default_factory=dict)  # number -> the wait (s) its issue answer estimated
     day: str = ""
     answer_ms: list[float] = field(default_factory=list)  # request to answer, the simulator's own requests
     errors: list[str] = field(default_factory=list)  # what went wrong; empty when the day ran as planned
@@ -206,6 +208,8 @@ class Simulation:
             return self.hall.callable.get(number, 0) > 0
 
         rest = plan.clerk_break(self.s.seed, number, self.s.profile, self.s.start, self.s.arrivals_end)
+        if number in self.s.leaves:  # a counter closing mid-day: one pause that lasts until the end
+            rest = (self.s.leaves[number], self.s.end - self.s.leaves[number])
         return Clerk(
             number,
             desk,
@@ -274,9 +278,11 @@ class Simulation:
         if reply.get("type") == "error":
             self.report.refused[reply.get("code", "?")] += 1
             return
-        ticket = typed_answer("issue", reply["data"]).ticket
+        issued = typed_answer("issue", reply["data"])
+        ticket = issued.ticket
         self.report.issued += 1
         self.report.numbers.append(ticket.number)
+        self.report.estimates[ticket.number] = issued.estimated_wait_s  # what the ticket printed (figures.py)
         leaves = self.visitor(ticket.number, ticket.service, 0).leaves_after_seconds
         if leaves is not None and self.guide_desk is not None and self.clock.now() + leaves < self.s.end:
             self._spawn(self._leave(ticket.number, self.clock.now() + leaves), self._leaving)

@@ -15,8 +15,9 @@ from typing import Any
 from hallcall.config import HallConfig
 
 from . import calendar, selection
-from .estimates import HandlingTimes, capacity, estimate_seconds
+from .estimates import Calls, Desk, HandlingTimes, estimate_seconds, project, remaining
 from .model import (
+    APPOINTMENT,
     AT_COUNTER,
     CALLED,
     CANCELLED,
@@ -84,8 +85,8 @@ class HallState:
         self.next_session_id = 1
         self.next_pause_id = 1
         self.counter_services = {c.number: config.counter_services(c) for c in config.counters}
-        self._capacity_key: tuple[tuple[int, ...], frozenset[str]] | None = None
-        self._capacity_cache: dict[str, tuple[float, int]] = {}
+        self._projection_key: tuple[Any, ...] | None = None
+        self._projection: tuple[dict[str, Calls], dict[str, int]] = ({}, {})
 
     # ------------------------------------------------------------------ rebuilding from storage
     def load(
@@ -167,6 +168,7 @@ class HallState:
                 changes += self._close_session(c, now, "day end")
             c.current = None
             c.priority_streak = 0
+            c.appointment_streak = 0
             c.served.clear()
             c.held.clear()
         self.day = day
@@ -184,8 +186,20 @@ class HallState:
 
     # ------------------------------------------------------------------ issuing
     def issue(
-        self, service_id: str, now: float, *, priority: int = NORMAL, channel: str = "kiosk", device: str = ""
+        self,
+        service_id: str,
+        now: float,
+        *,
+        priority: int = NORMAL,
+        channel: str = "kiosk",
+        device: str = "",
+        queue_key: float | None = None,
+        check_hours: bool = True,
     ) -> tuple[Ticket, list[Change]]:
+        """Issue a ticket; ``queue_key`` orders it in its class instead of issue order (an
+        appointment ticket is keyed by its slot's start, so the earlier slot is called first).
+        ``check_hours`` False: a booking's check-in, whose own window (its slot, cut from the
+        day's hours or a special date's) already says when it may be issued."""
         service = self.config.service(service_id)
         if service is None:
             raise QueueError("unknown_service", f"there is no service {service_id!r}", service=service_id)
@@ -193,7 +207,7 @@ class HallState:
             raise QueueError(
                 "priority_not_allowed", f"service {service_id!r} takes no priority tickets", service=service_id
             )
-        if self.enforce_hours and not calendar.issuing_open(self.config, service_id, now):
+        if self.enforce_hours and check_hours and not calendar.issuing_open(self.config, service_id, now):
             raise QueueError("service_closed", f"service {service_id!r} is not issuing tickets now", service=service_id)
         if service.daily_cap and self.seq[service_id] >= service.daily_cap:
             raise QueueError(
@@ -217,7 +231,7 @@ class HallState:
             priority=priority,
             state=WAITING,
             issued_at=now,
-            queue_key=float(self.next_ticket_id),
+            queue_key=float(self.next_ticket_id) if queue_key is None else queue_key,
             channel=channel,
             device=device,
         )
@@ -286,6 +300,7 @@ class HallState:
         t.target_counter = None
         state.current = t.id
         state.priority_streak = state.priority_streak + 1 if t.priority > NORMAL else 0
+        state.appointment_streak = state.appointment_streak + 1 if t.priority == APPOINTMENT else 0
         return [TicketSaved(t), Journal(now, action, t, state.number, session.clerk)]
 
     # ------------------------------------------------------------------ calling
@@ -299,6 +314,8 @@ class HallState:
             streak=state.priority_streak,
             streak_limit=self.config.queue.priority_streak_limit,
             now=now,
+            appointment_streak=state.appointment_streak,
+            appointment_limit=self.config.appointments.max_run,
         )
         if t is None:
             raise QueueError("queue_empty", f"nobody is waiting for counter {counter}", counter=counter)
@@ -521,6 +538,7 @@ class HallState:
         state.session = None
         state.last_signout_at = now
         state.priority_streak = 0
+        state.appointment_streak = 0
         closed = SessionClosed(session, now, reason)
         return [*changes, closed, Journal(now, "sign_out", None, state.number, session.clerk, reason)]
 
@@ -572,26 +590,55 @@ class HallState:
         return queued + sum(1 for q in self.targeted.values() for t in q if t.service == service)
 
     def estimate(self, service: str, ahead: int) -> tuple[float, int]:
-        """(seconds, open counters) for a ticket of ``service`` with ``ahead`` people before it."""
-        cap, opened = self._capacity(service)
-        return estimate_seconds(ahead, self.handling.mean(service), cap), opened
+        """(seconds, open counters) for a ticket of ``service`` with ``ahead`` people before it:
+        when the projection (estimates.py) has the (ahead+1)-th of its queue called."""
+        calls, opened = self._projected()
+        found = calls[service].at(ahead) if service in calls else None
+        if found is None:  # no open counter serves it: as if one did
+            return estimate_seconds(ahead, self.handling.mean(service), 1.0), 0
+        return found, opened.get(service, 0)
 
-    def _capacity(self, service: str) -> tuple[float, int]:
-        """The counters' share for ``service``, cached while the same counters are open and the
-        same services have people waiting (it is asked on every ticket issued)."""
+    def _projected(self) -> tuple[dict[str, Calls], dict[str, int]]:
+        """The projection of the next calls, cached while the open counters, their visitors,
+        the queues and the latest moment the hall has seen stay the same (it is asked on every
+        ticket issued and for every service in each queue update)."""
         open_numbers = tuple(
             n for n, c in self.counters.items() if c.session is not None and c.session.paused_at is None
         )
-        busy = frozenset(s for s, queues in self.waiting.items() if any(queues.values()))
-        key = (open_numbers, busy)
-        if key != self._capacity_key:
-            self._capacity_key, self._capacity_cache = key, {}
-        found = self._capacity_cache.get(service)
-        if found is None:
-            open_sets = [self.counter_services[n] for n in open_numbers]
-            found = (capacity(service, open_sets, busy), sum(1 for services in open_sets if service in services))
-            self._capacity_cache[service] = found
-        return found
+        heads = tuple((s, p, len(q), q[0].id) for s, queues in self.waiting.items() for p, q in queues.items() if q)
+        currents = tuple(self.counters[n].current for n in open_numbers)
+        sent = tuple(len(self.targeted[n]) for n in open_numbers)
+        now = self._latest(open_numbers)
+        key = (self.day, self.next_ticket_id, sum(self.finished.values()), open_numbers, currents, heads, sent, now)
+        if key == self._projection_key:
+            return self._projection
+        handle = {s: self.handling.mean(s) for s in self.waiting}
+        desks = []
+        for n in open_numbers:
+            current = self.tickets.get(self.counters[n].current or -1)
+            busy = 0.0
+            if current is not None and current.called_at is not None:
+                busy = remaining(self.handling.mean(current.service), now - current.called_at)
+            policy = self.config.counter(n).policy  # type: ignore[union-attr]
+            sent_here = tuple(t.service for t in self.targeted[n])
+            desks.append(Desk(tuple(self.counter_services[n]), policy == "oldest", busy, sent_here))
+        opened = {s: sum(1 for n in open_numbers if s in self.counter_services[n]) for s in self.waiting}
+        self._projection_key, self._projection = key, (project(desks, self.waiting, handle), opened)
+        return self._projection
+
+    def _latest(self, open_numbers: tuple[int, ...]) -> float:
+        """The latest moment the queue shows: the newest ticket's issue, the open counters' latest
+        call or finish.  Estimates count from it, not from a clock, so a restarted server, which
+        rebuilds all of these from storage, gives the same figures."""
+        newest = self.tickets.get(self.next_ticket_id - 1)
+        moments = [newest.issued_at] if newest is not None else []
+        for n in open_numbers:
+            c = self.counters[n]
+            for i in (c.current, c.served[-1] if c.served else None):
+                t = self.tickets.get(i) if i is not None else None
+                if t is not None:
+                    moments += [m for m in (t.called_at, t.finished_at) if m is not None]
+        return max(moments, default=0.0)
 
     def ahead_of(self, t: Ticket) -> int:
         """Tickets that will be called before ``t`` if nothing else arrives."""

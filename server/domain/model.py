@@ -25,7 +25,7 @@ EXPIRED = "expired"
 OPEN_STATES = (WAITING, CALLED, SERVING, HELD)  # expire at day end
 AT_COUNTER = (CALLED, SERVING)  # the counter's current ticket
 
-# Priority classes, highest first.  Appointments are reserved for when booking arrives.
+# Priority classes, highest first.  Appointment tickets come from a booking's check-in.
 NORMAL = 0
 APPOINTMENT = 1
 GREEN = 2
@@ -89,6 +89,7 @@ class CounterState:
     session: Session | None = None
     current: int | None = None  # ticket id being called or served
     priority_streak: int = 0
+    appointment_streak: int = 0  # appointment tickets called in a row ([appointments].max_run)
     last_signout_at: float | None = None
     served: list[int] = field(default_factory=list)  # today's finished ticket ids, newest last
     held: list[int] = field(default_factory=list)  # ticket ids set aside here, oldest first
