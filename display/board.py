@@ -130,7 +130,7 @@ class Board:
                     counter_name=view.name,
                     zone=view.zone,
                     recall=ticket.recalls,
-                    priority=ticket.priority != "normal",
+                    priority=ticket.priority,
                     at=ticket.called_at,
                 )
             out.append((call.at or 0.0, rank, call))

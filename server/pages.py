@@ -24,7 +24,7 @@ from hallcall.i18n import Strings, other_lang
 
 from .domain.appointments import takes_appointments
 from .domain.hall import HallState
-from .domain.model import QueueError, Ticket
+from .domain.model import NORMAL, PRIORITY_NAMES, QueueError, Ticket
 from .views import Views
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ T = Strings(
         "minutes": ("约 {n} 分钟", "about {n} min"),
         "issued": ("取号时间", "Issued"),
         "green": ("绿色通道", "Green channel"),
+        "appointment": ("预约", "Appointment"),
         "missing": ("查不到这个号码。", "There is no such ticket."),
         "other_day": ("这是 {day} 的号，今日已无效。", "This ticket is from {day} and is no longer valid."),
         "footer": ("本页每 20 秒自动刷新。", "This page refreshes every 20 seconds."),
@@ -164,7 +165,8 @@ def ticket_page(
         base
         | {
             "service": service.name.get(lang) if service else ticket.service,
-            "green": T("green", lang) if ticket.priority > 0 else "",
+            "class_label": T(PRIORITY_NAMES[ticket.priority], lang) if ticket.priority != NORMAL else "",
+            "class_name": PRIORITY_NAMES[ticket.priority],
             "state": state_key,
             "state_text": T(state_key, lang, counter=counter),
             "state_class": {"called": "go", "no_show": "over", "expired": "over"}.get(state_key, ""),

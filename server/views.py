@@ -367,7 +367,7 @@ class Views:
             counter_name=self._counter_names.get(counter) or Names(zh="", en=""),
             zone=self._counter_zones.get(counter, ""),
             recall=t.recalls if action == "recall" else 0,
-            priority=t.priority > 0,
+            priority=PRIORITY_NAMES[t.priority],  # type: ignore[arg-type]
             at=t.called_at,
         )
 

@@ -95,7 +95,7 @@ def call(number: str, counter: int, zone: str) -> p.CallView:
         counter_name=names,
         zone=zone,
         recall=0,
-        priority=False,
+        priority="normal",
         at=NOW,
     )
 

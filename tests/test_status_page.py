@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from browser import browser_fixture  # noqa: F401 (the shared Chromium fixture)
+from classes import classes_hall_file, issue_each_class
 from conftest import LiveHall
 from playwright.sync_api import Browser, Page, expect
 
@@ -206,3 +207,28 @@ def test_the_holder_page_offers_the_levels_in_english_and_says_the_servers_refus
 
 async def stored_evaluations(live: LiveHall) -> list[tuple[str, str, dict[str, Any]]]:
     return [(number, reason, detail) for _, _, number, _, _, reason, detail in live.storage.evaluations(DAY)]
+
+
+def test_the_page_names_an_appointment_and_a_green_channel_ticket_apart(tmp_path: Any, browser: Browser) -> None:
+    """Each class has its own words and its own colour: an appointment ticket is not a
+    green-channel one, and an ordinary ticket has no mark."""
+    live = LiveHall(tmp_path, classes_hall_file(tmp_path))
+    context, page = phone(browser)
+    try:
+        numbers = live.run(issue_each_class(live.hall))
+        seen, colours = {}, {}
+        for lang in ("zh", "en"):
+            for kind, number in numbers.items():
+                page.goto(f"{live.http_url}/t/{DAY}/{number}?lang={lang}")
+                seen[lang, kind] = page.locator(".service").inner_text()
+                mark = page.locator(".service .class")
+                colours[kind] = mark.evaluate("e => getComputedStyle(e).backgroundColor") if mark.count() else None
+        assert (
+            seen["zh", "appointment"] == "社保 · 预约" and seen["en", "appointment"] == "Social security · Appointment"
+        )
+        assert seen["zh", "green"] == "社保 · 绿色通道" and seen["en", "green"] == "Social security · Green channel"
+        assert (seen["zh", "normal"], seen["en", "normal"]) == ("社保", "Social security")
+        assert colours == {"normal": None, "green": "rgb(10, 107, 47)", "appointment": "rgb(11, 79, 138)"}
+    finally:
+        context.close()
+        live.close()

@@ -25,8 +25,11 @@ def typed_hall(config: HallConfig, *, enforce_hours: bool = True) -> p.HallView:
     return msgspec.convert(hall_view(config, enforce_hours=enforce_hours), p.HallView)
 
 
-def call(config: HallConfig, number: str, counter: int, *, recall: int = 0, at: float = 1.0) -> dict[str, Any]:
-    """A call as the server shows it (its counter's name as the server has it)."""
+def call(
+    config: HallConfig, number: str, counter: int, *, recall: int = 0, at: float = 1.0, priority: str = "normal"
+) -> dict[str, Any]:
+    """A call as the server shows it (its counter's name as the server has it; ``priority``: the
+    ticket's class, "normal", "appointment" or "green")."""
     info = next(c for c in hall_view(config)["counters"] if c["number"] == counter)
     service = next(s for s in config.services if number.startswith(s.prefix))
     return {
@@ -36,7 +39,7 @@ def call(config: HallConfig, number: str, counter: int, *, recall: int = 0, at: 
         "counter_name": info["name"],
         "zone": info["zone"],
         "recall": recall,
-        "priority": False,
+        "priority": priority,
         "at": at,
     }
 

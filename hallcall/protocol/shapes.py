@@ -56,7 +56,7 @@ class CallView(Shape, kw_only=True):
     counter_name: Names
     zone: str
     recall: int
-    priority: bool
+    priority: Priority  # the ticket's class: a display marks appointment and green-channel calls
     at: float | None
 
 
