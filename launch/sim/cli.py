@@ -43,6 +43,12 @@ WORDS = Strings(
             "clerks: {calls} calls, {finishes} finished, {no_shows} no-shows, {transfers} transfers, {breaks} breaks; "
             "guide desk cancelled {cancels}",
         ),
+        "bookings": (
+            "预约：导办台预订 {made} 个（未订上 {refused}），签到 {checked_in}，"
+            "迟到被拒 {late_refused}（改取普通号 {late}），未到 {not_come}",
+            "bookings: the guide desk booked {made} (refused {refused}), {checked_in} checked in, "
+            "{late_refused} too late ({late} took a normal ticket), {not_come} did not come",
+        ),
         "refusal": ("{n} 人（{why}）", "{n} ({why})"),
         "wrote": ("已写入 {path}", "wrote {path}"),
     }
@@ -116,6 +122,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--mix", type=_mix, default={}, help="service weights, e.g. social=3,medical=2")
     parser.add_argument(
+        "--booked",
+        type=float,
+        metavar="SHARE",
+        help=(
+            "the share of visitors for services taking appointments who booked a slot beforehand; 0 = nobody "
+            f"(default: {plan.BOOKED_SHARE} when the config takes appointments, else 0)"
+        ),
+    )
+    parser.add_argument(
         "--counters", type=_numbers, help="the counters with a clerk, e.g. 1,2,5 (default: those the config staffs)"
     )
     parser.add_argument("--lang", choices=("zh", "en"), help="the figures' language (default: the hall's first)")
@@ -150,9 +165,17 @@ def run(args: argparse.Namespace) -> int:
         problem = f"--counters: the hall has no counter {', '.join(str(n) for n in sorted(args.counters - numbers))}"
     elif not config.devices.kiosks:
         problem = f"{args.config} has no kiosks ([devices] kiosks) for the visitors to take tickets at"
+    elif args.booked is not None and not 0 <= args.booked <= 1:
+        problem = f"--booked must be between 0 and 1, not {args.booked}"
+    elif args.booked and not plan.takes_appointments(config):
+        problem = (
+            f"--booked: {args.config} takes no appointments ([appointments] enabled = true, and a service with "
+            "appointment_slot_minutes and appointment_quota)"
+        )
     day = args.day or plan.next_open_day(config, dt.date.today())
+    booked = args.booked if args.booked is not None else plan.BOOKED_SHARE if plan.takes_appointments(config) else 0.0
     try:
-        profile = plan.Profile(load=args.load, visitors=args.visitors, mix=args.mix)
+        profile = plan.Profile(load=args.load, visitors=args.visitors, mix=args.mix, booked_share=booked)
         plan.service_weights(config, profile.mix)
     except ValueError as exc:
         problem = problem or str(exc)
@@ -194,7 +217,12 @@ def run(args: argparse.Namespace) -> int:
         finally:
             server.stop()
         figures = read_figures(
-            database, config, report.day, until=plan.moment(config, day, until), estimates=report.estimates
+            database,
+            config,
+            report.day,
+            until=plan.moment(config, day, until),
+            estimates=report.estimates,
+            late=report.bookings.late,
         )
     finally:
         shutil.rmtree(data, ignore_errors=True)
@@ -204,7 +232,12 @@ def run(args: argparse.Namespace) -> int:
     refused = _refusals(report.refused, lang)
     print(WORDS("arrivals", lang, planned=report.planned, issued=report.issued, refused=refused))
     counts = {"calls": c.calls, "finishes": c.finishes, "no_shows": c.no_shows, "transfers": c.transfers}
-    print(WORDS("clerks", lang, breaks=c.breaks, cancels=report.cancels, **counts) + "\n")
+    print(WORDS("clerks", lang, breaks=c.breaks, cancels=report.cancels, **counts))
+    b = report.bookings
+    if b.planned:
+        made = {"made": len(b.made), "refused": _refusals(b.refused, lang), "checked_in": len(b.checked_in)}
+        print(WORDS("bookings", lang, late_refused=b.late_refused, late=len(b.late), not_come=b.not_come, **made))
+    print()
     print(figures.table(lang))
     if args.out is not None:
         for path in figures.write(args.out):

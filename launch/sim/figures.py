@@ -17,11 +17,20 @@ number -> estimated seconds) and that was called, the estimate against the wait 
 wait, and the share of tickets whose estimate came within ±25 % of their wait (at least ±1
 minute: the smallest step a ticket shows).  Tickets never called have no actual wait, so they
 are left out of it.
+
+The appointments (预约): the day's bookings from the ``bookings`` table (made, checked in, and
+of those never checked in how many came late and took a normal ticket instead, and how many
+never came; ``missed`` once the server's day end has marked them), and the mean wait of the
+tickets issued at a check-in (the tickets the bookings name) beside every other ticket's.  Who
+came late is the one thing the server cannot know (a refused check-in leaves no record), so the
+simulator names each late visitor's booking and normal ticket (``late``), and only those the
+database confirms count: the booking never checked in, the ticket issued that day.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -109,9 +118,56 @@ class ServiceFigures:
 
 
 @dataclass
+class AppointmentFigures:
+    """The day's bookings and the appointment tickets' waits, from the hall's database."""
+
+    booked: int = 0  # bookings of the day, whatever became of them
+    checked_in: int = 0
+    cancelled: int = 0
+    late: int = 0  # never checked in; came late and took a normal ticket (named by the simulator)
+    not_come: int = 0  # never checked in, and no ticket: still open, or missed after the day's end
+    missed: int = 0  # of those never checked in, the ones the server has marked missed
+    waits: list[float] = field(default_factory=list, repr=False)  # appointment tickets, minutes
+    walk_in_waits: list[float] = field(default_factory=list, repr=False)  # every other ticket
+
+    @property
+    def mean_wait(self) -> float:
+        return _mean(self.waits)
+
+    @property
+    def walk_in_mean_wait(self) -> float:
+        return _mean(self.walk_in_waits)
+
+    def adds_up(self) -> bool:
+        """Every booking is checked in, cancelled, late or not come: exactly one of them."""
+        return self.booked == self.checked_in + self.cancelled + self.late + self.not_come
+
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {k: v for k, v in asdict(self).items() if k not in ("waits", "walk_in_waits")}
+        data.update(
+            tickets=len(self.waits),
+            mean_wait_minutes=round(self.mean_wait, 1),
+            walk_in_tickets=len(self.walk_in_waits),
+            walk_in_mean_wait_minutes=round(self.walk_in_mean_wait, 1),
+        )
+        return data
+
+    def line(self, lang: str) -> str:
+        """The appointments in one line of the figures' text, in one language."""
+        return _WORDS[lang]["appointments"].format(
+            a=self, wait=self.mean_wait, n=len(self.waits), walk_in=self.walk_in_mean_wait
+        )
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+@dataclass
 class Figures:
     day: str
     services: list[ServiceFigures]
+    appointments: AppointmentFigures = field(default_factory=AppointmentFigures)
 
     def total(self) -> ServiceFigures:
         t = ServiceFigures("all", "合计", "All")
@@ -128,7 +184,7 @@ class Figures:
         return t
 
     def adds_up(self) -> bool:
-        return all(s.adds_up() for s in self.services) and self.total().adds_up()
+        return all(s.adds_up() for s in self.services) and self.total().adds_up() and self.appointments.adds_up()
 
     def to_dict(self) -> dict[str, object]:
         def one(s: ServiceFigures) -> dict[str, object]:
@@ -146,6 +202,7 @@ class Figures:
             "day": self.day,
             "services": [one(s) for s in self.services],
             "total": one(self.total()),
+            "appointments": self.appointments.to_dict(),
             "adds_up": self.adds_up(),
         }
 
@@ -172,6 +229,8 @@ class Figures:
         lines.append(f"{self.day}{words['books']}{verdict}")
         lines.append(words["legend"].format(n=self.total().waits_so_far))
         lines.append(self.accuracy_line(lang))
+        if self.appointments.booked:
+            lines.append(self.appointments.line(lang))
         return "\n".join(lines)
 
     def accuracy_line(self, lang: str = "zh") -> str:
@@ -202,6 +261,9 @@ _WORDS: dict[str, dict[str, Any]] = {
         "accuracy": "预计等候的准确度（{n} 张已呼叫的票）：平均绝对误差 {mae:.1f} 分（实际平均等候 {wait:.1f} 分的 "
         "{share:.0f}%），{within:.0f}% 在实际等候的 ±25% 以内（至少 ±1 分）。",
         "no_estimates": "预计等候的准确度：没有记下取号时的预计等候。",
+        "appointments": "预约 {a.booked} 个：签到 {a.checked_in}，迟到改取普通号 {a.late}，未到 {a.not_come}"
+        "（已记为失约 {a.missed}），取消 {a.cancelled}；平均等候：预约号 {wait:.1f} 分（{n} 张），"
+        "其他号 {walk_in:.1f} 分。",
         "ok": "核对无误",
         "not_ok": "对不上",
     },
@@ -215,6 +277,9 @@ _WORDS: dict[str, dict[str, Any]] = {
         "accuracy": "Estimate accuracy ({n} called tickets): mean absolute error {mae:.1f} min ({share:.0f}% of the "
         "mean actual wait of {wait:.1f} min); {within:.0f}% within ±25% of the actual wait (at least ±1 min).",
         "no_estimates": "Estimate accuracy: no estimates were recorded at issue.",
+        "appointments": "Appointments: {a.booked} booked, {a.checked_in} checked in, {a.late} late (given a normal "
+        "ticket), {a.not_come} not come ({a.missed} marked missed), {a.cancelled} cancelled; mean wait: "
+        "appointment tickets {wait:.1f} min ({n}), walk-ins {walk_in:.1f} min.",
         "ok": "OK",
         "not_ok": "DO NOT ADD UP",
     },
@@ -238,12 +303,14 @@ def read_figures(
     day: str,
     until: float | None = None,
     estimates: dict[str, int] | None = None,
+    late: dict[str, str] | None = None,
 ) -> Figures:
     """The figures of one business day from a hall database (opened read-only; the server may
     still be running).  A ticket still waiting counts with its wait up to ``until`` (epoch
     seconds: when the run stopped calling), by default the last thing the day's journal holds.
-    ``estimates`` (number -> seconds the issue answer estimated) gives the estimate's accuracy."""
-    estimates = estimates or {}
+    ``estimates`` (number -> seconds the issue answer estimated) gives the estimate's accuracy;
+    ``late`` (booking code -> the normal ticket its visitor took after ``too_late``) the late."""
+    estimates, late = estimates or {}, late or {}
     by_prefix = {s.prefix: s for s in config.services}
     figures = {s.id: ServiceFigures(s.id, s.name.zh, s.name.en) for s in config.services}
     conn = reports.connect_read_only(database)
@@ -256,8 +323,22 @@ def read_figures(
         ).fetchall()
         if until is None:
             until = conn.execute("SELECT MAX(at) FROM events WHERE day = ?", (day,)).fetchone()[0]
+        bookings = _bookings(conn, day)
     finally:
         conn.close()
+    booked = AppointmentFigures(booked=len(bookings))
+    numbers = {row[1] for row in rows}
+    appointment_tickets = {ticket for _, state, ticket in bookings if state == "checked_in"}
+    for code, state, _ in bookings:
+        if state == "checked_in":
+            booked.checked_in += 1
+        elif state == "cancelled":
+            booked.cancelled += 1
+        elif late.get(code) in numbers and late[code] not in appointment_tickets:
+            booked.late += 1
+        else:
+            booked.not_come += 1
+        booked.missed += state == "missed"
     handled: dict[str, list[float]] = {s: [] for s in figures}
     for ticket_id, number, state, priority, issued_at, serving_at, finished_at, transfers in rows:
         service = by_prefix[reports.service_of(number)]
@@ -284,6 +365,15 @@ def read_figures(
             continue
         f.waits.append(wait)
         f.over_target += wait > service.target_wait_minutes
+        (booked.waits if number in appointment_tickets else booked.walk_in_waits).append(wait)
     for sid, values in handled.items():
         figures[sid].handle_minutes = sum(values) / len(values) if values else 0.0
-    return Figures(day, list(figures.values()))
+    return Figures(day, list(figures.values()), booked)
+
+
+def _bookings(conn: sqlite3.Connection, day: str) -> list[tuple[str, str, str]]:
+    """(code, state, ticket) of the day's bookings; none from a database older than bookings."""
+    try:
+        return conn.execute("SELECT code, state, ticket FROM bookings WHERE day = ?", (day,)).fetchall()
+    except sqlite3.OperationalError:  # no bookings table (schema before 7)
+        return []

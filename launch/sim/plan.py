@@ -19,10 +19,12 @@ import datetime as dt
 import math
 import random
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from hallcall.config import HallConfig, Service, parse_hours
-from hallcall.server.domain.calendar import hall_open
+from hallcall.server.domain import appointments
+from hallcall.server.domain.calendar import business_day, hall_open
 
 # Relative arrival rate by local time of day (hours), linear between the points.
 DAY_SHAPE: tuple[tuple[float, float], ...] = (
@@ -58,8 +60,31 @@ def shape_at(hour: float) -> float:
     return r0 + (r1 - r0) * (hour - h0) / (h1 - h0)
 
 
+BOOKED_SHARE = 0.25  # ``hallcall simulate --booked`` and the demo, where the hall takes appointments
+
+# How a booked visitor comes: within the check-in window, past it (refused ``too_late``, then a
+# normal ticket as the kiosk offers), or not at all (the booking stays open, ``missed`` at day end).
+ON_TIME, LATE, NEVER = "on_time", "late", "never"
+# An on-time visitor comes between 90 % of ``early_minutes`` before the slot and half of
+# ``late_minutes`` after its start; a late one 5 to 30 minutes after check-in has closed.  The
+# margins keep a visitor on the side of the rule the plan meant when the simulator's clock and
+# the server's differ by a fraction of a real second (a few hall minutes at 600x).
+EARLY_MARGIN, LATE_MARGIN = 0.9, 0.5
+LATE_AFTER_MINUTES = (5.0, 30.0)
+
 MAX_LOAD = 50.0  # far past any real hall; an infinite load would never end the plan
 MAX_VISITORS = 50_000  # a service numbers at most 999 tickets a day
+
+
+SHARES = (
+    "green_share",
+    "no_show_share",
+    "transfer_share",
+    "cancel_share",
+    "booked_share",
+    "late_share",
+    "missed_share",
+)
 
 
 @dataclass(frozen=True)
@@ -82,12 +107,22 @@ class Profile:
     walk_up_seconds: tuple[float, float] = (15.0, 60.0)
     handle_spread: float = 0.45  # sigma of the log-normal handling time
     break_minutes: tuple[float, float] = (5.0, 12.0)  # one break per clerk per half day
+    # Appointments (预约), for services that take them: this share of their visitors booked a slot
+    # before the day (off by default: ``hallcall simulate`` and the demo turn it on), and of
+    # those, ``late_share`` come after check-in has closed and ``missed_share`` never come.
+    booked_share: float = 0.0
+    late_share: float = 0.1
+    missed_share: float = 0.1
 
     def __post_init__(self) -> None:
-        for name in ("green_share", "no_show_share", "transfer_share", "cancel_share"):
+        for name in SHARES:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, not {value}")
+        if self.late_share + self.missed_share > 1.0:
+            raise ValueError(
+                f"late_share and missed_share together must be at most 1, not {self.late_share + self.missed_share:g}"
+            )
         if not (math.isfinite(self.load) and 0 < self.load <= MAX_LOAD):
             raise ValueError(f"load must be above 0 and at most {MAX_LOAD:g}, not {self.load}")
         if self.visitors is not None and not 0 <= self.visitors <= MAX_VISITORS:
@@ -103,6 +138,30 @@ class Arrival:
     service: str
     priority: str  # "normal" or "green"
     kiosk: str  # the kiosk device the visitor walks to
+    booking: int | None = None  # the key of the visitor's booking: checks in with its code instead
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A visitor who booked a slot before the day began (the server gives the code when the
+    simulator books it), and how they come to it: ON_TIME, LATE or NEVER."""
+
+    key: int  # its place in the day's bookings
+    service: str
+    day: str  # ISO date
+    start: str  # the slot's start, "HH:MM"
+    name: str
+    phone: str
+    comes: str
+
+
+@dataclass(frozen=True)
+class Day:
+    """The whole plan of a span: who comes when (walk-ins and booked visitors), and the bookings
+    made before it, including those whose visitor never comes."""
+
+    arrivals: list[Arrival]
+    bookings: list[Booking]
 
 
 @dataclass(frozen=True)
@@ -243,6 +302,74 @@ def plan_arrivals(config: HallConfig, profile: Profile, seed: int, start: float,
         at = t + (opens - hour) * 3600 + rng.uniform(0, DOOR_MINUTES * 60) if hour < opens else t
         if at < end:
             arrivals.append(Arrival(at, service, "green" if green else "normal", kiosk))
+
+
+def takes_appointments(config: HallConfig) -> bool:
+    """Whether visitors can book anything in this hall: ``[appointments] enabled`` and a service
+    with slots and a quota."""
+    return any(appointments.takes_appointments(config, s) for s in config.services)
+
+
+def plan_day(config: HallConfig, profile: Profile, seed: int, start: float, end: float) -> Day:
+    """The span's plan: :func:`plan_arrivals`'s visitors, of whom ``booked_share`` of those who
+    come for a service taking appointments booked a slot beforehand.
+
+    A booked visitor takes the first slot of the day with a place left (its quota, as the
+    server counts it) whose on-time window ends after the moment they would have come, and
+    that lies in the span.  Then, drawn once from the seed: ``late_share`` come 5-30 minutes
+    after check-in has closed (the server refuses them ``too_late``; they take a normal ticket),
+    ``missed_share`` never come, and the others come at a uniformly drawn moment of the
+    window (EARLY_MARGIN, LATE_MARGIN).  A late visitor whose moment falls after the span comes
+    on time instead.  A visitor with no slot left comes as a walk-in, as planned."""
+    arrivals = plan_arrivals(config, profile, seed, start, end)
+    if profile.booked_share <= 0 or not arrivals:
+        return Day(arrivals, [])
+    rng = random.Random(f"bookings/{seed}")
+    day = business_day(config, start)  # the day the server books for and checks in on
+    rules = config.appointments
+    early, late = rules.early_minutes * 60, rules.late_minutes * 60
+    slots = {
+        s.id: [
+            (appointments.slot_start(config, day, slot.start).timestamp(), slot.start)
+            for slot in appointments.slots(config, s, dt.date.fromisoformat(day))
+        ]
+        for s in config.services
+    }
+    quota = {s.id: s.appointment_quota for s in config.services}
+    taken: Counter[tuple[str, str]] = Counter()
+    out: list[Arrival] = []
+    bookings: list[Booking] = []
+    for a in arrivals:
+        if a.priority != "normal" or not slots[a.service] or rng.random() >= profile.booked_share:
+            out.append(a)
+            continue
+        draw = rng.random()
+        comes = ON_TIME
+        if draw < profile.late_share:
+            comes = LATE
+        elif draw < profile.late_share + profile.missed_share:
+            comes = NEVER
+        when, past = rng.random(), rng.uniform(*LATE_AFTER_MINUTES) * 60
+        phone = f"1{rng.randint(3, 9)}{rng.randrange(10**9):09d}"
+        window = None
+        for begins, hhmm in slots[a.service]:
+            low, high = max(begins - EARLY_MARGIN * early, start), min(begins + LATE_MARGIN * late, end - 1)
+            if taken[a.service, hhmm] < quota[a.service] and high > max(low, a.at):
+                window = begins, hhmm, low, high
+                break
+        if window is None:  # every slot from then on is full: a walk-in after all
+            out.append(a)
+            continue
+        begins, hhmm, low, high = window
+        taken[a.service, hhmm] += 1
+        key = len(bookings)
+        if comes == LATE and begins + late + past >= end:
+            comes = ON_TIME
+        bookings.append(Booking(key, a.service, day, hhmm, f"预约访客{key + 1:03d}", phone, comes))
+        if comes != NEVER:
+            at = begins + late + past if comes == LATE else low + when * (high - low)
+            out.append(Arrival(at, a.service, a.priority, a.kiosk, booking=key))
+    return Day(sorted(out, key=lambda a: a.at), bookings)
 
 
 def _kiosk_for(service: Service, kiosks: list[str], zones: dict[str, str], rng: random.Random) -> str:

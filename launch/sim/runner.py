@@ -7,6 +7,12 @@ cancels the tickets of visitors who tell it they are leaving.  The server cannot
 from the programs: the simulator is how the demo fills a hall, how the benches load one, and
 how the tests play a whole morning.
 
+Where the hall takes appointments and the profile's ``booked_share`` is above 0, the guide desk
+books the plan's bookings before the first visitor comes (``book``, as staff book for a visitor
+on the phone), and each booked visitor who comes checks in at a kiosk with the booking's code
+(``check_in``) instead of taking a ticket; one refused ``too_late`` takes a normal ticket of the
+same service, as the kiosk offers.  Their appointment tickets are called and served like any.
+
 Arrivals stop at ``arrivals_end``; the clerks go on until nobody waits or ``end`` comes, then
 finish the visitor in front of them and sign out, so at the end every ticket is done, absent,
 cancelled or still waiting.
@@ -23,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hallcall import protocol as p
 from hallcall.client import HallClient
 from hallcall.config import HallConfig
 from hallcall.mirror import HallMirror
@@ -61,6 +68,32 @@ class Settings:
 
 
 @dataclass
+class Bookings:
+    """The appointments as the simulator saw them (the server's record is in figures.py)."""
+
+    planned: int = 0
+    made: dict[int, str] = field(default_factory=dict)  # plan key -> the code the server gave
+    refused: Counter[str] = field(default_factory=Counter)  # bookings the server refused, by code
+    checked_in: dict[str, str] = field(default_factory=dict)  # code -> appointment ticket number
+    late: dict[str, str] = field(default_factory=dict)  # code -> the normal ticket taken after too_late
+    late_refused: int = 0  # refused too_late (some of them then got no normal ticket either)
+    check_in_refused: Counter[str] = field(default_factory=Counter)  # other refusals, by error code
+    not_come: int = 0  # booked, never came
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "planned": self.planned,
+            "made": len(self.made),
+            "refused": dict(self.refused),
+            "checked_in": len(self.checked_in),
+            "late": len(self.late),
+            "late_refused": self.late_refused,
+            "check_in_refused": dict(self.check_in_refused),
+            "not_come": self.not_come,
+        }
+
+
+@dataclass
 class Report:
     """The day as the simulator saw it (the server's own figures are in figures.py)."""
 
@@ -76,6 +109,7 @@ class Report:
     day: str = ""
     answer_ms: list[float] = field(default_factory=list)  # request to answer, the simulator's own requests
     errors: list[str] = field(default_factory=list)  # what went wrong; empty when the day ran as planned
+    bookings: Bookings = field(default_factory=Bookings)
 
 
 class ClientDesk:
@@ -122,10 +156,11 @@ class Simulation:
         clerk_tasks: list[asyncio.Task[None]] = []
         try:
             await self._open()
-            arrivals = plan.plan_arrivals(self.s.config, self.s.profile, self.s.seed, self.s.start, self.s.arrivals_end)
-            self.report.planned = len(arrivals)
+            day = plan.plan_day(self.s.config, self.s.profile, self.s.seed, self.s.start, self.s.arrivals_end)
+            await self._book(day.bookings)
+            self.report.planned = len(day.arrivals)
             clerk_tasks = [asyncio.create_task(c.run(), name=f"clerk-{c.counter}") for c in self.clerks]
-            for arrival in arrivals:
+            for arrival in day.arrivals:
                 await self.clock.sleep_until(arrival.at)
                 self._arrive(arrival)
             await self.clock.sleep_until(self.s.arrivals_end)
@@ -234,13 +269,62 @@ class Simulation:
             for event in self.work_arrived:
                 event.set()
 
+    async def _book(self, bookings: list[plan.Booking]) -> None:
+        """The guide desk books the day's planned bookings before anyone comes, one at a time as
+        staff would; a refusal (a slot full, the hall taking no appointments) is counted, and that
+        visitor comes as a walk-in.  Without a guide desk nobody books: all come as walk-ins."""
+        self.report.bookings.planned = len(bookings)
+        if self.guide_desk is None:
+            return
+        for b in bookings:
+            fields = {"service": b.service, "day": b.day, "start": b.start, "name": b.name, "phone": b.phone}
+            try:
+                answer = await self.guide_desk.call("book", **fields)
+            except (ConnectionError, TimeoutError):
+                self.report.bookings.refused["no_answer"] += 1
+                continue
+            if answer.get("type") != "result":
+                self.report.bookings.refused[answer.get("code", "?")] += 1
+                log.warning("booking %s %s %s refused: %s", b.service, b.day, b.start, answer.get("message"))
+                continue
+            self.report.bookings.made[b.key] = typed_answer("book", answer["data"]).booking.code
+            if b.comes == plan.NEVER:
+                self.report.bookings.not_come += 1
+
     def _arrive(self, arrival: plan.Arrival) -> None:
+        code = self.report.bookings.made.get(arrival.booking) if arrival.booking is not None else None
         screen = self.s.screen_kiosks.get(arrival.kiosk)
-        if screen is not None and arrival.priority == "normal" and screen(arrival):
+        if screen is not None and arrival.priority == "normal" and code is None and screen(arrival):
             self.report.on_screen_kiosks += 1
             return
         client = self.kiosks.get(arrival.kiosk) or next(iter(self.kiosks.values()))
-        self._spawn(self._issue(client, arrival), self._issuing)
+        work = self._issue(client, arrival) if code is None else self._check_in(client, arrival, code)
+        self._spawn(work, self._issuing)
+
+    async def _check_in(self, client: HallClient, arrival: plan.Arrival, code: str) -> None:
+        """A booked visitor types the booking's code at the kiosk.  Refused ``too_late``, they
+        take a normal ticket of the same service, as the kiosk offers; any other refusal is
+        counted and they leave without a ticket."""
+        began = time.perf_counter()
+        try:
+            reply = await client.call("check_in", code=code)
+        except (ConnectionError, TimeoutError):
+            self.report.lost += 1
+            return
+        self.report.answer_ms.append((time.perf_counter() - began) * 1000)
+        seen = self.report.bookings
+        if reply.get("type") == "result":
+            answer = typed_answer("check_in", reply["data"])
+            seen.checked_in[code] = self._issued(answer.ticket, answer.estimated_wait_s)
+        elif reply.get("code") == "too_late":
+            seen.late_refused += 1
+            number = await self._issue(client, arrival)
+            if number is not None:
+                seen.late[code] = number
+        else:
+            seen.check_in_refused[reply.get("code", "?")] += 1
+            self.report.refused[reply.get("code", "?")] += 1
+            log.warning("check-in %s refused: %s", code, reply.get("message"))
 
     @staticmethod
     def _spawn(coro: Any, tasks: set[asyncio.Task[Any]]) -> asyncio.Task[Any]:
@@ -260,7 +344,8 @@ class Simulation:
                 self.desks[id(client)] = answer["data"]["desk"]
         return self.desks.get(id(client))
 
-    async def _issue(self, client: HallClient, arrival: plan.Arrival) -> None:
+    async def _issue(self, client: HallClient, arrival: plan.Arrival) -> str | None:
+        """A visitor takes a ticket; its number, or None when the server refused or did not answer."""
         fields: dict[str, Any] = {"service": arrival.service}
         began = time.perf_counter()
         try:
@@ -273,19 +358,23 @@ class Simulation:
                 reply = await client.call("issue", **fields)
         except (ConnectionError, TimeoutError):
             self.report.lost += 1
-            return
+            return None
         self.report.answer_ms.append((time.perf_counter() - began) * 1000)
         if reply.get("type") == "error":
             self.report.refused[reply.get("code", "?")] += 1
-            return
+            return None
         issued = typed_answer("issue", reply["data"])
-        ticket = issued.ticket
+        return self._issued(issued.ticket, issued.estimated_wait_s)
+
+    def _issued(self, ticket: p.TicketView, estimated_wait_s: int) -> str:
+        """Count a ticket the kiosk gave (issued or checked in) and plan its holder's leaving."""
         self.report.issued += 1
         self.report.numbers.append(ticket.number)
-        self.report.estimates[ticket.number] = issued.estimated_wait_s  # what the ticket printed (figures.py)
+        self.report.estimates[ticket.number] = estimated_wait_s  # what the ticket printed (figures.py)
         leaves = self.visitor(ticket.number, ticket.service, 0).leaves_after_seconds
         if leaves is not None and self.guide_desk is not None and self.clock.now() + leaves < self.s.end:
             self._spawn(self._leave(ticket.number, self.clock.now() + leaves), self._leaving)
+        return ticket.number
 
     async def _leave(self, number: str, at: float) -> None:
         """A visitor tired of waiting tells the guide desk, which cancels the ticket (if it has
