@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import sqlite3
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, SUPERVISOR, TEST_HALL, seed_clerks
+from conftest import PASSWORD, ROOT, SUPERVISOR, TEST_HALL, seed_clerks
 
 from hallcall import config as hall_config
 from hallcall.config import HallConfig
@@ -257,3 +260,49 @@ async def test_a_morning_with_bookings_checks_in_calls_and_ends_them_as_the_serv
     after = read_figures(database, config, MONDAY.isoformat(), late=seen.late).appointments
     assert (after.booked, after.checked_in, after.late, after.not_come) == (a.booked, a.checked_in, a.late, a.not_come)
     assert after.missed == after.late + after.not_come
+
+
+# ---------------------------------------------------------------- hallcall simulate --booked
+def simulate(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "hallcall.launch.cli", "simulate", "--config", str(config), *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.timeout(150)
+def test_simulate_books_by_default_where_the_hall_takes_appointments_and_prints_them(tmp_path: Path) -> None:
+    path = booking_hall(tmp_path)
+    config = hall_config.load(path)
+    span = ("--day", MONDAY.isoformat(), "--from", "09:00", "--to", "10:00", "--counters", "1,4", "--seed", "3")
+    done = simulate(path, *span, "--lang", "en", "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    profile = plan.Profile(booked_share=plan.BOOKED_SHARE)
+    day = plan.plan_day(config, profile, 3, at(config, "09:00"), at(config, "10:00"))
+    never = sum(1 for b in day.bookings if b.comes == plan.NEVER)
+    assert day.bookings, "the seed should bring a booked visitor"
+    assert f"bookings: the guide desk booked {len(day.bookings)} (refused 0), " in done.stdout
+    assert f"{never} did not come" in done.stdout
+    figures = json.loads((tmp_path / "out" / "figures.json").read_text(encoding="utf-8"))
+    booked = figures["appointments"]
+    assert booked["booked"] == len(day.bookings) and booked["not_come"] == never
+    assert booked["checked_in"] == booked["tickets"] > 0
+    assert f"Appointments: {booked['booked']} booked, {booked['checked_in']} checked in" in done.stdout
+    assert "预约 " in (tmp_path / "out" / "figures.txt").read_text(encoding="utf-8")  # both languages
+    # --booked 0 turns it off: the same seed's walk-ins, and no appointments line
+    off = simulate(path, *span, "--lang", "en", "--booked", "0")
+    assert off.returncode == 0, off.stdout + off.stderr
+    assert "bookings:" not in off.stdout and "Appointments:" not in off.stdout
+
+
+@pytest.mark.parametrize(
+    ("hall", "share", "problem"),
+    [
+        ("booking", "1.5", "--booked must be between 0 and 1, not 1.5"),
+        ("booking", "-0.1", "--booked must be between 0 and 1, not -0.1"),
+        ("plain", "0.3", "takes no appointments ([appointments] enabled = true"),
+    ],
+)
+def test_a_bad_booked_share_is_named_and_nothing_runs(tmp_path: Path, hall: str, share: str, problem: str) -> None:
+    path = booking_hall(tmp_path) if hall == "booking" else TEST_HALL
+    done = simulate(path, "--booked", share)
+    assert done.returncode == 2
+    assert problem in done.stderr
