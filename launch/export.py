@@ -1,4 +1,4 @@
-"""``hallcall export``: ship a hall's journal and tickets to the city's PostgreSQL, beside its server.
+"""``hallcall export``: ship a hall's journal, tickets and bookings to the city's PostgreSQL, beside its server.
 
 Its own process, with its own read-only connection to the hall's SQLite: the server never waits
 for it, and a city network outage only delays the city's figures.  Every ``--interval`` seconds
@@ -52,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             shipped = _pass(psycopg, target, path, hall_id, config, args.batch)
             if away or shipped:
-                log.info("shipped %d journal rows of hall %s", shipped, hall_id)
+                log.info(
+                    "shipped %d journal rows and %d bookings of hall %s", shipped.events, shipped.bookings, hall_id
+                )
             away = False
         except (psycopg.OperationalError, sqlite3.Error, OSError) as exc:
             if args.once:
@@ -65,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
         time.sleep(interval)
 
 
-def _pass(psycopg: object, target: str, path: Path, hall_id: str, config: hall_config.HallConfig, batch: int) -> int:
+def _pass(
+    psycopg: object, target: str, path: Path, hall_id: str, config: hall_config.HallConfig, batch: int
+) -> export.Shipped:
     """One connection to each side, shipped until caught up."""
     hall = reports.connect_read_only(path)
     try:

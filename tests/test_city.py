@@ -1,6 +1,7 @@
 """The city report on a real PostgreSQL (tests/pg.py): three halls' days exported by the real
-``hallcall export``, the city's figures against each hall's own report, the page and the CSV; and
-an exporter and a PostgreSQL killed mid-run that lose and double nothing."""
+``hallcall export``, the city's figures against each hall's own report (appointment tickets and
+missed bookings among them), the page and the CSV; bookings that change state after they were
+shipped; and an exporter and a PostgreSQL killed mid-run that lose and double nothing."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip i
 CONFIG = load(TEST_HALL)
 DAY = dt.date(2026, 11, 23)
 HALLS = {"east": 120, "west": 200, "north": 80}  # visitors in a day
+APPOINTMENT_SHARE = 0.1  # of tickets, issued at a booking's check-in
+BOOKINGS = 10  # visitors per booking made for the day (checked in, missed or cancelled)
 
 
 def make_hall(folder: Path, visitors: int, seed: int, days: int = 1) -> Path:
@@ -44,24 +47,33 @@ def make_hall(folder: Path, visitors: int, seed: int, days: int = 1) -> Path:
 
 
 def add_days(path: Path, visitors: int, seed: int, start: dt.date, days: int) -> None:
-    """Append synthetic days to a hall's database, ids going on from what is there."""
+    """Append synthetic days to a hall's database, ids going on from what is there, with the
+    days' bookings as the hall keeps them after each day end."""
     conn = sqlite3.connect(path)
     ticket = (conn.execute("SELECT max(id) FROM tickets").fetchone()[0] or 0) + 1
     event = (conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0) + 1
     ids, rng = synthetic.Ids(ticket, event), random.Random(seed)
     with conn:
         for n in range(days):
-            for t, service, events in synthetic.day_rows(CONFIG, start + dt.timedelta(days=n), visitors, rng, ids):
-                tid, day, number, state, issued, serving, finished, counter, clerk, _priority = t
+            date = start + dt.timedelta(days=n)
+            for t, service, events in synthetic.day_rows(CONFIG, date, visitors, rng, ids, APPOINTMENT_SHARE):
+                tid, day, number, state, issued, serving, finished, counter, clerk, priority = t
                 seq = int(number.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
                 conn.execute(
                     "INSERT INTO tickets (id, day, service, seq, number, priority, state, issued_at, serving_at, "
-                    "finished_at, counter, clerk) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
-                    (tid, day, service, seq, number, state, issued, serving, finished, counter, clerk),
+                    "finished_at, counter, clerk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (tid, day, service, seq, number, priority, state, issued, serving, finished, counter, clerk),
                 )
                 conn.executemany("INSERT INTO events (id, at, day, ticket_id, number, counter, clerk, action, "
                                  "reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", events)  # fmt: skip
+            conn.executemany(
+                f"INSERT INTO bookings ({BOOKING_COLUMNS}) VALUES ({', '.join('?' * 11)})",
+                synthetic.day_bookings(CONFIG, date, visitors // BOOKINGS, rng),
+            )
     conn.close()
+
+
+BOOKING_COLUMNS = 'code, service, day, start, "end", name, phone, state, ticket, booked_at, changed_at'
 
 
 def export(config: Path, dsn: str, hall_id: str, *more: str) -> list[str]:
@@ -97,6 +109,8 @@ def test_three_halls_add_up_in_the_city_report(tmp_path: Path, postgres: Postgre
             assert sorted(total.waits) == sorted(w for t in own_totals for w in t.waits)
             if by == "service":
                 assert total.issued == sum(HALLS.values())
+                assert total.appointments == sum(t.appointments for t in own_totals) > 0
+                assert total.appointment_no_shows == sum(t.appointment_no_shows for t in own_totals) > 0
             # red flags: the top 15 % of all windows by mean wait, the longest first
             windows = [g for c in configs.values() for g in hall_report(c, day, day, "counter").rows if g.waits]
             longest = sorted((g.mean_wait for g in windows), reverse=True)
@@ -143,6 +157,82 @@ def test_the_city_page_and_csv_in_both_languages(tmp_path: Path, postgres: Postg
     assert out.stdout.replace("\r\n", "\n") == text.replace("\r\n", "\n").replace("City", "全市合计") or (
         out.stdout.splitlines()[0] == text.splitlines()[0]
     )
+
+
+def test_bookings_that_change_after_shipping_reach_the_city_and_nothing_else_does(
+    tmp_path: Path,
+    postgres: Postgres,  # noqa: F811
+) -> None:
+    """A booking shipped as booked, then missed at the day end (or cancelled, or moved to another
+    day), is shipped again with its new state; one changed in the very instant the watermark
+    stands at is not lost; a pass with nothing new changes nothing; names, phones and codes stay
+    in the hall."""
+    config = make_hall(tmp_path / "east", 120, 3)
+    path = database_path(config, config.parent / "data")
+    day, next_day = DAY.isoformat(), (DAY + dt.timedelta(days=1)).isoformat()
+    at = dt.datetime.combine(DAY, dt.time(8), CONFIG.tz).timestamp()
+    hall = sqlite3.connect(path)
+    with hall:  # tomorrow's bookings, made today: still booked when first shipped
+        for n, service in enumerate(("social", "social", "tax", "tax")):
+            hall.execute(
+                f"INSERT INTO bookings ({BOOKING_COLUMNS}) "
+                "VALUES (?, ?, ?, '10:00', '10:30', ?, ?, 'booked', '', ?, ?)",
+                (f"LATE{n}", service, next_day, f"李{n}", f"1390000000{n}", at + n, at + n),
+            )
+
+    def ship() -> None:
+        done = subprocess.run(export(config, postgres.dsn, "east", "--once"), capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+    def figures(pg: object) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+        city_rows = city.city_report(pg, day, next_day, "service", "day")
+        own = [hall_report(config, d, d) for d in (day, next_day)]
+        mine = [line.group.as_dict() for line in city_rows.lines if line.hall_id == "east"]
+        return mine, [g.as_dict() for r in own for g in [*r.rows, r.total]]
+
+    ship()
+    with psycopg.connect(postgres.dsn, autocommit=True) as pg:
+        mine, own = figures(pg)
+        assert mine == own
+        (mark,) = pg.execute("SELECT bookings_at FROM city.watermarks WHERE hall_id = 'east'").fetchone()
+        columns = [r[0] for r in pg.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'city' "
+            "AND table_name = 'bookings' ORDER BY ordinal_position"
+        )]  # fmt: skip
+        assert columns == ["hall_id", "id", "service", "day", "state"]
+        codes = {r[0] for r in hall.execute("SELECT code FROM bookings")}
+        ids = {r[0] for r in pg.execute("SELECT id FROM city.bookings WHERE hall_id = 'east'")}
+        assert len(ids) == len(codes) and not ids & codes  # one row each, under a digest, never the code
+    # The next day ends: two are missed, one cancelled, one moved to the day before; one more is
+    # changed at the very time the watermark stands at, after that pass (a later commit).
+    later = mark + 3600
+    with hall:
+        hall.execute("UPDATE bookings SET state = 'missed', changed_at = ? WHERE code IN ('LATE0', 'LATE2')", (later,))
+        hall.execute("UPDATE bookings SET state = 'cancelled', changed_at = ? WHERE code = 'LATE1'", (later,))
+        hall.execute("UPDATE bookings SET day = ?, state = 'missed', changed_at = ? WHERE code = 'LATE3'", (day, later))
+        tie = hall.execute(
+            "UPDATE bookings SET state = CASE state WHEN 'missed' THEN 'cancelled' ELSE 'missed' END "
+            "WHERE code = (SELECT code FROM bookings WHERE changed_at = ? LIMIT 1)",
+            (mark,),
+        )
+        assert tie.rowcount == 1
+    ship()
+    with psycopg.connect(postgres.dsn, autocommit=True) as pg:
+        mine, own = figures(pg)
+        assert mine == own
+        assert (
+            own[-1]["appointment_no_shows"] == 2
+        )  # the next day's total:  # LATE0 and LATE2; LATE3 moved, LATE1 cancelled
+        states = dict(pg.execute("SELECT state, count(*) FROM city.bookings WHERE hall_id = 'east' GROUP BY state"))
+        hall_states = dict(hall.execute("SELECT state, count(*) FROM bookings GROUP BY state"))
+        assert states == hall_states and states["missed"] > 0
+        versions = pg.execute("SELECT day, version FROM city.days WHERE hall_id = 'east' ORDER BY day").fetchall()
+    ship()  # caught up: nothing is written again, and no kept report goes stale
+    with psycopg.connect(postgres.dsn, autocommit=True) as pg:
+        again = pg.execute("SELECT day, version FROM city.days WHERE hall_id = 'east' ORDER BY day").fetchall()
+        assert again == versions
+        assert figures(pg)[0] == mine
+    hall.close()
 
 
 def counts(dsn: str, hall_id: str) -> tuple[int, int]:

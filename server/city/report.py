@@ -3,8 +3,8 @@ every hall in the city database, per hall and across halls, by day, week or mont
 windows of longest wait flagged.
 
 :class:`HallRows` lets :func:`hallcall.server.reports.report` read one hall's rows from
-PostgreSQL with its own SQL unchanged: two temporary views named ``events`` and ``tickets``
-show the city tables filtered to the hall named by a session setting, and ``?`` becomes psycopg's
+PostgreSQL with its own SQL unchanged: temporary views named ``events``, ``tickets`` and
+``bookings`` show the city tables filtered to the hall named by a session setting, and ``?`` becomes psycopg's
 ``%s``.  City figures are the halls' figures merged (:func:`merge`): counts add, waits and
 handling times are pooled, so the city's mean and P90 are over every ticket, not a mean of means.
 """
@@ -39,9 +39,9 @@ class HallRows:
             "CREATE TEMP VIEW tickets AS SELECT id, day, number, state, issued_at, serving_at, finished_at, counter, "
             "clerk, priority FROM city.tickets WHERE hall_id = current_setting('hallcall.hall_id')"
         )
-        # appointment bookings stay in the hall (not exported): the city shows none missed
-        pg.execute(
-            "CREATE TEMP VIEW bookings AS SELECT ''::text AS service, ''::text AS day, ''::text AS state WHERE false"
+        pg.execute(  # what the exporter ships of a booking: what the report counts, no more
+            "CREATE TEMP VIEW bookings AS SELECT service, day, state FROM city.bookings "
+            "WHERE hall_id = current_setting('hallcall.hall_id')"
         )
 
     def use(self, hall_id: str) -> None:

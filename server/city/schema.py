@@ -83,6 +83,22 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE city.tickets ADD COLUMN priority integer NOT NULL DEFAULT 0;
     DELETE FROM city.rollups;
     """,
+    # 4: appointment bookings, for the report's appointment no-shows: only what it counts (day,
+    # service, state), keyed by a digest of the booking's code, never a name, phone or the code
+    # itself; a booking changes state after it was shipped (booked → checked_in, missed,
+    # cancelled), so the exporter's watermark is the hall's change time (bookings.changed_at)
+    """
+    CREATE TABLE city.bookings (
+        hall_id text NOT NULL,
+        id text NOT NULL,       -- hallcall.server.city.export.booking_id: a digest of the code
+        service text NOT NULL,
+        day text NOT NULL,
+        state text NOT NULL,    -- booked, checked_in, missed, cancelled
+        PRIMARY KEY (hall_id, id)
+    );
+    CREATE INDEX bookings_hall_day ON city.bookings (hall_id, day);
+    ALTER TABLE city.watermarks ADD COLUMN bookings_at double precision NOT NULL DEFAULT 0;
+    """,
 )
 
 
