@@ -15,7 +15,16 @@ import pytest
 from conftest import TEST_HALL
 
 from hallcall.config import HallConfig, load
-from hallcall.server.domain.estimates import Calls, Desk, HandlingTimes, estimate_seconds, project, remaining
+from hallcall.server.domain.estimates import (
+    ArrivalRates,
+    Arrivals,
+    Calls,
+    Desk,
+    HandlingTimes,
+    estimate_seconds,
+    project,
+    remaining,
+)
 from hallcall.server.domain.hall import HallState
 from hallcall.server.domain.model import GREEN, NORMAL, Ticket
 
@@ -87,7 +96,8 @@ def test_projection_shared_counter_by_policy() -> None:
     oldest = project([Desk(("a", "b"), True, 0.0)], queues, handle)
     assert times(oldest) == {"a": [500.0, 600.0], "b": [0.0, 600.0]}  # b's ticket is older: it goes first
     in_order = project([Desk(("a", "b"), False, 0.0)], queues, handle)
-    assert times(in_order) == {"a": [0.0, 600.0], "b": [100.0, 600.0]}  # the counter's first service first
+    # the counter's first service first: an "a" ticket issued now goes before b's waiting one
+    assert times(in_order) == {"a": [0.0, 100.0], "b": [100.0, 600.0]}
 
 
 def test_projection_tickets_sent_to_a_counter_come_first_and_unserved_services_get_nothing() -> None:
@@ -106,6 +116,46 @@ def test_projection_beyond_the_horizon_goes_on_at_the_pace_played() -> None:
     assert calls["s"].at(9) == 100.0 + 6 * 50.0
     full = project(desks, {"s": {NORMAL: queue(*range(10))}}, {"s": 100.0})
     assert full["s"].at(9) == 400.0  # played one by one: pairs at 0, 100, 200, 300, 400
+
+
+def test_projection_expected_visitors_go_first_at_an_in_order_counter_only() -> None:
+    """Two b tickets wait; a's visitors are expected at 200 and 400 s (issuing ends at 500)."""
+    queues = {"a": {}, "b": {NORMAL: queue(1, 2)}}
+    handle = {"a": 100.0, "b": 300.0}
+    expected = {"a": Arrivals(every=200.0, until=500.0)}
+    in_order = project([Desk(("a", "b"), False, 0.0)], queues, handle, expected)
+    # a taken now: at once, at no cost; b1 at 0 (to 300); then a's visitors who came at 200
+    # and 400 go first (to 500), and b2 waits for them; b taken now after b2
+    assert times(in_order) == {"a": [0.0, 300.0, 400.0], "b": [0.0, 500.0, 800.0]}
+    assert in_order["a"].drained and in_order["b"].drained
+    oldest = project([Desk(("a", "b"), True, 0.0)], queues, handle, expected)
+    # the oldest first: both b tickets are older than anyone yet to come
+    assert oldest["b"].times[:2] == [0.0, 300.0]
+    assert oldest["a"].times == [600.0, 600.0, 700.0]  # a taken now, then the two who came
+    without = project([Desk(("a", "b"), False, 0.0)], queues, handle)
+    assert without["b"].times[:2] == [0.0, 300.0]  # with nobody expected, b2 goes at 300
+
+
+def test_projection_an_idle_counter_waits_for_the_next_expected_visitor() -> None:
+    calls = project([Desk(("a",), True, 0.0)], {"a": {}}, {"a": 100.0}, {"a": Arrivals(every=250.0, until=1000.0)})
+    assert calls["a"].times == [0.0, 250.0, 500.0, 750.0]  # taken now, then each as they come
+    assert Arrivals(every=250.0, until=1000.0).at(3) is None  # the 4th would come at 1000: closed
+
+
+def test_arrival_rates_need_ten_minutes_of_issuing_and_count_the_last_half_hour() -> None:
+    rates = ArrivalRates()
+    always = lambda s: 3600.0  # noqa: E731
+    for minute in (0, 2, 4, 6, 8):
+        rates.add("s", NOW + 60 * minute)
+    assert rates.expected(NOW + 9 * 60, always) == {}  # not ten minutes of issuing yet
+    assert rates.expected(NOW + 10 * 60, always) == {"s": Arrivals(every=120.0, until=3600.0)}  # 5 in 10 min
+    for minute in range(10, 40, 10):
+        rates.add("t", NOW + 60 * minute)
+    # at 40 min the window is the last 30: s had none in it, t had three (10, 20, 30)
+    assert rates.expected(NOW + 40 * 60, always) == {"t": Arrivals(every=600.0, until=3600.0)}
+    assert rates.expected(NOW + 40 * 60, lambda s: 0.0) == {}  # nobody expected once issuing has ended
+    rates.clear()
+    assert rates.expected(NOW + 40 * 60, always) == {}
 
 
 def test_remaining_never_below_a_quarter_of_the_mean() -> None:
@@ -217,3 +267,30 @@ def test_restart_rebuilds_the_same_estimates(hall: HallState, config: HallConfig
     assert {s: again.handling.mean(s) for s in ("social", "tax")} == {
         s: hall.handling.mean(s) for s in ("social", "tax")
     }
+
+
+def test_restart_rebuilds_the_same_estimates_with_visitors_expected(hall: HallState, config: HallConfig) -> None:
+    """Forty minutes of tax visitors at counter 2, which takes tax before social: a social
+    ticket taken now waits for the tax visitor expected before the counter is free for it, and
+    a restarted server (the pace rebuilt from the tickets' issue times) says the same."""
+    sign_in(hall, 2, "bob")
+    for minute in (0, 24, 28, 32, 36):  # tax handles in 100 s: 4 in the last half hour
+        issue(hall, "tax", NOW + 60 * minute)
+        hall.call_next(2, NOW + 60 * minute)
+        hall.finish(2, NOW + 60 * minute + 100)
+    first, second = issue(hall, "social", NOW + 2400), issue(hall, "social", NOW + 2400)
+    assert [printed(hall, first), printed(hall, second)] == [0.0, SOCIAL]
+    # one taken now: counter 2 is free at 600, when the tax visitor expected at 450 is there
+    # and goes first (100 s): 700; with nobody expected it would be 600
+    assert hall.estimate("social", 2) == (600.0 + 100.0, 1)
+    again = HallState(config, enforce_hours=False)
+    again.load(
+        day=hall.day,
+        tickets=[copy.copy(t) for t in hall.tickets.values()],
+        sessions=[copy.copy(c.session) for c in hall.counters.values() if c.session is not None],
+        last_signout={},
+        next_ids=(hall.next_ticket_id, hall.next_session_id, hall.next_pause_id),
+    )
+    assert [printed(again, again.tickets[t.id]) for t in (first, second)] == [0.0, SOCIAL]
+    for s in ("social", "tax", "consult"):
+        assert again.queue_figures(s) == hall.queue_figures(s)

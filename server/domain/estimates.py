@@ -3,36 +3,41 @@
 The method (also in docs/queue-rules.md, "Estimated wait"):
 
 * ``handle(s)``: how long a call of service *s* keeps a counter, the mean of the last
-  ``handle_time_window`` calls of *s* that ended today, served (call to finish) or absent (call
-  to no-show: a visitor who does not come still costs the counter the recall and the wait);
-  before the first, the service's ``default_handle_minutes``.  Rebuilt from today's tickets
-  after a restart, in the order they ended, so a restarted server estimates as before.
+  ``handle_time_window`` calls of *s* finished today (call to finish); before the first, the
+  service's ``default_handle_minutes``.  Rebuilt from today's tickets after a restart, in the
+  order they finished, so a restarted server estimates as before.
+* Expected visitors (:class:`ArrivalRates`): per service, the pace of its last half hour of
+  issuing, once the day has issued for ten minutes, until its issuing hours end.
 * The projection (:func:`project`): every open counter (a clerk signed in, not paused) is free
   now, or when its current visitor is done (``handle`` of that ticket's service less the time
   since the call, at least a quarter of ``handle``, since an overrunning visit ends soon).  The
   counter free first takes the next ticket as the calling order would give it: tickets sent
   to it first, then the highest priority class across its services, then its policy (the
-  oldest across its services, or the first of its services in its list with anyone waiting);
-  it is busy for ``handle`` of that service.  This repeats until every waiting ticket has a
-  call time, which gives, per service, the moment the k-th ticket in its queue order (priority
-  first, then issue order) is called; a ticket with ``ahead`` people before it is the
-  (ahead+1)-th.  A ticket issued now is called when the first counter of its service is free
-  after the queue has drained.  This accounts for several counters serving one service,
+  oldest across its services, or the first of its services in its list with anyone there);
+  it is busy for ``handle`` of that service.  Expected visitors join the end of their
+  service's line when they come; a counter with nothing it may call waits for the next.
+  This repeats for a bounded number of calls, which gives, per service, the moment the k-th
+  ticket of its line (priority first, then queue order, then one issued now, then those
+  expected) is called; a ticket with ``ahead`` people before it is the (ahead+1)-th.  The one
+  issued now is a probe: called when a counter would take it, at no counter time, so
+  measuring it delays nobody.  This accounts for several counters serving one service,
   comprehensive windows shared with the other services (they take turns by the policy, not a
-  fixed share), priority tickets ahead and visitors already at the counters.
+  fixed share), ``in_order`` counters taking newcomers of their first service first, priority
+  tickets ahead and visitors already at the counters.
 * With no open counter for the service, the estimate assumes one counter (``ahead × handle``),
   so a visitor who arrives before opening still sees a figure, and the reply says
   ``counters_open: 0``.
 
-The projection costs one pass over the waiting tickets (a heap of the open counters), and the
-hall caches it until the queue, the counters or the clock it was made at change.
+The projection costs one pass over the next calls (a heap of the open counters), and the hall
+caches it until the queue, the counters or the latest moment it has seen change.
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -58,12 +63,50 @@ class HandlingTimes:
         self._recent.clear()
 
 
+class ArrivalRates:
+    """How many visitors each service had lately: the pace the projection expects more at.
+
+    The rate is the service's tickets issued in the last ``ARRIVAL_WINDOW`` (or since the day's
+    first ticket, if that is sooner), and is used only once the day has seen ``ARRIVAL_EVIDENCE``
+    of issuing: a hall's first few tickets say little about the next hour."""
+
+    def __init__(self) -> None:
+        self._issued: dict[str, list[float]] = {}  # per service, its issue times in order
+        self._first: float | None = None
+
+    def add(self, service: str, at: float) -> None:
+        bisect.insort(self._issued.setdefault(service, []), at)
+        self._first = at if self._first is None else min(self._first, at)
+
+    def expected(self, now: float, issuing_left: Callable[[str], float]) -> dict[str, Arrivals]:
+        """Per service, the visitors expected after ``now``; ``issuing_left(service)``: seconds
+        until it stops issuing today (0: not issuing now)."""
+        if self._first is None or now - self._first < ARRIVAL_EVIDENCE:
+            return {}
+        span = min(ARRIVAL_WINDOW, now - self._first)
+        out: dict[str, Arrivals] = {}
+        for service, times in self._issued.items():
+            lately = len(times) - bisect.bisect_left(times, now - span)
+            left = issuing_left(service) if lately else 0.0
+            if left > 0:
+                out[service] = Arrivals(span / lately, left)
+        return out
+
+    def clear(self) -> None:
+        self._issued.clear()
+        self._first = None
+
+
 def estimate_seconds(ahead: int, handle_seconds: float, cap: float) -> float:
     """Seconds until a ticket with ``ahead`` people before it is called, ``cap`` counters
     working through them (the estimate when no open counter serves the service: one)."""
     return ahead * handle_seconds / (cap if cap > 0 else 1.0)
 
 
+ARRIVAL_WINDOW = 30 * 60.0  # seconds of recent issuing that set the pace of expected visitors
+ARRIVAL_EVIDENCE = 10 * 60.0  # ... counted only once the day has issued for this long
+NORMAL = 0  # the class of a ticket issued now or expected (model.NORMAL; the domain's lowest)
+_IN_ORDER = (0, 0.0)  # an in_order counter compares classes only: the first service in its list wins ties
 OVERRUN_SHARE = 0.25  # a visit past its mean is expected to end within this share of the mean
 HORIZON = 200  # calls projected one by one; the queue beyond goes at the pace they set
 
@@ -84,13 +127,28 @@ class Desk:
     sent: tuple[str, ...] = ()  # services of the tickets transferred to it, in the order it takes them
 
 
+@dataclass(frozen=True, slots=True)
+class Arrivals:
+    """The visitors a service expects after now: one every ``every`` seconds, the first ``every``
+    from now, none at or after ``until`` seconds from now (its issuing hours end)."""
+
+    every: float
+    until: float
+
+    def at(self, i: int) -> float | None:
+        """When the (i+1)-th expected visitor comes, seconds from now; None: no more today."""
+        moment = (i + 1) * self.every
+        return moment if moment < self.until else None
+
+
 @dataclass(slots=True)
 class Calls:
-    """When the tickets of one service are called, seconds from now, in its queue order."""
+    """When the tickets of one service are called, seconds from now, in its queue order: the
+    waiting tickets, then one issued now, then the visitors expected after now."""
 
     times: list[float] = field(default_factory=list)  # projected one by one
     pace: float = 0.0  # seconds between calls beyond the projected ones
-    drained: bool = False  # every waiting ticket projected: the last entry is for one issued now
+    drained: bool = False  # everything was projected and nobody more is expected: later ones are as the last
 
     def at(self, k: int) -> float | None:
         """The (k+1)-th call; None when no open counter serves the service."""
@@ -106,63 +164,105 @@ def remaining(handle_seconds: float, elapsed: float) -> float:
     return max(handle_seconds - elapsed, OVERRUN_SHARE * handle_seconds)
 
 
+class _Line:
+    """One service's line as the projection walks it: its waiting tickets class by class (the
+    highest first), then one issued now (a probe: it is called but costs its counter nothing,
+    so it measures without delaying anyone), then its expected visitors."""
+
+    __slots__ = ("arrivals", "classes", "cls", "expected", "pos", "probed")
+
+    def __init__(self, queues: Mapping[int, Sequence[Queued]], arrivals: Arrivals | None) -> None:
+        self.classes = [(p, queues[p]) for p in sorted(queues, reverse=True) if queues[p]]
+        self.cls = self.pos = self.expected = 0
+        self.probed = False
+        self.arrivals = arrivals
+
+    def head(self) -> tuple[int, tuple[int, float], float] | None:
+        """(priority class, its order among the hall's tickets, when it is there) of the next
+        one; None when nothing more comes.  A waiting ticket (0, its queue key) is older than
+        anyone yet to come (1, seconds from now), so one key orders them all."""
+        if self.cls < len(self.classes):
+            priority, tickets = self.classes[self.cls]
+            return priority, (0, tickets[self.pos].queue_key), 0.0
+        if not self.probed:
+            return NORMAL, (1, 0.0), 0.0
+        at = self.arrivals.at(self.expected) if self.arrivals is not None else None
+        return None if at is None else (NORMAL, (1, at), at)
+
+    def take(self) -> bool:
+        """Move past the head; True when it was the probe (it costs no counter time)."""
+        if self.cls < len(self.classes):
+            self.pos += 1
+            if self.pos == len(self.classes[self.cls][1]):
+                self.cls, self.pos = self.cls + 1, 0
+            return False
+        if not self.probed:
+            self.probed = True
+            return True
+        self.expected += 1
+        return False
+
+    @property
+    def waiting_left(self) -> bool:
+        return self.cls < len(self.classes)
+
+
 def project(
     desks: Sequence[Desk],
     queues: Mapping[str, Mapping[int, Sequence[Queued]]],
     handle: Mapping[str, float],
+    arrivals: Mapping[str, Arrivals] | None = None,
     horizon: int = HORIZON,
 ) -> dict[str, Calls]:
     """Play the next calls forward: per service, when each waiting ticket is called.
 
     ``queues``: per service, its waiting tickets per priority class, each class in queue order
-    (as the hall keeps them).  ``handle``: seconds a call keeps a counter, per service.  At most
-    ``horizon`` calls are played; a service with tickets beyond them goes on at the pace it had
-    in them (its calls over their span), or one counter's pace if it had none.  A service whose
-    whole queue was played gets one more entry: a ticket issued now, called when the first of
-    its counters is free after the queue has drained.  A service no desk serves gets no entry.
+    (as the hall keeps them).  ``handle``: seconds a call keeps a counter, per service.
+    ``arrivals``: per service, the visitors expected after now; they join the end of its line
+    when they come, and a counter that has nothing it may call waits for the next of them.
+    After a service's waiting tickets comes one issued now (what a kiosk shows), called when a
+    counter would take it, without its counter time.  At most ``horizon`` calls are played; a
+    service with tickets beyond them goes on at the pace it had in them (its calls over their
+    span), or one counter's pace if it had none.  A service no desk serves gets no entry.
     """
-    classes = {s: [q[p] for p in sorted(q, reverse=True) if q[p]] for s, q in queues.items()}
-    cursor = {s: (0, 0) for s in classes}  # (class, position) of the next ticket to call
-    calls = {s: Calls() for s in classes}
+    arrivals = arrivals or {}
+    lines = {s: _Line(q, arrivals.get(s)) for s, q in queues.items()}
+    calls = {s: Calls() for s in lines}
     heap: list[tuple[float, int]] = []
     idle: list[tuple[float, int]] = []  # counters with nothing left they may call, and since when
     for i, d in enumerate(desks):
         free = d.free_in + sum(handle.get(s, 0.0) for s in d.sent)  # its own visitors come first
         heapq.heappush(heap, (free, i))
 
-    def head(s: str) -> tuple[int, float] | None:
-        c, k = cursor.get(s, (0, 0))
-        lists = classes.get(s, [])
-        if c >= len(lists):
-            return None
-        return c, lists[c][k].queue_key
-
-    def advance(s: str) -> None:
-        c, k = cursor[s]
-        cursor[s] = (c, k + 1) if k + 1 < len(classes[s][c]) else (c + 1, 0)
-
     played = 0
     while heap and played < horizon:
         free, i = heapq.heappop(heap)
         d = desks[i]
         best: str | None = None
-        best_head: tuple[int, float] | None = None
+        best_key: tuple[int, tuple[int, float]] | None = None
+        soonest: float | None = None  # the next expected visitor it could call, if none is here now
         for s in d.services:
-            h = head(s)
+            line = lines.get(s)
+            h = line.head() if line is not None else None
             if h is None:
                 continue
-            # a lower class index is a higher priority class; the counter's policy breaks ties
-            if (
-                best_head is None
-                or h[0] < best_head[0]
-                or (h[0] == best_head[0] and d.oldest_first and h[1] < best_head[1])
-            ):
-                best, best_head = s, h
-        if best is None:  # nothing left this counter may call
-            idle.append((free, i))
+            if h[2] > free:
+                soonest = h[2] if soonest is None else min(soonest, h[2])
+                continue
+            # the higher class first; the counter's policy breaks ties (oldest, or its list order)
+            key = (-h[0], h[1] if d.oldest_first else _IN_ORDER)
+            if best_key is None or key < best_key:
+                best, best_key = s, key
+        if best is None:
+            if soonest is None:  # nothing left this counter may call
+                idle.append((free, i))
+            else:  # it waits for the next visitor it may call
+                heapq.heappush(heap, (soonest, i))
             continue
         calls[best].times.append(free)
-        advance(best)
+        if lines[best].take():
+            heapq.heappush(heap, (free, i))  # the probe: the counter is as free as before
+            continue
         played += 1
         heapq.heappush(heap, (free + handle.get(best, 0.0), i))
     ends = sorted(heap + idle)
@@ -173,9 +273,9 @@ def project(
         if not serving:
             c.times.clear()  # no open counter serves it
             continue
-        if head(s) is None:  # drained: one issued now goes to the first of its counters free
+        line = lines[s]
+        if line.head() is None:  # all projected, and nobody more expected
             c.drained = True
-            c.times.append(serving[0])
             continue
         # beyond the horizon: its pace in the calls played, or one counter's if it had none
         c.pace = span / len(c.times) if c.times and span > 0 else handle.get(s, 0.0) / len(serving)

@@ -15,7 +15,7 @@ from typing import Any
 from hallcall.config import HallConfig
 
 from . import calendar, selection
-from .estimates import Calls, Desk, HandlingTimes, estimate_seconds, project, remaining
+from .estimates import ArrivalRates, Calls, Desk, HandlingTimes, estimate_seconds, project, remaining
 from .model import (
     APPOINTMENT,
     AT_COUNTER,
@@ -81,6 +81,7 @@ class HallState:
         self.handling = HandlingTimes(
             config.queue.handle_time_window, {s.id: s.default_handle_minutes * 60 for s in config.services}
         )
+        self.arrivals = ArrivalRates()
         self.next_ticket_id = 1
         self.next_session_id = 1
         self.next_pause_id = 1
@@ -107,6 +108,7 @@ class HallState:
             issuer = by_prefix.get(t.number[:-3], t.service)  # a transfer moves a ticket, not its number
             self.seq[issuer] = max(self.seq.get(issuer, 0), t.seq)
             self.issued[issuer] = self.issued.get(issuer, 0) + 1
+            self.arrivals.add(issuer, t.issued_at)
             if t.state == DONE and t.service in self.finished:
                 self.finished[t.service] += 1
         finished = [t for t in self.tickets.values() if t.state == DONE and t.called_at and t.finished_at]
@@ -182,6 +184,7 @@ class HallState:
         for key in self.seq:
             self.seq[key] = self.issued[key] = self.finished[key] = 0
         self.handling.clear()
+        self.arrivals.clear()
         return changes
 
     # ------------------------------------------------------------------ issuing
@@ -238,6 +241,7 @@ class HallState:
         self.next_ticket_id += 1
         self.seq[service_id] = seq
         self.issued[service_id] += 1
+        self.arrivals.add(service_id, now)
         self._index(ticket)
         detail = {"priority": priority} if priority else {}
         return ticket, [TicketSaved(ticket, new=True), Journal(now, "issue", ticket, reason=channel, detail=detail)]
@@ -623,8 +627,19 @@ class HallState:
             sent_here = tuple(t.service for t in self.targeted[n])
             desks.append(Desk(tuple(self.counter_services[n]), policy == "oldest", busy, sent_here))
         opened = {s: sum(1 for n in open_numbers if s in self.counter_services[n]) for s in self.waiting}
-        self._projection_key, self._projection = key, (project(desks, self.waiting, handle), opened)
+        expected = self.arrivals.expected(now, lambda s: self._issuing_left(s, now))
+        self._projection_key, self._projection = key, (project(desks, self.waiting, handle, expected), opened)
         return self._projection
+
+    def _issuing_left(self, service: str, now: float) -> float:
+        """Seconds until ``service`` stops issuing today, as of ``now`` (0: it is not issuing);
+        a hall that does not keep hours (tests, a simulator's free run) issues all day."""
+        if not self.enforce_hours:
+            return float("inf")
+        s = self.config.service(service)
+        assert s is not None
+        span = calendar.open_span(self.config, s.issuing_hours or self.config.hall.opening_hours, now)
+        return 0.0 if span is None else span[1] - now
 
     def _latest(self, open_numbers: tuple[int, ...]) -> float:
         """The latest moment the queue shows: the newest ticket's issue, the open counters' latest
