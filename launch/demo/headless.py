@@ -9,10 +9,16 @@ photographed, their clocks set to the hall's time first; at 10:00 a browser phot
 pages too (web_moments.py), and the report page at the end.  At the end the morning's figures
 are read from the hall's database.
 
+Appointments (预约): a quarter of the visitors for services that take bookings have booked a
+slot beforehand (the guide desk books them as the morning begins, see launch/sim/plan.py).  Those
+who come on time check in on the kiosk screen when it is free (the appointment button, the
+code typed key by key), elsewhere at the simulator's kiosks; the demo then prints one of them:
+the booking's code, its appointment ticket and the counter that called it, from the database.
+
 The folder holds ``screens/HHMM-{kiosk,counter,display}.png``, ``screens/1000-{console,pad,
 status}.png`` and ``screens/end-report.png``, ``tickets/NUMBER.{bin,txt,png}``,
 ``announcements/*.wav``, ``figures.{json,txt}`` and ``summary.json`` (what the simulator did,
-and which tickets the kiosk screen issued).
+which tickets the kiosk screen issued, and the appointment it printed).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 import threading
@@ -30,9 +37,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hallcall.i18n import Strings
 from hallcall.launch.sim import plan, runner
 from hallcall.launch.sim.figures import Figures, read_figures
+from hallcall.server import reports
 from hallcall.server.child import ServerDidNotStart
+from hallcall.server.domain.model import APPOINTMENT
 
 from . import hall
 
@@ -57,8 +67,25 @@ class Options:
     out: Path
     seed: int = 2026
     speed: float = 300.0
-    profile: plan.Profile = field(default_factory=plan.Profile)
+    profile: plan.Profile = field(default_factory=lambda: plan.Profile(booked_share=plan.BOOKED_SHARE))
     lang: str | None = None  # the programs' language; None = the hall's first
+
+
+# The appointment the demo shows, in the programs' language.
+WORDS = Strings(
+    {
+        "appointment": (
+            "预约：预约码 {code}（{service}，{start} 时段）在 {device} 签到，取得预约号 {number}，"
+            "{called} 由 {counter} 号窗口呼叫",
+            "Appointment: booking {code} ({service}, the {start} slot) checked in at {device} as {number} "
+            "(class appointment), called to counter {counter} at {called}",
+        ),
+        "no_appointment": (
+            "本次演示没有预约签到后被呼叫。",
+            "No booked visitor was checked in and called this morning.",
+        ),
+    }
+)  # fmt: skip
 
 
 def run(options: Options) -> int:
@@ -113,6 +140,7 @@ def _play(options: Options, config: Any, data: Path) -> int:
             profile=options.profile,
             supervisor=(hall.SUPERVISOR, hall.PASSWORD),
             screen_kiosks={KIOSK: programs.kiosk_bridge.offer},
+            screen_check_in=programs.kiosk_bridge.offer_check_in,
             screen_desks={COUNTER: programs.desk},
         )
         web = _web_pages(server.http_url, config, out / "screens")
@@ -137,14 +165,60 @@ def _play(options: Options, config: Any, data: Path) -> int:
         print(f"hallcall demo: the simulation failed: {morning.error!r}", file=sys.stderr)
         return 1
     report = morning.report
-    figures = read_figures(database, config, report.day, estimates=report.estimates)
+    lang = options.lang or config.hall.languages[0]
+    figures = read_figures(database, config, report.day, estimates=report.estimates, late=report.bookings.late)
     figures.write(out)
-    _write_summary(out, report, programs, figures, time.monotonic() - started, web)
-    print(figures.table(options.lang or config.hall.languages[0]))
+    # the kiosk screen's check-ins first: the one the screenshots and printed tickets show
+    check_ins = [*programs.kiosk_bridge.check_ins.items(), *report.bookings.checked_in.items()]
+    shown = _appointment(database, config, report.day, check_ins)
+    _write_summary(out, report, programs, figures, time.monotonic() - started, web, shown)
+    print(figures.table(lang))
+    print()
+    if shown is not None:
+        name = config.service(shown["service"]).name.get(lang)
+        print(WORDS("appointment", lang, **{**shown, "service": name}))
+    else:
+        print(WORDS("no_appointment", lang), file=sys.stderr)
     for problem in report.errors:
         print(f"hallcall demo: {problem}", file=sys.stderr)
     print(f"\nhallcall demo: the morning of {report.day} is in {out.resolve()}")
     return 0 if figures.adds_up() and not report.errors else 1
+
+
+def _appointment(database: Path, config: Any, day: str, check_ins: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """The first of ``check_ins`` (booking code, ticket number; the kiosk screen's first) that the
+    database shows as an appointment-class ticket of that booking, called at a counter: what the
+    demo prints, from the server's record rather than the simulator's."""
+    conn = reports.connect_read_only(database)
+    try:
+        first_calls = reports.first_calls(conn, day, day)
+        for code, number in check_ins:
+            booking = conn.execute(
+                "SELECT service, start, state, ticket FROM bookings WHERE code = ? AND day = ?", (code, day)
+            ).fetchone()
+            ticket = conn.execute(
+                "SELECT id, priority, device FROM tickets WHERE day = ? AND number = ?", (day, number)
+            ).fetchone()
+            if booking is None or ticket is None or booking[2:] != ("checked_in", number):
+                continue
+            if ticket[1] != APPOINTMENT or ticket[0] not in first_calls:
+                continue
+            called, counter, _clerk = first_calls[ticket[0]]
+            return {
+                "code": code,
+                "service": booking[0],
+                "start": booking[1],
+                "device": ticket[2],
+                "number": number,
+                "priority": "appointment",
+                "counter": counter,
+                "called": dt.datetime.fromtimestamp(called, config.tz).strftime("%H:%M"),
+            }
+    except sqlite3.Error as exc:
+        log.warning("the appointments could not be read: %s", exc)
+    finally:
+        conn.close()
+    return None
 
 
 def _web_pages(http_url: str, config: Any, folder: Path) -> WebMoments | None:
@@ -336,7 +410,13 @@ class _Photographer:
 
 
 def _write_summary(
-    out: Path, report: runner.Report, programs: _Programs, figures: Figures, seconds: float, web: WebMoments | None
+    out: Path,
+    report: runner.Report,
+    programs: _Programs,
+    figures: Figures,
+    seconds: float,
+    web: WebMoments | None,
+    appointment: dict[str, Any] | None,
 ) -> None:
     summary = {
         "day": report.day,
@@ -356,6 +436,10 @@ def _write_summary(
         "web_problems": web.problems if web is not None else ["Chromium or Playwright missing"],
         "figures_add_up": figures.adds_up(),
         "estimate_accuracy": figures.total().accuracy.to_dict(),
+        "bookings": report.bookings.to_dict(),
+        "checked_in_on_kiosk_screen": programs.kiosk_bridge.check_ins,
+        "check_ins_refused_on_kiosk_screen": programs.kiosk_bridge.check_ins_refused,
+        "appointment_shown": appointment,
         "errors": report.errors,
     }
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -47,6 +47,8 @@ LONGEST_VISIT_MINUTES = 120.0  # the clerks are given this long to finish their 
 # A kiosk the demo puts on screen: takes an arrival and says whether it took it (a kiosk
 # still busy with the last visitor's ticket does not; the visitor uses another kiosk).
 ScreenKiosk = Callable[[plan.Arrival], bool]
+# The same for a booked visitor: takes the arrival and the booking's code to type there.
+ScreenCheckIn = Callable[[plan.Arrival, str], bool]
 
 
 @dataclass
@@ -63,6 +65,7 @@ class Settings:
     counters: set[int] | None = None  # counters to staff (default: every staffed one)
     spare_clerk: str | None = None  # e.g. "simulated-{counter}": who works a counter open to any clerk
     screen_kiosks: dict[str, ScreenKiosk] = field(default_factory=dict)
+    screen_check_in: ScreenCheckIn | None = None  # where booked visitors who come on time check in, when free
     screen_desks: dict[int, Desk] = field(default_factory=dict)  # counters someone else's desk drives
     leaves: dict[int, float] = field(default_factory=dict)  # counter -> when its clerk pauses for the rest of the day
 
@@ -79,6 +82,7 @@ class Bookings:
     late_refused: int = 0  # refused too_late (some of them then got no normal ticket either)
     check_in_refused: Counter[str] = field(default_factory=Counter)  # other refusals, by error code
     not_come: int = 0  # booked, never came
+    on_screen: list[str] = field(default_factory=list)  # codes handed to the kiosk on screen (the demo's)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -90,6 +94,7 @@ class Bookings:
             "late_refused": self.late_refused,
             "check_in_refused": dict(self.check_in_refused),
             "not_come": self.not_come,
+            "on_screen": len(self.on_screen),
         }
 
 
@@ -146,6 +151,7 @@ class Simulation:
         self._issuing: set[asyncio.Task[Any]] = set()  # issue requests on their way
         self._leaving: set[asyncio.Task[Any]] = set()  # visitors who will tell the guide desk
         self._cancelling: set[asyncio.Task[Any]] = set()  # of those, the ones at the desk now
+        self._booked: dict[int, plan.Booking] = {}  # the plan's bookings, by key
 
     def visitor(self, number: str, service: str, transfers: int) -> plan.Visitor:
         return plan.visitor(self.s.config, self.s.profile, self.s.seed, number, service, transfers)
@@ -274,6 +280,7 @@ class Simulation:
         staff would; a refusal (a slot full, the hall taking no appointments) is counted, and that
         visitor comes as a walk-in.  Without a guide desk nobody books: all come as walk-ins."""
         self.report.bookings.planned = len(bookings)
+        self._booked = {b.key: b for b in bookings}
         if self.guide_desk is None:
             return
         for b in bookings:
@@ -296,6 +303,13 @@ class Simulation:
         screen = self.s.screen_kiosks.get(arrival.kiosk)
         if screen is not None and arrival.priority == "normal" and code is None and screen(arrival):
             self.report.on_screen_kiosks += 1
+            return
+        # Only those who come on time: one refused too_late takes a normal ticket, the simulator's part.
+        on_time = arrival.booking is not None and self._booked[arrival.booking].comes == plan.ON_TIME
+        check_in = self.s.screen_check_in
+        if code is not None and on_time and check_in is not None and check_in(arrival, code):
+            self.report.on_screen_kiosks += 1
+            self.report.bookings.on_screen.append(code)
             return
         client = self.kiosks.get(arrival.kiosk) or next(iter(self.kiosks.values()))
         work = self._issue(client, arrival) if code is None else self._check_in(client, arrival, code)
