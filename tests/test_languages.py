@@ -40,6 +40,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("assets/web/console.js", "language"): "the switch button names the other language",
     ("assets/web/pad.js", "language"): "the switch button names the other language",
     ("assets/web/report.js", "language"): "the switch button names the other language",
+    ("assets/web/book.js", "switch"): "the switch link names the other language",
+    ("hallcall.kiosk.text", "booking_line"): "placeholders only: '{start}–{end}  {service}  {name}'",
     ("hallcall.counter.text", "no_current"): "a dash, the same in both",
     ("hallcall.counter.text", "key_hint"): "placeholders only: '{text}  [{shortcut}]'",
     ("hallcall.counter.text", "served_line"): "placeholders only: '{time} {number} {service}'",
