@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ import demo_output
 import psutil
 import pytest
 
-from hallcall.launch.demo import layout
+from hallcall.launch.demo import hall, layout
 
 ROOT = Path(__file__).resolve().parent.parent
 Morning = tuple[Path, subprocess.CompletedProcess[str]]
@@ -65,6 +66,45 @@ def test_the_announcements_hold_sound(morning: Morning) -> None:
 @pytest.mark.timeout(300)
 def test_the_figures_add_up(morning: Morning) -> None:
     demo_output.check_figures(*morning)
+
+
+@pytest.mark.timeout(300)
+def test_a_booked_visitor_checks_in_at_the_kiosk_screen_and_is_called(morning: Morning) -> None:
+    """The demo prints one appointment: its booking code, the appointment ticket the kiosk screen
+    issued for it (printed like any ticket) and the counter that called it; the figures count the
+    morning's bookings, and the kiosk screen refused nobody who came on time."""
+    out, done = morning
+    s = demo_output.summary(out)
+    shown = s["appointment_shown"]
+    assert shown is not None, done.stderr[-3000:]
+    line = re.search(
+        r"预约：预约码 ([A-Z2-9]{8})（(.+)，(\d\d:\d\d) 时段）在 (\S+) 签到，取得预约号 ([A-Z]+\d{3})，"
+        r"(\d\d:\d\d) 由 (\d+) 号窗口呼叫",
+        done.stdout,
+    )
+    assert line is not None, done.stdout[-2000:]
+    code, service, start, device, number, called, counter = line.groups()
+    assert (code, start, device, number, called, int(counter)) == (
+        shown["code"],
+        shown["start"],
+        "kiosk-1",
+        shown["number"],
+        shown["called"],
+        shown["counter"],
+    )
+    assert shown["priority"] == "appointment"
+    assert s["checked_in_on_kiosk_screen"][code] == number  # the screen's own record of its check-in
+    assert s["check_ins_refused_on_kiosk_screen"] == {}
+    assert number in s["issued_on_kiosk_screen"] and (out / "tickets" / f"{number}.bin").exists()
+    config = hall.load()
+    assert service == config.service(shown["service"]).name.zh
+    assert int(counter) in {c.number for c in config.counters if not c.services or shown["service"] in c.services}
+    minutes = {t: int(t[:2]) * 60 + int(t[3:]) for t in (start, called)}
+    assert minutes[called] >= minutes[start] - config.appointments.early_minutes  # not before check-in opened
+    booked = json.loads((out / "figures.json").read_text(encoding="utf-8"))["appointments"]
+    assert booked["booked"] == s["bookings"]["made"] == s["bookings"]["planned"] > 0
+    assert booked["checked_in"] == s["bookings"]["checked_in"] + len(s["checked_in_on_kiosk_screen"])
+    assert f"预约 {booked['booked']} 个：签到 {booked['checked_in']}" in done.stdout
 
 
 @pytest.mark.timeout(120)
