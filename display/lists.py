@@ -8,7 +8,9 @@ measured with the fonts (not guessed), so that every entry shown is drawn whole 
   the right (52 px).  When the services do not all fit, the names and counts step down to 30
   and 39 px; only below that are the last services left out, and the heading says how many.
 * **Recent calls**: "A001 → 3" chips (46 px), newest first, row by row.  They are the calls no
-  longer on "now calling" (board.recent), so a visitor who missed a call finds it here.
+  longer on "now calling" (board.recent), so a visitor who missed a call finds it here.  An
+  appointment or green-channel call has its class's mark between the number and the arrow
+  (28 px: "A001 预约 → 3"); the chips are measured with it, so it cuts nothing.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from hallcall.i18n import other_lang
 
 from .board import Waiting
 from .palette import GREEN, NUMBER_FAMILY, SOFT, WHITE, YELLOW
-from .text import T
-from .widgets import FitLabel, WrapLabel, pixel_font
+from .text import T, class_mark
+from .widgets import ClassMark, FitLabel, WrapLabel, pixel_font
 
 # Sizes in pixels on a 1080p screen (the screen's ``unit`` scales them).
 NAME_PX = 40
@@ -38,6 +40,7 @@ ENTRY_GAP_PX = 8  # between two entries, one under the other
 COLUMN_GAP_PX = 40  # between two columns of entries: a count must not read as part of the next name
 COUNT_GAP_PX = 16  # between a name and its count
 RECENT_PX = 46
+RECENT_MARK_PX = 28  # a recent call's class mark
 CHIP_GAP_PX = 28  # between two recent-call chips in a row
 TAG_GAP_PX = 12  # between a chip's number and its "→ counter"
 WAITING_POOL = 24
@@ -159,12 +162,14 @@ class RecentList(QWidget):
         super().__init__()
         self.family = family
         self.rows: list[tuple[FitLabel, FitLabel]] = []
+        self.marks: list[ClassMark] = []  # each chip's class mark, beside ``rows``
         for _ in range(RECENT_POOL):
-            number, tag = FitLabel(YELLOW), FitLabel(WHITE)
-            for label in (number, tag):
+            number, tag, mark = FitLabel(YELLOW), FitLabel(WHITE), ClassMark()
+            for label in (number, tag, mark):
                 label.setParent(self)
                 label.hide()
             self.rows.append((number, tag))
+            self.marks.append(mark)
 
     def chip_font(self, unit: float) -> QFont:
         return pixel_font(self.family, RECENT_PX * unit, True, NUMBER_FAMILY)
@@ -186,23 +191,32 @@ class RecentList(QWidget):
         tags = [tag_text(call, lang) for call in calls]
         number_width = math.ceil(max((metrics.horizontalAdvance(c.number) for c in calls), default=0))
         tag_width = math.ceil(max((metrics.horizontalAdvance(t) for t in tags), default=0))
-        chip = number_width + tag_gap + tag_width
+        mark_font = pixel_font(self.family, RECENT_MARK_PX * unit, True)
+        marks = [class_mark(call.priority, lang) for call in calls]
+        mark_width = math.ceil(max((ClassMark.needed_width(mark_font, m) for m in marks), default=0))
+        mark_room = mark_width + tag_gap if mark_width else 0  # a column for marks when a chip has one
+        chip = number_width + mark_room + tag_gap + tag_width
         columns = max(1, (width + gap) // (chip + gap)) if chip else 1
         rows = max(0, (height + px(ENTRY_GAP_PX, unit)) // (line + px(ENTRY_GAP_PX, unit)))
         shown = min(len(calls), columns * rows)
-        for i, (number, tag) in enumerate(self.rows):
+        for i, ((number, tag), mark) in enumerate(zip(self.rows, self.marks, strict=True)):
             visible = i < shown
             if visible:
                 number.setFont(font)
                 tag.setFont(font)
+                mark.setFont(mark_font)
                 number.setText(calls[i].number)
                 tag.setText(tags[i])
+                mark.show_class(calls[i].priority, lang)
                 left = (i % columns) * (chip + gap)
                 top = (i // columns) * (line + px(ENTRY_GAP_PX, unit))
                 number.setGeometry(left, top, number_width, line)
-                tag.setGeometry(left + number_width + tag_gap, top, tag_width, line)
+                mark_top = top + (line - mark.height()) // 2
+                mark.setGeometry(left + number_width + tag_gap, mark_top, mark_width, mark.height())
+                tag.setGeometry(left + number_width + mark_room + tag_gap, top, tag_width, line)
             number.setVisible(visible)
             tag.setVisible(visible)
+            mark.setVisible(visible and bool(mark.text()))
         return shown
 
 

@@ -12,6 +12,12 @@ forms that shows every call, sizes measured with the fonts, not guessed:
    from 144 px down to 64 px at which every call fits.  The counter's name is left out; its
    number is what is painted over the window, and the caption spells the newest call out.
 
+An appointment or green-channel call has its class's mark beside its number ("预约", "绿色通道",
+half the number's size, at least 26 px): when any shown call has one, every row keeps a column for
+it, measured with the rest, so that the mark never cuts a name or a number.  Compact cells that
+have no room for the marks even at 64 px take short marks at 26 px ("绿色", "Green"), and only
+failing that go without.
+
 Full rows are taken unless the cells' numbers are over 11 % larger.  Rows that leave the panel
 partly empty spread down it.  64 px (1080p) is the floor, readable from 10 m (docs/display.md
 gives the reasoning).  When even 64 px cells cannot hold every call, the newest are shown and
@@ -22,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetricsF
@@ -32,7 +38,8 @@ from hallcall.i18n import other_lang
 from hallcall.protocol import CallView
 
 from .palette import BLACK, NUMBER_FAMILY, SOFT, WHITE, YELLOW
-from .widgets import FitLabel, pixel_font
+from .text import class_mark
+from .widgets import ClassMark, FitLabel, pixel_font
 
 # Sizes in pixels on a 1080p screen; the screen's ``unit`` scales them to the window.
 FULL_NUMBER_PX = 88
@@ -41,6 +48,7 @@ FULL_NAME2_PX = 30
 MIN_NUMBER_PX = 64
 MAX_NUMBER_PX = 144  # a few calls on a tall panel: numbers up to this, filling the panel
 MIN_NAME2_PX = 26  # the smallest text on the screen
+MARK_RATIO = 0.5  # a class mark's size, of the number's (at least MIN_NAME2_PX)
 FULL_PREFERENCE = 0.9  # full rows (with names, one column) unless cells give numbers 11 % larger
 COLUMNS = 2  # compact cells: two columns fit "GA001 → 12" at 64 px in a landscape panel
 ROW_GAP_PX = 6
@@ -68,12 +76,15 @@ class CallRow(QFrame):
         names.addWidget(self.name2)
         names.addStretch(1)
         self.tag = FitLabel(WHITE)
+        self.mark = ClassMark()
         self.line.addWidget(self.number)
+        self.line.addWidget(self.mark)
         self.line.addLayout(names)
         self.line.addWidget(self.tag)
         self.call: CallView | None = None
         self.hot = False
         self.compact = False
+        self.short_marks = False
 
     def show_call(self, call: CallView, lang: str) -> None:
         """The call's counter name is the server's (a counter without a name is already
@@ -83,10 +94,12 @@ class CallRow(QFrame):
         self.name.setText(call.counter_name.get(lang))
         self.name2.setText(call.counter_name.get(other_lang(lang)))
         self.tag.setText(tag_text(call))
+        self.mark.show_class(call.priority, lang, self.short_marks)
 
     def set_form(self, form: Form, unit: float) -> None:
         """Take the full or the compact form at the sizes ``form`` chose."""
         self.compact = form.compact
+        self.short_marks = form.marks == "short"
         pad = round(PADDING_PX * unit)
         self.line.setContentsMargins(pad, 0, pad, 0)
         self.line.setSpacing(round(TAG_GAP_PX * unit))
@@ -94,13 +107,15 @@ class CallRow(QFrame):
         self.tag.setFont(form.number_font)
         self.name.setFont(form.name_font)
         self.name2.setFont(form.name2_font)
+        self.mark.setFont(form.mark_font)
         self.name.setVisible(not form.compact)
         self.name2.setVisible(not form.compact)
         self.tag.setVisible(form.compact)
-        # In proportion to the widest number and name (full) or tag (compact) shown, so every
-        # text has at least its own width.
-        stretches = (form.number_width, 0, form.tag_width) if form.compact else (form.number_width, form.tag_width, 0)
-        for index, stretch in enumerate(stretches):
+        self.mark.setVisible(form.mark_width > 0)  # a column for marks only when a call has one
+        # In proportion to the widest number, mark, and name (full) or tag (compact) shown, so
+        # every text has at least its own width.
+        texts = (0, form.tag_width) if form.compact else (form.tag_width, 0)
+        for index, stretch in enumerate((form.number_width, form.mark_width, *texts)):
             self.line.setStretch(index, math.ceil(stretch))
 
     def set_hot(self, hot: bool) -> None:
@@ -130,6 +145,19 @@ class Form:
     number_width: float = 0.0
     tag_width: float = 0.0  # compact: the widest "→ n"; full: the widest counter name
     row_height: int = 0
+    mark_font: QFont = field(default_factory=QFont)
+    mark_width: float = 0.0  # the widest class mark shown; 0: no call shown has one (or "none")
+    marks: str = "full"  # the class marks: "full", "short" (compact cells, 26 px) or "none"
+
+
+def mark_font(family: str, number_size: float, unit: float) -> QFont:
+    """A class mark's font beside a number of ``number_size`` pixels."""
+    return pixel_font(family, max(MIN_NAME2_PX * unit, number_size * MARK_RATIO), True)
+
+
+def marks_width(calls: Sequence[CallView], font: QFont, lang: str, short: bool = False) -> float:
+    """The widest class mark of ``calls`` in ``font`` (0 when none has one)."""
+    return max((ClassMark.needed_width(font, class_mark(c.priority, lang, short)) for c in calls), default=0.0)
 
 
 def line_height(font: QFont) -> int:
@@ -141,7 +169,7 @@ def choose_form(calls: Sequence[CallView], width: int, height: int, unit: float,
     """The form that shows every call in ``width`` × ``height`` pixels at the largest size
     (see the module doc); ``lang``: the primary language, whose counter names are measured."""
     full = _largest_full(calls, width, height, unit, family, lang)
-    compact = _largest_compact(calls, width, height, unit, family)
+    compact = _largest_compact(calls, width, height, unit, family, lang)
     if full is not None and (not compact.fits or full.number_font.pixelSize() >= FULL_PREFERENCE * compact.size):
         return full
     return compact.form
@@ -180,7 +208,8 @@ def _largest_full(
         number_font = pixel_font(family, size, True, NUMBER_FAMILY)
         name_font = pixel_font(family, size * FULL_NAME_PX / FULL_NUMBER_PX, True)
         name2_font = pixel_font(family, max(MIN_NAME2_PX * unit, size * FULL_NAME2_PX / FULL_NUMBER_PX))
-        row = max(line_height(number_font), line_height(name_font) + line_height(name2_font))
+        marks = mark_font(family, size, unit)
+        row = max(line_height(number_font), line_height(name_font) + line_height(name2_font), line_height(marks))
         if len(calls) * (row + gap) - gap > height:
             return None
         numbers, names, names2 = (QFontMetricsF(f) for f in (number_font, name_font, name2_font))
@@ -189,10 +218,14 @@ def _largest_full(
             max(names.horizontalAdvance(c.counter_name.get(lang)), names2.horizontalAdvance(c.counter_name.get(lang2)))
             for c in calls
         )
-        if number_width + name_width > room:
+        mark_width = marks_width(calls, marks, lang)
+        mark_room = mark_width + round(TAG_GAP_PX * unit) if mark_width else 0
+        if number_width + mark_room + name_width > room:
             return None
         capacity = min(len(calls), POOL)
-        return Form(False, 1, capacity, number_font, name_font, name2_font, number_width, name_width, row)
+        return Form(
+            False, 1, capacity, number_font, name_font, name2_font, number_width, name_width, row, marks, mark_width
+        )
 
     found = _largest(unit, attempt)
     return None if found is None else found[1]
@@ -205,7 +238,9 @@ class _Compact:
     fits: bool
 
 
-def _largest_compact(calls: Sequence[CallView], width: int, height: int, unit: float, family: str) -> _Compact:
+def _largest_compact(
+    calls: Sequence[CallView], width: int, height: int, unit: float, family: str, lang: str
+) -> _Compact:
     """Compact cells at the largest size at which every call fits; failing that, the floor's
     size with as many as fit (``fits`` False)."""
     gap = round(ROW_GAP_PX * unit)
@@ -214,7 +249,8 @@ def _largest_compact(calls: Sequence[CallView], width: int, height: int, unit: f
     name_font = pixel_font(family, FULL_NAME_PX * unit, True)
     name2_font = pixel_font(family, FULL_NAME2_PX * unit)
 
-    def cells(size: int) -> tuple[Form, bool]:
+    def cells(size: int, style: str) -> tuple[Form, bool, bool]:
+        """The cells at ``size`` with ``style`` marks: (form, every call fits, the widths fit)."""
         font = pixel_font(family, size, True, NUMBER_FAMILY)
         rows = max(1, (height + gap) // (line_height(font) + gap))
         capacity = min(rows * COLUMNS, POOL)
@@ -222,14 +258,30 @@ def _largest_compact(calls: Sequence[CallView], width: int, height: int, unit: f
         shown = calls[:capacity]
         number_width = max(metrics.horizontalAdvance(c.number) for c in shown)
         tag_width = max(metrics.horizontalAdvance(tag_text(c)) for c in shown)
-        form = Form(True, COLUMNS, capacity, font, name_font, name2_font, number_width, tag_width, line_height(font))
-        return form, capacity >= len(calls) and number_width + tag_width + SLACK_PX <= room
+        marks = mark_font(family, size, unit) if style == "full" else pixel_font(family, MIN_NAME2_PX * unit, True)
+        mark_width = 0.0 if style == "none" else marks_width(shown, marks, lang, short=style == "short")
+        mark_room = mark_width + round(TAG_GAP_PX * unit) if mark_width else 0
+        form = Form(
+            True, COLUMNS, capacity, font, name_font, name2_font, number_width, tag_width, line_height(font),
+            marks, mark_width, style,
+        )  # fmt: skip
+        return form, capacity >= len(calls), number_width + mark_room + tag_width + SLACK_PX <= room
 
-    found = _largest(unit, lambda size: (lambda f: f[0] if f[1] else None)(cells(size)))
-    if found is not None:
-        return _Compact(found[1], found[0], True)
+    def every_call(size: int, style: str) -> Form | None:
+        form, all_fit, widths_fit = cells(size, style)
+        return form if all_fit and widths_fit else None
+
+    for style in ("full", "short", "none"):
+        found = _largest(unit, lambda size, style=style: every_call(size, style))
+        if found is not None:
+            return _Compact(found[1], found[0], True)
+    # Too many calls even at the floor: as many as fit, with the fullest marks their width allows.
     floor = max(8, round(MIN_NUMBER_PX * unit))
-    return _Compact(cells(floor)[0], floor, False)
+    for style in ("full", "short"):
+        form, _, widths_fit = cells(floor, style)
+        if widths_fit:
+            return _Compact(form, floor, False)
+    return _Compact(cells(floor, "none")[0], floor, False)
 
 
 class CallGrid(QWidget):

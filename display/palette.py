@@ -15,7 +15,8 @@ WHITE = "#ffffff"
 SOFT = "#c9d3e6"  # second-language lines
 YELLOW = "#ffd84d"  # ticket numbers, the newest call
 BLACK = "#000000"
-GREEN = "#7cf2a8"  # waiting counts
+GREEN = "#7cf2a8"  # waiting counts; the green-channel mark's background
+APPOINTMENT = "#9cc9ff"  # the appointment mark's background
 TITLE = "#9fd3ff"  # panel headings
 WARN_BG = "#ffb020"
 NOTICE_BG = "#1f2b4a"
@@ -44,8 +45,15 @@ def colour_pairs() -> list[ColourPair]:
         ColourPair("flashing call", BLACK, YELLOW),
         ColourPair("warning", BLACK, WARN_BG),
         ColourPair("notice", WHITE, NOTICE_BG),
+        ColourPair("green-channel mark", BLACK, GREEN),
+        ColourPair("appointment mark", BLACK, APPOINTMENT),
     ]
     return pairs
+
+
+# A ticket class's mark: black text on a pill of its own colour, which reads the same on the
+# panel and on the flashing row's yellow.
+MARK_BACKGROUNDS = {"appointment": APPOINTMENT, "green": GREEN}
 
 
 def contrast_ratio(foreground: str, background: str) -> float:

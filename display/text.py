@@ -14,6 +14,11 @@ T = Strings(
         "more": ("另有{n}个较早的呼叫", "+{n} more"),
         "more_services": ("另有{n}项业务", "+{n} more"),
         "recall": ("重呼", "again"),
+        # a call's ticket class, marked beside its number (an ordinary ticket has no mark)
+        "mark_appointment": ("预约", "Appt"),
+        "mark_green": ("绿色通道", "Green channel"),
+        "mark_appointment_short": ("预约", "Appt"),  # in compact cells that have no room for the above
+        "mark_green_short": ("绿色", "Green"),
         "speech_off": ("语音播报暂不可用，仅播放提示音", "Voice announcements unavailable: chime only"),
         "sound_off": ("无法播放声音", "No sound output"),
         "chime_off": ("提示音文件无法读取，改用默认提示音", "Chime file unreadable: built-in chime used"),
@@ -23,3 +28,12 @@ T = Strings(
         "date": ("{y}年{m}月{d}日 {weekday}", "{weekday} {d} {month} {y}"),
     }
 )
+
+
+def class_mark(priority: str, lang: str, short: bool = False) -> str:
+    """The mark of a ticket's class beside its number: "预约" / "Appt" for an appointment,
+    "绿色通道" / "Green channel" for the green channel ("绿色" / "Green" ``short``), "" for an
+    ordinary ticket."""
+    if priority not in ("appointment", "green"):
+        return ""
+    return T(f"mark_{priority}_short" if short else f"mark_{priority}", lang)

@@ -1,4 +1,5 @@
-"""Two small widgets the hall screen is built from: a label that fits its text, and a marquee.
+"""The small widgets the hall screen is built from: a label that fits its text, a ticket class's
+mark, and a marquee.
 
 A hall TV shows names whose length nobody controls (a counter called "Counter 12 · Real Estate
 Registration").  A clipped name is worse than a slightly smaller one, so ``FitLabel`` shrinks
@@ -14,6 +15,9 @@ import time
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from .palette import BLACK, MARK_BACKGROUNDS
+from .text import class_mark
 
 
 def pixel_font(family: str, px: float, bold: bool = False, latin: str = "") -> QFont:
@@ -74,6 +78,55 @@ class FitLabel(QWidget):
         painter.setPen(self.colour)
         text = QFontMetricsF(font).elidedText(self._text, Qt.TextElideMode.ElideRight, self.width())
         painter.drawText(QRectF(self.rect()), int(self.align), text)
+
+
+MARK_PADDING = 0.3  # of the mark's font size, left and right of its text inside the pill
+
+
+class ClassMark(FitLabel):
+    """A ticket class's mark beside its number ("预约", "绿色通道"): black text on a pill of the
+    class's colour, so a visitor with an appointment or a green-channel ticket sees from across
+    the hall that the call is theirs to heed.  Empty for an ordinary ticket (its room is kept,
+    so the rows' names stay in line).  Whoever places it gives it ``needed_width``: it is drawn
+    whole, not shrunk."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(BLACK, Qt.AlignmentFlag.AlignLeft, parent)
+        self.kind = "normal"
+
+    def show_class(self, priority: str, lang: str, short: bool = False) -> None:
+        self.kind = priority
+        self.setText(class_mark(priority, lang, short))
+
+    @staticmethod
+    def needed_width(font: QFont, text: str) -> float:
+        """The pill's width for ``text`` in ``font`` (0 for no text)."""
+        if not text:
+            return 0.0
+        return QFontMetricsF(font).horizontalAdvance(text) + 2 * MARK_PADDING * font.pixelSize()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self._text:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = self.fitted_font()
+        width = min(float(self.width()), self.needed_width(font, self._text))
+        pill = QRectF(0, 0, width, self.height())
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(MARK_BACKGROUNDS.get(self.kind, BLACK)))
+        radius = self.height() * 0.2
+        painter.drawRoundedRect(pill, radius, radius)
+        painter.setFont(font)
+        painter.setPen(self.colour)
+        painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), self._text)
+
+    def fitted_font(self) -> QFont:
+        font = QFont(self.font())
+        needed = self.needed_width(font, self._text)
+        if needed > self.width() > 0:
+            font.setPixelSize(max(8, int(font.pixelSize() * max(0.5, self.width() / needed))))
+        return font
 
 
 class WrapLabel(FitLabel):
