@@ -55,7 +55,7 @@ async def test_calls_go_to_displays_of_the_counters_zone(hall):
         "counter_name": {"zh": "1号窗口", "en": "Counter 1"},
         "zone": "1F",
         "recall": 0,
-        "priority": False,
+        "priority": "normal",
         "at": MONDAY_10AM,
     }
     called_2f = of_topic(seen["d2"], "calls", "called")
