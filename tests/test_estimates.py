@@ -15,7 +15,9 @@ import pytest
 from conftest import TEST_HALL
 
 from hallcall.config import HallConfig, load
+from hallcall.server.domain import hall as hall_module
 from hallcall.server.domain.estimates import (
+    HORIZON,
     ArrivalRates,
     Arrivals,
     Calls,
@@ -294,3 +296,34 @@ def test_restart_rebuilds_the_same_estimates_with_visitors_expected(hall: HallSt
     assert [printed(again, again.tickets[t.id]) for t in (first, second)] == [0.0, SOCIAL]
     for s in ("social", "tax", "consult"):
         assert again.queue_figures(s) == hall.queue_figures(s)
+
+
+def test_a_ticket_joining_a_line_past_the_horizon_keeps_the_projection(
+    hall: HallState, config: HallConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line longer than the projection reaches: tickets joining its end change none of the
+    projected calls, so the hall keeps the projection (moved on by the time since it was made)
+    instead of making it again on every ticket - and gives what a fresh one would."""
+    sign_in(hall, 4, "ann")  # social only
+    for _ in range(HORIZON + 20):
+        issue(hall, "social")
+    hall.call_next(4, NOW)
+    made = []
+    real_project = hall_module.project
+    monkeypatch.setattr(hall_module, "project", lambda *a, **k: made.append(1) or real_project(*a, **k))
+    late = [issue(hall, "social", NOW + 60) for _ in range(5)]
+    estimates = [printed(hall, t) for t in late]
+    assert len(made) == 1  # made once after the clock moved on, then kept for the next four
+    again = HallState(config, enforce_hours=False)
+    again.load(
+        day=hall.day,
+        tickets=[copy.copy(t) for t in hall.tickets.values()],
+        sessions=[copy.copy(c.session) for c in hall.counters.values() if c.session is not None],
+        last_signout={},
+        next_ids=(hall.next_ticket_id, hall.next_session_id, hall.next_pause_id),
+    )
+    assert [printed(again, again.tickets[t.id]) for t in late] == estimates
+    assert estimates == sorted(estimates) and estimates[0] > (HORIZON + 18) * SOCIAL
+    green = issue(hall, "social", NOW + 60, priority=GREEN)  # goes first: the projection is made again
+    assert printed(hall, green) == pytest.approx(SOCIAL - 60)  # when counter 4's visitor is done
+    assert len(made) == 2

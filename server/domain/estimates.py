@@ -149,6 +149,7 @@ class Calls:
     times: list[float] = field(default_factory=list)  # projected one by one
     pace: float = 0.0  # seconds between calls beyond the projected ones
     drained: bool = False  # everything was projected and nobody more is expected: later ones are as the last
+    reached: bool = True  # every waiting ticket was projected (False: the line goes on past the horizon)
 
     def at(self, k: int) -> float | None:
         """The (k+1)-th call; None when no open counter serves the service."""
@@ -157,6 +158,35 @@ class Calls:
         if k < len(self.times) or self.drained:
             return self.times[min(k, len(self.times) - 1)]
         return self.times[-1] + (k - len(self.times) + 1) * self.pace
+
+
+Lines = dict[str, tuple[tuple[int, int, int], ...]]  # per service: (class, count, first ticket id) per class
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """A projection as the hall keeps it: what it was made from, when, and what it gave."""
+
+    key: tuple[object, ...]  # the open counters, their visitors, the finishes, the tickets sent
+    lines: Lines
+    now: float  # the latest moment the hall had seen when it was made
+    calls: dict[str, Calls]
+    opened: dict[str, int]
+
+    def stands(self, lines: Lines) -> bool:
+        """Whether ``lines`` differ from those it was made from only by normal tickets at the
+        end of lines it did not reach the end of (so none of its projected calls change)."""
+        for service, now in lines.items():
+            then = self.lines.get(service, ())
+            if now == then:
+                continue
+            calls = self.calls.get(service)
+            if calls is None or calls.reached or len(now) != len(then):
+                return False
+            for (p, count, first), (p0, count0, first0) in zip(now, then, strict=True):
+                if (p, first) != (p0, first0) or (count != count0 and (p != NORMAL or count < count0)):
+                    return False
+        return True
 
 
 def remaining(handle_seconds: float, elapsed: float) -> float:
@@ -274,6 +304,7 @@ def project(
             c.times.clear()  # no open counter serves it
             continue
         line = lines[s]
+        c.reached = not line.waiting_left
         if line.head() is None:  # all projected, and nobody more expected
             c.drained = True
             continue

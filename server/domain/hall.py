@@ -15,7 +15,7 @@ from typing import Any
 from hallcall.config import HallConfig
 
 from . import calendar, selection
-from .estimates import ArrivalRates, Calls, Desk, HandlingTimes, estimate_seconds, project, remaining
+from .estimates import ArrivalRates, Calls, Desk, HandlingTimes, Projection, estimate_seconds, project, remaining
 from .model import (
     APPOINTMENT,
     AT_COUNTER,
@@ -86,8 +86,7 @@ class HallState:
         self.next_session_id = 1
         self.next_pause_id = 1
         self.counter_services = {c.number: config.counter_services(c) for c in config.counters}
-        self._projection_key: tuple[Any, ...] | None = None
-        self._projection: tuple[dict[str, Calls], dict[str, int]] = ({}, {})
+        self._projection: Projection | None = None
 
     # ------------------------------------------------------------------ rebuilding from storage
     def load(
@@ -596,26 +595,34 @@ class HallState:
     def estimate(self, service: str, ahead: int) -> tuple[float, int]:
         """(seconds, open counters) for a ticket of ``service`` with ``ahead`` people before it:
         when the projection (estimates.py) has the (ahead+1)-th of its queue called."""
-        calls, opened = self._projected()
+        calls, opened, since = self._projected()
         found = calls[service].at(ahead) if service in calls else None
         if found is None:  # no open counter serves it: as if one did
             return estimate_seconds(ahead, self.handling.mean(service), 1.0), 0
-        return found, opened.get(service, 0)
+        return max(0.0, found - since), opened.get(service, 0)
 
-    def _projected(self) -> tuple[dict[str, Calls], dict[str, int]]:
-        """The projection of the next calls, cached while the open counters, their visitors,
-        the queues and the latest moment the hall has seen stay the same (it is asked on every
-        ticket issued and for every service in each queue update)."""
+    def _projected(self) -> tuple[dict[str, Calls], dict[str, int], float]:
+        """The projection of the next calls, the open counters per service, and the seconds
+        since the projection was made (its figures count from then).
+
+        Made again whenever the open counters, their visitors, the finishes, the tickets sent to
+        counters, any service's line as far as the projection reached, or the latest moment the
+        hall has seen change.  One exception keeps a long queue cheap (the projection is asked
+        on every ticket issued): a normal ticket joining the end of a line that already went on
+        past the horizon changes none of the projected calls, so the projection stands, moved on
+        by the time since it was made.  A hall whose lines fit the horizon is projected afresh
+        on every change."""
         open_numbers = tuple(
             n for n, c in self.counters.items() if c.session is not None and c.session.paused_at is None
         )
-        heads = tuple((s, p, len(q), q[0].id) for s, queues in self.waiting.items() for p, q in queues.items() if q)
         currents = tuple(self.counters[n].current for n in open_numbers)
         sent = tuple(len(self.targeted[n]) for n in open_numbers)
         now = self._latest(open_numbers)
-        key = (self.day, self.next_ticket_id, sum(self.finished.values()), open_numbers, currents, heads, sent, now)
-        if key == self._projection_key:
-            return self._projection
+        key = (self.day, sum(self.finished.values()), open_numbers, currents, sent)
+        lines = {s: tuple((p, len(q), q[0].id) for p, q in queues.items() if q) for s, queues in self.waiting.items()}
+        made = self._projection
+        if made is not None and made.key == key and (made.now == now or made.stands(lines)):
+            return made.calls, made.opened, now - made.now
         handle = {s: self.handling.mean(s) for s in self.waiting}
         desks = []
         for n in open_numbers:
@@ -628,8 +635,9 @@ class HallState:
             desks.append(Desk(tuple(self.counter_services[n]), policy == "oldest", busy, sent_here))
         opened = {s: sum(1 for n in open_numbers if s in self.counter_services[n]) for s in self.waiting}
         expected = self.arrivals.expected(now, lambda s: self._issuing_left(s, now))
-        self._projection_key, self._projection = key, (project(desks, self.waiting, handle, expected), opened)
-        return self._projection
+        calls = project(desks, self.waiting, handle, expected)
+        self._projection = Projection(key, lines, now, calls, opened)
+        return calls, opened, 0.0
 
     def _issuing_left(self, service: str, now: float) -> float:
         """Seconds until ``service`` stops issuing today, as of ``now`` (0: it is not issuing);
