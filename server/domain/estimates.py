@@ -160,33 +160,20 @@ class Calls:
         return self.times[-1] + (k - len(self.times) + 1) * self.pace
 
 
-Lines = dict[str, tuple[tuple[int, int, int], ...]]  # per service: (class, count, first ticket id) per class
-
-
 @dataclass(frozen=True, slots=True)
 class Projection:
     """A projection as the hall keeps it: what it was made from, when, and what it gave."""
 
     key: tuple[object, ...]  # the open counters, their visitors, the finishes, the tickets sent
-    lines: Lines
     now: float  # the latest moment the hall had seen when it was made
     calls: dict[str, Calls]
     opened: dict[str, int]
 
-    def stands(self, lines: Lines) -> bool:
-        """Whether ``lines`` differ from those it was made from only by normal tickets at the
-        end of lines it did not reach the end of (so none of its projected calls change)."""
-        for service, now in lines.items():
-            then = self.lines.get(service, ())
-            if now == then:
-                continue
-            calls = self.calls.get(service)
-            if calls is None or calls.reached or len(now) != len(then):
-                return False
-            for (p, count, first), (p0, count0, first0) in zip(now, then, strict=True):
-                if (p, first) != (p0, first0) or (count != count0 and (p != NORMAL or count < count0)):
-                    return False
-        return True
+    def past_horizon(self, service: str) -> bool:
+        """Whether ``service``'s line went on past the calls it played: a normal ticket joining
+        its end changes none of them."""
+        calls = self.calls.get(service)
+        return calls is not None and not calls.reached
 
 
 def remaining(handle_seconds: float, elapsed: float) -> float:
@@ -258,31 +245,22 @@ def project(
     arrivals = arrivals or {}
     lines = {s: _Line(q, arrivals.get(s)) for s, q in queues.items()}
     calls = {s: Calls() for s in lines}
+    oldest = _OldestOfAll(lines)
+    everything = set(lines)
     heap: list[tuple[float, int]] = []
     idle: list[tuple[float, int]] = []  # counters with nothing left they may call, and since when
     for i, d in enumerate(desks):
         free = d.free_in + sum(handle.get(s, 0.0) for s in d.sent)  # its own visitors come first
         heapq.heappush(heap, (free, i))
+    # a comprehensive window that calls the oldest picks from one heap of every line's head
+    # (the same pick as looking at each of its services in turn, at a fraction of the cost)
+    shared = [d.oldest_first and d.services == oldest.order and set(d.services) == everything for d in desks]
 
     played = 0
     while heap and played < horizon:
         free, i = heapq.heappop(heap)
         d = desks[i]
-        best: str | None = None
-        best_key: tuple[int, tuple[int, float]] | None = None
-        soonest: float | None = None  # the next expected visitor it could call, if none is here now
-        for s in d.services:
-            line = lines.get(s)
-            h = line.head() if line is not None else None
-            if h is None:
-                continue
-            if h[2] > free:
-                soonest = h[2] if soonest is None else min(soonest, h[2])
-                continue
-            # the higher class first; the counter's policy breaks ties (oldest, or its list order)
-            key = (-h[0], h[1] if d.oldest_first else _IN_ORDER)
-            if best_key is None or key < best_key:
-                best, best_key = s, key
+        best, soonest = oldest.pick(free) if shared[i] else _pick(d, lines, free)
         if best is None:
             if soonest is None:  # nothing left this counter may call
                 idle.append((free, i))
@@ -290,7 +268,9 @@ def project(
                 heapq.heappush(heap, (soonest, i))
             continue
         calls[best].times.append(free)
-        if lines[best].take():
+        probe = lines[best].take()
+        oldest.moved(best)
+        if probe:
             heapq.heappush(heap, (free, i))  # the probe: the counter is as free as before
             continue
         played += 1
@@ -298,9 +278,16 @@ def project(
     ends = sorted(heap + idle)
     # the span the played calls took: up to the moment the next one would be made
     span = ends[0][0] if ends else 0.0
+    first_free: dict[str, float] = {}  # per service, when the first of its counters is free
+    serving: dict[str, int] = {}  # and how many serve it
+    for free, i in ends:
+        for s in desks[i].services:
+            if s in serving:
+                serving[s] += 1
+            else:
+                first_free[s], serving[s] = free, 1
     for s, c in calls.items():
-        serving = [free for free, i in ends if s in desks[i].services]
-        if not serving:
+        if s not in first_free:
             c.times.clear()  # no open counter serves it
             continue
         line = lines[s]
@@ -309,7 +296,69 @@ def project(
             c.drained = True
             continue
         # beyond the horizon: its pace in the calls played, or one counter's if it had none
-        c.pace = span / len(c.times) if c.times and span > 0 else handle.get(s, 0.0) / len(serving)
+        c.pace = span / len(c.times) if c.times and span > 0 else handle.get(s, 0.0) / serving[s]
         if not c.times:  # none of its calls within the horizon: they begin after it
-            c.times.append(max(span, serving[0]))
+            c.times.append(max(span, first_free[s]))
     return calls
+
+
+def _pick(desk: Desk, lines: Mapping[str, _Line], free: float) -> tuple[str | None, float | None]:
+    """What ``desk``, free at ``free``, calls next: (its service, None), or (None, when the next
+    visitor it may call comes), or (None, None) when nothing more comes for it."""
+    best: str | None = None
+    best_key: tuple[int, tuple[int, float]] | None = None
+    soonest: float | None = None
+    for s in desk.services:
+        line = lines.get(s)
+        h = line.head() if line is not None else None
+        if h is None:
+            continue
+        if h[2] > free:
+            soonest = h[2] if soonest is None else min(soonest, h[2])
+            continue
+        # the higher class first; the counter's policy breaks ties (oldest, or its list order)
+        key = (-h[0], h[1] if desk.oldest_first else _IN_ORDER)
+        if best_key is None or key < best_key:
+            best, best_key = s, key
+    return best, soonest
+
+
+class _OldestOfAll:
+    """Every line's head in one heap, ordered as a counter that serves them all and calls the
+    oldest would: the higher class, then the older, then the line's place in the hall's list.
+    An entry whose line has moved since (another counter called from it) is set right when it
+    comes to the top."""
+
+    def __init__(self, lines: Mapping[str, _Line]) -> None:
+        self.lines = lines
+        self.order = tuple(lines)
+        self.heap: list[tuple[int, tuple[int, float], int]] = []
+        for place, s in enumerate(self.order):
+            h = lines[s].head()
+            if h is not None:
+                self.heap.append((-h[0], h[1], place))
+        heapq.heapify(self.heap)
+
+    def pick(self, free: float) -> tuple[str | None, float | None]:
+        while self.heap:
+            negative, order, place = self.heap[0]
+            s = self.order[place]
+            h = self.lines[s].head()
+            if h is None:
+                heapq.heappop(self.heap)
+            elif (-h[0], h[1]) != (negative, order):
+                heapq.heapreplace(self.heap, (-h[0], h[1], place))
+            elif h[2] > free:  # the oldest is someone yet to come: nobody is here before them
+                return None, h[2]
+            else:
+                return s, None
+        return None, None
+
+    def moved(self, service: str) -> None:
+        """``service``'s line moved on: its entry, if at the top, is set right now."""
+        if self.heap and self.order[self.heap[0][2]] == service:
+            h = self.lines[service].head()
+            if h is None:
+                heapq.heappop(self.heap)
+            else:
+                heapq.heapreplace(self.heap, (-h[0], h[1], self.order.index(service)))

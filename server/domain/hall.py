@@ -87,6 +87,7 @@ class HallState:
         self.next_pause_id = 1
         self.counter_services = {c.number: config.counter_services(c) for c in config.counters}
         self._projection: Projection | None = None
+        self._lines_moved = True  # the lines changed since the projection was made (beyond what it stands)
 
     # ------------------------------------------------------------------ rebuilding from storage
     def load(
@@ -141,9 +142,16 @@ class HallState:
         return self.waiting[t.service].setdefault(t.priority, [])
 
     def _enqueue(self, t: Ticket) -> None:
-        bisect.insort(self._queue_of(t), t, key=_order)
+        queue = self._queue_of(t)
+        i = bisect.bisect_right(queue, _order(t), key=_order)
+        queue.insert(i, t)
+        made = self._projection
+        at_the_end = i == len(queue) - 1 and t.priority == NORMAL and t.target_counter is None
+        if not (at_the_end and made is not None and made.past_horizon(t.service)):
+            self._lines_moved = True
 
     def _dequeue(self, t: Ticket) -> None:
+        self._lines_moved = True
         queue = self._queue_of(t)
         i = bisect.bisect_left(queue, _order(t), key=_order)
         if i < len(queue) and queue[i] is t:
@@ -606,22 +614,19 @@ class HallState:
         since the projection was made (its figures count from then).
 
         Made again whenever the open counters, their visitors, the finishes, the tickets sent to
-        counters, any service's line as far as the projection reached, or the latest moment the
-        hall has seen change.  One exception keeps a long queue cheap (the projection is asked
-        on every ticket issued): a normal ticket joining the end of a line that already went on
-        past the horizon changes none of the projected calls, so the projection stands, moved on
-        by the time since it was made.  A hall whose lines fit the horizon is projected afresh
-        on every change."""
+        counters or any service's line change (``_enqueue``/``_dequeue`` say so).  One exception
+        keeps a long queue cheap (the projection is asked on every ticket issued): a normal
+        ticket joining the end of a line that went on past the horizon changes none of the
+        projected calls, so the projection stands, moved on by the time since it was made.  A
+        hall whose lines fit the horizon is projected afresh on every change."""
         open_numbers = tuple(
             n for n, c in self.counters.items() if c.session is not None and c.session.paused_at is None
         )
-        currents = tuple(self.counters[n].current for n in open_numbers)
-        sent = tuple(len(self.targeted[n]) for n in open_numbers)
         now = self._latest(open_numbers)
-        key = (self.day, sum(self.finished.values()), open_numbers, currents, sent)
-        lines = {s: tuple((p, len(q), q[0].id) for p, q in queues.items() if q) for s, queues in self.waiting.items()}
+        open_counters = [(n, self.counters[n].current, len(self.targeted[n])) for n in open_numbers]
+        key = (self.day, sum(self.finished.values()), *open_counters)
         made = self._projection
-        if made is not None and made.key == key and (made.now == now or made.stands(lines)):
+        if made is not None and made.key == key and not self._lines_moved:
             return made.calls, made.opened, now - made.now
         handle = {s: self.handling.mean(s) for s in self.waiting}
         desks = []
@@ -636,7 +641,7 @@ class HallState:
         opened = {s: sum(1 for n in open_numbers if s in self.counter_services[n]) for s in self.waiting}
         expected = self.arrivals.expected(now, lambda s: self._issuing_left(s, now))
         calls = project(desks, self.waiting, handle, expected)
-        self._projection = Projection(key, lines, now, calls, opened)
+        self._projection, self._lines_moved = Projection(key, now, calls, opened), False
         return calls, opened, 0.0
 
     def _issuing_left(self, service: str, now: float) -> float:
@@ -654,14 +659,15 @@ class HallState:
         call or finish.  Estimates count from it, not from a clock, so a restarted server, which
         rebuilds all of these from storage, gives the same figures."""
         newest = self.tickets.get(self.next_ticket_id - 1)
-        moments = [newest.issued_at] if newest is not None else []
+        latest = newest.issued_at if newest is not None else 0.0
+        tickets = self.tickets
         for n in open_numbers:
             c = self.counters[n]
             for i in (c.current, c.served[-1] if c.served else None):
-                t = self.tickets.get(i) if i is not None else None
+                t = tickets.get(i) if i is not None else None
                 if t is not None:
-                    moments += [m for m in (t.called_at, t.finished_at) if m is not None]
-        return max(moments, default=0.0)
+                    latest = max(latest, t.called_at or 0.0, t.finished_at or 0.0)
+        return latest
 
     def ahead_of(self, t: Ticket) -> int:
         """Tickets that will be called before ``t`` if nothing else arrives."""
