@@ -88,6 +88,8 @@ class HallState:
         self.counter_services = {c.number: config.counter_services(c) for c in config.counters}
         self._projection: Projection | None = None
         self._lines_moved = True  # the lines changed since the projection was made (beyond what it stands)
+        self._counter_moves = 0  # bumped by every change of a counter's session, pause or visitor
+        self._open: tuple[int, tuple[int, ...], float] = (-1, (), 0.0)  # (moves, open counters, latest moment)
 
     # ------------------------------------------------------------------ rebuilding from storage
     def load(
@@ -100,6 +102,7 @@ class HallState:
         next_ids: tuple[int, int, int],
     ) -> None:
         """Rebuild the in-memory indexes from what storage holds (the database is the truth)."""
+        self._counter_moves += 1  # the projection's counters are made again
         self.day = day
         self.next_ticket_id, self.next_session_id, self.next_pause_id = next_ids
         by_prefix = {s.prefix: s.id for s in self.config.services}
@@ -163,6 +166,7 @@ class HallState:
     def roll(self, now: float) -> list[Change]:
         """Start a new business day if ``now`` is past the rollover hour: expire what is open,
         sign everyone out, restart numbering."""
+        self._counter_moves += 1  # the projection's counters are made again
         day = calendar.business_day(self.config, now)
         if day == self.day:
             return []
@@ -300,6 +304,7 @@ class HallState:
         return t
 
     def _call(self, state: CounterState, session: Session, t: Ticket, now: float, action: str) -> list[Change]:
+        self._counter_moves += 1  # the projection's counters are made again
         if t.state == WAITING:
             self._dequeue(t)
         t.state = CALLED
@@ -361,6 +366,7 @@ class HallState:
         return t, [TicketSaved(t), Journal(now, "serve", t, counter, session.clerk)]
 
     def _release(self, state: CounterState, t: Ticket) -> None:
+        self._counter_moves += 1  # the projection's counters are made again
         if state.current == t.id:
             state.current = None
 
@@ -507,6 +513,7 @@ class HallState:
     ) -> tuple[Session, list[Change]]:
         """Open a session.  A clerk already signed in here simply resumes it; a backup (B) may take
         a counter whose clerk is away; a session whose program is gone may be taken over."""
+        self._counter_moves += 1  # the projection's counters are made again
         state = self._counter(counter)
         if not self.may_sign_in(counter, clerk):
             raise QueueError(
@@ -541,6 +548,7 @@ class HallState:
         return session, changes
 
     def _close_session(self, state: CounterState, now: float, reason: str) -> list[Change]:
+        self._counter_moves += 1  # the projection's counters are made again
         session = state.session
         assert session is not None
         changes: list[Change] = []
@@ -570,6 +578,7 @@ class HallState:
         return changes + self._close_session(state, now, reason or "signed out")
 
     def pause(self, counter: int, reason: str, now: float) -> list[Change]:
+        self._counter_moves += 1  # the projection's counters are made again
         _state, session = self._signed_in(counter)
         if session.paused_at is not None:
             raise QueueError("counter_paused", f"counter {counter} is already paused", counter=counter)
@@ -580,6 +589,7 @@ class HallState:
         return [PauseStarted(session), Journal(now, "pause", None, counter, session.clerk, reason)]
 
     def _end_pause(self, session: Session, now: float) -> list[Change]:
+        self._counter_moves += 1  # the projection's counters are made again
         pause_id = session.pause_id
         assert pause_id is not None
         reason = session.pause_reason or ""
@@ -619,12 +629,8 @@ class HallState:
         ticket joining the end of a line that went on past the horizon changes none of the
         projected calls, so the projection stands, moved on by the time since it was made.  A
         hall whose lines fit the horizon is projected afresh on every change."""
-        open_numbers = tuple(
-            n for n, c in self.counters.items() if c.session is not None and c.session.paused_at is None
-        )
-        now = self._latest(open_numbers)
-        open_counters = [(n, self.counters[n].current, len(self.targeted[n])) for n in open_numbers]
-        key = (self.day, sum(self.finished.values()), *open_counters)
+        open_numbers, now = self._open_counters()
+        key = (self.day, self._counter_moves)
         made = self._projection
         if made is not None and made.key == key and not self._lines_moved:
             return made.calls, made.opened, now - made.now
@@ -654,20 +660,26 @@ class HallState:
         span = calendar.open_span(self.config, s.issuing_hours or self.config.hall.opening_hours, now)
         return 0.0 if span is None else span[1] - now
 
-    def _latest(self, open_numbers: tuple[int, ...]) -> float:
-        """The latest moment the queue shows: the newest ticket's issue, the open counters' latest
-        call or finish.  Estimates count from it, not from a clock, so a restarted server, which
-        rebuilds all of these from storage, gives the same figures."""
+    def _open_counters(self) -> tuple[tuple[int, ...], float]:
+        """The open counters (a clerk signed in, not paused) and the latest moment the queue
+        shows: the newest ticket's issue, the open counters' latest call or finish.  Estimates
+        count from it, not from a clock, so a restarted server, which rebuilds all of these from
+        storage, gives the same figures.  The counters' part is kept until a counter changes."""
+        moves, open_numbers, latest = self._open
+        if moves != self._counter_moves:
+            open_numbers = tuple(
+                n for n, c in self.counters.items() if c.session is not None and c.session.paused_at is None
+            )
+            latest = 0.0
+            for n in open_numbers:
+                c = self.counters[n]
+                for i in (c.current, c.served[-1] if c.served else None):
+                    t = self.tickets.get(i) if i is not None else None
+                    if t is not None:
+                        latest = max(latest, t.called_at or 0.0, t.finished_at or 0.0)
+            self._open = (self._counter_moves, open_numbers, latest)
         newest = self.tickets.get(self.next_ticket_id - 1)
-        latest = newest.issued_at if newest is not None else 0.0
-        tickets = self.tickets
-        for n in open_numbers:
-            c = self.counters[n]
-            for i in (c.current, c.served[-1] if c.served else None):
-                t = tickets.get(i) if i is not None else None
-                if t is not None:
-                    latest = max(latest, t.called_at or 0.0, t.finished_at or 0.0)
-        return latest
+        return open_numbers, max(latest, newest.issued_at if newest is not None else 0.0)
 
     def ahead_of(self, t: Ticket) -> int:
         """Tickets that will be called before ``t`` if nothing else arrives."""
