@@ -312,7 +312,8 @@ def test_a_ticket_joining_a_line_past_the_horizon_keeps_the_projection(
     real_project = hall_module.project
     monkeypatch.setattr(hall_module, "project", lambda *a, **k: made.append(1) or real_project(*a, **k))
     late, estimates = [], []
-    for _ in range(5):  # as the server does: each ticket's estimate as it is issued
+    for _ in range(5):  # as the server does: the day's roll, the ticket, its estimate
+        assert hall.roll(NOW + 60) == []
         late.append(issue(hall, "social", NOW + 60))
         estimates.append(printed(hall, late[-1]))
     assert len(made) == 1  # made for the first, then kept for the next four

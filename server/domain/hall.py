@@ -166,10 +166,10 @@ class HallState:
     def roll(self, now: float) -> list[Change]:
         """Start a new business day if ``now`` is past the rollover hour: expire what is open,
         sign everyone out, restart numbering."""
-        self._counter_moves += 1  # the projection's counters are made again
         day = calendar.business_day(self.config, now)
         if day == self.day:
             return []
+        self._counter_moves += 1  # the projection's counters are made again
         changes: list[Change] = []
         for t in self.tickets.values():
             if t.state in OPEN_STATES:
@@ -644,7 +644,10 @@ class HallState:
             policy = self.config.counter(n).policy  # type: ignore[union-attr]
             sent_here = tuple(t.service for t in self.targeted[n])
             desks.append(Desk(tuple(self.counter_services[n]), policy == "oldest", busy, sent_here))
-        opened = {s: sum(1 for n in open_numbers if s in self.counter_services[n]) for s in self.waiting}
+        opened = dict.fromkeys(self.waiting, 0)
+        for n in open_numbers:
+            for service in self.counter_services[n]:
+                opened[service] += 1
         expected = self.arrivals.expected(now, lambda s: self._issuing_left(s, now))
         calls = project(desks, self.waiting, handle, expected)
         self._projection, self._lines_moved = Projection(key, now, calls, opened), False
