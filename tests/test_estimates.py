@@ -59,6 +59,20 @@ def printed(state: HallState, t: Ticket) -> float:
     return state.estimate(t.service, state.ahead_of(t))[0]
 
 
+def restarted(hall: HallState, config: HallConfig) -> HallState:
+    """A fresh HallState loaded from what storage would hold of ``hall``: its tickets and open
+    sessions (a restarted server)."""
+    again = HallState(config, enforce_hours=False)
+    again.load(
+        day=hall.day,
+        tickets=[copy.copy(t) for t in hall.tickets.values()],
+        sessions=[copy.copy(c.session) for c in hall.counters.values() if c.session is not None],
+        last_signout={},
+        next_ids=(hall.next_ticket_id, hall.next_session_id, hall.next_pause_id),
+    )
+    return again
+
+
 # ---------------------------------------------------------------------------- the projection alone
 
 
@@ -252,14 +266,7 @@ def test_restart_rebuilds_the_same_estimates(hall: HallState, config: HallConfig
     issue(hall, "social", NOW + 520, priority=GREEN)
     hall.call_next(2, NOW + 530)
 
-    again = HallState(config, enforce_hours=False)
-    again.load(
-        day=hall.day,
-        tickets=[copy.copy(t) for t in hall.tickets.values()],
-        sessions=[copy.copy(c.session) for c in hall.counters.values() if c.session is not None],
-        last_signout={},
-        next_ids=(hall.next_ticket_id, hall.next_session_id, hall.next_pause_id),
-    )
+    again = restarted(hall, config)
     waiting = [t for t in hall.tickets.values() if t.state == "waiting"]
     assert waiting
     for t in waiting:
@@ -285,14 +292,7 @@ def test_restart_rebuilds_the_same_estimates_with_visitors_expected(hall: HallSt
     # one taken now: counter 2 is free at 600, when the tax visitor expected at 450 is there
     # and goes first (100 s): 700; with nobody expected it would be 600
     assert hall.estimate("social", 2) == (600.0 + 100.0, 1)
-    again = HallState(config, enforce_hours=False)
-    again.load(
-        day=hall.day,
-        tickets=[copy.copy(t) for t in hall.tickets.values()],
-        sessions=[copy.copy(c.session) for c in hall.counters.values() if c.session is not None],
-        last_signout={},
-        next_ids=(hall.next_ticket_id, hall.next_session_id, hall.next_pause_id),
-    )
+    again = restarted(hall, config)
     assert [printed(again, again.tickets[t.id]) for t in (first, second)] == [0.0, SOCIAL]
     for s in ("social", "tax", "consult"):
         assert again.queue_figures(s) == hall.queue_figures(s)
@@ -317,14 +317,7 @@ def test_a_ticket_joining_a_line_past_the_horizon_keeps_the_projection(
         late.append(issue(hall, "social", NOW + 60))
         estimates.append(printed(hall, late[-1]))
     assert len(made) == 1  # made for the first, then kept for the next four
-    again = HallState(config, enforce_hours=False)
-    again.load(
-        day=hall.day,
-        tickets=[copy.copy(t) for t in hall.tickets.values()],
-        sessions=[copy.copy(c.session) for c in hall.counters.values() if c.session is not None],
-        last_signout={},
-        next_ids=(hall.next_ticket_id, hall.next_session_id, hall.next_pause_id),
-    )
+    again = restarted(hall, config)
     assert [printed(again, again.tickets[t.id]) for t in late] == estimates
     assert estimates == sorted(estimates) and estimates[0] > (HORIZON + 18) * SOCIAL
     made.clear()
