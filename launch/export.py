@@ -20,6 +20,8 @@ from hallcall.launch.cli import DATA_HELP, data_folder
 from hallcall.server import reports
 from hallcall.server.app import database_path
 from hallcall.server.city import export, schema
+from hallcall.server.city import report as city_report
+from hallcall.server.domain import calendar
 
 log = logging.getLogger("hallcall.export")
 
@@ -76,6 +78,14 @@ def _pass(
         with psycopg.connect(target, connect_timeout=10, autocommit=True) as pg:  # type: ignore[attr-defined]
             schema.migrate(pg)
             export.register(pg, hall_id, config)
-            return export.ship_all(hall, pg, hall_id, batch)
+            shipped = export.ship_all(hall, pg, hall_id, batch)
+            # the days before the hall's today are done: their reports are made now, off the city
+            # page's path, so a month's first city report reads kept ones (docs/city.md)
+            kept = city_report.DayReports(pg, city_report.halls(pg))
+            try:
+                kept.warm(hall_id, calendar.business_day(config, time.time()))
+            finally:
+                kept.close()
+            return shipped
     finally:
         hall.close()

@@ -93,6 +93,14 @@ def test_three_halls_add_up_in_the_city_report(tmp_path: Path, postgres: Postgre
         assert done.returncode == 0, done.stderr
     day = DAY.isoformat()
     with psycopg.connect(postgres.dsn, autocommit=True) as pg:
+        # the day is over: each exporter made its hall's day reports, in every grouping, under the
+        # day's version, so the reports below read those (and their figures are checked)
+        kept = pg.execute(
+            "SELECT r.hall_id, r.grouping FROM city.rollups r JOIN city.days d "
+            "ON d.hall_id = r.hall_id AND d.day = r.day AND d.version = r.version WHERE r.day = %s",
+            (day,),
+        ).fetchall()
+        assert sorted(kept) == sorted((h, by) for h in configs for by in reports.BY)
         for by in reports.BY:
             result = city.city_report(pg, day, day, by, "day")
             for hall_id, config in configs.items():

@@ -157,17 +157,37 @@ class DayReports:
             else:
                 found[hall_id][day] = _DECODE.decode(groups)
         for hall_id, day, version in missing:
-            self.rows.use(hall_id)
-            result = reports.report(self.rows, self.configs[hall_id], day, day, by)  # type: ignore[arg-type]
-            groups = [*result.rows, result.total]
-            found[hall_id][day] = groups
-            self.pg.execute(
-                "INSERT INTO city.rollups (hall_id, day, grouping, version, groups) VALUES (%s, %s, %s, %s, %s) "
-                "ON CONFLICT (hall_id, day, grouping) DO UPDATE SET version = EXCLUDED.version, "
-                "groups = EXCLUDED.groups WHERE city.rollups.version < EXCLUDED.version",
-                (hall_id, day, by, version, _ENCODE.encode(groups)),
-            )
+            found[hall_id][day] = self._make(hall_id, day, version, by)
         return found
+
+    def warm(self, hall_id: str, before: str) -> int:
+        """Make and keep the day reports of ``hall_id``'s days before ``before`` that have none of
+        their version yet, in every grouping (the exporter does it after shipping, so the first
+        city report of a month reads kept reports too); how many it made."""
+        made = 0
+        for by in reports.BY:
+            for day, version in self.pg.execute(
+                "SELECT d.day, d.version FROM city.days d LEFT JOIN city.rollups r "
+                "ON r.hall_id = d.hall_id AND r.day = d.day AND r.grouping = %s AND r.version = d.version "
+                "WHERE d.hall_id = %s AND d.day < %s AND r.groups IS NULL ORDER BY d.day",
+                (by, hall_id, before),
+            ).fetchall():
+                self._make(hall_id, day, version, by)
+                made += 1
+        return made
+
+    def _make(self, hall_id: str, day: str, version: int, by: str) -> list[reports.Group]:
+        """A hall's day report grouped ``by``, made from the city rows and kept under ``version``."""
+        self.rows.use(hall_id)
+        result = reports.report(self.rows, self.configs[hall_id], day, day, by)  # type: ignore[arg-type]
+        groups = [*result.rows, result.total]
+        self.pg.execute(
+            "INSERT INTO city.rollups (hall_id, day, grouping, version, groups) VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (hall_id, day, grouping) DO UPDATE SET version = EXCLUDED.version, "
+            "groups = EXCLUDED.groups WHERE city.rollups.version < EXCLUDED.version",
+            (hall_id, day, by, version, _ENCODE.encode(groups)),
+        )
+        return groups
 
     def hall(self, hall_id: str, days: dict[str, list[reports.Group]], first: str, last: str, by: str) -> (
         list[reports.Group]
