@@ -23,10 +23,11 @@ from PySide6.QtGui import QFont, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from hallcall import protocol as p
-from hallcall.i18n import MONTHS_EN, WEEKDAYS, other_lang
+from hallcall.i18n import FAULTS, MONTHS_EN, WEEKDAYS, other_lang
 
 from . import phrases
 from .board import Board
+from .faults import PROBLEM_CODES
 from .lists import SCALES, RecentList, WaitingList
 from .now_calling import CallGrid, choose_form
 from .palette import BACKGROUND, BLACK, NOTICE_BG, NUMBER_FAMILY, PANEL, SOFT, TITLE, WARN_BG, WHITE, YELLOW
@@ -38,8 +39,6 @@ RECENT_ROWS = 10  # recent calls shown at most (fewer when the hall's display.re
 RECENT_LINES = 1  # lines of recent-call chips at least (landscape: more when the waiting list leaves room)
 WAITING_SHARE = 0.42  # portrait: the waiting list's share of the body at most; "now calling" has the rest
 FLASH_HALF_PERIOD_MS = 500
-# announcer problem → text
-PROBLEM_WORDS = {"speech": "speech_off", "sound": "sound_off", "chime": "chime_off", "voice": "voice_pack_off"}
 
 
 class Panel(QFrame):
@@ -546,8 +545,9 @@ class DisplayScreen(QWidget):
         self._show_problems()
 
     def _show_problems(self) -> None:
-        keys = [key for problem, key in PROBLEM_WORDS.items() if problem in self.problems]
-        texts = [T.both(k) for k in keys] + list(self.alerts.values())
+        # the announcer's problems in the words the counters and supervisors read for their codes
+        texts = [FAULTS[code] for problem, code in PROBLEM_CODES.items() if problem in self.problems]
+        texts += list(self.alerts.values())
         lines = [f"{t.get(self.lang, '')}  ·  {t.get(other_lang(self.lang), '')}" for t in texts]
         self.warning_text.setText("    ".join(lines))
         self.warning.setVisible(bool(lines))

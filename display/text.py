@@ -19,10 +19,6 @@ T = Strings(
         "mark_green": ("绿色通道", "Green channel"),
         "mark_appointment_short": ("预约", "Appt"),  # in compact cells that have no room for the above
         "mark_green_short": ("绿色", "Green"),
-        "speech_off": ("语音播报暂不可用，仅播放提示音", "Voice announcements unavailable: chime only"),
-        "sound_off": ("无法播放声音", "No sound output"),
-        "chime_off": ("提示音文件无法读取，改用默认提示音", "Chime file unreadable: built-in chime used"),
-        "voice_pack_off": ("录音语音包无法使用，改用合成语音", "Recorded voice pack unusable: synthetic voice used"),
         "refused": ("服务器拒绝本屏登录：{reason}", "The server refused this display: {reason}"),
         "unknown_zone": ("区域“{zone}”没有窗口（本厅区域：{known}）", 'Zone "{zone}" has no counters (zones: {known})'),
         "date": ("{y}年{m}月{d}日 {weekday}", "{weekday} {d} {month} {y}"),
