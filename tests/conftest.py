@@ -291,3 +291,22 @@ def server_process(tmp_path: Path) -> Iterator[Callable[..., ServerChild]]:
         if sp.proc.poll() is None:
             sp.proc.kill()
         sp.proc.wait(5)
+
+
+@pytest.fixture
+def announcers() -> Iterator[Callable[..., Any]]:
+    """Real announcers (display/announcer.py), made and started as a test asks with the
+    Announcer's own arguments, and all stopped after it (the announcer and voice-pack tests)."""
+    from hallcall.display.announcer import Announcer  # the display extra: only where it is asked for
+
+    made: list[Announcer] = []
+
+    def make(*args: object, **kw: object) -> Announcer:
+        a = Announcer(*args, **kw)  # type: ignore[arg-type]
+        made.append(a)
+        a.start()
+        return a
+
+    yield make
+    for a in made:
+        a.stop()

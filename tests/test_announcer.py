@@ -65,21 +65,6 @@ def running_children(marker: str) -> list[psutil.Process]:
     return found
 
 
-@pytest.fixture
-def announcers() -> object:
-    made: list[Announcer] = []
-
-    def make(*args: object, **kw: object) -> Announcer:
-        a = Announcer(*args, **kw)  # type: ignore[arg-type]
-        made.append(a)
-        a.start()
-        return a
-
-    yield make
-    for a in made:
-        a.stop()
-
-
 def test_numbers_are_spelt_digit_by_digit_and_counters_read_as_numbers() -> None:
     assert spell_number("A001", "zh") == "A 零 零 一"
     assert spell_number("a001", "en") == "A, zero, zero, one"

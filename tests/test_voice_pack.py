@@ -25,7 +25,6 @@ from test_announcer import measure
 
 from hallcall.assets import SOUNDS
 from hallcall.config import Announce, Names
-from hallcall.display.announcer import Announcer
 from hallcall.display.phrases import Token, tokens_for_call
 from hallcall.display.playback import RecordingPlayer
 from hallcall.display.voice_pack import (
@@ -75,21 +74,6 @@ EN_A001_3 = [
     ("say", "please go to counter"),
     ("counters", "3"),
 ]
-
-
-@pytest.fixture
-def announcers() -> object:
-    made: list[Announcer] = []
-
-    def make(*args: object, **kw: object) -> Announcer:
-        a = Announcer(*args, **kw)  # type: ignore[arg-type]
-        made.append(a)
-        a.start()
-        return a
-
-    yield make
-    for a in made:
-        a.stop()
 
 
 def test_a_call_is_planned_from_the_phrase_template_and_matched_to_clips_longest_first() -> None:
