@@ -15,6 +15,7 @@ from conftest import ROOT, LiveHall
 from test_display import save, shown_calls, waiting_lines
 
 from hallcall.display.app import DisplayApp
+from hallcall.launch.demo import hall
 from hallcall.server import auth
 from hallcall.server.app import database_path
 from hallcall.server.storage import Storage
@@ -26,16 +27,7 @@ DISPLAY_1F = "demo-display-1f-3c9e71a4d820"
 EVERY_1F = ["S", "M", "B", "R", "T", "GA", "C", "L"]  # the prefixes of every service 1F's counters serve
 KIOSK = "demo-kiosk-1-7f3a9c21e4b0"
 # Counter → its A clerk in the demo hall (AB岗: only they or their backups may sign in there).
-CLERKS = {
-    1: "zhang.wei",
-    2: "li.na",
-    3: "wang.fang",
-    4: "liu.yang",
-    5: "chen.jing",
-    6: "yang.min",
-    7: "zhao.lei",
-    8: "huang.li",
-}
+CLERKS = hall.a_clerks(hall.load(), "1F")
 
 
 @pytest.fixture

@@ -21,6 +21,12 @@ def load() -> hall_config.HallConfig:
     return hall_config.load(DEMO_CONFIG)
 
 
+def a_clerks(config: hall_config.HallConfig, zone: str) -> dict[int, str]:
+    """Each counter of ``zone`` and its first A clerk (AB岗: the one who signs in there first);
+    a call at each of the 1F counters fills the 1F display."""
+    return {c.number: c.clerks[0] for c in config.counters if c.zone == zone and c.clerks}
+
+
 def prepare(config: hall_config.HallConfig, data: Path) -> Path:
     """Sign up the demo's clerks and supervisor in ``data``; returns the database's path."""
     return sign_up_hall(DEMO_CONFIG, config, data, PASSWORD, SUPERVISOR)

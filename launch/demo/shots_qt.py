@@ -20,17 +20,7 @@ KIOSK_TOKEN_NAME = "kiosk-1"
 DISPLAY = "display-1F"
 LANDSCAPE, PORTRAIT = (1920, 1080), (1080, 1920)
 COUNTER_SIZE = (1366, 800)
-# The first-floor counters and their A clerks: a call at each fills the 1F display.
-FIRST_FLOOR = {
-    1: "zhang.wei",
-    2: "li.na",
-    3: "wang.fang",
-    4: "liu.yang",
-    5: "chen.jing",
-    6: "yang.min",
-    7: "zhao.lei",
-    8: "huang.li",
-}
+FIRST_FLOOR = hall.a_clerks(hall.load(), "1F")  # the first-floor counters and their A clerks
 
 
 def kiosks(still: StillHall, camera: Camera, tickets: Path) -> None:
