@@ -283,6 +283,13 @@ def test_profile_refuses_a_weight_that_is_not_a_number_of_0_or_more(weight: floa
         plan.Profile(mix={"social": weight})
 
 
+@pytest.mark.parametrize("name", ["walk_up_seconds", "patience_minutes"])
+@pytest.mark.parametrize("span", [(10.0, 5.0), (-1.0, 5.0), (1.0, float("inf")), (float("nan"), 5.0)])
+def test_profile_refuses_a_range_that_is_not_low_to_high_from_zero(name: str, span: tuple[float, float]) -> None:
+    with pytest.raises(ValueError, match=name):
+        plan.Profile(**{name: span})
+
+
 def test_a_number_of_visitors_fixes_the_crowd_whatever_the_staffing() -> None:
     """--visitors lets two staffings be compared under one crowd: the count does not follow
     the counters the config staffs, and a span without opening hours still brings nobody."""
@@ -388,6 +395,10 @@ def test_transfers_and_leavers_come_at_their_shares() -> None:
     leavers = [v.leaves_after_seconds for v in people if v.leaves_after_seconds is not None]
     assert len(leavers) / len(people) == pytest.approx(0.1, abs=0.025)
     assert all(20 * 60 <= s <= 60 * 60 for s in leavers)
+    hasty = plan.Profile(transfer_share=0.2, cancel_share=0.1, patience_minutes=(2.0, 5.0))
+    again = [plan.visitor(DEMO, hasty, 8, n, "business") for n in numbers("B", 999)]
+    assert [v.leaves_after_seconds is None for v in again] == [v.leaves_after_seconds is None for v in people[:999]]
+    assert all(2 * 60 <= v.leaves_after_seconds <= 5 * 60 for v in again if v.leaves_after_seconds is not None)
 
 
 def test_a_transfer_goes_to_another_service_of_the_hall() -> None:

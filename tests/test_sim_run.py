@@ -202,7 +202,10 @@ async def test_a_busy_morning_adds_up_and_agrees_with_the_simulator(
     tmp_path: Path, children: list[ServerChild]
 ) -> None:
     hall = demo(tmp_path)
-    profile = plan.Profile(load=1.6, no_show_share=0.3, transfer_share=0.3, cancel_share=0.3)
+    # Impatient visitors, so that some leave while still waiting within the 45-minute span.
+    profile = plan.Profile(
+        load=1.6, no_show_share=0.3, transfer_share=0.3, cancel_share=0.3, patience_minutes=(5.0, 25.0)
+    )
     run = await play(
         hall,
         children,

@@ -104,6 +104,7 @@ class Profile:
     no_show_share: float = 0.06
     transfer_share: float = 0.04  # end with a transfer to another service
     cancel_share: float = 0.02  # leave while waiting and tell the guide desk
+    patience_minutes: tuple[float, float] = (20.0, 60.0)  # how long those wait before they leave
     walk_up_seconds: tuple[float, float] = (15.0, 60.0)
     handle_spread: float = 0.45  # sigma of the log-normal handling time
     break_minutes: tuple[float, float] = (5.0, 12.0)  # one break per clerk per half day
@@ -127,6 +128,10 @@ class Profile:
             raise ValueError(f"load must be above 0 and at most {MAX_LOAD:g}, not {self.load}")
         if self.visitors is not None and not 0 <= self.visitors <= MAX_VISITORS:
             raise ValueError(f"visitors must be 0 to {MAX_VISITORS}, not {self.visitors}")
+        for name in ("walk_up_seconds", "patience_minutes"):  # (break_minutes: a longest of 0 means none)
+            low, high = getattr(self, name)
+            if not (math.isfinite(high) and 0 <= low <= high):
+                raise ValueError(f"{name} must be a range from 0 up, low to high, not {(low, high)}")
         for service, weight in self.mix.items():
             if not (math.isfinite(weight) and weight >= 0):
                 raise ValueError(f"the weight of {service!r} must be a number of 0 or more, not {weight}")
@@ -404,7 +409,8 @@ def visitor(config: HallConfig, profile: Profile, seed: int, number: str, servic
     if transfers == 0 and rng.random() < profile.transfer_share:
         others = [s.id for s in config.services if s.id != service]
         transfer_to = rng.choice(others) if others else None
-    leaves = rng.uniform(20 * 60, 60 * 60) if transfers == 0 and rng.random() < profile.cancel_share else None
+    patience = (60 * profile.patience_minutes[0], 60 * profile.patience_minutes[1])
+    leaves = rng.uniform(*patience) if transfers == 0 and rng.random() < profile.cancel_share else None
     return Visitor(
         shows_up=shows_up,
         walk_up_seconds=rng.uniform(*profile.walk_up_seconds),
