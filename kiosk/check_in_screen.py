@@ -12,11 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from hallcall.i18n import error_text
-
+from .entry_pad import EntryPad, key
 from .text import T
 
 # Booking codes use A–Z and 2–9 without the look-alikes (I, L, O; 0 and 1 are digits of phones
@@ -25,12 +23,6 @@ CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 PHONE_DIGITS = 4
 MAX_TYPED = 12  # a scanner sending junk stops here instead of filling the screen
-
-
-def _key(text: str, parent: QWidget, name: str = "codeKey") -> QPushButton:
-    button = QPushButton(text, parent, objectName=name)
-    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    return button
 
 
 def takes_appointments(hall: Any) -> bool:
@@ -50,18 +42,16 @@ def request_fields(typed: str) -> dict[str, str] | None:
     return None
 
 
-class CheckInScreen(QWidget):
+class CheckInScreen(EntryPad):
     """Code entry on big keys, the bookings a phone number matched, and the server's refusals;
     a visitor too late for the slot is offered a normal ticket of the booked service."""
 
     check_in = Signal(dict)  # the check_in request's fields: {"code"} or {"phone_last4"}
     ticket_wanted = Signal(str)  # a normal ticket of this service ("": the visitor picks it)
-    cancelled = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.lang = "zh"
         self.typed = ""
         self.checking = False  # a request is with the server: further Enters wait for its answer
         self.service_names: dict[str, dict[str, str]] = {}  # service id → {"zh","en"}
@@ -69,16 +59,13 @@ class CheckInScreen(QWidget):
         self.offer = False  # a too-late booking: a normal ticket is offered instead
         self.offer_service = ""  # the booking's service, when known, for that normal ticket
         self.picked_service = ""  # the service of the booking last picked from the matches
-        self._message: tuple[str, dict[str, Any]] | None = None  # (text key | "", fields)
 
         self.title = QLabel(objectName="panelTitle", alignment=Qt.AlignmentFlag.AlignCenter)
         self.prompt = QLabel(objectName="checkInPrompt", alignment=Qt.AlignmentFlag.AlignCenter)
         self.prompt.setWordWrap(True)
         self.shown = QLabel(objectName="pinShown")
-        self.message = QLabel(objectName="pinMessage", alignment=Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
-        self.message.setMinimumHeight(48)
-        self.offer_button = _key("", self, "greenAction")
+        self.offer_button = key("", self, "greenAction")
         self.offer_button.clicked.connect(lambda: self.ticket_wanted.emit(self.offer_service))
         self.offer_button.hide()
 
@@ -90,17 +77,17 @@ class CheckInScreen(QWidget):
         grid = QGridLayout()
         grid.setSpacing(8)
         for i, char in enumerate("1234567890" + CODE_LETTERS):
-            self.keys[char] = _key(char, self)
+            self.keys[char] = key(char, self, "codeKey")
             self.keys[char].clicked.connect(lambda _=False, c=char: self.type(c))
             row, col = (0, i) if i < 10 else (1 + (i - 10) // 8, 1 + (i - 10) % 8)
             grid.addWidget(self.keys[char], row, col)
-        self.back_button = _key("", self, "action")
-        self.clear_key = _key("", self, "key")
-        self.delete_key = _key("", self, "key")
-        self.ok_button = _key("", self, "action")
+        self.back_button = key("", self, "action")
+        self.clear_key = key("", self, "key")
+        self.delete_key = key("", self, "key")
+        self.ok_button = key("", self, "action")
         self.back_button.clicked.connect(self.cancelled)
         self.clear_key.clicked.connect(self.reset)
-        self.delete_key.clicked.connect(self._delete)
+        self.delete_key.clicked.connect(self.delete)
         self.ok_button.clicked.connect(self.submit)
         actions = QHBoxLayout()
         for button in (self.back_button, self.clear_key, self.delete_key, self.ok_button):
@@ -175,7 +162,7 @@ class CheckInScreen(QWidget):
         screen, where the visitor picks it)."""
         self.checking = False
         details = dict(details or {})
-        self._message = ("", {"code": code, "details": details})
+        self.refused(code, details)
         self.offer = code == "too_late"
         self.offer_service = str(details.get("service") or service) if self.offer else ""
         self._draw()
@@ -219,7 +206,7 @@ class CheckInScreen(QWidget):
                 service=names.get(self.lang) or booking.get("service", ""),
                 name=booking.get("name_masked", ""),
             )
-            button = _key(text, self, "action")
+            button = key(text, self, "action")
             button.clicked.connect(lambda _=False, b=booking: self._pick(b))
             self.match_box.addWidget(button)
             self.match_buttons.append(button)
@@ -230,14 +217,7 @@ class CheckInScreen(QWidget):
 
     def _draw(self) -> None:
         self.shown.setText(self.typed)
-        key, fields = self._message or ("", {})
-        if key:
-            text = T(key, self.lang, **fields)
-        elif "code" in fields:
-            text = error_text(fields["code"], self.lang, fields["details"])
-        else:
-            text = ""
-        self.message.setText(text)
+        self._draw_message()
         names = self.service_names.get(self.offer_service, {})
         if self.offer_service:
             offer = T("too_late_offer", self.lang, service=names.get(self.lang) or self.offer_service)
@@ -247,20 +227,10 @@ class CheckInScreen(QWidget):
         self.offer_button.setVisible(self.offer)
         self.ok_button.setEnabled(not self.checking)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        text = event.text().upper()
-        if len(text) == 1 and (text.isdigit() or text in CODE_LETTERS):
-            self.type(text)
-        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.submit()
-        elif event.key() == Qt.Key.Key_Backspace:
-            self._delete()
-        elif event.key() == Qt.Key.Key_Escape:
-            self.cancelled.emit()
-        else:
-            super().keyPressEvent(event)
+    def accepts(self, char: str) -> bool:
+        return char.isdigit() or char in CODE_LETTERS
 
-    def _delete(self) -> None:
+    def delete(self) -> None:
         self.typed = self.typed[:-1]
         self._message = None
         self._draw()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
@@ -29,59 +29,47 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hallcall.i18n import error_text
-
+from .entry_pad import EntryPad, key
 from .service_state import ServiceStatus
 from .text import T
 
 
-def _key(text: str, parent: QWidget, name: str = "key") -> QPushButton:
-    button = QPushButton(text, parent, objectName=name)
-    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    return button
-
-
-class PinPad(QWidget):
+class PinPad(EntryPad):
     """Digits, masked; what was typed goes to the server (``pin_entered``), whose refusal of a
     wrong PIN, or of repeated ones, the pad shows in words (``refuse``)."""
 
     pin_entered = Signal(str)  # the typed PIN, for the window to send to the server
-    cancelled = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.lang = "zh"
         self._typed = ""
         self.checking = False  # a PIN is with the server: further OKs wait for its answer
-        self._message: tuple[str, dict[str, Any]] | None = None
         self.title = QLabel(objectName="panelTitle", alignment=Qt.AlignmentFlag.AlignCenter)
         self.shown = QLabel(objectName="pinShown")
-        self.message = QLabel(objectName="pinMessage", alignment=Qt.AlignmentFlag.AlignCenter)
         keys = QGridLayout()
         keys.setSpacing(14)
         self.digit_keys: dict[str, QPushButton] = {}
         for i, digit in enumerate("123456789"):
-            self.digit_keys[digit] = _key(digit, self)
+            self.digit_keys[digit] = key(digit, self)
             keys.addWidget(self.digit_keys[digit], i // 3, i % 3)
-        self.clear_key = _key("", self)
-        self.digit_keys["0"] = _key("0", self)
-        self.delete_key = _key("", self)
+        self.clear_key = key("", self)
+        self.digit_keys["0"] = key("0", self)
+        self.delete_key = key("", self)
         keys.addWidget(self.clear_key, 3, 0)
         keys.addWidget(self.digit_keys["0"], 3, 1)
         keys.addWidget(self.delete_key, 3, 2)
         for digit, button in self.digit_keys.items():
             button.clicked.connect(lambda _=False, d=digit: self.type(d))
         self.clear_key.clicked.connect(self.reset)
-        self.delete_key.clicked.connect(self._delete)
-        self.cancel_button = _key("", self, "action")
-        self.ok_button = _key("", self, "action")
+        self.delete_key.clicked.connect(self.delete)
+        self.cancel_button = key("", self, "action")
+        self.ok_button = key("", self, "action")
         self.cancel_button.clicked.connect(self.cancelled)
         self.ok_button.clicked.connect(self.submit)
         actions = QHBoxLayout()
         actions.addWidget(self.cancel_button)
         actions.addWidget(self.ok_button)
 
-        self.message.setMinimumHeight(48)
         column = QVBoxLayout()
         column.setSpacing(18)
         column.addStretch(1)
@@ -104,9 +92,12 @@ class PinPad(QWidget):
         self.checking = False
         self._draw()
 
-    def type(self, digit: str) -> None:
+    def accepts(self, char: str) -> bool:
+        return char.isdigit()
+
+    def type(self, char: str) -> None:
         if len(self._typed) < 12:
-            self._typed += digit
+            self._typed += char
             self._message = None
             self._draw()
 
@@ -120,6 +111,10 @@ class PinPad(QWidget):
         self._draw()
         self.pin_entered.emit(typed)
 
+    def delete(self) -> None:
+        self._typed = self._typed[:-1]
+        self._draw()
+
     def refuse(self, code: str, details: dict[str, Any] | None = None) -> None:
         """The server refused: a wrong PIN, too many of them (and for how long), or another
         reason in its own words (the desk lapsed, the hall has no desk, the link dropped)."""
@@ -130,7 +125,7 @@ class PinPad(QWidget):
         elif code == "pin_locked":
             self._message = ("pin_locked", {"s": int(details.get("retry_after", 0)) or 1})
         else:
-            self._message = ("", {"code": code, "details": details})
+            self.refused(code, details)
         self._draw()
 
     def set_lang(self, lang: str) -> None:
@@ -142,33 +137,9 @@ class PinPad(QWidget):
         self.ok_button.setText(T("ok", lang))
         self._draw()
 
-    def _delete(self) -> None:
-        self._typed = self._typed[:-1]
-        self._draw()
-
     def _draw(self) -> None:
         self.shown.setText("●" * len(self._typed))
-        key, fields = self._message or ("", {})
-        if key:
-            text = T(key, self.lang, **fields)
-        elif "code" in fields:
-            text = error_text(fields["code"], self.lang, fields["details"])
-        else:
-            text = ""
-        self.message.setText(text)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        text = event.text()
-        if text.isdigit():
-            self.type(text)
-        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.submit()
-        elif event.key() == Qt.Key.Key_Backspace:
-            self._delete()
-        elif event.key() == Qt.Key.Key_Escape:
-            self.cancelled.emit()
-        else:
-            super().keyPressEvent(event)
+        self._draw_message()
 
 
 class ServiceRow(QWidget):
@@ -179,8 +150,8 @@ class ServiceRow(QWidget):
         self.service_id = service_id
         self.name = QLabel(objectName="deskService")
         self.name.setWordWrap(True)
-        self.issue_button = _key("", self, "action")
-        self.green_button = _key("", self, "greenAction")
+        self.issue_button = key("", self, "action")
+        self.green_button = key("", self, "greenAction")
         keep = self.green_button.sizePolicy()
         keep.setRetainSizeWhenHidden(True)  # the issue buttons stay in one column
         self.green_button.setSizePolicy(keep)
@@ -229,13 +200,13 @@ class GuideDesk(QWidget):
         digits = QGridLayout()
         digits.setSpacing(10)
         for i, digit in enumerate("1234567890"):
-            button = _key(digit, self)
+            button = key(digit, self)
             button.clicked.connect(lambda _=False, d=digit: self._type(d))
             digits.addWidget(button, i // 5, i % 5)
-        self.delete_key = _key("", self)
+        self.delete_key = key("", self)
         self.delete_key.setMinimumWidth(200)
         self.delete_key.clicked.connect(lambda: self.number_entry.backspace())
-        self.reprint_button = _key("", self, "action")
+        self.reprint_button = key("", self, "action")
         self.reprint_button.clicked.connect(self._reprint)
         entry_row = QHBoxLayout()
         entry_row.addWidget(self.number_entry, 1)
@@ -265,7 +236,7 @@ class GuideDesk(QWidget):
         self.body.setSpacing(60)
         self.body.addWidget(services, 3)
         self.body.addLayout(reprint, 2)
-        self.exit_button = _key("", self, "action")
+        self.exit_button = key("", self, "action")
         self.exit_button.clicked.connect(self.exit_requested)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
@@ -330,7 +301,7 @@ class GuideDesk(QWidget):
             self.rows[status.id] = row
             self.rows_box.addWidget(row)
         for prefix in dict.fromkeys(s.prefix for s in statuses if s.prefix):
-            button = _key(prefix, self)
+            button = key(prefix, self)
             button.clicked.connect(lambda _=False, p=prefix: self._type(p))
             self.letter_keys.addWidget(button)
 
