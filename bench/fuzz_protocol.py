@@ -39,15 +39,14 @@ import argparse
 import collections
 import contextlib
 import json
-import shutil
 import sys
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from data_folder import run_in_folder
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisDeprecationWarning
@@ -387,13 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the data folder (database, server log)")
     args = parser.parse_args(argv)
     inputs = args.inputs or (FULL_INPUTS if args.full else SHORT_INPUTS)
-    data = Path(tempfile.mkdtemp(prefix="hallcall-fuzz-"))
-    result = run(Plan(inputs, args.seed), data)
-    print(result.summary())
-    if args.keep:
-        print(f"  data and server log: {data}")
-    else:
-        shutil.rmtree(data, ignore_errors=True)
+    result = run_in_folder(lambda data: run(Plan(inputs, args.seed), data), args.keep, "hallcall-fuzz-")
     broken = result.crashes or result.tracebacks or result.undocumented or result.unanswered or result.unusable
     return 1 if broken else 0
 

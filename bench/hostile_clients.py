@@ -38,16 +38,15 @@ import contextlib
 import json
 import resource
 import secrets
-import shutil
 import socket
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psutil
+from data_folder import run_in_folder
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.frames import Frame, Opcode
@@ -414,13 +413,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the data folder (database, server log)")
     args = parser.parse_args(argv)
-    data = Path(tempfile.mkdtemp(prefix="hallcall-hostile-"))
-    result = run(FULL if args.full else SHORT, data, progress=True)
-    print(result.summary())
-    if args.keep:
-        print(f"  data and server log: {data}")
-    else:
-        shutil.rmtree(data, ignore_errors=True)
+    size = FULL if args.full else SHORT
+    result = run_in_folder(lambda data: run(size, data, progress=True), args.keep, "hallcall-hostile-")
     broken = result.refused or result.missed or result.half_open_left or result.tracebacks or result.server_ended
     return 1 if broken else 0
 

@@ -46,13 +46,13 @@ import random
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from data_folder import run_in_folder
 from PySide6.QtCore import QCoreApplication, QEventLoop
 from server_load import PASSWORD, clerk_name, seed_clerks, write_hall
 
@@ -557,13 +557,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_and_report(run: Any, plan: Any, keep: Path | None, prefix: str) -> int:
     """Run a campaign in ``keep`` (kept) or a temporary folder, print its summary, and exit 1
     when a figure that must be 0 is not (shared by the kill and power-cut campaigns)."""
-    if keep:
-        keep.mkdir(parents=True, exist_ok=True)
-        result = run(plan, keep)
-    else:
-        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-            result = run(plan, Path(tmp))
-    print(result.summary())
+    result = run_in_folder(lambda data: run(plan, data), keep, prefix)
     return 1 if any(result.zeros().values()) else 0
 
 

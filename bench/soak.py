@@ -33,10 +33,8 @@ import datetime as dt
 import math
 import multiprocessing
 import random
-import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -45,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from data_folder import run_in_folder
 
 from hallcall import config as hall_config
 from hallcall.client import HallClient, RequestFailed
@@ -359,13 +358,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the data folder (database, server log)")
     args = parser.parse_args(argv)
     days = args.days or (30 if args.full else 3)
-    data = Path(tempfile.mkdtemp(prefix="hallcall-soak-"))
-    result = run(days, args.per_day, args.seed, data, progress=True)
-    print(result.summary())
-    if args.keep:
-        print(f"  data and server log: {data}")
-    else:
-        shutil.rmtree(data, ignore_errors=True)
+    result = run_in_folder(
+        lambda data: run(days, args.per_day, args.seed, data, progress=True), args.keep, "hallcall-soak-"
+    )
     return 1 if result.failures or result.tracebacks or result.server_ended else 0
 
 
