@@ -219,13 +219,15 @@ function render() {
     else if (w.kind === "device_absent") text = t("deviceAbsent", w, Math.max(0, now - w.since));
     else text = w.key;
     const acked = w.acknowledged_by !== undefined;
+    // the age and the button float right on the first line, so every row reads alike and the words
+    // take the rest of the width
     const li = el("li", { class: `level${w.level}${acked ? " acknowledged" : ""}`, "data-key": w.key },
-      el("span", { class: "age" }, t("ago", now - w.raised_at)), text);
-    if (acked) li.append(el("span", { class: "acked" }, t("ackedBy", w.acknowledged_by, now - w.acknowledged_at)));
+      el("span", { class: "age" }, t("ago", now - w.raised_at)));
+    if (acked) li.append(text, el("span", { class: "acked" }, t("ackedBy", w.acknowledged_by, now - w.acknowledged_at)));
     else {
       const button = el("button", { class: "ack", type: "button" }, t("acknowledge"));
       button.addEventListener("click", () => send({ type: "acknowledge", key: w.key }, (a) => { if (a.type === "error") report(a, ""); }));
-      li.append(button);
+      li.append(button, text);
     }
     return li;
   }) : [el("li", { class: "none" }, t("noWarnings"))]));
@@ -268,18 +270,21 @@ function resetButton(login) {
   return button;
 }
 
+// a long list of B clerks wraps between clerks, never between a clerk and their button, so the
+// counters table stays inside its panel
 function clerksCell(info, signedIn) {
-  const td = el("td", { class: "small" });
+  const td = el("td", { class: "small ab-clerks" });
+  const clerk = (login) => el("span", { class: "clerk" }, login, resetButton(login));
   const line = (label, logins) => {
     td.append(`${label}: `);
     if (!logins.length) td.append("—");
-    logins.forEach((login, i) => td.append(i ? ", " : "", login, resetButton(login)));
+    logins.forEach((login, i) => td.append(i ? ", " : "", clerk(login)));
   };
   line("A", info.clerks);
   td.append(el("br"));
   line("B", info.backups);
   if (signedIn && !info.clerks.includes(signedIn) && !info.backups.includes(signedIn)) {
-    td.append(el("br"), signedIn, resetButton(signedIn));
+    td.append(el("br"), clerk(signedIn));
   }
   return td;
 }

@@ -62,7 +62,7 @@ def new_page(browser: Any, size: tuple[int, int]) -> Any:
 
 def take(camera: Camera, page: Any, name: str, full_page: bool = False) -> Shot:
     """The page as it is now, once its fonts are in and nothing moves; its text kept, and any
-    text the page elided with an ellipsis named."""
+    text the page elided with an ellipsis, or a panel whose content is wider than it, named."""
     page.add_style_tag(content=NO_MOTION)
     page.evaluate(SETTLE_SCRIPT)
     path = camera.folder / name
@@ -75,7 +75,13 @@ def take(camera: Camera, page: Any, name: str, full_page: bool = False) -> Shot:
                 && e.scrollWidth > e.clientWidth;
         }).map(e => e.textContent.trim())"""
     )
-    return camera.keep(Shot(name, path, texts, [f"elided: {t!r}" for t in overflowing]))
+    spilling = page.evaluate(
+        """() => [...document.querySelectorAll('section')].filter(e => e.offsetParent !== null
+            && e.scrollWidth > e.clientWidth + 1)
+            .map(e => `${e.id || e.className} (${e.scrollWidth} px in ${e.clientWidth})`)"""
+    )
+    cut = [f"elided: {t!r}" for t in overflowing] + [f"wider than its panel: {s}" for s in spilling]
+    return camera.keep(Shot(name, path, texts, cut))
 
 
 def sign_in(page: Any, base: str, path: str) -> None:
