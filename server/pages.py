@@ -22,7 +22,7 @@ from hallcall.assets import WEB
 from hallcall.config import HallConfig
 from hallcall.i18n import Strings, other_lang
 
-from .domain.appointments import takes_appointments
+from .domain.appointments import slots, takes_appointments
 from .domain.hall import HallState
 from .domain.model import NORMAL, PRIORITY_NAMES, QueueError, Ticket
 from .views import Views
@@ -199,21 +199,25 @@ BOOK_NOSCRIPT = {"zh": "预约页需要开启 JavaScript。", "en": "The booking
 def book_page(config: HallConfig, today: str, lang: str) -> str:
     """The booking page's shell (``/book``, assets/web/book.html): the hall's name, the services
     that take appointments and the days that may be booked (today and ``days_ahead - 1`` after
-    it), so the page's script (book.js) asks only for slots and bookings over the websocket."""
+    it), each service with the days it has slots on, so the page's script (book.js) asks only for
+    slots and bookings over the websocket."""
     lang = lang if lang in ("zh", "en") else config.hall.languages[0]
     first = dt.date.fromisoformat(today)
-    enabled = config.appointments.enabled
+    days = [first + dt.timedelta(days=n) for n in range(config.appointments.days_ahead)]
     data = {
         "lang": lang,
         "hall": {"zh": config.hall.name.zh, "en": config.hall.name.en},
+        # each service with the days it has slots on: a closed day is shown closed, not offered
         "services": [
-            {"id": s.id, "name": {"zh": s.name.zh, "en": s.name.en}}
+            {
+                "id": s.id,
+                "name": {"zh": s.name.zh, "en": s.name.en},
+                "days": [day.isoformat() for day in days if slots(config, s, day)],
+            }
             for s in config.services
             if takes_appointments(config, s)
         ],
-        "days": [(first + dt.timedelta(days=n)).isoformat() for n in range(config.appointments.days_ahead)]
-        if enabled
-        else [],
+        "days": [day.isoformat() for day in days] if config.appointments.enabled else [],
     }
     return _env.get_template("book.html").render(
         lang=lang, hall=data["hall"], title=BOOK_TITLE[lang], noscript=BOOK_NOSCRIPT[lang], data=data

@@ -28,8 +28,11 @@ SLOTS = ("09:00–09:30", "09:30–10:00")
 
 
 def booking_hall(tmp_path: Path) -> Path:
-    """The test hall taking appointments for social security (one place a slot)."""
+    """The test hall taking appointments for social security (one place a slot), closed on Sundays."""
     text = TEST_HALL.read_text(encoding="utf-8")
+    every_day = 'open_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]\n'
+    assert text.count(every_day) == 1
+    text = text.replace(every_day, every_day.replace(', "sun"', ""))
     old = 'id = "social"\n'
     assert text.count(old) == 1
     text = text.replace(old, old + "appointment_slot_minutes = 30\nappointment_quota = 1\n")
@@ -90,6 +93,22 @@ def test_the_page_and_its_files_are_served(live: LiveHall) -> None:
             body = r.read().decode()
             if path != "/book/vendor/qrcode.js":  # the vendored library's licence header names its site
                 assert "http://" not in body and "https://" not in body, f"{path} names an external address"
+
+
+def test_a_closed_day_is_listed_closed_and_cannot_be_picked(live: LiveHall, phones: list[Page]) -> None:
+    """The week from Monday: Sunday, when the hall is shut, reads Closed / 不开放 and is disabled; the
+    other days are offered."""
+    page = phones[0]
+    for lang, closed, sunday in (("en", "Closed", "Sun"), ("zh", "不开放", "周日")):
+        page.goto(f"{live.http_url}/book?lang={lang}")
+        days = page.locator("#days button")
+        expect(days).to_have_count(7)
+        expect(days.nth(6)).to_contain_text(sunday)
+        expect(days.nth(6)).to_contain_text(closed)
+        expect(days.nth(6)).to_be_disabled()
+        for n in range(6):
+            expect(days.nth(n)).to_be_enabled()
+            expect(days.nth(n)).not_to_contain_text(closed)
 
 
 def test_book_see_the_code_rebook_cancel(live: LiveHall, phones: list[Page]) -> None:

@@ -15,7 +15,7 @@ const TEXTS = {
     slot: "时段", name: "姓名", phone: "手机号", book: "提交预约", code: "预约码", find: "查询",
     mineTitle: "查询我的预约", when: "时间", state: "状态", cancel: "取消预约", rebook: "改约",
     rebookHere: "改约到此时段", back: "返回", free: (n) => `余 ${n} 个`, full: "已约满",
-    noSlots: "当天没有可预约的时段", off: "本大厅暂不接受预约", today: "今天", booked: "预约成功", yours: "您的预约",
+    noSlots: "当天没有可预约的时段", closed: "不开放", off: "本大厅暂不接受预约", today: "今天", booked: "预约成功", yours: "您的预约",
     rebookingNote: (code) => `正在为预约 ${code} 选择新的时段`, pickSlot: "请先选择时段",
     qrHint: "到大厅后在取号机上点“我有预约”，扫描此二维码或输入预约码签到",
     states: { booked: "已预约", checked_in: "已签到", cancelled: "已取消", missed: "已失约" },
@@ -27,7 +27,7 @@ const TEXTS = {
     day: "Day", slot: "Time", name: "Name", phone: "Mobile phone", book: "Book", code: "Booking code",
     find: "Find", mineTitle: "Find my booking", when: "When", state: "State", cancel: "Cancel booking",
     rebook: "Change time", rebookHere: "Move my booking here", back: "Back", free: (n) => `${n} free`,
-    full: "Full", noSlots: "No times can be booked that day", off: "This hall takes no appointments at present",
+    full: "Full", noSlots: "No times can be booked that day", closed: "Closed", off: "This hall takes no appointments at present",
     today: "Today", booked: "Booked",
     yours: "Your booking", rebookingNote: (code) => `Choosing a new time for booking ${code}`,
     pickSlot: "Please choose a time first",
@@ -118,8 +118,11 @@ function choice(text, sub, on, enabled, onClick) {
 function drawPicker() {
   $("services").replaceChildren(...DATA.services.map((s) => choice(serviceName(s.id), "", s.id === pick.service,
     !rebooking, () => { pick.service = s.id; pick.start = ""; loadSlots(); })));
-  $("days").replaceChildren(...DATA.days.map((day) => choice(dayLabel(day), "", day === pick.day, true,
-    () => { pick.day = day; pick.start = ""; loadSlots(); })));
+  $("days").replaceChildren(...DATA.days.map((day) => {
+    const open = openDays(pick.service).includes(day);
+    return choice(dayLabel(day), open ? "" : t("closed"), day === pick.day, open,
+      () => { pick.day = day; pick.start = ""; loadSlots(); });
+  }));
   $("slots").replaceChildren(...slots.map((s) => choice(`${s.start}–${s.end}`, s.free > 0 ? t("free", s.free) : t("full"),
     s.start === pick.start, s.free > 0, () => { pick.start = s.start; drawPicker(); })));
   const off = !DATA.services.length || !DATA.days.length;
@@ -131,7 +134,15 @@ function drawPicker() {
   $("rebooking").textContent = rebooking ? t("rebookingNote", rebooking) : "";
 }
 
+// the days the server says a service has slots on (a closed day stays listed, marked and disabled)
+function openDays(service) {
+  const s = DATA.services.find((x) => x.id === service);
+  return s ? s.days : [];
+}
+
 function loadSlots() {
+  const open = openDays(pick.service);
+  if (open.length && !open.includes(pick.day)) { pick.day = open[0]; pick.start = ""; }
   drawPicker();
   if (!pick.service || !pick.day) return;
   const asked = { service: pick.service, day: pick.day };
