@@ -25,7 +25,8 @@ from hallcall.server import reports
 from hallcall.server.city import report as city
 
 CSV_COLUMNS = ("from", "to", "hall_id", *reports.CSV_COLUMNS)
-NUMBERS = reports.CSV_COLUMNS[2:11]  # issued … within_target: Group.as_dict()'s names for them
+# issued … within_target: Group.as_dict()'s names for them
+NUMBERS = reports.CSV_COLUMNS[2 : reports.CSV_COLUMNS.index("within_target") + 1]
 WORDS = {
     "zh": {
         "title": "全市报表",

@@ -312,6 +312,8 @@ def _report_row(g: reports.Group) -> p.ReportRow:
         within_target=d["within_target"],  # type: ignore[arg-type]
         evaluations=list(g.levels),
         satisfaction=d["satisfaction"],  # type: ignore[arg-type]
+        appointments=g.appointments,
+        appointment_no_shows=g.appointment_no_shows,
     )
 
 

@@ -55,8 +55,8 @@ HEADINGS: dict[str, dict[str, Any]] = {
         "counter": "窗口",
         "clerk": "工作人员",
         "cols": (
-            "取号", "办结", "过号", "转移", "平均等候(分)", "P90等候(分)", "平均办理(分)", "P90办理(分)",
-            "达标率", "评价1", "评价2", "评价3", "评价4", "评价5", "满意率",
+            "取号", "办结", "过号", "转移", "预约取号", "预约失约", "平均等候(分)", "P90等候(分)",
+            "平均办理(分)", "P90办理(分)", "达标率", "评价1", "评价2", "评价3", "评价4", "评价5", "满意率",
         ),
         "title": "报表 {first} 至 {last}，按{by}",
         "hours": ("时段", "到达", "平均等候(分)"),
@@ -67,7 +67,8 @@ HEADINGS: dict[str, dict[str, Any]] = {
         "counter": "Counter",
         "clerk": "Clerk",
         "cols": (
-            "Issued", "Served", "No-shows", "Transfers", "Mean wait (min)", "P90 wait (min)",
+            "Issued", "Served", "No-shows", "Transfers", "Appointments", "Appt no-shows", "Mean wait (min)",
+            "P90 wait (min)",
             "Mean handling (min)", "P90 handling (min)", "Within target", "Eval 1", "Eval 2", "Eval 3",
             "Eval 4", "Eval 5", "Satisfaction",
         ),
@@ -78,7 +79,8 @@ HEADINGS: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 CSV_COLUMNS = (
-    "key", "name", "issued", "served", "no_shows", "transfers", "mean_wait_minutes", "p90_wait_minutes",
+    "key", "name", "issued", "served", "no_shows", "transfers", "appointments", "appointment_no_shows",
+    "mean_wait_minutes", "p90_wait_minutes",
     "mean_handling_minutes", "p90_handling_minutes", "within_target", "eval_1", "eval_2", "eval_3", "eval_4",
     "eval_5", "satisfaction",
 )  # fmt: skip

@@ -22,6 +22,7 @@ from conftest import MONDAY_10AM, PASSWORD, SUPERVISOR, TEST_HALL, Hall, ManualC
 
 from hallcall import config as hall_config
 from hallcall.client import HallClient
+from hallcall.launch import report as report_cli
 from hallcall.server import reports
 from hallcall.server.app import HallServer, database_path
 from hallcall.server.child import start_server
@@ -303,6 +304,17 @@ async def test_bookings_survive_a_restart_and_day_end_marks_missed(running: Runn
     tax = next(g for g in figures.rows if g.key == "tax")
     assert (tax.appointments, tax.appointment_no_shows) == (1, 1)
     assert figures.total.as_dict()["appointment_no_shows"] == 1
+    # ... and so do the console's report page (the `report` request) and the CLI's CSV
+    sup = await hall.supervisor()
+    answer = await sup.request("report", **{"from": TODAY, "to": TODAY})
+    row = next(r for r in answer["rows"] if r["key"] == "tax")
+    assert (row["appointments"], row["appointment_no_shows"]) == (1, 1)
+    assert answer["total"]["appointment_no_shows"] == 1
+    by_counter = await sup.request("report", **{"from": TODAY, "to": TODAY, "by": "counter"})
+    assert all(r["appointments"] is None and r["appointment_no_shows"] is None for r in by_counter["rows"])
+    lines = report_cli.to_csv(figures, "en").splitlines()
+    head, tax_line = lines[0].split(","), next(line.split(",") for line in lines if line.startswith("tax,"))
+    assert (tax_line[head.index("appointments")], tax_line[head.index("appointment_no_shows")]) == ("1", "1")
 
 
 async def test_a_live_day_end_marks_missed_and_tells_supervisors(running: Running) -> None:

@@ -89,6 +89,7 @@ def expected_cells(row: dict[str, Any], lang: str) -> list[str]:
         str(row["served"]),
         str(row["no_shows"]),
         str(row["transfers"]),
+        *("—" if row[k] is None else str(row[k]) for k in ("appointments", "appointment_no_shows")),
         *(
             f"{row[k]:.1f}"
             for k in ("mean_wait_minutes", "p90_wait_minutes", "mean_handling_minutes", "p90_handling_minutes")

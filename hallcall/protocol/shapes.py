@@ -354,6 +354,8 @@ class ReportRow(Shape, kw_only=True):
     within_target: float | None  # null with no waits
     evaluations: list[int]  # counts of levels 1..5
     satisfaction: float | None  # levels 3–5 over all evaluations; null with none
+    appointments: int | None  # appointment tickets among the issued; null by counter and by clerk
+    appointment_no_shows: int | None  # bookings never checked in (missed); null by counter and by clerk
 
 
 class ReportHour(Shape, kw_only=True):
