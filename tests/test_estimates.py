@@ -18,6 +18,7 @@ from hallcall.config import HallConfig, load
 from hallcall.server.domain import hall as hall_module
 from hallcall.server.domain.estimates import (
     HORIZON,
+    MIN_VISIT_SECONDS,
     ArrivalRates,
     Arrivals,
     Calls,
@@ -187,8 +188,11 @@ def test_handling_times_window_and_clear() -> None:
     h.add("s", 20)
     h.add("s", 30)  # the window keeps the last two
     assert h.mean("s") == 25
-    h.add("t", -5)  # a clock step backwards never gives a negative time
-    assert h.mean("t") == 0
+    h.add("t", -5)  # a clock stepped backwards
+    h.add("t", MIN_VISIT_SECONDS - 1)  # a call closed at once: not a visit
+    assert h.mean("t") == 30.0
+    h.add("t", MIN_VISIT_SECONDS)
+    assert h.mean("t") == MIN_VISIT_SECONDS
     h.clear()
     assert (h.mean("s"), h.mean("t")) == (60.0, 30.0)
     assert estimate_seconds(3, 100, 0) == 300  # no counter: as if one
@@ -249,6 +253,23 @@ def test_learned_handling_times_from_the_days_finishes(hall: HallState) -> None:
     assert hall.handling.mean("social") == 180
     assert hall.estimate("social", 1) == (180, 1)  # counter 4 is free: one before, 180 s
     assert hall.handling.mean("tax") == TAX  # other services keep their default
+
+
+def test_a_call_closed_at_once_teaches_nothing_live_or_after_a_restart(hall: HallState, config: HallConfig) -> None:
+    """A clerk who calls and finishes within a few seconds (a mis-click) does not pull the
+    service's estimate down, and a restarted server, rebuilding from the tickets, agrees."""
+    sign_in(hall, 4, "ann")
+    for _ in range(4):
+        issue(hall, "social")
+    hall.call_next(4, NOW)
+    hall.finish(4, NOW + 2)  # 2 s: not a visit
+    assert hall.handling.mean("social") == SOCIAL
+    hall.call_next(4, NOW + 2)
+    hall.finish(4, NOW + 242)  # 240 s: a visit
+    assert hall.handling.mean("social") == 240
+    again = restarted(hall, config)
+    assert again.handling.mean("social") == 240
+    assert again.queue_figures("social") == hall.queue_figures("social")
 
 
 def test_restart_rebuilds_the_same_estimates(hall: HallState, config: HallConfig) -> None:

@@ -4,8 +4,10 @@ The method (also in docs/queue-rules.md, "Estimated wait"):
 
 * ``handle(s)``: how long a call of service *s* keeps a counter, the mean of the last
   ``handle_time_window`` calls of *s* finished today (call to finish); before the first, the
-  service's ``default_handle_minutes``.  Rebuilt from today's tickets after a restart, in the
-  order they finished, so a restarted server estimates as before.
+  service's ``default_handle_minutes``.  A call finished within ``MIN_VISIT_SECONDS`` is not a
+  visit (a mis-click, or a number called and closed at once) and teaches nothing.  Rebuilt from
+  today's tickets after a restart, in the order they finished, so a restarted server estimates
+  as before.
 * Expected visitors (:class:`ArrivalRates`): per service, the pace of its last half hour of
   issuing, once the day has issued for ten minutes, until its issuing hours end.
 * The projection (:func:`project`): every open counter (a clerk signed in, not paused) is free
@@ -41,9 +43,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+# A call finished sooner than this after it was made was not a visit: nobody walks to a counter and
+# is served in ten seconds.  Learning such a call (a mis-click, or a clock stepped backwards) would
+# pull the service's estimate down until ``handle_time_window`` real visits pushed it out.
+MIN_VISIT_SECONDS = 10.0
+
 
 class HandlingTimes:
-    """Rolling mean of today's handling times per service."""
+    """Rolling mean of today's handling times per service (visits of ``MIN_VISIT_SECONDS`` or more)."""
 
     def __init__(self, window: int, defaults: dict[str, float]) -> None:
         self._window = window
@@ -51,7 +58,8 @@ class HandlingTimes:
         self._recent: dict[str, deque[float]] = {}
 
     def add(self, service: str, seconds: float) -> None:
-        self._recent.setdefault(service, deque(maxlen=self._window)).append(max(0.0, seconds))
+        if seconds >= MIN_VISIT_SECONDS:
+            self._recent.setdefault(service, deque(maxlen=self._window)).append(seconds)
 
     def mean(self, service: str) -> float:
         recent = self._recent.get(service)
