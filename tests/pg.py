@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 
@@ -85,6 +86,22 @@ class Postgres:
         self.process.wait(30)
         self.process = None
         time.sleep(0.5)  # the backends notice their postmaster is gone and end
+
+    def _processes(self) -> list[psutil.Process]:
+        """The postmaster and every process it started (backends, writers, autovacuum)."""
+        main = psutil.Process(int((self.data / "postmaster.pid").read_text().split()[0]))
+        return [main, *main.children(recursive=True)]
+
+    def stall(self) -> None:
+        """Freeze the server without closing a connection (SIGSTOP to each of its processes): a
+        hung host, or a network that drops packets without resetting, as a client sees it."""
+        for process in self._processes():
+            process.suspend()
+
+    def resume(self) -> None:
+        """Thaw what ``stall`` froze: its connections go on where they stopped."""
+        for process in self._processes():
+            process.resume()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

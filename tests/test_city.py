@@ -6,6 +6,7 @@ shipped; and an exporter and a PostgreSQL killed mid-run that lose and double no
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import sqlite3
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_HALL
-from pg import Postgres, postgres  # noqa: F401 (the fixture)
+from pg import Postgres, binaries, postgres  # noqa: F401 (the fixture)
 
 from hallcall.config import load
 from hallcall.server import reports
@@ -27,6 +28,8 @@ from hallcall.server.city import synthetic
 from hallcall.server.storage import Storage
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install 'hallcall[city]'")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import export_stall  # noqa: E402 (bench/ is put on the path just above; it needs psycopg)
 
 CONFIG = load(TEST_HALL)
 DAY = dt.date(2026, 11, 23)
@@ -305,3 +308,18 @@ def test_killing_the_exporter_and_postgres_mid_run_loses_and_doubles_nothing(
         g.as_dict() for g in [*own.rows, own.total]
     ]
     assert marks == (events,)  # ids run 1..n: the watermark is the last row
+
+
+def test_a_frozen_postgresql_holds_up_no_call_and_the_export_catches_up(tmp_path: Path) -> None:
+    """bench/export_stall.py's short form: a real server, kiosk and counter, and the exporter
+    beside them; PostgreSQL frozen (SIGSTOP) with the exporter blocked inside it.  Every issue,
+    call and finish is answered in all three phases, the exporter waits rather than dies, and once
+    PostgreSQL thaws the city holds each of the hall's rows once.  Its timings are figures for
+    docs/performance.md, not asserted here."""
+    if binaries() is None:
+        pytest.skip("no PostgreSQL here (scripts/setup.sh installs Debian's postgresql)")
+    result = export_stall.run(20, tmp_path, frozen_s=3.0)
+    assert [len(p.call_ms) for p in result.phases] == [20, 20, 20], result.summary()
+    assert result.failed == 0 and not result.exporter_ended, result.summary()
+    assert result.shipped == result.stored and result.stored[1] == 60, result.summary()
+    assert math.isfinite(result.catch_up_s), result.summary()
