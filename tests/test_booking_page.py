@@ -158,14 +158,14 @@ def test_book_see_the_code_rebook_cancel(live: LiveHall, phones: list[Page]) -> 
     other.click("#cancel")
     expect(other.locator("#b-state")).to_have_text("已取消")
     expect(other.locator("#cancel")).to_be_hidden()
-    page.screenshot(path="/tmp/hallcall-book-en.png", full_page=True)
-    other.screenshot(path="/tmp/hallcall-book-zh.png", full_page=True)
 
 
 def test_the_console_panel_follows_bookings_live(live: LiveHall, page: Page, browser: Browser) -> None:
     sign_in(page, live)
     signed_in(page)
     expect(page.locator("#appointments")).to_be_visible()
+    expect(page.locator("#booking-none")).to_be_visible()  # no bookings today yet: no empty table
+    expect(page.locator("#booking-table")).to_be_hidden()
     context, visitor = phone(browser)
     try:
         open_tomorrow(visitor, live)
@@ -177,6 +177,8 @@ def test_the_console_panel_follows_bookings_live(live: LiveHall, page: Page, bro
         expect(page.locator("#book-result")).to_contain_text("137****1111")
         row = page.locator('#booking-rows tr[data-slot="social 11:00"]')
         expect(row.locator("td.booked")).to_have_text("1")
+        expect(page.locator("#booking-table")).to_be_visible()
+        expect(page.locator("#booking-none")).to_be_hidden()
         # a visitor books today's 11:30 on the page: the panel adds it without a reload
         visitor.locator("#days button").nth(0).click()
         slot(visitor, "11:30–12:00").click()

@@ -58,6 +58,7 @@ const bookings = {
     if (!rows) return;
     const shown = this.slots.filter((s) => s.booked || s.checked_in || s.missed);
     $("booking-none").hidden = shown.length > 0;
+    $("booking-table").hidden = shown.length === 0; // no headings over an empty table
     rows.replaceChildren(...shown.map((s) => {
       const service = names((mirror.serviceInfo(s.service) || {}).name) || s.service;
       return el("tr", { "data-slot": `${s.service} ${s.start}` },
