@@ -14,7 +14,7 @@ Object.assign(TEXTS.zh, {
 Object.assign(TEXTS.en, {
   appointments: "Appointments", apSlot: "Slot", apQuota: "Places", apBooked: "Booked",
   apCheckedIn: "Checked in", apMissed: "Missed", apNone: "No appointment slots today", apBookFor: "Book for a visitor",
-  apDay: "Day YYYY-MM-DD", apStart: "Slot start, e.g. 09:30", apName: "Name", apPhone: "Mobile phone",
+  apDay: "Day YYYY-MM-DD", apStart: "Time, e.g. 09:30", apName: "Name", apPhone: "Mobile phone",
   apBookDo: "Book",
   apBooked1: (b) => `Booked ${b.code}: ${b.day} ${b.start} ${b.name_masked} ${b.phone_masked}`,
 });
