@@ -435,19 +435,23 @@ class Campaign:
 
     def pump(self, seconds: float, *, drive: bool, until: Callable[[], bool] | None = None) -> bool:
         """Run the Qt loop (answers and states arrive) for ``seconds`` or until ``until()``,
-        sending the load's requests if ``drive``; returns whether ``until`` came true."""
+        sending the load's requests if ``drive``; returns whether ``until`` came true.
+
+        Driving, its last act before the deadline is to send: a kill that follows lands with the
+        requests just sent in flight.  (Ending on the Qt loop instead, a fast machine had every
+        answer back before each kill, and the campaign caught nothing in flight.)"""
         deadline = time.monotonic() + seconds
         while True:
             self.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
             now = time.monotonic()
             if until is not None and until():
                 return True
-            if now >= deadline:
-                return False
             if drive:
                 for load in self.loads:
                     if load.link.connected:
                         load.step(now)
+            if now >= deadline:
+                return False
             time.sleep(0.002)
 
     def all_back(self) -> bool:
