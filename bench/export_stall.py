@@ -83,8 +83,8 @@ class Phase:
 @dataclass
 class Result:
     phases: list[Phase] = field(default_factory=list)
-    stored: tuple[int, int] = (0, 0)  # the hall's journal rows and tickets at the end
-    shipped: tuple[int, int] = (0, 0)  # the city's rows of this hall (counted, so a double shows)
+    stored: tuple[int, int, int] = (0, 0, 0)  # the hall's journal rows, tickets and bookings at the end
+    shipped: tuple[int, int, int] = (0, 0, 0)  # the city's rows of this hall (counted, so a double shows)
     catch_up_s: float = math.nan  # from the thaw until the city held everything
     exporter_ended: bool = False  # the exporter died while PostgreSQL was frozen
 
@@ -138,25 +138,28 @@ async def _phase(url: str, clerk: str, service: str, name: str, cycles: int, spr
     return phase
 
 
-def hall_rows(database: Path) -> tuple[int, int]:
-    """The hall's own journal rows and tickets (read-only, beside the running server)."""
+TABLES = ("events", "tickets", "bookings")  # what the exporter ships, as both sides count it
+
+
+def hall_rows(database: Path) -> tuple[int, int, int]:
+    """The hall's own journal rows, tickets and bookings (read-only, beside a running server)."""
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
-        events, tickets = (conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("events", "tickets"))
+        events, tickets, bookings = (conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES)
     finally:
         conn.close()
-    return events, tickets
+    return events, tickets, bookings
 
 
-def city_rows(dsn: str) -> tuple[int, int]:
+def city_rows(dsn: str, hall_id: str = HALL_ID) -> tuple[int, int, int]:
+    """The city's rows of one hall, table by table as :func:`hall_rows` counts the hall's."""
     with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as pg:
         row = pg.execute(
-            "SELECT (SELECT count(*) FROM city.events WHERE hall_id = %s), "
-            "(SELECT count(*) FROM city.tickets WHERE hall_id = %s)",
-            (HALL_ID, HALL_ID),
+            "SELECT " + ", ".join(f"(SELECT count(*) FROM city.{t} WHERE hall_id = %s)" for t in TABLES),
+            (hall_id,) * len(TABLES),
         ).fetchone()
     assert row is not None
-    return row[0], row[1]
+    return row[0], row[1], row[2]
 
 
 def _wait(check: Any, seconds: float) -> bool:

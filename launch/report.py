@@ -29,15 +29,25 @@ def _share(value: float | None) -> str:
     return DASH if value is None else f"{value * 100:.1f}%"
 
 
+def _count(value: int | None) -> str:
+    """A count the grouping has, or a dash where it has none (issued by counter, say)."""
+    return DASH if value is None else str(value)
+
+
+def _blank(value: object) -> object:
+    """A CSV field: empty where there is nothing to count."""
+    return "" if value is None else value
+
+
 def _cells(g: reports.Group, lang: str) -> list[str]:
     return [
         g.name_zh if lang == "zh" else g.name_en,
-        DASH if g.issued is None else str(g.issued),
+        _count(g.issued),
         str(g.served),
         str(g.no_shows),
         str(g.transfers),
-        DASH if g.appointments is None else str(g.appointments),
-        DASH if g.appointment_no_shows is None else str(g.appointment_no_shows),
+        _count(g.appointments),
+        _count(g.appointment_no_shows),
         *(f"{v:.1f}" for v in (g.mean_wait, g.p90_wait, g.mean_handling, g.p90_handling)),
         _share(g.within_target),
         *(str(n) for n in g.levels),
@@ -90,19 +100,19 @@ def to_csv(report: reports.Report, lang: str = "zh") -> str:
             [
                 d["key"],
                 g.name_zh if lang == "zh" else g.name_en,
-                "" if g.issued is None else g.issued,
+                _blank(g.issued),
                 g.served,
                 g.no_shows,
                 g.transfers,
-                "" if g.appointments is None else g.appointments,
-                "" if g.appointment_no_shows is None else g.appointment_no_shows,
+                _blank(g.appointments),
+                _blank(g.appointment_no_shows),
                 d["mean_wait_minutes"],
                 d["p90_wait_minutes"],
                 d["mean_handling_minutes"],
                 d["p90_handling_minutes"],
-                "" if d["within_target"] is None else d["within_target"],
+                _blank(d["within_target"]),
                 *g.levels,
-                "" if d["satisfaction"] is None else d["satisfaction"],
+                _blank(d["satisfaction"]),
             ]
         )
     return buffer.getvalue()

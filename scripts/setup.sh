@@ -11,7 +11,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # espeak-ng (the voice), sox + alsa-utils (measuring and playing WAVs), and the shared
 # libraries PySide6 loads even offscreen, and those its X11 (xcb) platform needs to open windows
 # on a desktop (the demo).
-APT_PACKAGES=(fonts-wqy-microhei fonts-dejavu-core espeak-ng sox alsa-utils libegl1 libgl1 libxkbcommon0 libfontconfig1
+APT_PACKAGES=(python3-venv  # Debian's python3 makes no virtual environment without it
+  fonts-wqy-microhei fonts-dejavu-core espeak-ng sox alsa-utils libegl1 libgl1 libxkbcommon0 libfontconfig1
   libglib2.0-0 libdbus-1-3 fontconfig
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-randr0
   libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0

@@ -246,27 +246,6 @@ def test_bookings_that_change_after_shipping_reach_the_city_and_nothing_else_doe
     hall.close()
 
 
-def counts(dsn: str, hall_id: str) -> tuple[int, int, int]:
-    """The city's rows of one hall: journal rows, tickets, bookings."""
-    with psycopg.connect(dsn, autocommit=True) as pg:
-        row = pg.execute(
-            "SELECT (SELECT count(*) FROM city.events WHERE hall_id = %s), "
-            "(SELECT count(*) FROM city.tickets WHERE hall_id = %s), "
-            "(SELECT count(*) FROM city.bookings WHERE hall_id = %s)",
-            (hall_id, hall_id, hall_id),
-        ).fetchone()
-    return row[0], row[1], row[2]
-
-
-def hall_counts(path: Path) -> tuple[int, int, int]:
-    """The hall's own rows, as :func:`counts` counts the city's."""
-    conn = sqlite3.connect(path)
-    try:
-        return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("events", "tickets", "bookings"))  # type: ignore[return-value]
-    finally:
-        conn.close()
-
-
 def wait_for(check, seconds: float = 60) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -285,27 +264,26 @@ def test_killing_the_exporter_and_postgres_mid_run_loses_and_doubles_nothing(
 ) -> None:
     config = make_hall(tmp_path / "busy", 400, 7, days=10)  # ~4000 tickets, ~17000 journal rows
     path = database_path(config, config.parent / "data")
-    events = hall_counts(path)[0]
+    events = export_stall.hall_rows(path)[0]
     command = export(config, postgres.dsn, "busy", "--interval", "0.2", "--batch", "300")
     exporter = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        wait_for(lambda: counts(postgres.dsn, "busy")[0] > 0)
+        wait_for(lambda: export_stall.city_rows(postgres.dsn, "busy")[0] > 0)
         exporter.kill()  # the exporter dies between (or inside) its transactions
         exporter.wait(10)
-        shipped = counts(postgres.dsn, "busy")[0]
+        shipped = export_stall.city_rows(postgres.dsn, "busy")[0]
         assert 0 < shipped < events
         exporter = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wait_for(lambda: counts(postgres.dsn, "busy")[0] > shipped)
+        wait_for(lambda: export_stall.city_rows(postgres.dsn, "busy")[0] > shipped)
         postgres.kill()  # and now the city database goes away under it
         add_days(path, 100, 8, DAY + dt.timedelta(days=20), 1)  # the hall goes on working meanwhile
         time.sleep(1)
         assert exporter.poll() is None  # it waits for PostgreSQL to come back
         postgres.start()
-        stored = hall_counts(path)
-        events = stored[0]
+        stored = export_stall.hall_rows(path)
         # bookings too: the exporter ships them after the journal, so equal journals alone can
         # be seen (and the exporter killed) before the last pass's bookings have gone
-        wait_for(lambda: counts(postgres.dsn, "busy") == stored, 120)
+        wait_for(lambda: export_stall.city_rows(postgres.dsn, "busy") == stored, 120)
     finally:
         exporter.kill()
         exporter.wait(10)
@@ -317,7 +295,7 @@ def test_killing_the_exporter_and_postgres_mid_run_loses_and_doubles_nothing(
     assert [line.group.as_dict() for line in result.lines if line.hall_id == "busy"] == [
         g.as_dict() for g in [*own.rows, own.total]
     ]
-    assert marks == (events,)  # ids run 1..n: the watermark is the last row
+    assert marks == (stored[0],)  # ids run 1..n: the watermark is the last row
 
 
 def test_a_frozen_postgresql_holds_up_no_call_and_the_export_catches_up(tmp_path: Path) -> None:

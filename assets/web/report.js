@@ -68,8 +68,10 @@ const pyFloat = (x) => (Number.isInteger(x) ? x.toFixed(1) : String(x));
 const minutes = (x) => x.toFixed(1); // the CLI's table: one decimal
 const share = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
 
+const count = (x) => (x === null ? "—" : x); // a count the grouping lacks (issued by counter…)
+const blank = (x) => (x === null ? "" : x); // a CSV field with nothing to count
+
 function groupCells(row) { // the CLI's table cells (launch/report.py _cells)
-  const count = (x) => (x === null ? "—" : x);
   return [nameOf(row), count(row.issued), row.served, row.no_shows, row.transfers, count(row.appointments),
     count(row.appointment_no_shows), minutes(row.mean_wait_minutes), minutes(row.p90_wait_minutes),
     minutes(row.mean_handling_minutes), minutes(row.p90_handling_minutes), share(row.within_target),
@@ -78,10 +80,9 @@ function groupCells(row) { // the CLI's table cells (launch/report.py _cells)
 
 function groupCsv(row) { // the CLI's CSV fields (launch/report.py to_csv), in COLUMNS.csv order
   const v = {
-    key: row.key, name: row.name[lang] || row.name.zh, issued: row.issued === null ? "" : row.issued,
+    key: row.key, name: row.name[lang] || row.name.zh, issued: blank(row.issued),
     served: row.served, no_shows: row.no_shows, transfers: row.transfers,
-    appointments: row.appointments === null ? "" : row.appointments,
-    appointment_no_shows: row.appointment_no_shows === null ? "" : row.appointment_no_shows,
+    appointments: blank(row.appointments), appointment_no_shows: blank(row.appointment_no_shows),
     mean_wait_minutes: pyFloat(row.mean_wait_minutes), p90_wait_minutes: pyFloat(row.p90_wait_minutes),
     mean_handling_minutes: pyFloat(row.mean_handling_minutes), p90_handling_minutes: pyFloat(row.p90_handling_minutes),
     within_target: row.within_target === null ? "" : pyFloat(row.within_target),
