@@ -100,6 +100,10 @@ class Hub:
         self.issue_limit = IssueLimiter(rate, config.server.issue_burst)
         # the public booking page's changes, per address (a client's name there), at the same pace
         self.booking_limit = IssueLimiter(rate, config.server.issue_burst)
+        # A kiosk shows its ticket on the real clock too (a printer takes its seconds whatever the
+        # hall clock says), so the wait for its word is that many real minutes: on the demo's 300x
+        # clock, 5 hall minutes would be one loaded second, and shown tickets were cancelled.
+        self.unshown_minutes = config.kiosk.unshown_cancel_minutes * clock.speed
         self._closing: set[asyncio.Task[None]] = set()
         self.views = Views(config, enforce_hours=enforce_hours)
         self.batch = GroupCommit(storage, lambda: self.state.day, self._rolled_back)
@@ -510,7 +514,7 @@ class Hub:
     async def _check_warnings(self) -> None:
         now = self.clock.now()
         rolled = self.roll(now)
-        unshown, cancelled = self.unshown.sweep(self.state, now, self.config.kiosk.unshown_cancel_minutes)
+        unshown, cancelled = self.unshown.sweep(self.state, now, self.unshown_minutes)
         for t in cancelled:
             log.warning("ticket %s cancelled: its kiosk never showed it to a visitor", t.number)
             self.metrics.never_shown.labels(t.service).inc()

@@ -11,6 +11,8 @@ journal, and counts it (``hallcall_tickets_never_shown_total`` in /metrics).
 The set lives in memory and is rebuilt from the journal at start: a waiting kiosk ticket whose
 ``issue`` entry says ``confirm`` and that has no ``device_ok``/``device_fault`` entry naming it.
 So a server restarted in between still cancels it on time (counted from its issue time).
+The wait is real minutes: on a simulated clock faster than real time the hub scales it by the
+clock's speed, since a kiosk and its printer take real seconds to show a ticket.
 """
 
 from __future__ import annotations
